@@ -1,0 +1,175 @@
+{#- The one scan of the serving log: sufficient statistics per model, bucket, cohort,
+    predicted class and threshold band, grouped with GROUPING SETS so every cohort and the
+    whole population come out of the same pass. Every other monitor reads this table.
+    Incremental by bucket: a run recomputes the last ml_monitor_lookback_buckets buckets
+    (late data) and new ones; a new fit of thresholds or calibration recomputes them all. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=ml_monitor.incremental_strategy(),
+    unique_key=['model_id', 'bucket_start'],
+    partition_by=['bucket_start'] if target.type == 'spark' else none,
+    file_format='parquet' if target.type == 'spark' else none,
+    on_schema_change='fail'
+) }}
+
+{%- set cohorts = ml_monitor.cohort_columns() -%}
+{%- set monitored = ml_monitor.monitored_columns() -%}
+{%- set string = dbt.type_string() -%}
+{%- set double = ml_monitor.type_double() -%}
+{%- set band_width = var('ml_monitor_band_width') -%}
+{%- set fit_version = ml_monitor.fit_version() -%}
+{%- set binary_mode = var('ml_monitor_positive_class', none) is not none -%}
+
+{%- set cohort_sets = [[]] -%}
+{%- for name in cohorts -%}{%- do cohort_sets.append(['cohort_' ~ loop.index]) -%}{%- endfor -%}
+{%- set class_levels = [[], ['predicted_class'], ['predicted_class', 'band']] -%}
+
+with new_predictions as (
+
+    select *
+    from {{ ref('stg_ml_monitor__predictions') }}
+    where exclusion_reason is null
+    {%- if is_incremental() and not ml_monitor.base_is_stale(fit_version) %}
+      and bucket_start >= (
+          select {{ ml_monitor.shift_buckets(-var('ml_monitor_lookback_buckets'), 'max(bucket_start)') }}
+          from {{ this }}
+      )
+    {%- endif %}
+
+),
+
+fitted_thresholds as (
+
+    {{ ml_monitor.fitted_table_or_empty('ml_monitor_thresholds',
+        [('model_id', string), ('predicted_class', string), ('threshold', double)]) }}
+
+),
+
+calibration as (
+
+    {{ ml_monitor.fitted_table_or_empty('ml_monitor_calibration',
+        [('model_id', string), ('predicted_class', string), ('score_lower', double),
+         ('score_upper', double), ('calibrated_probability', double)]) }}
+
+),
+
+scored as (
+
+    select
+        p.*,
+        {%- for name in cohorts %}
+        coalesce(cast({{ ml_monitor.quote_identifier(name) }} as {{ string }}), '__null__') as cohort_{{ loop.index }},
+        {%- endfor %}
+        coalesce(t.threshold, {{ var('ml_monitor_default_threshold') }}) as threshold,
+        case when t.threshold is null then 'default' else 'fitted' end as threshold_source,
+        coalesce(class_calibration.calibrated_probability, model_calibration.calibrated_probability) as calibrated_probability
+    from new_predictions as p
+    left join fitted_thresholds as t
+        on t.model_id = p.model_id
+        {%- if not binary_mode %}
+        and t.predicted_class = p.predicted_class
+        {%- endif %}
+    -- intervals are [score_lower, score_upper), the last one closed at 1
+    left join calibration as class_calibration
+        on class_calibration.model_id = p.model_id
+        and class_calibration.predicted_class = p.predicted_class
+        and p.confidence >= class_calibration.score_lower
+        and (p.confidence < class_calibration.score_upper or class_calibration.score_upper >= 1)
+    left join calibration as model_calibration
+        on model_calibration.model_id = p.model_id
+        and model_calibration.predicted_class = '__all__'
+        and p.confidence >= model_calibration.score_lower
+        and (p.confidence < model_calibration.score_upper or model_calibration.score_upper >= 1)
+
+),
+
+banded as (
+
+    select
+        *,
+        cast(floor((score - threshold) / {{ band_width }}) as integer) as band,
+        case when abs(score - threshold) < {{ band_width }} then 1 else 0 end as is_near_threshold
+    from scored
+
+),
+
+grouped as (
+
+    select
+        model_id,
+        bucket_start,
+        predicted_class,
+        band,
+        {%- for name in cohorts %}
+        cohort_{{ loop.index }},
+        grouping(cohort_{{ loop.index }}) as cohort_{{ loop.index }}_rolled_up,
+        {%- endfor %}
+        grouping(predicted_class) as class_rolled_up,
+        grouping(band) as band_rolled_up,
+        count(*) as n,
+        sum(confidence) as sum_confidence,
+        avg(confidence) as mean_confidence,
+        -- sum of squared deviations from the mean: pools exactly across buckets (Chan et al.)
+        coalesce(var_samp(confidence) * (count(*) - 1), 0) as m2_confidence,
+        min(confidence) as min_confidence,
+        max(confidence) as max_confidence,
+        {{ ml_monitor.percentile_cont('confidence', 0.1) }} as p10_confidence,
+        {{ ml_monitor.percentile_cont('confidence', 0.5) }} as p50_confidence,
+        {{ ml_monitor.percentile_cont('confidence', 0.9) }} as p90_confidence,
+        max(threshold) as threshold,
+        max(threshold_source) as threshold_source,
+        cast(sum(is_near_threshold) as {{ dbt.type_bigint() }}) as n_near_threshold,
+        count(calibrated_probability) as n_calibrated,
+        sum(calibrated_probability) as sum_calibrated_probability
+        {%- for name in monitored %},
+        cast(sum(case when {{ ml_monitor.quote_identifier(name) }} is null then 1 else 0 end) as {{ dbt.type_bigint() }}) as null_count_{{ loop.index }}
+        {%- endfor %}
+    from banded
+    group by grouping sets (
+        {%- for cohort_set in cohort_sets %}
+        {%- set outer_last = loop.last %}
+        {%- for class_level in class_levels %}
+        ({{ (['model_id', 'bucket_start'] + class_level + cohort_set) | join(', ') }}){{ "," if not (outer_last and loop.last) }}
+        {%- endfor %}
+        {%- endfor %}
+    )
+
+)
+
+select
+    model_id,
+    bucket_start,
+    case
+        {%- for name in cohorts %}
+        when cohort_{{ loop.index }}_rolled_up = 0 then {{ ml_monitor.string_literal(name) }}
+        {%- endfor %}
+        else '__all__'
+    end as cohort_name,
+    case
+        {%- for name in cohorts %}
+        when cohort_{{ loop.index }}_rolled_up = 0 then cohort_{{ loop.index }}
+        {%- endfor %}
+        else '__all__'
+    end as cohort_value,
+    case when class_rolled_up = 1 then '__all__' else predicted_class end as predicted_class,
+    case when band_rolled_up = 1 then 'class' else 'band' end as row_kind,
+    case when band_rolled_up = 0 then band end as band,
+    cast(n as {{ dbt.type_bigint() }}) as n,
+    sum_confidence,
+    mean_confidence,
+    m2_confidence,
+    min_confidence,
+    max_confidence,
+    p10_confidence,
+    p50_confidence,
+    p90_confidence,
+    case when class_rolled_up = 0 then threshold end as threshold,
+    case when class_rolled_up = 0 then threshold_source end as threshold_source,
+    n_near_threshold,
+    n_calibrated,
+    sum_calibrated_probability,
+    {%- for name in monitored %}
+    null_count_{{ loop.index }},
+    {%- endfor %}
+    {{ ml_monitor.string_literal(fit_version) }} as fit_version
+from grouped

@@ -1,0 +1,55 @@
+{#- The serving log under canonical names, one row per logged prediction, each valid row
+    with its bucket and each invalid one with the reason it is excluded from the monitors. -#}
+{%- set relation = source('ml_monitor', 'predictions') -%}
+{%- set c = ml_monitor.resolve_inputs(relation,
+      ['prediction_id', 'predicted_at', 'predicted_class', 'confidence'],
+      ['model_id', 'model_version', 'label']) -%}
+{%- set string = dbt.type_string() -%}
+{%- set positive_class = var('ml_monitor_positive_class', none) -%}
+
+with source_rows as (
+
+    select
+        cast({{ c.prediction_id }} as {{ string }}) as prediction_id,
+        {% if c.model_id -%}
+        coalesce(cast({{ c.model_id }} as {{ string }}), {{ ml_monitor.string_literal(var('ml_monitor_default_model_id')) }})
+        {%- else -%}
+        {{ ml_monitor.string_literal(var('ml_monitor_default_model_id')) }}
+        {%- endif %} as model_id,
+        {{ 'cast(' ~ c.model_version ~ ' as ' ~ string ~ ')' if c.model_version else 'cast(null as ' ~ string ~ ')' }} as model_version,
+        cast({{ c.predicted_at }} as {{ dbt.type_timestamp() }}) as predicted_at,
+        cast({{ c.predicted_class }} as {{ string }}) as predicted_class,
+        cast({{ c.confidence }} as {{ ml_monitor.type_double() }}) as confidence,
+        {{ 'cast(' ~ c.label ~ ' as ' ~ string ~ ')' if c.label else 'cast(null as ' ~ string ~ ')' }} as label
+        {%- for name, column in c.configured %},
+        {{ column }} as {{ ml_monitor.quote_identifier(name) }}
+        {%- endfor %}
+    from {{ relation }}
+
+),
+
+checked as (
+
+    select
+        *,
+        case
+            when predicted_at is null then 'predicted_at_null'
+            when predicted_at > cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) then 'predicted_at_future'
+            when predicted_class is null then 'predicted_class_null'
+            when confidence is null then 'confidence_null'
+            when {{ ml_monitor.is_nan('confidence') }} or confidence < 0 or confidence > 1 then 'confidence_out_of_range'
+        end as exclusion_reason
+    from source_rows
+
+)
+
+select
+    *,
+    {{ ml_monitor.bucket_start('predicted_at') }} as bucket_start,
+    {%- if positive_class is not none %}
+    -- binary mode: the thresholded score is the positive class's probability
+    case when predicted_class = {{ ml_monitor.string_literal(positive_class) }} then confidence else 1 - confidence end as score
+    {%- else %}
+    confidence as score
+    {%- endif %}
+from checked

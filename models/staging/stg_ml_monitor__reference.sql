@@ -1,0 +1,37 @@
+{#- The reference data (training and holdout splits) under canonical names. Holdout rows
+    carry the model's own predicted_class and confidence. -#}
+{%- set relation = source('ml_monitor', 'reference') -%}
+{%- set c = ml_monitor.resolve_inputs(relation,
+      ['label', 'split'],
+      ['prediction_id', 'model_id', 'predicted_class', 'confidence']) -%}
+{%- set string = dbt.type_string() -%}
+{%- set positive_class = var('ml_monitor_positive_class', none) -%}
+
+with source_rows as (
+
+    select
+        {{ 'cast(' ~ c.prediction_id ~ ' as ' ~ string ~ ')' if c.prediction_id else 'cast(null as ' ~ string ~ ')' }} as prediction_id,
+        {% if c.model_id -%}
+        coalesce(cast({{ c.model_id }} as {{ string }}), {{ ml_monitor.string_literal(var('ml_monitor_default_model_id')) }})
+        {%- else -%}
+        {{ ml_monitor.string_literal(var('ml_monitor_default_model_id')) }}
+        {%- endif %} as model_id,
+        cast({{ c.split }} as {{ string }}) as split,
+        cast({{ c.label }} as {{ string }}) as label,
+        {{ 'cast(' ~ c.predicted_class ~ ' as ' ~ string ~ ')' if c.predicted_class else 'cast(null as ' ~ string ~ ')' }} as predicted_class,
+        {{ 'cast(' ~ c.confidence ~ ' as ' ~ ml_monitor.type_double() ~ ')' if c.confidence else 'cast(null as ' ~ ml_monitor.type_double() ~ ')' }} as confidence
+        {%- for name, column in c.configured %},
+        {{ column }} as {{ ml_monitor.quote_identifier(name) }}
+        {%- endfor %}
+    from {{ relation }}
+
+)
+
+select
+    *,
+    {%- if positive_class is not none %}
+    case when predicted_class = {{ ml_monitor.string_literal(positive_class) }} then confidence else 1 - confidence end as score
+    {%- else %}
+    confidence as score
+    {%- endif %}
+from source_rows

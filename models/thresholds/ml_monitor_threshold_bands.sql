@@ -1,0 +1,44 @@
+{#- Predictions per band of width w around the decision threshold t, per model, bucket,
+    cohort and predicted class: band k holds scores in [t + k·w, t + (k+1)·w), bounds
+    clipped to [0, 1]. The threshold is the fitted one (ml-monitor fit-thresholds) where it
+    exists, else ml_monitor_default_threshold; threshold_source says which. -#}
+{%- set width = var('ml_monitor_band_width') -%}
+
+with bands as (
+
+    select *
+    from {{ ref('ml_monitor_base_stats') }}
+    where row_kind = 'band'
+
+),
+
+class_totals as (
+
+    select model_id, bucket_start, cohort_name, cohort_value, predicted_class, n as n_class
+    from {{ ref('ml_monitor_base_stats') }}
+    where row_kind = 'class' and predicted_class <> '__all__'
+
+)
+
+select
+    b.model_id,
+    b.bucket_start,
+    b.cohort_name,
+    b.cohort_value,
+    b.predicted_class,
+    b.band,
+    b.threshold,
+    b.threshold_source,
+    greatest(0.0, least(1.0, b.threshold + b.band * {{ width }})) as band_lower,
+    greatest(0.0, least(1.0, b.threshold + (b.band + 1) * {{ width }})) as band_upper,
+    b.n,
+    cast(b.n as {{ ml_monitor.type_double() }}) / t.n_class as share,
+    b.band in (-1, 0) as near_threshold,
+    b.n_near_threshold
+from bands as b
+inner join class_totals as t
+    on t.model_id = b.model_id
+    and t.bucket_start = b.bucket_start
+    and t.cohort_name = b.cohort_name
+    and t.cohort_value = b.cohort_value
+    and t.predicted_class = b.predicted_class

@@ -1,0 +1,497 @@
+"""A generated demo: a support-ticket router in production, with drift planted at known dates.
+
+The router is a real scikit-learn text classifier (TF-IDF + logistic regression) trained on
+generated tickets. `generate` returns its training/validation data (`reference`), sixty
+days of serving log (`predictions`) and the list of planted events (`demo_events`):
+
+1. from day 30 the share of `fraud` tickets doubles in the `chat` channel only;
+2. from day 40 most users type their tickets instead of pasting them (short, lower-case,
+   no punctuation, typos), so the model's confidence drops in every cohort;
+3. from day 45 an upstream change nulls `order_value`, adds `app_version`, drops
+   `legacy_segment` and turns `priority` from an integer into 'P1'..'P3'.
+
+Features are drawn independently of the ticket's class from one generator for reference
+and serving, so nothing but the planted events drifts.
+
+Generation is vectorised so that it scales to millions of rows: the model scores pools of
+tickets per (class, writing style) once, and each serving row picks a ticket from the pool
+of its class, taking the pool's text, predicted class and confidence. The serving log is
+built one day at a time as pyarrow record batches (dictionary-encoded strings), and
+`write_duckdb` hands them to DuckDB without going through Python objects.
+"""
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import joblib
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+
+MODEL_ID = "ticket_router"
+MODEL_VERSION = "2025.12.1"
+
+CLASSES = ["billing", "technical", "account", "shipping", "fraud"]
+REFERENCE_SHARES = [0.26, 0.28, 0.18, 0.16, 0.12]
+SHIFT_CLASS = "fraud"
+SHIFT_COHORT = ("channel", "chat")
+
+CLASS_SHIFT_DAY = 30
+TYPING_DAY = 40
+UPSTREAM_DAY = 45
+
+REFERENCE_ROWS = 20_000
+TRAIN_SHARE = 0.7
+POOL_SIZE = 3_000          # tickets per (class, writing style) that the model scores
+TYPED_SHARE = 0.7          # rows written in the typed style once typing drift starts
+LABEL_SHARE_SETTLED = 0.4  # labels arrive for this share of rows older than a week...
+LABEL_SHARE_RECENT = 0.1   # ...and for fewer of the last week's
+RECENT_DAYS = 7
+
+# Categorical features: values and their shares, the same in reference and serving.
+CATEGORIES = {
+    "channel": (["email", "chat", "web"], [0.45, 0.35, 0.20]),
+    "country": (["US", "GB", "DE", "FR", "IN"], [0.40, 0.20, 0.15, 0.15, 0.10]),
+    "customer_tier": (["free", "pro", "enterprise"], [0.55, 0.35, 0.10]),
+    "product": (["marketplace", "payments", "subscriptions", "mobile_app", "logistics"],
+                [0.30, 0.25, 0.20, 0.15, 0.10]),
+    "priority": (["1", "2", "3"], [0.20, 0.50, 0.30]),
+    "legacy_segment": (["retail", "smb", "corporate", "partner"], [0.50, 0.30, 0.15, 0.05]),
+    "app_version": (["5.2.0", "5.2.1", "5.3.0"], [0.25, 0.60, 0.15]),
+}
+
+# Words the generator makes characteristic of each class: they occur in that class's
+# phrases only (other tickets see them only when they borrow a phrase of the class).
+CLASS_KEYWORDS = {
+    "billing": ["invoice", "refund", "subscription", "receipt", "overcharged", "vat"],
+    "technical": ["error", "crashing", "loading", "bug", "timeout", "install"],
+    "account": ["password", "login", "username", "profile", "verification", "locked"],
+    "shipping": ["delivery", "package", "tracking", "courier", "parcel", "delayed"],
+    "fraud": ["unauthorized", "stolen", "suspicious", "scam", "phishing", "hacked"],
+}
+
+# Sentences typical of each class. Shared support words (order, account, payment, card,
+# help, please) appear across classes, which is what makes the router's job non-trivial.
+CLASS_PHRASES = {
+    "billing": [
+        "I was charged twice for my {plan} subscription.",
+        "The invoice for {month} shows the wrong amount.",
+        "I am still waiting for a refund of {amount}.",
+        "Could you send me a receipt for my last payment?",
+        "My card was overcharged by {amount} this month.",
+        "I want to cancel my subscription before the next renewal.",
+        "The VAT on invoice {ref} is not correct.",
+        "Why did the price of my {plan} plan go up without notice?",
+        "The payment for order {ref} was taken in the wrong currency.",
+        "I need a refund for the {plan} plan, I never used it.",
+    ],
+    "technical": [
+        "The app shows an error when I open the {page} page.",
+        "Since the last update the app keeps crashing.",
+        "The {page} page is stuck on loading for minutes.",
+        "I get a timeout every time I try to upload a file.",
+        "There seems to be a bug on the {page} screen.",
+        "I cannot install the latest version on my {device}.",
+        "The checkout button does nothing when I click it.",
+        "Error code {code} appears when I try to pay.",
+        "The app is very slow on my {device} since {when}.",
+        "Notifications stopped working after the update on my {device}.",
+    ],
+    "account": [
+        "I forgot my password and the reset link does not work.",
+        "I cannot login to my account since {when}.",
+        "Please change the email address on my profile.",
+        "How do I close my account and remove my data?",
+        "My username was changed and I cannot find the setting.",
+        "The verification code never arrives on my {device}.",
+        "My account is locked after too many login attempts.",
+        "I want to merge my two accounts into one.",
+        "Please update my profile, my name is misspelled.",
+        "Two factor verification keeps failing for my account.",
+    ],
+    "shipping": [
+        "My package has not arrived yet and the tracking says {status}.",
+        "The delivery for order {ref} is delayed by {days} days.",
+        "The courier left the parcel at the wrong address.",
+        "The tracking number {ref} shows no update since {when}.",
+        "Can I change the delivery address for my order?",
+        "The parcel arrived damaged and some items are missing.",
+        "I was not home and the courier did not leave a note.",
+        "When will my order {ref} be shipped?",
+        "The order was marked as delivered but I have no package.",
+        "Delivery to {country} takes much longer than promised.",
+    ],
+    "fraud": [
+        "There is a payment of {amount} on my card that I do not recognise.",
+        "I think my account was hacked, someone changed my password.",
+        "I received a suspicious email asking for my card details.",
+        "Someone placed an unauthorized order of {amount} on my account.",
+        "My card was stolen and used on your site.",
+        "This looks like a phishing scam using your logo.",
+        "I want to dispute a charge of {amount} that I did not make.",
+        "There were several suspicious login attempts from {country}.",
+        "A seller asked me to pay outside the platform, is this a scam?",
+        "Unauthorized payments appeared on my statement {when}.",
+    ],
+}
+
+# Sentences that carry no class information.
+SHARED_PHRASES = [
+    "Please help me as soon as possible.",
+    "This is urgent.",
+    "I have been a customer for {years} years.",
+    "I already contacted support about this {when}.",
+    "My order number is {ref}.",
+    "Please check my account and let me know.",
+    "I tried again {when} and it is the same.",
+    "Can someone please call me back?",
+    "I need this fixed before my next payment.",
+    "Your help page did not answer my question.",
+]
+GREETINGS = ["Hello,", "Hi,", "Hi team,", "Dear support,", "Good morning,", ""]
+SIGN_OFFS = ["Thanks.", "Thank you for your help.", "Best regards.", "Kind regards.", ""]
+TYPED_SHORTHANDS = {"please": "pls", "you": "u", "thanks": "thx", "because": "bc"}
+
+
+def _pick(options):
+    return lambda rnd: rnd.choice(options)
+
+
+SLOT_FILLERS = {
+    "plan": _pick(["Basic", "Plus", "Pro", "Team", "annual"]),
+    "month": _pick(["January", "February", "March", "April", "May", "June", "July",
+                    "August", "September", "October", "November", "December"]),
+    "amount": lambda rnd: f"${rnd.randint(5, 499)}.{rnd.randint(0, 99):02d}",
+    "ref": lambda rnd: f"#{rnd.randint(100000, 999999)}",
+    "code": lambda rnd: str(rnd.randint(400, 599)),
+    "page": _pick(["checkout", "settings", "orders", "search", "home", "cart"]),
+    "device": _pick(["iPhone", "Android phone", "laptop", "tablet", "Mac"]),
+    "when": _pick(["yesterday", "this morning", "last week", "two days ago", "Monday"]),
+    "status": _pick(["in transit", "label created", "out for delivery", "pending"]),
+    "days": lambda rnd: str(rnd.randint(2, 14)),
+    "country": _pick(["Germany", "France", "India", "the UK", "Brazil", "Russia"]),
+    "years": lambda rnd: str(rnd.randint(1, 12)),
+}
+
+# Column types of the tables `write_duckdb` creates, in column order.
+PREDICTION_COLUMNS = {
+    "prediction_id": "VARCHAR", "model_id": "VARCHAR", "model_version": "VARCHAR",
+    "predicted_at": "TIMESTAMP", "predicted_class": "VARCHAR", "confidence": "DOUBLE",
+    "label": "VARCHAR", "channel": "VARCHAR", "country": "VARCHAR",
+    "customer_tier": "VARCHAR", "product": "VARCHAR", "previous_tickets": "INTEGER",
+    "account_age_days": "INTEGER", "order_value": "DOUBLE", "ticket_text": "VARCHAR",
+    "priority": "VARCHAR", "app_version": "VARCHAR",
+}
+REFERENCE_COLUMNS = {
+    "prediction_id": "VARCHAR", "model_id": "VARCHAR", "split": "VARCHAR",
+    "label": "VARCHAR", "predicted_class": "VARCHAR", "confidence": "DOUBLE",
+    "channel": "VARCHAR", "country": "VARCHAR", "customer_tier": "VARCHAR",
+    "product": "VARCHAR", "previous_tickets": "INTEGER", "account_age_days": "INTEGER",
+    "order_value": "DOUBLE", "ticket_text": "VARCHAR", "priority": "INTEGER",
+    "legacy_segment": "VARCHAR",
+}
+EVENT_COLUMNS = {
+    "event_id": "INTEGER", "event_type": "VARCHAR", "starts_at": "TIMESTAMP",
+    "day": "INTEGER", "cohort_name": "VARCHAR", "cohort_value": "VARCHAR",
+    "subject": "VARCHAR", "description": "VARCHAR",
+}
+
+
+@dataclass
+class DemoData:
+    predictions: pd.DataFrame | pa.Table
+    reference: pd.DataFrame
+    events: pd.DataFrame
+    model: Pipeline
+
+
+def planted_dates(start: date = date(2026, 1, 1)) -> dict[str, date]:
+    """The first day of each planted event."""
+    return {
+        "class_shift": _day_date(start, CLASS_SHIFT_DAY),
+        "typing": _day_date(start, TYPING_DAY),
+        "upstream": _day_date(start, UPSTREAM_DAY),
+    }
+
+
+def generate(predictions_per_day: int = 3000, days: int = 60, seed: int = 7,
+             start: date = date(2026, 1, 1)) -> DemoData:
+    """Reference data, a trained router, its serving log and the planted events."""
+    rnd = random.Random(seed)
+    reference = _reference(np.random.default_rng([seed, 0]), rnd)
+    model = _train(reference[reference["split"] == "train"])
+    validation = reference["split"] == "validation"
+    predicted, confidence = _score(model, reference.loc[validation, "ticket_text"].tolist())
+    reference.loc[validation, "predicted_class"] = predicted
+    reference.loc[validation, "confidence"] = confidence
+
+    pools = _TicketPools(model, rnd)
+    batches = [
+        _serving_day(np.random.default_rng([seed, day]), pools, day, days, start,
+                     predictions_per_day, first_row=(day - 1) * predictions_per_day)
+        for day in range(1, days + 1)
+    ]
+    predictions = pa.Table.from_batches(batches, schema=batches[0].schema)
+    return DemoData(predictions, reference, _events(start, days), model)
+
+
+def write_duckdb(data: DemoData, path: str | Path, schema: str = "main") -> None:
+    """Create or replace tables predictions, reference and demo_events in a DuckDB file."""
+    tables = {
+        "predictions": (data.predictions, PREDICTION_COLUMNS),
+        "reference": (data.reference, REFERENCE_COLUMNS),
+        "demo_events": (data.events, EVENT_COLUMNS),
+    }
+    with duckdb.connect(str(path)) as con:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(schema)}")
+        for name, (table, columns) in tables.items():
+            if isinstance(table, pd.DataFrame):
+                table = pa.Table.from_pandas(table, preserve_index=False)
+            con.register("demo_source", table)
+            select = ", ".join(f"CAST({_quote(c)} AS {t}) AS {_quote(c)}" for c, t in columns.items())
+            con.execute(f"CREATE OR REPLACE TABLE {_quote(schema)}.{_quote(name)} AS "
+                        f"SELECT {select} FROM demo_source")
+            con.unregister("demo_source")
+
+
+def save_model(model: Pipeline, path: str | Path) -> None:
+    """Persist the router with joblib, creating the folder if needed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, path)
+
+
+# --- tickets -----------------------------------------------------------------------------
+
+def _pasted_ticket(rnd: random.Random, cls: str) -> str:
+    """A ticket as pasted from an email: greeting, class and filler sentences, sign-off.
+
+    About one ticket in three borrows a sentence from another class, and some have a
+    single class sentence only: those are the ones the router gets wrong.
+    """
+    body = rnd.sample(CLASS_PHRASES[cls], rnd.choice([1, 1, 2, 2, 3]))
+    if rnd.random() < 0.35:
+        other = rnd.choice([c for c in CLASSES if c != cls])
+        body.append(rnd.choice(CLASS_PHRASES[other]))
+    body += rnd.sample(SHARED_PHRASES, rnd.choice([0, 1, 1, 2]))
+    rnd.shuffle(body)
+    sentences = [rnd.choice(GREETINGS), *body, rnd.choice(SIGN_OFFS)]
+    return " ".join(_fill(s, rnd) for s in sentences if s)
+
+
+def _typed_ticket(rnd: random.Random, cls: str) -> str:
+    """A ticket typed in a hurry: one or two sentences, lower case, no punctuation, typos."""
+    body = [rnd.choice(CLASS_PHRASES[cls])]
+    if rnd.random() < 0.35:
+        body.append(rnd.choice(SHARED_PHRASES + CLASS_PHRASES[rnd.choice(CLASSES)]))
+    words = re.findall(r"[\w$#.]+", " ".join(_fill(s, rnd) for s in body).lower())
+    words = [TYPED_SHORTHANDS.get(w.strip("."), w.strip(".")) for w in words]
+    return " ".join(_typo(rnd, w) if len(w) > 3 and rnd.random() < 0.25 else w for w in words)
+
+
+def _typo(rnd: random.Random, word: str) -> str:
+    """Swap two neighbouring letters or drop one."""
+    i = rnd.randrange(len(word) - 1)
+    if rnd.random() < 0.5:
+        return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+    return word[:i] + word[i + 1:]
+
+
+def _fill(template: str, rnd: random.Random) -> str:
+    slots = {name: fill(rnd) for name, fill in SLOT_FILLERS.items() if "{" + name in template}
+    return template.format(**slots)
+
+
+# --- model -------------------------------------------------------------------------------
+
+def _train(train: pd.DataFrame) -> Pipeline:
+    model = Pipeline([
+        ("tfidf", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)),
+        ("clf", LogisticRegression(C=2.0, max_iter=1000)),
+    ])
+    return model.fit(train["ticket_text"].tolist(), train["label"].tolist())
+
+
+def _score(model: Pipeline, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The model's predicted class and confidence (its top predicted probability)."""
+    proba = model.predict_proba(texts)
+    return model.classes_[proba.argmax(axis=1)], proba.max(axis=1)
+
+
+class _TicketPools:
+    """Tickets per (class, style) scored once, so serving rows need no model call.
+
+    Ticket j of class c in style s (0 pasted, 1 typed) sits at (2c + s) * POOL_SIZE + j.
+    """
+
+    def __init__(self, model: Pipeline, rnd: random.Random):
+        writers = [_pasted_ticket, _typed_ticket]
+        texts = [write(rnd, cls) for cls in CLASSES for write in writers for _ in range(POOL_SIZE)]
+        predicted, confidence = _score(model, texts)
+        self.texts = pa.array(texts)
+        self.predicted_code = _encode(predicted, CLASSES)
+        self.confidence = confidence
+
+    def draw(self, rng: np.random.Generator, class_code: np.ndarray, typed: np.ndarray) -> np.ndarray:
+        return (2 * class_code + typed) * POOL_SIZE + rng.integers(POOL_SIZE, size=len(class_code))
+
+
+# --- rows --------------------------------------------------------------------------------
+
+def _features(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    """Category codes and numeric features, independent of the ticket's class."""
+    features = {name: _pick_codes(rng.random(n), shares) for name, (_, shares) in CATEGORIES.items()}
+    features["previous_tickets"] = rng.negative_binomial(1.2, 0.35, n).astype(np.int32)
+    features["account_age_days"] = np.minimum(rng.lognormal(5.8, 1.0, n), 5000).astype(np.int32) + 1
+    features["order_value"] = np.round(rng.lognormal(4.0, 0.9, n), 2)
+    return features
+
+
+def _pick_codes(draw: np.ndarray, shares) -> np.ndarray:
+    """Category codes for uniform draws in [0, 1), with the given (relative) shares."""
+    cumulative = np.cumsum(shares)
+    return np.searchsorted(cumulative / cumulative[-1], draw, side="right").astype(np.int32)
+
+
+def _class_shares(shifted: bool) -> np.ndarray:
+    """Label shares; in the shifted cohort the shift class doubles and the rest shrink."""
+    shares = np.array(REFERENCE_SHARES)
+    if shifted:
+        k = CLASSES.index(SHIFT_CLASS)
+        shares = shares * (1 - 2 * shares[k]) / (1 - shares[k])
+        shares[k] = 2 * REFERENCE_SHARES[k]
+    return shares
+
+
+def _reference(rng: np.random.Generator, rnd: random.Random) -> pd.DataFrame:
+    n = REFERENCE_ROWS
+    features = _features(rng, n)
+    label = _pick_codes(rng.random(n), REFERENCE_SHARES)
+    frame = pd.DataFrame({
+        "prediction_id": [f"ref-{i:06d}" for i in range(1, n + 1)],
+        "model_id": MODEL_ID,
+        "split": np.where(rng.random(n) < TRAIN_SHARE, "train", "validation"),
+        "label": np.array(CLASSES)[label],
+        "predicted_class": pd.Series(pd.NA, index=range(n), dtype="str"),
+        "confidence": pd.Series(pd.NA, index=range(n), dtype="Float64"),
+    })
+    for name in ["channel", "country", "customer_tier", "product"]:
+        frame[name] = np.array(CATEGORIES[name][0])[features[name]]
+    for name in ["previous_tickets", "account_age_days", "order_value"]:
+        frame[name] = features[name]
+    frame["ticket_text"] = [_pasted_ticket(rnd, CLASSES[c]) for c in label]
+    frame["priority"] = features["priority"] + 1
+    frame["legacy_segment"] = np.array(CATEGORIES["legacy_segment"][0])[features["legacy_segment"]]
+    return frame
+
+
+def _serving_day(rng: np.random.Generator, pools: _TicketPools, day: int, days: int,
+                 start: date, n: int, first_row: int) -> pa.RecordBatch:
+    """One day of the serving log, with whatever planted events are live that day."""
+    features = _features(rng, n)
+    in_shift_cohort = features["channel"] == CATEGORIES["channel"][0].index(SHIFT_COHORT[1])
+    draw = rng.random(n)
+    label = _pick_codes(draw, _class_shares(False))
+    if day >= CLASS_SHIFT_DAY:
+        label = np.where(in_shift_cohort, _pick_codes(draw, _class_shares(True)), label)
+    typed = (rng.random(n) < TYPED_SHARE) if day >= TYPING_DAY else np.zeros(n, dtype=bool)
+    ticket = pools.draw(rng, label, typed.astype(np.int64))
+
+    label_share = LABEL_SHARE_SETTLED if day <= days - RECENT_DAYS else LABEL_SHARE_RECENT
+    # Sorted seconds keep the log in time order; the other columns are i.i.d., so this
+    # does not tie any value to the time of day.
+    seconds = np.sort(rng.integers(0, 86_400, n))
+    predicted_at = np.datetime64(_day_date(start, day), "us") + seconds.astype("timedelta64[s]")
+    upstream_changed = day >= UPSTREAM_DAY
+    order_value = pa.nulls(n, pa.float64()) if upstream_changed else pa.array(features["order_value"])
+    app_version = (_categorical(features["app_version"], CATEGORIES["app_version"][0])
+                   if upstream_changed else pa.nulls(n, _CATEGORICAL))
+    priority = _categorical(features["priority"], [f"P{p}" for p in CATEGORIES["priority"][0]])
+
+    columns = {
+        "prediction_id": _prediction_ids(first_row, n),
+        "model_id": _categorical(np.zeros(n, np.int32), [MODEL_ID]),
+        "model_version": _categorical(np.zeros(n, np.int32), [MODEL_VERSION]),
+        "predicted_at": pa.array(predicted_at),
+        "predicted_class": _categorical(pools.predicted_code[ticket], CLASSES),
+        "confidence": pa.array(pools.confidence[ticket]),
+        "label": _categorical(label, CLASSES, missing=rng.random(n) >= label_share),
+        **{name: _categorical(features[name], CATEGORIES[name][0])
+           for name in ["channel", "country", "customer_tier", "product"]},
+        "previous_tickets": pa.array(features["previous_tickets"]),
+        "account_age_days": pa.array(features["account_age_days"]),
+        "order_value": order_value,
+        "ticket_text": pa.DictionaryArray.from_arrays(pa.array(ticket.astype(np.int32)), pools.texts),
+        "priority": priority,
+        "app_version": app_version,
+    }
+    return pa.RecordBatch.from_pydict(columns)
+
+
+_CATEGORICAL = pa.dictionary(pa.int32(), pa.string())
+
+
+def _categorical(codes: np.ndarray, values, missing: np.ndarray | None = None) -> pa.DictionaryArray:
+    indices = pa.array(codes.astype(np.int32), mask=missing)
+    return pa.DictionaryArray.from_arrays(indices, pa.array(values))
+
+
+def _prediction_ids(first_row: int, n: int, width: int = 9) -> pa.StringArray:
+    """'p-000000001', ... written straight into an Arrow buffer (no Python strings)."""
+    row = np.arange(first_row + 1, first_row + n + 1, dtype=np.uint32)
+    chars = np.empty((n, 2 + width), dtype=np.uint8)
+    chars[:, :2] = np.frombuffer(b"p-", dtype=np.uint8)
+    for position in range(1 + width, 1, -1):
+        chars[:, position] = row % 10 + ord("0")
+        row //= 10
+    offsets = np.arange(0, (n + 1) * (2 + width), 2 + width, dtype=np.int32)
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(chars))
+
+
+def _encode(values, categories: list[str]) -> np.ndarray:
+    index = {value: code for code, value in enumerate(categories)}
+    return np.array([index[v] for v in values], dtype=np.int32)
+
+
+# --- events ------------------------------------------------------------------------------
+
+def _events(start: date, days: int) -> pd.DataFrame:
+    cohort_name, cohort_value = SHIFT_COHORT
+    planted = [
+        ("class_share_shift", CLASS_SHIFT_DAY, cohort_name, cohort_value, SHIFT_CLASS,
+         f"Share of '{SHIFT_CLASS}' tickets doubles in the {cohort_value} channel."),
+        ("typing_drift", TYPING_DAY, None, None, "ticket_text",
+         f"{TYPED_SHARE:.0%} of tickets are typed (short, lower-case, typos), not pasted."),
+        ("feature_nulled", UPSTREAM_DAY, None, None, "order_value",
+         "An upstream change leaves order_value NULL on every row."),
+        ("column_added", UPSTREAM_DAY, None, None, "app_version",
+         "The serving log gains an app_version column."),
+        ("column_dropped", UPSTREAM_DAY, None, None, "legacy_segment",
+         "legacy_segment is no longer logged."),
+        ("column_type_changed", UPSTREAM_DAY, None, None, "priority",
+         "priority is logged as 'P1'..'P3' instead of the integers 1..3."),
+    ]
+    rows = [
+        (event_id, kind, datetime.combine(_day_date(start, day), datetime.min.time()), day,
+         name, value, subject, description)
+        for event_id, (kind, day, name, value, subject, description) in enumerate(planted, 1)
+        if day <= days
+    ]
+    return pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
+
+
+def _day_date(start: date, day: int) -> date:
+    """Day 1 is `start`."""
+    return start + timedelta(days=day - 1)
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
