@@ -1,0 +1,250 @@
+"""Decision thresholds and confidence calibration, fitted on the holdout split.
+
+`fit_thresholds` and `fit_calibration` are pure functions of a frame of holdout rows
+(model_id, predicted_class, confidence, label); `run` reads those rows from the dbt
+staging view, fits both and writes ml_monitor_thresholds and ml_monitor_calibration.
+
+Threshold (DESIGN §4): per model and predicted class c, a row predicted c is accepted when
+its score >= t; precision = correct accepted / accepted; recall = correct accepted / holdout
+rows labelled c (whatever they were predicted). Binary mode (a positive class) uses
+p_positive over all of a model's rows: the usual positive-class precision and recall.
+Each group costs two value sorts and one binary search; there is no loop over rows.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+from sklearn.isotonic import IsotonicRegression
+
+from .config import Project
+from .errors import MonitorError
+from .warehouse import Warehouse
+
+HOLDOUT_VIEW = "stg_ml_monitor__reference"
+THRESHOLDS_TABLE = "ml_monitor_thresholds"
+CALIBRATION_TABLE = "ml_monitor_calibration"
+HOLDOUT_COLUMNS = ["model_id", "predicted_class", "confidence", "label"]
+OBJECTIVES = ("f1", "min_precision", "min_recall")
+ALL = "__all__"
+
+
+# --- thresholds ---------------------------------------------------------------------
+
+def _objective(objective: str, min_precision: float | None, min_recall: float | None) -> tuple[str, float | None]:
+    """The objective's label for the table and its bound, checked."""
+    if objective not in OBJECTIVES:
+        raise MonitorError(f"unknown threshold objective '{objective}' (use one of: {', '.join(OBJECTIVES)})")
+    bounds = {"min_precision": min_precision, "min_recall": min_recall}
+    for name, value in bounds.items():
+        if value is not None and name != objective:
+            raise MonitorError(f"{name} is only used with the objective {name} (the objective is {objective})")
+    if objective == "f1":
+        return "f1", None
+    bound = bounds[objective]
+    if bound is None or not 0 < bound <= 1:
+        raise MonitorError(f"the objective {objective} needs {objective} in (0, 1]")
+    return f"{objective}({bound:g})", bound
+
+
+def _check_holdout(holdout: pd.DataFrame) -> None:
+    missing = [c for c in HOLDOUT_COLUMNS if c not in holdout.columns]
+    if missing:
+        raise MonitorError(f"holdout rows lack the column(s) {', '.join(missing)}")
+    if holdout.empty:
+        raise MonitorError("no holdout rows to fit on")
+    if holdout[HOLDOUT_COLUMNS].isna().any().any() or not holdout["confidence"].between(0, 1).all():
+        raise MonitorError("holdout rows need a model_id, predicted_class, label and a confidence in [0, 1]")
+
+
+def _threshold_groups(holdout: pd.DataFrame, positive_class: str | None) -> Iterator[tuple]:
+    """(model_id, predicted_class, score, hit, support) per fitted group.
+
+    hit: the row is correct when accepted; support: the recall denominator.
+    """
+    if positive_class is None:
+        support = holdout.groupby(["model_id", "label"], sort=False).size()
+        for (model, cls), rows in holdout.groupby(["model_id", "predicted_class"], sort=True):
+            hit = (rows["label"] == cls).to_numpy()
+            yield model, cls, rows["confidence"].to_numpy(float), hit, int(support.get((model, cls), 0))
+        return
+    if not (holdout["label"] == positive_class).any():
+        raise MonitorError(f"the positive class '{positive_class}' is not the label of any holdout row")
+    predicted_positive = (holdout["predicted_class"] == positive_class).to_numpy()
+    confidence = holdout["confidence"].to_numpy(float)
+    scored = pd.DataFrame({
+        "model_id": holdout["model_id"].to_numpy(),
+        "score": np.where(predicted_positive, confidence, 1 - confidence),
+        "hit": (holdout["label"] == positive_class).to_numpy(),
+    })
+    for model, rows in scored.groupby("model_id", sort=True):
+        hit = rows["hit"].to_numpy()
+        yield model, positive_class, rows["score"].to_numpy(), hit, int(hit.sum())
+
+
+def _curve(score: np.ndarray, hit: np.ndarray, support: int) -> dict[str, np.ndarray]:
+    """Precision, recall and F1 at every candidate threshold (the distinct scores, ascending)."""
+    ordered = np.sort(score)
+    first = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    threshold = ordered[first]
+    accepted = len(ordered) - first  # rows with score >= threshold
+    true_pos = hit.sum() - np.searchsorted(np.sort(score[hit]), threshold, side="left")
+    recall = true_pos / support if support else np.full(len(threshold), np.nan)
+    # 2·tp / (accepted + support) is F1 as an exact ratio of integers, so equal F1s tie exactly.
+    f1 = 2 * true_pos / (accepted + support)
+    return {"threshold": threshold, "precision": true_pos / accepted, "recall": recall, "f1": f1}
+
+
+def _choose(curve: dict[str, np.ndarray], objective: str, bound: float | None) -> tuple[int, bool]:
+    """Index of the chosen candidate and whether the objective's constraint was met."""
+    best_f1 = int(np.flatnonzero(curve["f1"] == curve["f1"].max())[-1])  # ties: the higher threshold
+    if objective == "f1":
+        return best_f1, True
+    met = np.flatnonzero(curve["precision" if objective == "min_precision" else "recall"] >= bound)
+    if met.size == 0:
+        return best_f1, False
+    # Lowest threshold keeping the precision (most recall); highest keeping the recall.
+    return int(met[0] if objective == "min_precision" else met[-1]), True
+
+
+def fit_thresholds(
+    holdout: pd.DataFrame,
+    objective: str = "f1",
+    min_precision: float | None = None,
+    min_recall: float | None = None,
+    positive_class: str | None = None,
+) -> pd.DataFrame:
+    """One threshold per model and predicted class (per model in binary mode).
+
+    objective: "f1" (maximise F1, ties to the higher threshold), "min_precision" (the
+    lowest threshold with precision >= min_precision) or "min_recall" (the highest with
+    recall >= min_recall). Where no candidate meets the constraint, the best-F1 threshold
+    is used and the objective column says `<objective>(<bound>):unmet`.
+    """
+    label, bound = _objective(objective, min_precision, min_recall)
+    _check_holdout(holdout)
+    fitted_at = pd.Timestamp.now(tz="UTC").floor("s")
+    rows = []
+    for model, cls, score, hit, support in _threshold_groups(holdout, positive_class):
+        curve = _curve(score, hit, support)
+        index, met = _choose(curve, objective, bound)
+        rows.append({
+            "model_id": model, "predicted_class": cls,
+            "threshold": curve["threshold"][index],
+            "objective": label if met else f"{label}:unmet",
+            **{name: curve[name][index] for name in ("precision", "recall", "f1")},
+            "support": support, "fitted_at": fitted_at,
+        })
+    return pd.DataFrame(rows)
+
+
+# --- calibration ----------------------------------------------------------------------
+
+def _calibration_groups(holdout: pd.DataFrame, min_rows_per_class: int) -> Iterator[tuple]:
+    """(model_id, predicted_class, confidence, correct): each model whole, then each
+    class with enough rows and both outcomes to fit on its own."""
+    frame = holdout[["model_id", "predicted_class", "confidence"]].assign(
+        correct=holdout["predicted_class"] == holdout["label"]
+    )
+    for model, rows in frame.groupby("model_id", sort=True):
+        yield model, ALL, rows["confidence"].to_numpy(float), rows["correct"].to_numpy()
+        for cls, part in rows.groupby("predicted_class", sort=True):
+            if len(part) >= min_rows_per_class and part["correct"].nunique() == 2:
+                yield model, cls, part["confidence"].to_numpy(float), part["correct"].to_numpy()
+
+
+def _step(knots: np.ndarray, values: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """The calibration step function: the value at the largest knot <= score (the first
+    knot's value below it)."""
+    return values[np.clip(np.searchsorted(knots, score, side="right") - 1, 0, None)]
+
+
+def _intervals(confidence: np.ndarray, correct: np.ndarray) -> pd.DataFrame:
+    iso = IsotonicRegression(out_of_bounds="clip", y_min=0, y_max=1).fit(confidence, correct.astype(float))
+    knots, values = iso.X_thresholds_, iso.y_thresholds_
+    lower = np.r_[0.0, knots[(knots > 0) & (knots < 1)], 1.0]
+    n = np.bincount(np.searchsorted(lower, confidence, side="right") - 1, minlength=len(lower))
+    return pd.DataFrame({
+        "score_lower": lower,
+        "score_upper": np.r_[lower[1:], 1.0],
+        "calibrated_probability": _step(knots, values, lower),
+        "n": n,
+    })
+
+
+def fit_calibration(holdout: pd.DataFrame, min_rows_per_class: int = 200) -> pd.DataFrame:
+    """Isotonic calibration of confidence -> P(correct), as a table of score intervals.
+
+    One step function per model (predicted_class '__all__') and per predicted class with
+    at least min_rows_per_class holdout rows and both outcomes. The isotonic fit's X
+    thresholds are the knots; a score s takes the fit's value at the largest knot <= s
+    (the lowest knot's value below it). This equals IsotonicRegression.predict at every
+    holdout score and every knot; between two knots, where sklearn interpolates linearly,
+    the step keeps the lower knot's value.
+
+    The table holds that step function exactly: per (model, class), intervals
+    [score_lower, score_upper) between consecutive knots, starting at 0.0, followed by the
+    single point [1.0, 1.0]. A score s belongs to the interval with
+    score_lower <= s and (s < score_upper or s = score_lower), which is exactly one.
+    n counts the holdout rows in the interval.
+    """
+    _check_holdout(holdout)
+    parts = [
+        _intervals(confidence, correct).assign(model_id=model, predicted_class=cls)
+        for model, cls, confidence, correct in _calibration_groups(holdout, min_rows_per_class)
+    ]
+    columns = ["model_id", "predicted_class", "score_lower", "score_upper", "calibrated_probability", "n"]
+    return pd.concat(parts, ignore_index=True)[columns]
+
+
+# --- warehouse ------------------------------------------------------------------------
+
+def read_holdout(warehouse: Warehouse, project: Project) -> tuple[pd.DataFrame, int]:
+    """The usable holdout rows, and how many holdout rows were left out as unusable."""
+    if not warehouse.table_exists(HOLDOUT_VIEW):
+        raise MonitorError(f"{warehouse.relation(HOLDOUT_VIEW)} does not exist: run dbt build first")
+    view, split = warehouse.relation(HOLDOUT_VIEW), project.var("ml_monitor_holdout_split")
+    total = int(warehouse.query(f"select count(*) as n from {view} where split = ?", [split])["n"].iloc[0])
+    if total == 0:
+        raise MonitorError(f"{view} has no row with split = '{split}' (set ml_monitor_holdout_split)")
+    holdout = warehouse.query(
+        f"select model_id, predicted_class, confidence, label from {view}"
+        " where split = ? and predicted_class is not null and label is not null"
+        " and confidence between 0 and 1",
+        [split],
+    )
+    if holdout.empty:
+        raise MonitorError(
+            f"none of the {total} holdout rows (split = '{split}') has a predicted_class,"
+            " a label and a confidence in [0, 1]"
+        )
+    return holdout, total - len(holdout)
+
+
+def run(
+    warehouse: Warehouse,
+    project: Project,
+    objective: str = "f1",
+    min_precision: float | None = None,
+    min_recall: float | None = None,
+) -> dict:
+    """Fit thresholds and calibration on the holdout split and write both tables."""
+    positive = project.var("ml_monitor_positive_class")
+    # Labels are strings after staging; a var written as `1` in YAML means the label '1'.
+    positive = None if positive is None else str(positive)
+    _objective(objective, min_precision, min_recall)  # fail on bad options before reading
+    holdout, excluded = read_holdout(warehouse, project)
+    thresholds = fit_thresholds(holdout, objective, min_precision, min_recall, positive)
+    calibration = fit_calibration(holdout)
+    warehouse.replace_table(THRESHOLDS_TABLE, thresholds)
+    warehouse.replace_table(CALIBRATION_TABLE, calibration)
+    return {
+        "mode": "multiclass" if positive is None else f"binary (positive class '{positive}')",
+        "holdout_rows": len(holdout),
+        "excluded_rows": excluded,
+        "thresholds": len(thresholds),
+        "unmet": int(thresholds["objective"].str.endswith(":unmet").sum()),
+        "calibrated_groups": int(calibration[["model_id", "predicted_class"]].drop_duplicates().shape[0]),
+        "tables": [warehouse.relation(THRESHOLDS_TABLE), warehouse.relation(CALIBRATION_TABLE)],
+    }

@@ -1,0 +1,58 @@
+"""Shared fixtures: the demo scenario generated once, loaded into a real DuckDB file and
+monitored by a real `dbt build` of the demo project (which installs this package)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from ml_monitor import demo, runner
+from ml_monitor.config import Project, package_root
+
+DEMO_PROJECT = package_root() / "demo"
+PROFILES = package_root() / "profiles"
+PREDICTIONS_PER_DAY = 3000
+
+
+@dataclass
+class DemoRun:
+    db_path: Path
+    project: Project
+    data: demo.DemoData
+    start: pd.Timestamp
+
+    def sql(self, query: str, params=None) -> pd.DataFrame:
+        with duckdb.connect(str(self.db_path), read_only=True) as con:
+            return con.execute(query, params or []).df()
+
+    def table(self, name: str) -> pd.DataFrame:
+        return self.sql(f"select * from {self.project.output_schema}.{name}")
+
+    def raw(self, name: str = "predictions") -> pd.DataFrame:
+        return self.sql(f"select * from main.{name}")
+
+    def day(self, d: int) -> pd.Timestamp:
+        """Start of demo day d (1-based)."""
+        return self.start + pd.Timedelta(days=d - 1)
+
+
+def make_project(db_path: Path, project_dir: Path = DEMO_PROJECT, **cli_vars) -> Project:
+    os.environ["ML_MONITOR_DUCKDB_PATH"] = str(db_path)
+    os.environ.pop("ML_MONITOR_TARGET", None)
+    return Project.load(project_dir, PROFILES, "duckdb", cli_vars)
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory) -> DemoRun:
+    db_path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    data = demo.generate(predictions_per_day=PREDICTIONS_PER_DAY)
+    demo.write_duckdb(data, db_path)
+    project = make_project(db_path)
+    runner.deps(project)
+    runner.build(project)
+    start = pd.Timestamp(demo.planted_dates()["class_shift"]) - pd.Timedelta(days=29)
+    return DemoRun(db_path, project, data, start)

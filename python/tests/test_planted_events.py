@@ -1,0 +1,83 @@
+"""The monitors find the demo's planted events where they were planted, and stay quiet on
+stable days."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ml_monitor import demo, runner
+
+STABLE_DAYS = range(1, 26)
+
+
+def _days(demo_run, frame: pd.DataFrame) -> set[int]:
+    return {int((b - demo_run.start).days) + 1 for b in frame["bucket_start"]}
+
+
+def test_class_drift_in_the_planted_cohort_only(demo_run):
+    drift = demo_run.table("ml_monitor_class_drift")
+    cohort_name, cohort_value = demo.SHIFT_COHORT
+    planted = drift[(drift.cohort_name == cohort_name) & (drift.cohort_value == cohort_value) & drift.is_drift]
+    # every day of the shift before the typing drift starts
+    assert set(range(demo.CLASS_SHIFT_DAY, demo.TYPING_DAY)) <= _days(demo_run, planted)
+    before_typing = drift[drift.bucket_start < demo_run.day(demo.TYPING_DAY)]
+    others = before_typing[~((before_typing.cohort_name == cohort_name) & (before_typing.cohort_value == cohort_value))]
+    assert not others.is_drift.any(), others[others.is_drift]
+    assert not planted.empty and _days(demo_run, planted).isdisjoint(STABLE_DAYS)
+
+
+def test_no_class_drift_on_stable_days(demo_run):
+    drift = demo_run.table("ml_monitor_class_drift")
+    stable = drift[drift.bucket_start < demo_run.day(26)]
+    assert not stable.is_drift.any(), stable[stable.is_drift]
+
+
+def test_confidence_anomaly_after_typing_drift(demo_run):
+    conf = demo_run.table("ml_monitor_confidence")
+    population = conf[(conf.cohort_name == "__all__") & (conf.predicted_class == "__all__")]
+    anomalies = _days(demo_run, population[population.is_anomaly])
+    assert demo.TYPING_DAY in anomalies
+    assert anomalies.isdisjoint(STABLE_DAYS)
+    # the drop is large: the bucket mean falls well below the previous week's
+    row = population[population.bucket_start == demo_run.day(demo.TYPING_DAY)].iloc[0]
+    assert row.z_score < -3 and row.mean_confidence < row.baseline_mean - 0.05
+
+
+def test_anomaly_false_alarm_rate_on_stable_days_is_small(demo_run):
+    """Per-series anomaly rules on many cohort × class series: the README quotes this rate."""
+    conf = demo_run.table("ml_monitor_confidence")
+    stable = conf[(conf.bucket_start < demo_run.day(26)) & (conf.baseline_buckets >= 7)]
+    assert len(stable) > 500
+    assert stable.is_anomaly.mean() < 0.01
+
+
+def test_schema_diff_statuses(demo_run):
+    diff = demo_run.table("ml_monitor_schema_diff").set_index("column_name")["status"]
+    assert diff["priority"] == "type_changed"
+    assert diff["app_version"] == "added"
+    assert diff["legacy_segment"] == "dropped"
+    assert (diff.drop(["priority", "app_version", "legacy_segment"]) == "unchanged").all()
+
+
+def test_null_fraction_alert_on_the_nulled_column(demo_run):
+    nulls = demo_run.table("ml_monitor_null_fractions")
+    buckets = nulls[nulls.scope == "bucket"]
+    order_value = buckets[buckets.column_name == "order_value"]
+    alert_days = _days(demo_run, order_value[order_value.is_alert])
+    assert alert_days == set(range(demo.UPSTREAM_DAY, 61))
+    others = buckets[buckets.column_name != "order_value"]
+    assert not others.is_alert.any()
+
+
+def test_second_build_gives_identical_tables(demo_run):
+    tables = ["ml_monitor_base_stats", "ml_monitor_confidence", "ml_monitor_confidence_rolling",
+              "ml_monitor_class_distribution", "ml_monitor_class_drift", "ml_monitor_schema_diff",
+              "ml_monitor_null_fractions", "ml_monitor_threshold_bands"]
+    before = {t: _sorted(demo_run.table(t)) for t in tables}
+    runner.build(demo_run.project, select="ml_monitor")
+    for table in tables:
+        pd.testing.assert_frame_equal(before[table], _sorted(demo_run.table(table)), check_exact=True, obj=table)
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    keys = [c for c in frame.columns if frame[c].dtype == object or c in ("bucket_start", "band", "window_buckets")]
+    return frame.sort_values(keys, na_position="first").reset_index(drop=True)

@@ -1,0 +1,198 @@
+"""Every core SQL monitor equals an independent numpy/scipy computation on the raw demo rows."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.spatial.distance import jensenshannon
+
+from ml_monitor import demo, runner
+
+from conftest import make_project
+
+GRAINS = {
+    "ml_monitor_confidence": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class"],
+    "ml_monitor_confidence_rolling": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class", "window_buckets"],
+    "ml_monitor_class_distribution": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class"],
+    "ml_monitor_class_drift": ["model_id", "bucket_start", "cohort_name", "cohort_value"],
+    "ml_monitor_schema_diff": ["column_name"],
+    "ml_monitor_null_fractions": ["model_id", "column_name", "scope"],  # + bucket_start, NULL on overall rows
+    "ml_monitor_threshold_bands": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class", "band"],
+}
+
+CASES = [  # (day, cohort_name, cohort_value, predicted_class)
+    (3, "__all__", "__all__", "__all__"),
+    (12, "channel", "chat", "__all__"),
+    (33, "channel", "chat", demo.SHIFT_CLASS),
+    (41, "country", "IN", "billing"),
+    (58, "__all__", "__all__", "technical"),
+]
+
+
+@pytest.fixture(scope="module")
+def rows(demo_run) -> pd.DataFrame:
+    raw = demo_run.raw()
+    raw["bucket_start"] = raw["predicted_at"].dt.floor("D")
+    return raw
+
+
+def _select(rows: pd.DataFrame, bucket, cohort_name, cohort_value, predicted_class) -> pd.DataFrame:
+    mask = rows["bucket_start"] == bucket
+    if cohort_name != "__all__":
+        mask &= rows[cohort_name] == cohort_value
+    if predicted_class != "__all__":
+        mask &= rows["predicted_class"] == predicted_class
+    return rows[mask]
+
+
+def _one(table: pd.DataFrame, **keys) -> pd.Series:
+    mask = np.ones(len(table), dtype=bool)
+    for column, value in keys.items():
+        mask &= (table[column] == value).to_numpy()
+    found = table[mask]
+    assert len(found) == 1, f"expected one row for {keys}, found {len(found)}"
+    return found.iloc[0]
+
+
+@pytest.mark.parametrize("table", sorted(GRAINS))
+def test_grain_is_unique_and_not_null(demo_run, table):
+    df = demo_run.table(table)
+    assert len(df) > 0
+    keys = GRAINS[table] + (["bucket_start"] if table == "ml_monitor_null_fractions" else [])
+    assert not df.duplicated(keys).any()
+    assert df[GRAINS[table]].notna().all().all()
+
+
+@pytest.mark.parametrize("day, cohort_name, cohort_value, predicted_class", CASES)
+def test_confidence_matches_numpy(demo_run, rows, day, cohort_name, cohort_value, predicted_class):
+    bucket = demo_run.day(day)
+    expected = _select(rows, bucket, cohort_name, cohort_value, predicted_class)["confidence"].to_numpy()
+    got = _one(demo_run.table("ml_monitor_confidence"), bucket_start=bucket, cohort_name=cohort_name,
+               cohort_value=cohort_value, predicted_class=predicted_class)
+    assert got.n == len(expected)
+    assert got.mean_confidence == pytest.approx(expected.mean(), rel=1e-12)
+    assert got.var_confidence == pytest.approx(expected.var(ddof=1), rel=1e-9)
+    for q in (10, 50, 90):
+        assert got[f"p{q}_confidence"] == pytest.approx(np.percentile(expected, q), rel=1e-12)
+    assert got.min_confidence == expected.min() and got.max_confidence == expected.max()
+
+
+@pytest.mark.parametrize("day, cohort_name, cohort_value, predicted_class", CASES)
+def test_rolling_pools_every_row_of_the_window(demo_run, rows, day, cohort_name, cohort_value, predicted_class):
+    rolling = demo_run.table("ml_monitor_confidence_rolling")
+    window = rows[(rows["bucket_start"] > demo_run.day(day - 7)) & (rows["bucket_start"] <= demo_run.day(day))]
+    expected = _select(window.assign(bucket_start=demo_run.day(day)), demo_run.day(day),
+                       cohort_name, cohort_value, predicted_class)["confidence"].to_numpy()
+    got = _one(rolling, bucket_start=demo_run.day(day), cohort_name=cohort_name, cohort_value=cohort_value,
+               predicted_class=predicted_class, window_buckets=7)
+    assert got.rolling_n == len(expected)
+    assert got.rolling_mean == pytest.approx(expected.mean(), rel=1e-12)
+    assert got.rolling_variance == pytest.approx(expected.var(ddof=1), rel=1e-9)
+
+
+def test_z_score_uses_previous_bucket_means(demo_run):
+    conf = demo_run.table("ml_monitor_confidence")
+    series = conf[(conf.cohort_name == "__all__") & (conf.predicted_class == "__all__")].set_index("bucket_start").sort_index()
+    day = demo_run.day(20)
+    previous = series.loc[demo_run.day(13):demo_run.day(19), "mean_confidence"].to_numpy()
+    assert len(previous) == 7
+    expected = (series.loc[day, "mean_confidence"] - previous.mean()) / previous.std(ddof=1)
+    assert series.loc[day, "z_score"] == pytest.approx(expected, rel=1e-9)
+
+
+def _class_distance(rows, reference, bucket, cohort_name, cohort_value):
+    serving = _select(rows, bucket, cohort_name, cohort_value, "__all__")
+    train = reference[reference["split"] == "train"]
+    q = train["label"].value_counts(normalize=True)
+    counts = serving["predicted_class"].value_counts()
+    categories = sorted(set(q.index) | set(counts.index))
+    n = counts.reindex(categories, fill_value=0).to_numpy(dtype=float)
+    p = n / n.sum()
+    q = q.reindex(categories, fill_value=0).to_numpy()
+    ps, qs = np.where(p == 0, 1e-4, p), np.where(q == 0, 1e-4, q)
+    seen = q > 0
+    expected_counts = q[seen] * n.sum()
+    return {
+        "n": n.sum(),
+        "psi": np.sum((ps - qs) * np.log(ps / qs)),
+        "js_distance": jensenshannon(p, q, base=2),
+        "linf": np.max(np.abs(p - q)),
+        "chi2_statistic": np.sum((n[seen] - expected_counts) ** 2 / expected_counts),
+        "chi2_dof": seen.sum() - 1,
+    }
+
+
+@pytest.mark.parametrize("day, cohort_name, cohort_value", [(5, "__all__", "__all__"), (33, "channel", "chat"),
+                                                            (33, "channel", "email"), (50, "country", "DE")])
+def test_class_drift_matches_scipy(demo_run, rows, day, cohort_name, cohort_value):
+    expected = _class_distance(rows, demo_run.raw("reference"), demo_run.day(day), cohort_name, cohort_value)
+    got = _one(demo_run.table("ml_monitor_class_drift"), bucket_start=demo_run.day(day),
+               cohort_name=cohort_name, cohort_value=cohort_value)
+    for metric, value in expected.items():
+        assert got[metric] == pytest.approx(value, rel=1e-9, abs=1e-12), metric
+
+
+def test_class_distribution_covers_reference_classes(demo_run):
+    dist = demo_run.table("ml_monitor_class_distribution")
+    per_bucket = dist.groupby(["bucket_start", "cohort_name", "cohort_value"])
+    assert (per_bucket["predicted_class"].nunique() >= len(demo.CLASSES)).all()
+    assert per_bucket["share"].sum().to_numpy() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("day", [7, 44])
+def test_threshold_band_counts(demo_run, rows, day):
+    bands = demo_run.table("ml_monitor_threshold_bands")
+    bucket = demo_run.day(day)
+    serving = _select(rows, bucket, "country", "US", "__all__")
+    band = np.floor((serving["confidence"].to_numpy() - 0.5) / 0.05).astype(int)
+    expected = pd.Series(1, index=pd.MultiIndex.from_arrays([serving["predicted_class"], band])).groupby(level=[0, 1]).sum()
+    got = bands[(bands.bucket_start == bucket) & (bands.cohort_name == "country") & (bands.cohort_value == "US")]
+    got = got.set_index(["predicted_class", "band"])["n"].sort_index()
+    assert got.to_dict() == expected.sort_index().to_dict()
+    assert (got.index.get_level_values("band") >= -10).all()
+    near = bands[(bands.bucket_start == bucket) & (bands.cohort_name == "__all__")]
+    all_rows = _select(rows, bucket, "__all__", "__all__", "__all__")
+    assert near["n_near_threshold"].sum() == (np.abs(all_rows["confidence"] - 0.5) < 0.05).sum()
+    assert set(near["threshold_source"]) == {"default"}
+
+
+@pytest.mark.parametrize("column, day", [("order_value", 10), ("order_value", 50), ("customer_tier", 20)])
+def test_null_fractions(demo_run, rows, column, day):
+    serving = _select(rows, demo_run.day(day), "__all__", "__all__", "__all__")
+    reference = demo_run.raw("reference")
+    reference = reference[reference["split"] == "train"]
+    got = _one(demo_run.table("ml_monitor_null_fractions"), column_name=column, scope="bucket",
+               bucket_start=demo_run.day(day))
+    assert got.serving_null_fraction == pytest.approx(serving[column].isna().mean(), abs=1e-12)
+    assert got.reference_null_fraction == pytest.approx(reference[column].isna().mean(), abs=1e-12)
+    overall = _one(demo_run.table("ml_monitor_null_fractions"), column_name=column, scope="overall")
+    assert overall.serving_null_fraction == pytest.approx(rows[column].isna().mean(), abs=1e-12)
+
+
+def test_rolling_counts_empty_buckets_as_buckets(tmp_path):
+    """A day with no predictions at all still takes one of the window's W places."""
+    data = demo.generate(predictions_per_day=200, days=30, seed=11)
+    db_path = tmp_path / "gap.duckdb"
+    demo.write_duckdb(data, db_path)
+    import duckdb
+
+    with duckdb.connect(str(db_path)) as con:
+        con.execute("delete from main.predictions where cast(predicted_at as date) = date '2026-01-20'")
+        raw = con.execute("select * from main.predictions").df()
+    project = make_project(db_path)
+    runner.deps(project)
+    runner.build(project, select="ml_monitor")
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        rolling = con.execute(
+            f"select * from {project.output_schema}.ml_monitor_confidence_rolling "
+            "where cohort_name = '__all__' and predicted_class = '__all__' and window_buckets = 7").df()
+    rolling = rolling.set_index("bucket_start")
+    raw["day"] = raw["predicted_at"].dt.floor("D")
+    for end in ("2026-01-22", "2026-01-20", "2026-01-26"):
+        end = pd.Timestamp(end)
+        window = raw[(raw.day > end - pd.Timedelta(days=7)) & (raw.day <= end)]["confidence"].to_numpy()
+        got = rolling.loc[end]
+        assert got.rolling_n == len(window)
+        assert got.buckets_with_data == 6
+        assert got.rolling_mean == pytest.approx(window.mean(), rel=1e-12)
+        assert got.rolling_variance == pytest.approx(window.var(ddof=1), rel=1e-9)
