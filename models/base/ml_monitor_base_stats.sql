@@ -12,17 +12,12 @@
     on_schema_change='fail'
 ) }}
 
-{%- set cohorts = ml_monitor.cohort_columns() -%}
 {%- set monitored = ml_monitor.monitored_columns() -%}
 {%- set string = dbt.type_string() -%}
 {%- set double = ml_monitor.type_double() -%}
 {%- set band_width = var('ml_monitor_band_width') -%}
 {%- set fit_version = ml_monitor.fit_version() -%}
-{%- set binary_mode = var('ml_monitor_positive_class', none) is not none -%}
 
-{%- set cohort_sets = [[]] -%}
-{%- for name in cohorts -%}{%- do cohort_sets.append(['cohort_' ~ loop.index]) -%}{%- endfor -%}
-{%- set class_levels = [[], ['predicted_class'], ['predicted_class', 'band']] -%}
 
 with new_predictions as (
 
@@ -30,26 +25,20 @@ with new_predictions as (
     from {{ ref('stg_ml_monitor__predictions') }}
     where exclusion_reason is null
     {%- if is_incremental() and not ml_monitor.base_is_stale(fit_version) %}
-      and bucket_start >= (
-          select {{ ml_monitor.shift_buckets(-var('ml_monitor_lookback_buckets'), 'max(bucket_start)') }}
-          from {{ this }}
-      )
+      and {{ ml_monitor.recent_buckets_filter() }}
     {%- endif %}
 
 ),
 
 fitted_thresholds as (
 
-    {{ ml_monitor.fitted_table_or_empty('ml_monitor_thresholds',
-        [('model_id', string), ('predicted_class', string), ('threshold', double)]) }}
+    select * from {{ ref('ml_monitor_fitted_thresholds') }}
 
 ),
 
 calibration as (
 
-    {{ ml_monitor.fitted_table_or_empty('ml_monitor_calibration',
-        [('model_id', string), ('predicted_class', string), ('score_lower', double),
-         ('score_upper', double), ('calibrated_probability', double)]) }}
+    select * from {{ ref('ml_monitor_fitted_calibration') }}
 
 ),
 
@@ -57,30 +46,17 @@ scored as (
 
     select
         p.*,
-        {%- for name in cohorts %}
-        coalesce(cast({{ ml_monitor.quote_identifier(name) }} as {{ string }}), '__null__') as cohort_{{ loop.index }},
-        {%- endfor %}
+        {{- ml_monitor.cohort_input_columns() }}
         coalesce(t.threshold, {{ var('ml_monitor_default_threshold') }}) as threshold,
         case when t.threshold is null then 'default' else 'fitted' end as threshold_source,
         coalesce(class_calibration.calibrated_probability, model_calibration.calibrated_probability) as calibrated_probability
     from new_predictions as p
     left join fitted_thresholds as t
-        on t.model_id = p.model_id
-        {%- if not binary_mode %}
-        and t.predicted_class = p.predicted_class
-        {%- endif %}
-    -- intervals are [score_lower, score_upper), the last one closed at 1
+        on {{ ml_monitor.threshold_match('t', 'p') }}
     left join calibration as class_calibration
-        on class_calibration.model_id = p.model_id
-        and class_calibration.predicted_class = p.predicted_class
-        and p.confidence >= class_calibration.score_lower
-        and (p.confidence < class_calibration.score_upper or class_calibration.score_upper >= 1)
+        on {{ ml_monitor.calibration_match('class_calibration', 'p', 'p.predicted_class') }}
     left join calibration as model_calibration
-        on model_calibration.model_id = p.model_id
-        and model_calibration.predicted_class = '__all__'
-        and p.confidence >= model_calibration.score_lower
-        and (p.confidence < model_calibration.score_upper or model_calibration.score_upper >= 1)
-
+        on {{ ml_monitor.calibration_match('model_calibration', 'p', "'__all__'") }}
 ),
 
 banded as (
@@ -100,10 +76,7 @@ grouped as (
         bucket_start,
         predicted_class,
         band,
-        {%- for name in cohorts %}
-        cohort_{{ loop.index }},
-        grouping(cohort_{{ loop.index }}) as cohort_{{ loop.index }}_rolled_up,
-        {%- endfor %}
+        {{- ml_monitor.cohort_grouping_columns() }}
         grouping(predicted_class) as class_rolled_up,
         grouping(band) as band_rolled_up,
         count(*) as n,
@@ -125,32 +98,17 @@ grouped as (
         cast(sum(case when {{ ml_monitor.quote_identifier(name) }} is null then 1 else 0 end) as {{ dbt.type_bigint() }}) as null_count_{{ loop.index }}
         {%- endfor %}
     from banded
-    group by grouping sets (
-        {%- for cohort_set in cohort_sets %}
-        {%- set outer_last = loop.last %}
-        {%- for class_level in class_levels %}
-        ({{ (['model_id', 'bucket_start'] + class_level + cohort_set) | join(', ') }}){{ "," if not (outer_last and loop.last) }}
-        {%- endfor %}
-        {%- endfor %}
-    )
+    group by {{ ml_monitor.cohort_grouping_sets([
+        ['model_id', 'bucket_start'],
+        ['model_id', 'bucket_start', 'predicted_class'],
+        ['model_id', 'bucket_start', 'predicted_class', 'band']]) }}
 
 )
 
 select
     model_id,
     bucket_start,
-    case
-        {%- for name in cohorts %}
-        when cohort_{{ loop.index }}_rolled_up = 0 then {{ ml_monitor.string_literal(name) }}
-        {%- endfor %}
-        else '__all__'
-    end as cohort_name,
-    case
-        {%- for name in cohorts %}
-        when cohort_{{ loop.index }}_rolled_up = 0 then cohort_{{ loop.index }}
-        {%- endfor %}
-        else '__all__'
-    end as cohort_value,
+    {{ ml_monitor.cohort_name_value() }},
     case when class_rolled_up = 1 then '__all__' else predicted_class end as predicted_class,
     case when band_rolled_up = 1 then 'class' else 'band' end as row_kind,
     case when band_rolled_up = 0 then band end as band,

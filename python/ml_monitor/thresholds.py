@@ -58,53 +58,84 @@ def _check_holdout(holdout: pd.DataFrame) -> None:
         raise MonitorError("holdout rows need a model_id, predicted_class, label and a confidence in [0, 1]")
 
 
+def _partition(group: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """(group code, positions of its rows) for each group code present."""
+    # Small unsigned codes get numpy's radix sort: linear time on millions of rows.
+    order = np.argsort(group.astype(np.min_scalar_type(group.max())), kind="stable")
+    ordered = group[order]
+    bounds = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1], True])
+    for start, end in zip(bounds[:-1], bounds[1:]):
+        yield int(ordered[start]), order[start:end]
+
+
+class _Coded:
+    """The holdout as integer codes: models, and classes shared by predictions and labels."""
+
+    def __init__(self, holdout: pd.DataFrame):
+        n = len(holdout)
+        self.model, self.models = pd.factorize(holdout["model_id"], sort=True)
+        classes = pd.concat([holdout["predicted_class"], holdout["label"]], ignore_index=True)
+        codes, self.classes = pd.factorize(classes, sort=True)
+        self.predicted, self.label = codes[:n], codes[n:]
+        self.confidence = holdout["confidence"].to_numpy(float)
+
+
 def _threshold_groups(holdout: pd.DataFrame, positive_class: str | None) -> Iterator[tuple]:
     """(model_id, predicted_class, score, hit, support) per fitted group.
 
     hit: the row is correct when accepted; support: the recall denominator.
     """
+    data = _Coded(holdout)
     if positive_class is None:
-        support = holdout.groupby(["model_id", "label"], sort=False).size()
-        for (model, cls), rows in holdout.groupby(["model_id", "predicted_class"], sort=True):
-            hit = (rows["label"] == cls).to_numpy()
-            yield model, cls, rows["confidence"].to_numpy(float), hit, int(support.get((model, cls), 0))
+        k = len(data.classes)
+        group = data.model.astype(np.int64) * k + data.predicted
+        hit = data.predicted == data.label
+        support = np.bincount(data.model.astype(np.int64) * k + data.label, minlength=len(data.models) * k)
+        for code, rows in _partition(group):
+            yield data.models[code // k], data.classes[code % k], data.confidence[rows], hit[rows], int(support[code])
         return
-    if not (holdout["label"] == positive_class).any():
+    positive = data.classes.get_loc(positive_class) if positive_class in data.classes else -1
+    hit = data.label == positive
+    if not hit.any():
         raise MonitorError(f"the positive class '{positive_class}' is not the label of any holdout row")
-    predicted_positive = (holdout["predicted_class"] == positive_class).to_numpy()
-    confidence = holdout["confidence"].to_numpy(float)
-    scored = pd.DataFrame({
-        "model_id": holdout["model_id"].to_numpy(),
-        "score": np.where(predicted_positive, confidence, 1 - confidence),
-        "hit": (holdout["label"] == positive_class).to_numpy(),
-    })
-    for model, rows in scored.groupby("model_id", sort=True):
-        hit = rows["hit"].to_numpy()
-        yield model, positive_class, rows["score"].to_numpy(), hit, int(hit.sum())
+    score = np.where(data.predicted == positive, data.confidence, 1 - data.confidence)
+    for code, rows in _partition(data.model):
+        yield data.models[code], positive_class, score[rows], hit[rows], int(hit[rows].sum())
 
 
-def _curve(score: np.ndarray, hit: np.ndarray, support: int) -> dict[str, np.ndarray]:
-    """Precision, recall and F1 at every candidate threshold (the distinct scores, ascending)."""
+def _candidates(score: np.ndarray, hit: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every candidate threshold (the distinct scores, ascending) with the rows it accepts
+    (score >= threshold) and the hits among them."""
     ordered = np.sort(score)
     first = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
     threshold = ordered[first]
-    accepted = len(ordered) - first  # rows with score >= threshold
+    accepted = len(ordered) - first
     true_pos = hit.sum() - np.searchsorted(np.sort(score[hit]), threshold, side="left")
-    recall = true_pos / support if support else np.full(len(threshold), np.nan)
-    # 2·tp / (accepted + support) is F1 as an exact ratio of integers, so equal F1s tie exactly.
-    f1 = 2 * true_pos / (accepted + support)
-    return {"threshold": threshold, "precision": true_pos / accepted, "recall": recall, "f1": f1}
+    return threshold, accepted, true_pos
 
 
-def _choose(curve: dict[str, np.ndarray], objective: str, bound: float | None) -> tuple[int, bool]:
+def _metrics(accepted, true_pos, support: int) -> dict:
+    """Precision, recall and F1 at each candidate (arrays) or at one (scalars); recall is
+    NaN for a class no holdout row is labelled with."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {
+            "precision": true_pos / accepted,
+            "recall": true_pos / np.float64(support),
+            # F1 as a ratio of integers, so that equal F1s tie exactly.
+            "f1": 2 * true_pos / (accepted + support),
+        }
+
+
+def _choose(metrics: dict, objective: str, bound: float | None) -> tuple[int, bool]:
     """Index of the chosen candidate and whether the objective's constraint was met."""
-    best_f1 = int(np.flatnonzero(curve["f1"] == curve["f1"].max())[-1])  # ties: the higher threshold
+    f1 = metrics["f1"]
+    best_f1 = len(f1) - 1 - int(np.argmax(f1[::-1]))  # the last maximum: ties go to the higher threshold
     if objective == "f1":
         return best_f1, True
-    met = np.flatnonzero(curve["precision" if objective == "min_precision" else "recall"] >= bound)
+    met = np.flatnonzero(metrics["precision" if objective == "min_precision" else "recall"] >= bound)
     if met.size == 0:
         return best_f1, False
-    # Lowest threshold keeping the precision (most recall); highest keeping the recall.
+    # The lowest threshold keeping the precision (most recall); the highest keeping the recall.
     return int(met[0] if objective == "min_precision" else met[-1]), True
 
 
@@ -127,13 +158,12 @@ def fit_thresholds(
     fitted_at = pd.Timestamp.now(tz="UTC").floor("s")
     rows = []
     for model, cls, score, hit, support in _threshold_groups(holdout, positive_class):
-        curve = _curve(score, hit, support)
-        index, met = _choose(curve, objective, bound)
+        threshold, accepted, true_pos = _candidates(score, hit)
+        index, met = _choose(_metrics(accepted, true_pos, support), objective, bound)
         rows.append({
-            "model_id": model, "predicted_class": cls,
-            "threshold": curve["threshold"][index],
+            "model_id": model, "predicted_class": cls, "threshold": threshold[index],
             "objective": label if met else f"{label}:unmet",
-            **{name: curve[name][index] for name in ("precision", "recall", "f1")},
+            **_metrics(accepted[index], true_pos[index], support),
             "support": support, "fitted_at": fitted_at,
         })
     return pd.DataFrame(rows)
@@ -144,14 +174,14 @@ def fit_thresholds(
 def _calibration_groups(holdout: pd.DataFrame, min_rows_per_class: int) -> Iterator[tuple]:
     """(model_id, predicted_class, confidence, correct): each model whole, then each
     class with enough rows and both outcomes to fit on its own."""
-    frame = holdout[["model_id", "predicted_class", "confidence"]].assign(
-        correct=holdout["predicted_class"] == holdout["label"]
-    )
-    for model, rows in frame.groupby("model_id", sort=True):
-        yield model, ALL, rows["confidence"].to_numpy(float), rows["correct"].to_numpy()
-        for cls, part in rows.groupby("predicted_class", sort=True):
-            if len(part) >= min_rows_per_class and part["correct"].nunique() == 2:
-                yield model, cls, part["confidence"].to_numpy(float), part["correct"].to_numpy()
+    data = _Coded(holdout)
+    correct = data.predicted == data.label
+    for model, rows in _partition(data.model):
+        yield data.models[model], ALL, data.confidence[rows], correct[rows]
+        for cls, part in _partition(data.predicted[rows]):
+            in_class = rows[part]
+            if len(in_class) >= min_rows_per_class and 0 < correct[in_class].sum() < len(in_class):
+                yield data.models[model], data.classes[cls], data.confidence[in_class], correct[in_class]
 
 
 def _step(knots: np.ndarray, values: np.ndarray, score: np.ndarray) -> np.ndarray:

@@ -1,0 +1,30 @@
+{#- The monitored features: each configured feature column, numeric or categorical by its
+    type in the serving log (it must have the same kind in the reference), plus numeric
+    statistics derived from the text column, so a change in how users write shows as drift.
+    Returns [{name, kind, expr}] where expr reads the staging model's columns. -#}
+{% macro feature_specs() %}
+  {%- set serving = ml_monitor.relation_columns(source('ml_monitor', 'predictions')) -%}
+  {%- set reference = ml_monitor.relation_columns(source('ml_monitor', 'reference')) -%}
+  {%- set double = ml_monitor.type_double() -%}
+  {%- set specs = [] -%}
+  {%- for name in ml_monitor.feature_columns() -%}
+    {%- set kind = ml_monitor.column_kind(serving, name) -%}
+    {%- set reference_kind = ml_monitor.column_kind(reference, name) -%}
+    {%- if execute and kind != reference_kind -%}
+      {{ exceptions.raise_compiler_error("ml_monitor: feature '" ~ name ~ "' (var ml_monitor_features) is " ~ kind
+          ~ " in the serving log but " ~ reference_kind ~ " in the reference; cast one of them or drop it from the features") }}
+    {%- endif -%}
+    {%- do specs.append({'name': name, 'kind': kind, 'expr': ml_monitor.quote_identifier(name)}) -%}
+  {%- endfor -%}
+  {%- set text = var('ml_monitor_text_column', none) -%}
+  {%- if text -%}
+    {%- set t = ml_monitor.quote_identifier(text) -%}
+    {%- do specs.append({'name': text ~ '.length_chars', 'kind': 'numeric',
+          'expr': 'cast(length(' ~ t ~ ') as ' ~ double ~ ')'}) -%}
+    {%- do specs.append({'name': text ~ '.word_count', 'kind': 'numeric',
+          'expr': "cast(case when trim(" ~ t ~ ") = '' then 0 else length(trim(" ~ t ~ ")) - length(replace(trim(" ~ t ~ "), ' ', '')) + 1 end as " ~ double ~ ")"}) -%}
+    {%- do specs.append({'name': text ~ '.uppercase_share', 'kind': 'numeric',
+          'expr': 'cast(' ~ ml_monitor.count_uppercase(t) ~ ' as ' ~ double ~ ') / nullif(length(' ~ t ~ '), 0)'}) -%}
+  {%- endif -%}
+  {{- return(specs) -}}
+{% endmacro %}

@@ -1,0 +1,24 @@
+{#- Counts of every value of every monitored feature per model and bucket, in one pass over
+    the new buckets of the log (GROUPING SETS, one set per feature). Exact values, so the KS
+    statistic downstream is exact. Incremental by bucket like ml_monitor_base_stats. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=ml_monitor.incremental_strategy(),
+    unique_key=['model_id', 'bucket_start'],
+    partition_by=['bucket_start'] if target.type == 'spark' else none,
+    file_format='parquet' if target.type == 'spark' else none,
+    on_schema_change='fail'
+) }}
+
+with new_predictions as (
+
+    select *
+    from {{ ref('stg_ml_monitor__predictions') }}
+    where exclusion_reason is null
+    {%- if is_incremental() %}
+      and {{ ml_monitor.recent_buckets_filter() }}
+    {%- endif %}
+
+)
+
+{{ ml_monitor.feature_value_counts('new_predictions', ['model_id', 'bucket_start'], ml_monitor.feature_specs()) }}

@@ -1,0 +1,189 @@
+{#- Drift of every monitored feature per model and bucket against the reference split
+    (DESIGN §4). Numeric features: PSI over 12 bins (the reference deciles, plus one bin below
+    and one above the reference range) and the exact two-sample KS statistic. Categorical
+    features: PSI, JS distance, L∞ and the share of values the reference never had. -#}
+{%- set double = ml_monitor.type_double() -%}
+
+with serving_values as (
+
+    select * from {{ ref('ml_monitor_base_feature_values') }}
+
+),
+
+reference_values as (
+
+    select * from {{ ref('ml_monitor_reference_feature_values') }}
+
+),
+
+serving_buckets as (
+
+    select model_id, bucket_start, feature, feature_type, sum(n) as n_total
+    from serving_values
+    group by model_id, bucket_start, feature, feature_type
+
+),
+
+reference_totals as (
+
+    select model_id, feature, sum(n) as n_total
+    from reference_values
+    group by model_id, feature
+
+),
+
+reference_edges as (
+
+    select * from {{ ref('ml_monitor_reference_feature_edges') }}
+
+),
+
+{%- set bin_of -%}
+    case
+        when v.value_number < e.edge_0 then -1
+        when v.value_number > e.edge_10 then 10
+        {%- for decile in range(9, 0, -1) %}
+        when v.value_number >= e.edge_{{ decile }} then {{ decile }}
+        {%- endfor %}
+        else 0
+    end
+{%- endset %}
+
+serving_bins as (
+
+    select v.model_id, v.bucket_start, v.feature, {{ bin_of }} as category, sum(v.n) as n
+    from serving_values as v
+    inner join reference_edges as e on e.model_id = v.model_id and e.feature = v.feature
+    where v.feature_type = 'numeric'
+    group by 1, 2, 3, 4
+
+),
+
+reference_bins as (
+
+    select v.model_id, v.feature, {{ bin_of }} as category, sum(v.n) as n
+    from reference_values as v
+    inner join reference_edges as e on e.model_id = v.model_id and e.feature = v.feature
+    where v.feature_type = 'numeric'
+    group by 1, 2, 3
+
+),
+
+-- one category list per bucket and feature: bins for numeric, values for categorical
+serving_categories as (
+
+    select model_id, bucket_start, feature, cast(category as {{ dbt.type_string() }}) as category, n from serving_bins
+    union all
+    select model_id, bucket_start, feature, value_string, n from serving_values where feature_type = 'categorical'
+
+),
+
+reference_categories as (
+
+    select model_id, feature, cast(category as {{ dbt.type_string() }}) as category, n from reference_bins
+    union all
+    select model_id, feature, value_string, n from reference_values where feature_type = 'categorical'
+
+),
+
+category_union as (
+
+    select model_id, bucket_start, feature, category from serving_categories
+    union
+    select b.model_id, b.bucket_start, b.feature, r.category
+    from serving_buckets as b
+    inner join reference_categories as r on r.model_id = b.model_id and r.feature = b.feature
+
+),
+
+shares as (
+
+    select
+        c.model_id, c.bucket_start, c.feature,
+        coalesce(s.n, 0) as n,
+        b.n_total,
+        cast(coalesce(s.n, 0) as {{ double }}) / b.n_total as p,
+        cast(coalesce(r.n, 0) as {{ double }}) / rt.n_total as q
+    from category_union as c
+    inner join serving_buckets as b
+        on b.model_id = c.model_id and b.bucket_start = c.bucket_start and b.feature = c.feature
+    inner join reference_totals as rt
+        on rt.model_id = c.model_id and rt.feature = c.feature
+    left join serving_categories as s
+        on s.model_id = c.model_id and s.bucket_start = c.bucket_start and s.feature = c.feature and s.category = c.category
+    left join reference_categories as r
+        on r.model_id = c.model_id and r.feature = c.feature and r.category = c.category
+
+),
+
+distances as (
+
+    {{ ml_monitor.distribution_distances('shares', ['model_id', 'bucket_start', 'feature']) }}
+
+),
+
+-- numeric: exact KS over the union of serving and reference values
+ks_points as (
+
+    select v.model_id, v.bucket_start, v.feature, v.value_number, v.n as n_serving, 0 as n_reference
+    from serving_values as v
+    where v.feature_type = 'numeric'
+    union all
+    select b.model_id, b.bucket_start, b.feature, r.value_number, 0, r.n
+    from serving_buckets as b
+    inner join reference_values as r on r.model_id = b.model_id and r.feature = b.feature
+    where b.feature_type = 'numeric'
+
+),
+
+ks_values as (
+
+    select model_id, bucket_start, feature, value_number,
+           sum(n_serving) as n_serving, sum(n_reference) as n_reference
+    from ks_points
+    group by model_id, bucket_start, feature, value_number
+
+),
+
+ks_cdf as (
+
+    select
+        v.model_id, v.bucket_start, v.feature,
+        cast(sum(v.n_serving) over (partition by v.model_id, v.bucket_start, v.feature order by v.value_number
+                                    rows between unbounded preceding and current row) as {{ double }}) / b.n_total as cdf_serving,
+        cast(sum(v.n_reference) over (partition by v.model_id, v.bucket_start, v.feature order by v.value_number
+                                      rows between unbounded preceding and current row) as {{ double }}) / rt.n_total as cdf_reference
+    from ks_values as v
+    inner join serving_buckets as b
+        on b.model_id = v.model_id and b.bucket_start = v.bucket_start and b.feature = v.feature
+    inner join reference_totals as rt
+        on rt.model_id = v.model_id and rt.feature = v.feature
+
+),
+
+ks as (
+
+    select model_id, bucket_start, feature, max(abs(cdf_serving - cdf_reference)) as ks_statistic
+    from ks_cdf
+    group by model_id, bucket_start, feature
+
+)
+
+select
+    d.model_id,
+    d.bucket_start,
+    d.feature,
+    b.feature_type,
+    cast(d.n as {{ dbt.type_bigint() }}) as n,
+    d.psi,
+    d.js_distance,
+    ks.ks_statistic,
+    case when b.feature_type = 'categorical' then d.linf end as linf,
+    case when b.feature_type = 'categorical' then d.unseen_share end as unseen_share,
+    d.n >= {{ var('ml_monitor_min_bucket_size') }}
+        and (d.psi > {{ var('ml_monitor_psi_threshold') }} or d.js_distance > {{ var('ml_monitor_js_threshold') }}) as is_drift
+from distances as d
+inner join serving_buckets as b
+    on b.model_id = d.model_id and b.bucket_start = d.bucket_start and b.feature = d.feature
+left join ks
+    on ks.model_id = d.model_id and ks.bucket_start = d.bucket_start and ks.feature = d.feature

@@ -1,0 +1,39 @@
+{#- Bin edges of each numeric feature in the reference split, per model: its minimum, its
+    deciles (linear interpolation, as numpy's percentile) and its maximum. -#}
+{%- set numeric = [] -%}
+{%- for spec in ml_monitor.feature_specs() if spec.kind == 'numeric' -%}{%- do numeric.append(spec) -%}{%- endfor -%}
+
+with reference_rows as (
+
+    select *
+    from {{ ref('stg_ml_monitor__reference') }}
+    where split = {{ ml_monitor.string_literal(var('ml_monitor_reference_split')) }}
+
+),
+
+feature_values as (
+
+    {%- for spec in numeric %}
+    select model_id, {{ ml_monitor.string_literal(spec.name) }} as feature,
+           cast({{ spec.expr }} as {{ ml_monitor.type_double() }}) as value_number
+    from reference_rows
+    {{ "union all" if not loop.last }}
+    {%- else %}
+    select cast(null as {{ dbt.type_string() }}) as model_id, cast(null as {{ dbt.type_string() }}) as feature,
+           cast(null as {{ ml_monitor.type_double() }}) as value_number
+    where 1 = 0
+    {%- endfor %}
+
+)
+
+select
+    model_id,
+    feature,
+    min(value_number) as edge_0,
+    {%- for decile in range(1, 10) %}
+    {{ ml_monitor.percentile_cont('value_number', decile / 10) }} as edge_{{ decile }},
+    {%- endfor %}
+    max(value_number) as edge_10
+from feature_values
+where value_number is not null
+group by model_id, feature
