@@ -52,6 +52,8 @@ REFERENCE_ROWS = 20_000
 TRAIN_SHARE = 0.7
 POOL_SIZE = 3_000          # tickets per (class, writing style) that the model scores
 TYPED_SHARE = 0.7          # rows written in the typed style once typing drift starts
+CONFUSER_SHARE = 0.5       # pasted tickets that also mention another class's topic
+TYPO_RATE = 0.4            # typed words (of four letters or more) with a typo
 LABEL_SHARE_SETTLED = 0.4  # labels arrive for this share of rows older than a week...
 LABEL_SHARE_RECENT = 0.1   # ...and for fewer of the last week's
 RECENT_DAYS = 7
@@ -274,11 +276,11 @@ def save_model(model: Pipeline, path: str | Path) -> None:
 def _pasted_ticket(rnd: random.Random, cls: str) -> str:
     """A ticket as pasted from an email: greeting, class and filler sentences, sign-off.
 
-    About one ticket in three borrows a sentence from another class, and some have a
-    single class sentence only: those are the ones the router gets wrong.
+    Half the tickets also mention another class's topic, and many have a single sentence
+    of their own class: those are the ones the router gets wrong.
     """
-    body = rnd.sample(CLASS_PHRASES[cls], rnd.choice([1, 1, 2, 2, 3]))
-    if rnd.random() < 0.35:
+    body = rnd.sample(CLASS_PHRASES[cls], rnd.choice([1, 1, 1, 2, 2, 3]))
+    if rnd.random() < CONFUSER_SHARE:
         other = rnd.choice([c for c in CLASSES if c != cls])
         body.append(rnd.choice(CLASS_PHRASES[other]))
     body += rnd.sample(SHARED_PHRASES, rnd.choice([0, 1, 1, 2]))
@@ -288,13 +290,22 @@ def _pasted_ticket(rnd: random.Random, cls: str) -> str:
 
 
 def _typed_ticket(rnd: random.Random, cls: str) -> str:
-    """A ticket typed in a hurry: one or two sentences, lower case, no punctuation, typos."""
-    body = [rnd.choice(CLASS_PHRASES[cls])]
-    if rnd.random() < 0.35:
-        body.append(rnd.choice(SHARED_PHRASES + CLASS_PHRASES[rnd.choice(CLASSES)]))
-    words = re.findall(r"[\w$#.]+", " ".join(_fill(s, rnd) for s in body).lower())
-    words = [TYPED_SHORTHANDS.get(w.strip("."), w.strip(".")) for w in words]
-    return " ".join(_typo(rnd, w) if len(w) > 3 and rnd.random() < 0.25 else w for w in words)
+    """A ticket typed in a hurry: lower case, shorthand, typos, a few words of a sentence
+    of its class and often of another topic too."""
+    fragments = [_fragment(rnd, rnd.choice(CLASS_PHRASES[cls]))]
+    if rnd.random() < CONFUSER_SHARE:
+        other = rnd.choice([c for c in CLASSES if c != cls])
+        fragments.append(_fragment(rnd, rnd.choice(CLASS_PHRASES[other] + SHARED_PHRASES)))
+    words = [TYPED_SHORTHANDS.get(w, w) for w in " ".join(fragments).split()]
+    return " ".join(_typo(rnd, w) if len(w) > 3 and rnd.random() < TYPO_RATE else w for w in words)
+
+
+def _fragment(rnd: random.Random, template: str) -> str:
+    """A few consecutive words of a sentence, lower case, without punctuation."""
+    words = re.findall(r"[\w$]+", _fill(template, rnd).lower())
+    length = rnd.randint(2, 5)
+    first = rnd.randint(0, max(0, len(words) - length))
+    return " ".join(words[first:first + length])
 
 
 def _typo(rnd: random.Random, word: str) -> str:

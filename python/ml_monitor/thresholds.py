@@ -72,11 +72,12 @@ class _Coded:
     """The holdout as integer codes: models, and classes shared by predictions and labels."""
 
     def __init__(self, holdout: pd.DataFrame):
-        n = len(holdout)
         self.model, self.models = pd.factorize(holdout["model_id"], sort=True)
-        classes = pd.concat([holdout["predicted_class"], holdout["label"]], ignore_index=True)
-        codes, self.classes = pd.factorize(classes, sort=True)
-        self.predicted, self.label = codes[:n], codes[n:]
+        predicted, predicted_classes = pd.factorize(holdout["predicted_class"])
+        label, label_classes = pd.factorize(holdout["label"])
+        self.classes = pd.Index(predicted_classes).union(pd.Index(label_classes))
+        self.predicted = self.classes.get_indexer(predicted_classes)[predicted]
+        self.label = self.classes.get_indexer(label_classes)[label]
         self.confidence = holdout["confidence"].to_numpy(float)
 
 
