@@ -53,7 +53,7 @@ TRAIN_SHARE = 0.7
 POOL_SIZE = 3_000          # tickets per (class, writing style) that the model scores
 TYPED_SHARE = 0.7          # rows written in the typed style once typing drift starts
 CONFUSER_SHARE = 0.5       # pasted tickets that also mention another class's topic
-TYPO_RATE = 0.4            # typed words (of four letters or more) with a typo
+TYPO_RATE = 0.3            # typed words (of four letters or more) with a typo
 LABEL_SHARE_SETTLED = 0.4  # labels arrive for this share of rows older than a week...
 LABEL_SHARE_RECENT = 0.1   # ...and for fewer of the last week's
 RECENT_DAYS = 7
@@ -317,8 +317,18 @@ def _typo(rnd: random.Random, word: str) -> str:
 
 
 def _fill(template: str, rnd: random.Random) -> str:
-    slots = {name: fill(rnd) for name, fill in SLOT_FILLERS.items() if "{" + name in template}
-    return template.format(**slots)
+    return template.format_map(_Slots(rnd))
+
+
+class _Slots(dict):
+    """Fills a template's slots on demand, so only the slots it uses draw random values."""
+
+    def __init__(self, rnd: random.Random):
+        super().__init__()
+        self.rnd = rnd
+
+    def __missing__(self, name: str) -> str:
+        return SLOT_FILLERS[name](self.rnd)
 
 
 # --- model -------------------------------------------------------------------------------
@@ -326,7 +336,7 @@ def _fill(template: str, rnd: random.Random) -> str:
 def _train(train: pd.DataFrame) -> Pipeline:
     model = Pipeline([
         ("tfidf", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)),
-        ("clf", LogisticRegression(C=2.0, max_iter=1000)),
+        ("clf", LogisticRegression(C=0.3, solver="saga", max_iter=1000, random_state=0)),
     ])
     return model.fit(train["ticket_text"].tolist(), train["label"].tolist())
 

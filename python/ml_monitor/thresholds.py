@@ -62,10 +62,10 @@ def _partition(group: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
     """(group code, positions of its rows) for each group code present."""
     # Small unsigned codes get numpy's radix sort: linear time on millions of rows.
     order = np.argsort(group.astype(np.min_scalar_type(group.max())), kind="stable")
-    ordered = group[order]
-    bounds = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1], True])
-    for start, end in zip(bounds[:-1], bounds[1:]):
-        yield int(ordered[start]), order[start:end]
+    counts = np.bincount(group)
+    ends = np.cumsum(counts)
+    for code in np.flatnonzero(counts):
+        yield int(code), order[ends[code] - counts[code]:ends[code]]
 
 
 class _Coded:
