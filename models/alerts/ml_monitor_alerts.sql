@@ -66,6 +66,14 @@ with alerts as (
     from {{ ref('ml_monitor_estimated_performance') }}
     where is_alert
 
+    union all
+
+    select 'data_quality', model_id, bucket_start, '__all__', '__all__',
+           reason, 'excluded_share', excluded_share, {{ var('ml_monitor_exclusion_tolerance') }},
+           case when excluded_share >= 2 * {{ var('ml_monitor_exclusion_tolerance') }} then 'critical' else 'warning' end
+    from {{ ref('ml_monitor_data_quality') }}
+    where is_alert
+
     {%- if embedding_drift is not none %}
 
     union all

@@ -32,14 +32,30 @@ checked as (
 
     select
         *,
+        -- a prediction logged twice in one bucket is kept once (the earliest); copies in
+        -- other buckets are counted by ml_monitor_data_quality
+        row_number() over (
+            partition by prediction_id, {{ ml_monitor.bucket_start('predicted_at') }}
+            order by predicted_at, confidence, predicted_class
+        ) as copy_number
+    from source_rows
+
+),
+
+classified as (
+
+    select
+        *,
         case
             when predicted_at is null then 'predicted_at_null'
             when predicted_at > cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) then 'predicted_at_future'
             when predicted_class is null then 'predicted_class_null'
             when confidence is null then 'confidence_null'
             when {{ ml_monitor.is_nan('confidence') }} or confidence < 0 or confidence > 1 then 'confidence_out_of_range'
+            when prediction_id is null then 'prediction_id_null'
+            when copy_number > 1 then 'duplicate_prediction_id'
         end as exclusion_reason
-    from source_rows
+    from checked
 
 )
 
@@ -52,4 +68,4 @@ select
     {%- else %}
     confidence as score
     {%- endif %}
-from checked
+from classified

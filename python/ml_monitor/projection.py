@@ -5,6 +5,11 @@ through the model's own feature steps (every step of a scikit-learn Pipeline but
 e.g. TF-IDF). A row's class is its label in the reference data and its predicted class in
 the serving log (serving labels are mostly missing).
 
+The reference rows are the holdout split's, not the training split's: a feature pipeline
+fitted on the training texts knows every word they use (TF-IDF's vocabulary), while new
+texts, in the holdout split as in serving, carry words it never saw; against the training
+split even an undrifted serving window scores an AUC above 0.5.
+
 Per class, UMAP is fitted on the reference sample and each serving window is placed into
 that map, so every point sits in the training distribution's coordinates. Distances are
 cosine distances computed once with scikit-learn and handed to UMAP as precomputed: UMAP's
@@ -90,7 +95,8 @@ def domain_auc(reference, serving, folds: int = 5, seed: int = 0) -> float:
     stack = np.vstack if isinstance(reference, np.ndarray) else _sparse_vstack
     x = stack([reference, serving])
     y = np.r_[np.zeros(reference.shape[0]), np.ones(serving.shape[0])]
-    classifier = LogisticRegression(max_iter=1000, class_weight="balanced")
+    # liblinear: twice as fast as lbfgs on sparse TF-IDF, the same scores
+    classifier = LogisticRegression(solver="liblinear", class_weight="balanced", random_state=seed)
     cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
     return float(cross_val_score(classifier, x, y, cv=cv, scoring="roc_auc").mean())
 
@@ -201,6 +207,7 @@ def run(
     window_buckets: int | None = None,
     max_windows: int = 12,
     threshold: float = 0.55,
+    split: str | None = None,
     seed: int = 0,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -209,7 +216,8 @@ def run(
     sample_size: reference rows per class (at most 4095). window_sample_size: serving rows
     per class and window, taken evenly from the window's buckets (ceil(size / buckets) per
     bucket). window_buckets: buckets per window (default: a week of the time grain).
-    max_windows: the most recent windows scored. model: the loaded model, needed only
+    max_windows: the most recent windows scored. split: the reference split (default: the
+    holdout split; see the module docstring for why not train). model: the loaded model, needed only
     when vectors come from text. Returns the two frames written.
     """
     if not 0 < sample_size <= MAX_REFERENCE:
@@ -235,7 +243,7 @@ def run(
     reference = samples.sample(
         warehouse, samples.REFERENCE, {"sample_id": "prediction_id", "class": "label", "input": column},
         per_group=sample_size, group_by=["label"], key=key, seed=seed,
-        where=[(f"{q('model_id')} = ? and {q('split')} = ?", [model_id, project.var("ml_monitor_reference_split", "train")]),
+        where=[(f"{q('model_id')} = ? and {q('split')} = ?", [model_id, split or project.var("ml_monitor_holdout_split", "validation")]),
                (f"{q('label')} is not null and {q(column)} is not null", [])],
     )
     valid = (f"{q('model_id')} = ? and {q('exclusion_reason')} is null and {q(column)} is not null", [model_id])

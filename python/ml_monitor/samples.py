@@ -7,10 +7,12 @@ table and keeps the other models' rows, so steps run per model share one table.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Sequence
 
 import pandas as pd
 
+from .config import Project
 from .errors import MonitorError
 from .warehouse import Warehouse
 
@@ -52,15 +54,14 @@ def sample(
 
 def resolve_model_id(warehouse: Warehouse, view: str, model_id: str | None) -> str:
     """The model a step runs for: the one asked for, else the only model in the view."""
-    found = warehouse.query(f"select distinct model_id from {warehouse.relation(view)}")["model_id"].tolist()
-    if model_id is not None:
-        if model_id not in found:
-            raise MonitorError(f"no rows of model '{model_id}' in {view} (models there: {', '.join(map(str, found)) or 'none'})")
-        return model_id
-    if len(found) != 1:
-        detail = f"models {', '.join(map(str, sorted(found)))}: choose one with --model-id" if found else "it is empty"
-        raise MonitorError(f"{view} cannot be used as is: {detail}")
-    return found[0]
+    found = sorted(map(str, warehouse.query(f"select distinct model_id from {warehouse.relation(view)}")["model_id"]))
+    if not found:
+        raise MonitorError(f"{view} has no rows")
+    if model_id is None and len(found) > 1:
+        raise MonitorError(f"{view} holds several models ({', '.join(found)}): choose one with --model-id")
+    if model_id is not None and model_id not in found:
+        raise MonitorError(f"{view} has no rows of model '{model_id}' (it has: {', '.join(found)})")
+    return model_id or found[0]
 
 
 def reference_classes(warehouse: Warehouse, model_id: str) -> list[str]:
@@ -72,6 +73,32 @@ def reference_classes(warehouse: Warehouse, model_id: str) -> list[str]:
     return sorted(rows["label"].astype(str))
 
 
+@dataclass(frozen=True)
+class ModelInputs:
+    """What the model reads, as configured: a text column, or else the feature columns."""
+
+    text: str | None
+    features: list[str]
+
+    @property
+    def columns(self) -> dict[str, str]:
+        """Sample column -> view column: the text as `input`, features under their own names."""
+        return {"input": self.text} if self.text else {f: f for f in self.features}
+
+    def present(self, quote) -> str:
+        """SQL condition: no input column is NULL."""
+        return " and ".join(f"{quote(column)} is not null" for column in self.columns.values())
+
+
+def model_inputs(project: Project, step: str) -> ModelInputs:
+    """The model's inputs: the text column when configured (a text model), else the features."""
+    text = project.var("ml_monitor_text_column")
+    features = list(project.var("ml_monitor_features", []))
+    if not text and not features:
+        raise MonitorError(f"{step} needs the model's inputs: set ml_monitor_text_column or ml_monitor_features")
+    return ModelInputs(text, features)
+
+
 def write_model_rows(warehouse: Warehouse, name: str, frame: pd.DataFrame, model_id: str) -> None:
     """Replace the rows of `model_id` in table `name` with the frame's (model_id prepended)."""
     frame = frame.copy()
@@ -81,10 +108,3 @@ def write_model_rows(warehouse: Warehouse, name: str, frame: pd.DataFrame, model
         if not others.empty:
             frame = pd.concat([others, frame], ignore_index=True)
     warehouse.replace_table(name, frame)
-
-
-def require(project_var: str, value, step: str):
-    """A configured var the step cannot run without."""
-    if not value:
-        raise MonitorError(f"{step} needs the dbt var {project_var} to be set")
-    return value

@@ -1,0 +1,285 @@
+"""LIME explanations of a bounded set of serving predictions, per sample and per class.
+
+The model is loaded from a joblib file or a `module:callable` (`load_model`) and used only
+through `Classifier`: batched class probabilities plus the class of each column. Text
+models are explained with LIME's text explainer (features are words); tabular models
+with its tabular explainer, perturbing around each sample (`sample_around_instance`)
+with the training statistics of the reference data, continuous features left
+undiscretised so that a feature's weight means the same thing in every sample (the local
+slope per standard deviation) and can be averaged over samples. A categorical feature
+appears as `name=value`.
+
+Each sample is explained for the class the model predicts for it (`explained_class`),
+with its own explainer seeded alike, so an explanation does not depend on which other
+samples were explained.
+"""
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import joblib
+import numpy as np
+import pandas as pd
+
+from . import samples
+from .config import Project
+from .errors import MonitorError
+from .warehouse import Warehouse
+
+BATCH_SIZE = 1000  # rows per predict_proba call: bounds the memory a large model needs
+_CALLABLE_SPEC = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
+
+Progress = Callable[[int, int], None]
+
+
+def load_model(spec: str) -> Any:
+    """The model named by `spec`: a joblib file path, or `module:callable`.
+
+    A joblib file is a pickle, and unpickling runs code: only the path given here is ever
+    loaded, so give only files you trust. It must hold an estimator with predict_proba
+    (e.g. a scikit-learn Pipeline). `module:callable` imports the module (it must be
+    importable, e.g. on PYTHONPATH) and calls the callable with no arguments; it returns
+    the model, or a predict_proba function itself.
+    """
+    if _CALLABLE_SPEC.fullmatch(spec) and not Path(spec).exists():
+        module_name, name = spec.split(":")
+        try:
+            factory = getattr(importlib.import_module(module_name), name)
+        except (ImportError, AttributeError) as exc:
+            raise MonitorError(f"cannot load the model {spec}: {exc}") from None
+        model = factory()
+    else:
+        path = Path(spec).expanduser()
+        if not path.is_file():
+            raise MonitorError(f"model file not found: {path}")
+        try:
+            model = joblib.load(path)
+        except Exception as exc:  # a corrupt or foreign file raises anything
+            raise MonitorError(f"cannot read the model file {path}: {type(exc).__name__}: {exc}") from None
+    if not (hasattr(model, "predict_proba") or callable(model)):
+        raise MonitorError(f"the model from {spec} has no predict_proba and is not a function")
+    return model
+
+
+@dataclass(frozen=True)
+class Classifier:
+    """A model as the steps use it: probabilities of a batch of inputs, one column per class."""
+
+    predict_proba: Callable[[Any], np.ndarray]
+    classes: list[str]
+
+    def __call__(self, inputs) -> np.ndarray:
+        """Probabilities for a list of texts or a frame of features, BATCH_SIZE rows at a time."""
+        parts = [np.asarray(self.predict_proba(_rows(inputs, start, start + BATCH_SIZE)), dtype=float)
+                 for start in range(0, len(inputs), BATCH_SIZE)]
+        proba = np.vstack(parts) if parts else np.empty((0, len(self.classes)))
+        if proba.shape != (len(inputs), len(self.classes)):
+            raise MonitorError(f"predict_proba returned shape {proba.shape} for {len(inputs)} inputs "
+                               f"and {len(self.classes)} classes")
+        return proba
+
+
+def _rows(inputs, start: int, stop: int):
+    return inputs.iloc[start:stop] if isinstance(inputs, pd.DataFrame) else inputs[start:stop]
+
+
+def classifier(model, classes: Sequence[str] | None = None) -> Classifier:
+    """Wrap a model (or a predict_proba function); classes default to the model's `classes_`."""
+    if isinstance(model, Classifier):
+        return model
+    classes = classes if classes is not None else getattr(model, "classes_", None)
+    if classes is None:
+        raise MonitorError("the model does not name its classes (no classes_): pass them explicitly")
+    predict = model.predict_proba if hasattr(model, "predict_proba") else model
+    return Classifier(predict, [str(c) for c in classes])
+
+
+def model_classifier(warehouse: Warehouse, model, model_id: str) -> Classifier:
+    """The model as a Classifier. A bare predict_proba function names no classes: its
+    columns are taken in scikit-learn's order, the sorted labels of the reference data."""
+    return classifier(model, None if hasattr(model, "classes_") else samples.reference_classes(warehouse, model_id))
+
+
+class TabularCodec:
+    """Feature frames to the numeric matrices LIME works on and back: categorical values
+    become codes, and the model always receives a frame with the original columns."""
+
+    def __init__(self, reference: pd.DataFrame, features: Sequence[str], samples_: pd.DataFrame):
+        self.features = list(features)
+        self.categories = {
+            f: sorted(set(reference[f].astype(str)) | set(samples_[f].astype(str)))
+            for f in self.features
+            if not pd.api.types.is_numeric_dtype(reference[f]) or pd.api.types.is_bool_dtype(reference[f])
+        }
+
+    @property
+    def categorical_indices(self) -> list[int]:
+        return [self.features.index(f) for f in self.categories]
+
+    def encode(self, frame: pd.DataFrame) -> np.ndarray:
+        columns = [
+            pd.Categorical(frame[f].astype(str), categories=self.categories[f]).codes if f in self.categories
+            else frame[f].to_numpy(dtype=float)
+            for f in self.features
+        ]
+        return np.column_stack(columns).astype(float)
+
+    def decode(self, matrix: np.ndarray) -> pd.DataFrame:
+        return pd.DataFrame({
+            f: np.asarray(self.categories[f], dtype=object)[matrix[:, i].round().astype(int)] if f in self.categories
+            else matrix[:, i]
+            for i, f in enumerate(self.features)
+        })
+
+
+def explain_texts(
+    samples_: pd.DataFrame,
+    model,
+    *,
+    classes: Sequence[str] | None = None,
+    num_features: int = 10,
+    num_samples: int = 500,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """LIME word weights for each text; samples_ has prediction_id and input (the text)."""
+    from lime.lime_text import LimeTextExplainer
+
+    clf = classifier(model, classes)
+    has_words = samples_["input"].astype(str).str.contains(r"\w", regex=True)  # LIME needs a word to remove
+    rows = samples_[has_words]
+    return _explain(
+        rows["prediction_id"].tolist(), rows["input"].astype(str).tolist(), clf, clf.classes,
+        lambda: LimeTextExplainer(class_names=clf.classes, random_state=seed),
+        num_features, num_samples, progress,
+    )
+
+
+def explain_tabular(
+    samples_: pd.DataFrame,
+    reference: pd.DataFrame,
+    model,
+    features: Sequence[str],
+    *,
+    classes: Sequence[str] | None = None,
+    num_features: int = 10,
+    num_samples: int = 500,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """LIME feature weights for each row of samples_ (prediction_id + features); the
+    training statistics come from `reference` (its feature columns). Rows with a NULL
+    feature are left out on both sides: LIME cannot perturb a missing value."""
+    from lime.lime_tabular import LimeTabularExplainer
+
+    clf = classifier(model, classes)
+    reference, rows = reference.dropna(subset=list(features)), samples_.dropna(subset=list(features))
+    codec = TabularCodec(reference, features, rows)
+    training = codec.encode(reference)
+
+    def make_explainer():
+        return LimeTabularExplainer(
+            training, mode="classification", feature_names=codec.features, class_names=clf.classes,
+            categorical_features=codec.categorical_indices,
+            categorical_names={codec.features.index(f): values for f, values in codec.categories.items()},
+            discretize_continuous=False, sample_around_instance=True, random_state=seed,
+        )
+
+    return _explain(
+        rows["prediction_id"].tolist(), codec.encode(rows), lambda matrix: clf(codec.decode(matrix)), clf.classes,
+        make_explainer, num_features, num_samples, progress,
+    )
+
+
+def _explain(ids, instances, predict, classes, make_explainer, num_features, num_samples, progress) -> pd.DataFrame:
+    """One explanation per instance, for the class the model predicts for it.
+
+    instances: texts, or rows of an encoded matrix; predict: LIME's classifier function,
+    probabilities for a batch of instances as LIME builds them. Rank 1 is the largest |weight|.
+    """
+    predicted = predict(instances).argmax(axis=1) if len(ids) else []
+    rows = []
+    for done, (prediction_id, instance, label) in enumerate(zip(ids, instances, predicted), 1):
+        # a fresh explainer per sample, seeded alike: explanations independent of each other
+        explanation = make_explainer().explain_instance(
+            instance, predict, labels=(int(label),), num_features=num_features, num_samples=num_samples
+        )
+        weights = sorted(explanation.as_list(label=int(label)), key=lambda fw: -abs(fw[1]))
+        rows += [(prediction_id, classes[label], str(feature), float(weight), rank)
+                 for rank, (feature, weight) in enumerate(weights, 1)]
+        if progress:
+            progress(done, len(ids))
+    return pd.DataFrame(rows, columns=["prediction_id", "explained_class", "feature", "weight", "rank"])
+
+
+def class_explanations(explanations: pd.DataFrame) -> pd.DataFrame:
+    """Mean weight and mean |weight| of each feature over the explained samples of a class.
+
+    A feature missing from a sample's explanation counts as weight 0 for that sample: the
+    sums are divided by the number of explained samples of the class, not by the number of
+    samples the feature appears in.
+    """
+    n = explanations.groupby("explained_class")["prediction_id"].nunique().rename("n_samples")
+    summed = (
+        explanations.assign(abs_weight=explanations["weight"].abs())
+        .groupby(["explained_class", "feature"], as_index=False)[["weight", "abs_weight"]].sum()
+        .join(n, on="explained_class")
+    )
+    summed["mean_weight"] = summed["weight"] / summed["n_samples"]
+    summed["mean_abs_weight"] = summed["abs_weight"] / summed["n_samples"]
+    columns = ["explained_class", "feature", "mean_weight", "mean_abs_weight", "n_samples"]
+    return summed[columns].sort_values(["explained_class", "mean_abs_weight"], ascending=[True, False], ignore_index=True)
+
+
+def run(
+    warehouse: Warehouse,
+    project: Project,
+    model,
+    *,
+    model_id: str | None = None,
+    per_class: int = 20,
+    queue_limit: int = 100,
+    reference_size: int = 2000,
+    num_features: int = 10,
+    num_samples: int = 500,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Explain serving samples and write ml_monitor_explanations and ml_monitor_class_explanations.
+
+    Samples: up to queue_limit rows of ml_monitor_label_queue (when that table exists) and
+    up to per_class random valid rows per predicted class. Tabular models take their
+    training statistics from up to reference_size rows of the reference split. Returns
+    the two frames written.
+    """
+    inputs = samples.model_inputs(project, "explain")
+    model_id = samples.resolve_model_id(warehouse, samples.PREDICTIONS, model_id)
+    clf = model_classifier(warehouse, model, model_id)
+    q = warehouse.quote
+    valid = (f"{q('model_id')} = ? and {q('exclusion_reason')} is null and {inputs.present(q)}", [model_id])
+    columns = {"prediction_id": "prediction_id", **inputs.columns}
+    chosen = [samples.sample(warehouse, samples.PREDICTIONS, columns, per_group=per_class,
+                             group_by=["predicted_class"], where=[valid], seed=seed)]
+    if warehouse.table_exists("ml_monitor_label_queue"):
+        queued = (f"{q('prediction_id')} in (select {q('prediction_id')} from "
+                  f"{warehouse.relation('ml_monitor_label_queue')} where {q('model_id')} = ?)", [model_id])
+        chosen.insert(0, samples.sample(warehouse, samples.PREDICTIONS, columns, per_group=queue_limit,
+                                        where=[valid, queued], seed=seed))
+    rows = pd.concat(chosen, ignore_index=True).drop_duplicates("prediction_id")
+    settings = dict(num_features=num_features, num_samples=num_samples, seed=seed, progress=progress)
+    if inputs.text:
+        explanations = explain_texts(rows, clf, **settings)
+    else:
+        reference = samples.sample(
+            warehouse, samples.REFERENCE, inputs.columns, per_group=reference_size, seed=seed,
+            where=[(f"{q('model_id')} = ? and {q('split')} = ?", [model_id, project.var("ml_monitor_reference_split", "train")])],
+        )
+        explanations = explain_tabular(rows, reference, clf, inputs.features, **settings)
+    by_class = class_explanations(explanations)
+    samples.write_model_rows(warehouse, "ml_monitor_explanations", explanations, model_id)
+    samples.write_model_rows(warehouse, "ml_monitor_class_explanations", by_class, model_id)
+    return explanations, by_class

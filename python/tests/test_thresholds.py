@@ -1,0 +1,293 @@
+"""Fitted thresholds against scikit-learn's precision-recall curve; calibration intervals
+against IsotonicRegression; run() against a staging view (DuckDB, and PostgreSQL when
+ML_MONITOR_PG_PORT is set)."""
+import os
+import uuid
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.isotonic import IsotonicRegression
+from sklearn.metrics import precision_recall_curve
+
+from ml_monitor import thresholds
+from ml_monitor.config import Project
+from ml_monitor.errors import MonitorError
+from ml_monitor.thresholds import fit_calibration, fit_thresholds
+from ml_monitor.warehouse import Warehouse
+
+CLASSES = np.array(["cat", "dog", "bird"])
+
+
+def make_holdout(n=6000, seed=0, decimals=2, overconfident=False):
+    """Two models, three classes; confidences rounded so that scores tie, including 1.0."""
+    rng = np.random.default_rng(seed)
+    predicted = rng.integers(0, 3, n)
+    confidence = np.round(rng.uniform(0.34, 1.0, n), decimals)
+    p_correct = confidence**3 if overconfident else confidence
+    correct = rng.random(n) < p_correct
+    label = np.where(correct, predicted, (predicted + rng.integers(1, 3, n)) % 3)
+    return pd.DataFrame({
+        "model_id": np.where(rng.random(n) < 0.5, "m1", "m2"),
+        "predicted_class": CLASSES[predicted],
+        "confidence": confidence,
+        "label": CLASSES[label],
+    })
+
+
+def sklearn_curve(y_true, score, positives_elsewhere=0):
+    """precision_recall_curve with recall rescaled to count positives that were never
+    scored (rows labelled c but predicted another class), plus F1."""
+    precision, recall, threshold = precision_recall_curve(y_true, score)
+    precision, recall = precision[:-1], recall[:-1]  # the last point has no threshold
+    scored_positives = y_true.sum()
+    recall = recall * scored_positives / (scored_positives + positives_elsewhere)
+    with np.errstate(invalid="ignore"):
+        f1 = np.nan_to_num(2 * precision * recall / (precision + recall))
+    return pd.DataFrame({"threshold": threshold, "precision": precision, "recall": recall, "f1": f1})
+
+
+def best_f1(curve):
+    top = curve[np.isclose(curve["f1"], curve["f1"].max(), rtol=0, atol=1e-12)]
+    return top.loc[top["threshold"].idxmax()]
+
+
+def multiclass_curves(holdout):
+    for (model, cls), rows in holdout.groupby(["model_id", "predicted_class"]):
+        y_true = (rows["label"] == cls).to_numpy()
+        labelled = ((holdout["model_id"] == model) & (holdout["label"] == cls)).sum()
+        yield (model, cls), sklearn_curve(y_true, rows["confidence"].to_numpy(), labelled - y_true.sum()), labelled
+
+
+def assert_matches(fitted, key, expected, support):
+    row = fitted.set_index(["model_id", "predicted_class"]).loc[key]
+    assert row["threshold"] == expected["threshold"]
+    for metric in ("precision", "recall", "f1"):
+        assert row[metric] == pytest.approx(expected[metric], abs=1e-12)
+    assert row["support"] == support
+
+
+def test_multiclass_f1_matches_sklearn():
+    holdout = make_holdout()
+    fitted = fit_thresholds(holdout)
+    assert len(fitted) == 6 and set(fitted["objective"]) == {"f1"}
+    for key, curve, support in multiclass_curves(holdout):
+        assert_matches(fitted, key, best_f1(curve), support)
+
+
+def test_binary_f1_matches_sklearn():
+    holdout = make_holdout(seed=1)
+    fitted = fit_thresholds(holdout, positive_class="dog")
+    assert list(fitted["predicted_class"]) == ["dog", "dog"]
+    for model, rows in holdout.groupby("model_id"):
+        is_dog = rows["predicted_class"] == "dog"
+        p_positive = np.where(is_dog, rows["confidence"], 1 - rows["confidence"])
+        y_true = (rows["label"] == "dog").to_numpy()
+        assert_matches(fitted, (model, "dog"), best_f1(sklearn_curve(y_true, p_positive)), y_true.sum())
+
+
+def tie_rows():
+    # Predicted "a": F1 is 2/3 at t = 0.9 (1 of 1 accepted correct, 2 labelled a) and at
+    # t = 0.6 (2 of 4): the higher threshold wins.
+    return pd.DataFrame({
+        "model_id": "m",
+        "predicted_class": ["a", "a", "a", "a", "b"],
+        "confidence": [0.9, 0.8, 0.7, 0.6, 0.95],
+        "label": ["a", "b", "b", "a", "b"],
+    })
+
+
+def test_ties_go_to_the_higher_threshold():
+    fitted = fit_thresholds(tie_rows()).set_index("predicted_class")
+    assert fitted.loc["a", "threshold"] == 0.9
+    assert fitted.loc["a", "f1"] == pytest.approx(2 / 3)
+    assert (fitted.loc["a", "precision"], fitted.loc["a", "recall"]) == (1.0, 0.5)
+
+
+def test_ties_in_binary_mode():
+    rows = tie_rows()  # "b" predicted at 0.95 is p_positive 0.05 for the positive class "a"
+    fitted = fit_thresholds(rows, positive_class="a")
+    assert fitted.loc[0, "threshold"] == 0.9 and fitted.loc[0, "support"] == 2
+
+
+@pytest.mark.parametrize("objective, bound, metric, pick", [
+    ("min_precision", 0.8, "precision", "min"),
+    ("min_recall", 0.6, "recall", "max"),
+])
+def test_constraint_objectives(objective, bound, metric, pick):
+    holdout = make_holdout(seed=2)
+    fitted = fit_thresholds(holdout, objective, **{objective: bound})
+    assert set(fitted["objective"]) == {f"{objective}({bound:g})"}
+    for key, curve, support in multiclass_curves(holdout):
+        allowed = curve[curve[metric] >= bound - 1e-12]
+        expected = allowed.loc[allowed["threshold"].idxmin() if pick == "min" else allowed["threshold"].idxmax()]
+        assert_matches(fitted, key, expected, support)
+
+
+def test_unmet_constraint_falls_back_to_best_f1():
+    rows = pd.DataFrame({"model_id": "m", "predicted_class": "a", "confidence": [0.9, 0.5], "label": ["b", "a"]})
+    fitted = fit_thresholds(rows, "min_precision", min_precision=0.9)
+    assert fitted.loc[0, "objective"] == "min_precision(0.9):unmet"
+    assert fitted.loc[0, "threshold"] == 0.5  # the best F1
+
+
+def test_class_never_labelled_has_undefined_recall():
+    rows = pd.DataFrame({"model_id": "m", "predicted_class": ["a", "a"], "confidence": [0.9, 0.5], "label": ["b", "b"]})
+    fitted = fit_thresholds(rows)
+    assert fitted.loc[0, "threshold"] == 0.9 and np.isnan(fitted.loc[0, "recall"]) and fitted.loc[0, "f1"] == 0
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"objective": "auc"}, "unknown threshold objective"),
+    ({"objective": "min_precision"}, "needs min_precision"),
+    ({"objective": "min_recall", "min_recall": 1.5}, "needs min_recall"),
+    ({"objective": "f1", "min_recall": 0.5}, "only used with the objective min_recall"),
+    ({"positive_class": "zebra"}, "positive class 'zebra'"),
+])
+def test_bad_options(kwargs, message):
+    with pytest.raises(MonitorError, match=message):
+        fit_thresholds(make_holdout(n=100), **kwargs)
+
+
+def test_bad_rows():
+    holdout = make_holdout(n=100)
+    holdout.loc[3, "confidence"] = 1.2
+    with pytest.raises(MonitorError, match="confidence in"):
+        fit_thresholds(holdout)
+
+
+# --- calibration ----------------------------------------------------------------------
+
+def lookup(table, score):
+    """What the SQL join does: the one interval with
+    score_lower <= s and (s < score_upper or s = score_lower)."""
+    inside = (table["score_lower"].to_numpy() <= score[:, None]) & (
+        (score[:, None] < table["score_upper"].to_numpy()) | (score[:, None] == table["score_lower"].to_numpy())
+    )
+    assert (inside.sum(axis=1) == 1).all()
+    return table["calibrated_probability"].to_numpy()[inside.argmax(axis=1)]
+
+
+@pytest.fixture(scope="module")
+def calibrated():
+    holdout = make_holdout(n=20000, seed=3, decimals=3, overconfident=True)
+    holdout.loc[holdout.index[:50], "confidence"] = 1.0
+    return holdout, fit_calibration(holdout, min_rows_per_class=200)
+
+
+def groups(holdout, table):
+    for (model, cls), intervals in table.groupby(["model_id", "predicted_class"]):
+        rows = holdout[(holdout["model_id"] == model) & ((holdout["predicted_class"] == cls) | (cls == "__all__"))]
+        yield rows, intervals.sort_values("score_lower")
+
+
+def test_calibration_groups(calibrated):
+    holdout, table = calibrated
+    keys = set(map(tuple, table[["model_id", "predicted_class"]].drop_duplicates().to_numpy()))
+    assert keys == {(m, c) for m in ("m1", "m2") for c in ("__all__", *CLASSES)}
+    small = fit_calibration(holdout, min_rows_per_class=len(holdout))
+    assert set(small["predicted_class"]) == {"__all__"}
+
+
+def test_calibration_intervals_cover_0_1_and_are_monotone(calibrated):
+    holdout, table = calibrated
+    for rows, intervals in groups(holdout, table):
+        lower, upper = intervals["score_lower"].to_numpy(), intervals["score_upper"].to_numpy()
+        assert lower[0] == 0.0 and upper[-1] == 1.0 and lower[-1] == 1.0  # ends with the point [1, 1]
+        assert (lower[1:] == upper[:-1]).all() and (lower[:-1] < upper[:-1]).all()
+        assert (np.diff(intervals["calibrated_probability"]) >= 0).all()
+        assert intervals["calibrated_probability"].between(0, 1).all()
+        assert intervals["n"].sum() == len(rows)
+
+
+def test_calibration_table_equals_the_isotonic_fit(calibrated):
+    holdout, table = calibrated
+    probe = np.r_[0.0, np.linspace(0, 1, 1001), 1.0, np.nextafter(1.0, 0)]
+    for rows, intervals in groups(holdout, table):
+        score, correct = rows["confidence"].to_numpy(), (rows["predicted_class"] == rows["label"]).to_numpy()
+        iso = IsotonicRegression(out_of_bounds="clip", y_min=0, y_max=1).fit(score, correct)
+        # At every holdout score the table gives IsotonicRegression.predict ...
+        np.testing.assert_allclose(lookup(intervals, score), iso.predict(score), rtol=0, atol=1e-12)
+        # ... and everywhere the step function: the fit's value at the largest knot <= s.
+        knots, values = iso.X_thresholds_, iso.y_thresholds_
+        step = values[np.maximum(np.searchsorted(knots, probe, side="right") - 1, 0)]
+        np.testing.assert_array_equal(lookup(intervals, probe), step)
+
+
+def test_calibration_improves_brier(calibrated):
+    holdout, table = calibrated
+    for rows, intervals in groups(holdout, table):
+        score, correct = rows["confidence"].to_numpy(), (rows["predicted_class"] == rows["label"]).to_numpy()
+        raw = np.mean((score - correct) ** 2)
+        assert np.mean((lookup(intervals, score) - correct) ** 2) < raw - 0.01
+
+
+def test_class_with_one_outcome_is_not_calibrated_alone():
+    holdout = make_holdout(n=3000, seed=4)
+    holdout.loc[holdout["predicted_class"] == "cat", "label"] = "cat"
+    table = fit_calibration(holdout, min_rows_per_class=10)
+    assert "cat" not in set(table["predicted_class"]) and "dog" in set(table["predicted_class"])
+
+
+# --- run against the warehouse ----------------------------------------------------------
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def warehouse(request, tmp_path, monkeypatch):
+    if request.param == "postgres" and not os.environ.get("ML_MONITOR_PG_PORT"):
+        pytest.skip("set ML_MONITOR_PG_PORT to test PostgreSQL")
+    monkeypatch.setenv("ML_MONITOR_TARGET", request.param)
+    monkeypatch.setenv("ML_MONITOR_DUCKDB_PATH", str(tmp_path / "t.duckdb"))
+    monkeypatch.setenv("ML_MONITOR_PG_SCHEMA", f"test_{uuid.uuid4().hex[:8]}")
+    with Warehouse.connect(Project.load(), create=True) as wh:
+        yield wh
+        if request.param == "postgres":
+            wh._execute(f"drop schema {wh.quote(wh.schema)} cascade")
+
+
+def stage(warehouse, holdout):
+    """What dbt's staging view looks like: canonical columns, every split."""
+    reference = holdout.assign(prediction_id=[f"p{i}" for i in range(len(holdout))], split="validation")
+    extra = pd.DataFrame({
+        "prediction_id": ["x1", "x2", "x3", "t1"], "model_id": "m1", "split": ["validation"] * 3 + ["train"],
+        "predicted_class": ["cat", None, "cat", "cat"], "confidence": [1.5, 0.5, None, 0.5],
+        "label": ["cat", "cat", "cat", "dog"],
+    })
+    warehouse.replace_table("reference_rows", pd.concat([reference, extra], ignore_index=True))
+    warehouse._execute(
+        f"create view {warehouse.relation(thresholds.HOLDOUT_VIEW)} as select * from {warehouse.relation('reference_rows')}"
+    )
+
+
+def test_run_writes_both_tables(warehouse):
+    holdout = make_holdout(n=3000, seed=5)
+    stage(warehouse, holdout)
+    summary = thresholds.run(warehouse, Project.load(), objective="min_recall", min_recall=0.5)
+    assert summary["holdout_rows"] == 3000 and summary["excluded_rows"] == 3 and summary["thresholds"] == 6
+    written = warehouse.query(f"select * from {warehouse.relation('ml_monitor_thresholds')}")
+    expected = fit_thresholds(holdout, "min_recall", min_recall=0.5)
+    key = ["model_id", "predicted_class"]
+    pd.testing.assert_frame_equal(
+        written.drop(columns="fitted_at").sort_values(key).reset_index(drop=True),
+        expected.drop(columns="fitted_at").sort_values(key).reset_index(drop=True),
+        check_dtype=False,
+    )
+    calibration = warehouse.query(f"select * from {warehouse.relation('ml_monitor_calibration')}")
+    assert len(calibration) == len(fit_calibration(holdout)) and summary["calibrated_groups"] > 0
+
+
+def test_run_binary_mode_from_var(warehouse):
+    stage(warehouse, make_holdout(n=2000, seed=6))
+    summary = thresholds.run(warehouse, Project.load(cli_vars={"ml_monitor_positive_class": "bird"}))
+    written = warehouse.query(f"select model_id, predicted_class from {warehouse.relation('ml_monitor_thresholds')}")
+    assert summary["mode"].startswith("binary") and set(written["predicted_class"]) == {"bird"}
+
+
+def test_run_needs_the_staging_view(warehouse):
+    with pytest.raises(MonitorError, match="run dbt build first"):
+        thresholds.run(warehouse, Project.load())
+
+
+def test_run_needs_holdout_rows(warehouse):
+    stage(warehouse, make_holdout(n=10))
+    with pytest.raises(MonitorError, match="no row with split = 'test'"):
+        thresholds.run(warehouse, Project.load(cli_vars={"ml_monitor_holdout_split": "test"}))

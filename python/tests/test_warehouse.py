@@ -1,0 +1,257 @@
+"""The warehouse layer: connecting from the profile, quoting, typed round trips and atomic
+replaces on DuckDB, and on PostgreSQL when ML_MONITOR_PG_PORT points at a server."""
+import os
+import subprocess
+import sys
+import uuid
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from ml_monitor.config import Project
+from ml_monitor.errors import MonitorError
+from ml_monitor.warehouse import TEMP_PREFIX, DuckDBWarehouse, PostgresWarehouse, Warehouse
+
+HOSTILE = 'we"ird; drop table x; --'
+
+
+def sample_frame():
+    return pd.DataFrame({
+        "text": ["plain", "", None, 'quote " comma , newline \n percent % question ?'],
+        "number": [1.5, np.nan, -0.25, 1e-300],
+        "count": [1, 2, 3, 4],
+        "flag": [True, False, True, False],
+        "at": pd.to_datetime(["2024-01-01 00:00:00", None, "2024-02-29 12:34:56.789", "2024-03-01 00:00:00"], format="ISO8601"),
+        HOSTILE: ["a", "b", "c", "d"],
+    })
+
+
+# The sample's column types as each backend's information_schema names them.
+STORED_TYPES = {
+    DuckDBWarehouse: ["VARCHAR", "DOUBLE", "BIGINT", "BOOLEAN", "TIMESTAMP", "VARCHAR"],
+    PostgresWarehouse: ["text", "double precision", "bigint", "boolean", "timestamp without time zone", "text"],
+}
+
+
+@pytest.fixture
+def duckdb_project(tmp_path, monkeypatch):
+    monkeypatch.setenv("ML_MONITOR_TARGET", "duckdb")
+    monkeypatch.setenv("ML_MONITOR_DUCKDB_PATH", str(tmp_path / "wh.duckdb"))
+    return Project.load()
+
+
+@pytest.fixture
+def duck(duckdb_project):
+    with Warehouse.connect(duckdb_project, create=True) as wh:
+        yield wh
+
+
+def temp_tables(wh):
+    rows = wh.query("select table_name from information_schema.tables where table_schema = ?", [wh.schema])
+    return [name for name in rows["table_name"] if name.startswith(TEMP_PREFIX)]
+
+
+def read(wh, name, schema=None):
+    return wh.query(f"select * from {wh.relation(name, schema)} order by {wh.quote(wh.columns(name, schema)[0])}")
+
+
+# --- connecting ---------------------------------------------------------------------------
+
+def test_connect_uses_the_profile(duck, duckdb_project, tmp_path):
+    assert isinstance(duck, DuckDBWarehouse) and duck.schema == "main_ml_monitor"
+    duck.replace_table("t", pd.DataFrame({"a": [1]}))
+    assert (tmp_path / "wh.duckdb").exists()
+
+
+def test_missing_duckdb_file(duckdb_project):
+    with pytest.raises(MonitorError, match="does not exist"):
+        Warehouse.connect(duckdb_project)
+
+
+def test_relative_path_is_relative_to_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ML_MONITOR_TARGET", "duckdb")
+    monkeypatch.setenv("ML_MONITOR_DUCKDB_PATH", "data.duckdb")
+    Warehouse.connect(Project.load(), create=True).close()
+    assert (tmp_path / "data.duckdb").exists()
+
+
+def test_locked_duckdb_file(duckdb_project, tmp_path):
+    path = str(tmp_path / "wh.duckdb")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({path!r}); print('ready', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(MonitorError, match=r"the DuckDB file .* is in use by another process \(.*PID"):
+            Warehouse.connect(duckdb_project)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_quoting():
+    wh = DuckDBWarehouse(duckdb.connect(), "s")
+    assert wh.relation('a"b') == '"s"."a""b"' and wh.relation("t", 'x"."y') == '"x"".""y"."t"'
+    wh.close()
+
+
+def test_unsupported_adapter(monkeypatch):
+    monkeypatch.setenv("ML_MONITOR_TARGET", "spark")
+    with pytest.raises(MonitorError, match="do not support the 'spark' adapter"):
+        Warehouse.connect(Project.load())
+
+
+# --- shared behaviour, on every backend ---------------------------------------------------
+
+def check_round_trip(wh):
+    wh.replace_table(HOSTILE, sample_frame())
+    assert wh.table_exists(HOSTILE) and not wh.table_exists("absent")
+    assert wh.columns(HOSTILE) == list(sample_frame().columns)
+    assert [t for _, t in wh._column_types(HOSTILE)] == STORED_TYPES[type(wh)]
+    back = read(wh, HOSTILE).sort_values("count").reset_index(drop=True)
+    assert back["text"].tolist()[:2] == ["plain", ""] and pd.isna(back["text"][2])  # '' is not NULL
+    assert back["text"][3] == sample_frame()["text"][3]
+    assert pd.isna(back["number"][1]) and back["number"][3] == 1e-300
+    assert back["flag"].tolist() == [True, False, True, False]
+    assert pd.Timestamp(back["at"][2]) == pd.Timestamp("2024-02-29 12:34:56.789") and pd.isna(back["at"][1])
+    assert back[HOSTILE].tolist() == ["a", "b", "c", "d"]
+
+
+def check_bound_parameters(wh):
+    value = "x'); drop table y; --"
+    got = wh.query("select ? as v, '50% sure?' as w, ? as n", [value, 3])
+    assert got.loc[0, "v"] == value and got.loc[0, "w"] == "50% sure?" and got.loc[0, "n"] == 3
+
+
+def check_failed_write_keeps_the_old_table(wh, monkeypatch):
+    wh.replace_table("kept", pd.DataFrame({"a": [1, 2]}))
+    original = type(wh)._write_rows
+
+    def write_then_fail(self, relation, frame, kinds):
+        original(self, relation, frame, kinds)
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(type(wh), "_write_rows", write_then_fail)
+    with pytest.raises(RuntimeError, match="disk full"):
+        wh.replace_table("kept", pd.DataFrame({"a": [7, 8, 9], "b": ["x", "y", "z"]}))
+    monkeypatch.undo()
+    assert read(wh, "kept")["a"].tolist() == [1, 2] and wh.columns("kept") == ["a"]
+    assert temp_tables(wh) == []
+
+
+def check_replace(wh):
+    wh.replace_table("t", pd.DataFrame({"a": [1, 2]}))
+    wh.replace_table("t", pd.DataFrame({"a": [3]}))  # same columns: refilled in place
+    assert read(wh, "t")["a"].tolist() == [3]
+    wh.replace_table("t", pd.DataFrame({"b": ["x"], "c": [0.5]}))  # new columns: swapped
+    assert wh.columns("t") == ["b", "c"] and len(read(wh, "t")) == 1
+    wh.replace_table("t", pd.DataFrame({"b": pd.Series([], dtype=str), "c": pd.Series([], dtype=float)}))
+    assert read(wh, "t").empty and temp_tables(wh) == []
+
+
+def other_schema(wh):
+    return f'{wh.schema} "other"'
+
+
+def check_explicit_schema(wh):
+    wh.replace_table("t", pd.DataFrame({"a": [1]}), schema=other_schema(wh))
+    assert wh.table_exists("t", other_schema(wh)) and not wh.table_exists("t")
+    assert read(wh, "t", other_schema(wh))["a"].tolist() == [1]
+
+
+CHECKS = [check_round_trip, check_bound_parameters, check_replace, check_explicit_schema]
+
+
+@pytest.mark.parametrize("check", CHECKS)
+def test_duckdb(duck, check):
+    check(duck)
+
+
+def test_duckdb_failed_write_keeps_the_old_table(duck, monkeypatch):
+    check_failed_write_keeps_the_old_table(duck, monkeypatch)
+
+
+def test_duckdb_timezones_become_utc(duck):
+    duck.replace_table("tz", pd.DataFrame({"at": pd.to_datetime(["2024-01-01T02:00:00+02:00"])}))
+    assert duck._column_types("tz") == [("at", "TIMESTAMP")]
+    assert read(duck, "tz")["at"][0] == pd.Timestamp("2024-01-01 00:00:00")
+
+
+def test_duckdb_readers_see_the_old_table_until_the_swap(duck, monkeypatch):
+    duck.replace_table("kept", pd.DataFrame({"a": [1, 2]}))
+    original = DuckDBWarehouse._write_rows
+    seen = []
+
+    def write_and_look(self, relation, frame, kinds):
+        original(self, relation, frame, kinds)
+        # Another connection to the same database, while the new rows are written.
+        other = self._con.cursor()
+        seen.append(other.execute(f"select a from {self.relation('kept')} order by a").fetchall())
+        seen.append(other.execute("select count(*) from information_schema.tables where table_name like ?",
+                                  [TEMP_PREFIX + "%"]).fetchone()[0])
+        other.close()
+
+    monkeypatch.setattr(DuckDBWarehouse, "_write_rows", write_and_look)
+    duck.replace_table("kept", pd.DataFrame({"a": [5]}))
+    assert seen == [[(1,), (2,)], 0]
+    assert read(duck, "kept")["a"].tolist() == [5]
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+
+pg_only = pytest.mark.skipif(not os.environ.get("ML_MONITOR_PG_PORT"), reason="set ML_MONITOR_PG_PORT to test PostgreSQL")
+
+
+@pytest.fixture
+def pg(monkeypatch):
+    monkeypatch.setenv("ML_MONITOR_TARGET", "postgres")
+    monkeypatch.setenv("ML_MONITOR_PG_SCHEMA", f"test_{uuid.uuid4().hex[:8]}")
+    project = Project.load()
+    wh = Warehouse.connect(project)
+    yield wh
+    for schema in (wh.schema, other_schema(wh)):
+        wh._execute(f"drop schema if exists {wh.quote(schema)} cascade")
+    wh.close()
+
+
+@pg_only
+@pytest.mark.parametrize("check", CHECKS)
+def test_postgres(pg, check):
+    assert isinstance(pg, PostgresWarehouse)
+    check(pg)
+
+
+@pg_only
+def test_postgres_failed_write_keeps_the_old_table(pg, monkeypatch):
+    check_failed_write_keeps_the_old_table(pg, monkeypatch)
+
+
+@pg_only
+def test_postgres_bad_value_keeps_the_old_table(pg):
+    pg.replace_table("kept", pd.DataFrame({"a": ["old"]}))
+    with pytest.raises(Exception, match="0x00"):  # PostgreSQL text cannot hold NUL
+        pg.replace_table("kept", pd.DataFrame({"a": ["fine"] * 1000 + ["bad\x00value"]}))
+    assert read(pg, "kept")["a"].tolist() == ["old"] and temp_tables(pg) == []
+
+
+@pg_only
+def test_postgres_views_survive_a_refill(pg):
+    pg.replace_table("t", pd.DataFrame({"a": [1]}))
+    pg._execute(f"create view {pg.relation('v')} as select a from {pg.relation('t')}")
+    pg.replace_table("t", pd.DataFrame({"a": [2, 3]}))
+    assert read(pg, "v")["a"].tolist() == [2, 3]
+    with pytest.raises(MonitorError, match="depend on it.*drop the views"):
+        pg.replace_table("t", pd.DataFrame({"b": ["changed columns"]}))
+    assert read(pg, "t")["a"].tolist() == [2, 3]
+
+
+@pg_only
+def test_postgres_unreachable(monkeypatch):
+    monkeypatch.setenv("ML_MONITOR_TARGET", "postgres")
+    monkeypatch.setenv("ML_MONITOR_PG_PORT", "1")
+    with pytest.raises(MonitorError, match="cannot connect to PostgreSQL"):
+        Warehouse.connect(Project.load())
