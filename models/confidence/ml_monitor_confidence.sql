@@ -16,24 +16,14 @@ with series as (
 
 baselines as (
 
+    -- the previous W calendar buckets of the series; empty ones have a NULL mean and are skipped
+    {%- set frame = "over (partition by model_id, cohort_name, cohort_value, predicted_class order by bucket_start rows between " ~ window ~ " preceding and 1 preceding)" %}
     select
-        current_bucket.model_id,
-        current_bucket.bucket_start,
-        current_bucket.cohort_name,
-        current_bucket.cohort_value,
-        current_bucket.predicted_class,
-        count(*) as baseline_buckets,
-        avg(earlier.mean_confidence) as baseline_mean,
-        stddev_samp(earlier.mean_confidence) as baseline_stddev
-    from series as current_bucket
-    inner join series as earlier
-        on earlier.model_id = current_bucket.model_id
-        and earlier.cohort_name = current_bucket.cohort_name
-        and earlier.cohort_value = current_bucket.cohort_value
-        and earlier.predicted_class = current_bucket.predicted_class
-        and earlier.bucket_start < current_bucket.bucket_start
-        and earlier.bucket_start >= {{ ml_monitor.shift_buckets(-window, 'current_bucket.bucket_start') }}
-    group by 1, 2, 3, 4, 5
+        model_id, bucket_start, cohort_name, cohort_value, predicted_class,
+        count(mean_confidence) {{ frame }} as baseline_buckets,
+        avg(mean_confidence) {{ frame }} as baseline_mean,
+        stddev_samp(mean_confidence) {{ frame }} as baseline_stddev
+    from {{ ref('ml_monitor_series_buckets') }}
 
 ),
 

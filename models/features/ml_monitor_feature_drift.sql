@@ -4,22 +4,10 @@
     features: PSI, JS distance, L∞ and the share of values the reference never had. -#}
 {%- set double = ml_monitor.type_double() -%}
 
-with serving_values as (
-
-    select * from {{ ref('ml_monitor_base_feature_values') }}
-
-),
-
-reference_values as (
-
-    select * from {{ ref('ml_monitor_reference_feature_values') }}
-
-),
-
-serving_buckets as (
+with serving_buckets as (
 
     select model_id, bucket_start, feature, feature_type, sum(n) as n_total
-    from serving_values
+    from {{ ref('ml_monitor_base_feature_values') }}
     group by model_id, bucket_start, feature, feature_type
 
 ),
@@ -27,14 +15,8 @@ serving_buckets as (
 reference_totals as (
 
     select model_id, feature, sum(n) as n_total
-    from reference_values
+    from {{ ref('ml_monitor_reference_feature_values') }}
     group by model_id, feature
-
-),
-
-reference_edges as (
-
-    select * from {{ ref('ml_monitor_reference_feature_edges') }}
 
 ),
 
@@ -52,8 +34,8 @@ reference_edges as (
 serving_bins as (
 
     select v.model_id, v.bucket_start, v.feature, {{ bin_of }} as category, sum(v.n) as n
-    from serving_values as v
-    inner join reference_edges as e on e.model_id = v.model_id and e.feature = v.feature
+    from {{ ref('ml_monitor_base_feature_values') }} as v
+    inner join {{ ref('ml_monitor_reference_feature_edges') }} as e on e.model_id = v.model_id and e.feature = v.feature
     where v.feature_type = 'numeric'
     group by 1, 2, 3, 4
 
@@ -62,8 +44,8 @@ serving_bins as (
 reference_bins as (
 
     select v.model_id, v.feature, {{ bin_of }} as category, sum(v.n) as n
-    from reference_values as v
-    inner join reference_edges as e on e.model_id = v.model_id and e.feature = v.feature
+    from {{ ref('ml_monitor_reference_feature_values') }} as v
+    inner join {{ ref('ml_monitor_reference_feature_edges') }} as e on e.model_id = v.model_id and e.feature = v.feature
     where v.feature_type = 'numeric'
     group by 1, 2, 3
 
@@ -74,7 +56,7 @@ serving_categories as (
 
     select model_id, bucket_start, feature, cast(category as {{ dbt.type_string() }}) as category, n from serving_bins
     union all
-    select model_id, bucket_start, feature, value_string, n from serving_values where feature_type = 'categorical'
+    select model_id, bucket_start, feature, value_string, n from {{ ref('ml_monitor_base_feature_values') }} where feature_type = 'categorical'
 
 ),
 
@@ -82,7 +64,7 @@ reference_categories as (
 
     select model_id, feature, cast(category as {{ dbt.type_string() }}) as category, n from reference_bins
     union all
-    select model_id, feature, value_string, n from reference_values where feature_type = 'categorical'
+    select model_id, feature, value_string, n from {{ ref('ml_monitor_reference_feature_values') }} where feature_type = 'categorical'
 
 ),
 
@@ -126,12 +108,12 @@ distances as (
 ks_points as (
 
     select v.model_id, v.bucket_start, v.feature, v.value_number, v.n as n_serving, 0 as n_reference
-    from serving_values as v
+    from {{ ref('ml_monitor_base_feature_values') }} as v
     where v.feature_type = 'numeric'
     union all
     select b.model_id, b.bucket_start, b.feature, r.value_number, 0, r.n
     from serving_buckets as b
-    inner join reference_values as r on r.model_id = b.model_id and r.feature = b.feature
+    inner join {{ ref('ml_monitor_reference_feature_values') }} as r on r.model_id = b.model_id and r.feature = b.feature
     where b.feature_type = 'numeric'
 
 ),

@@ -1,5 +1,5 @@
 {#- The isotonic calibration written by `ml-monitor fit-thresholds` as score intervals
-    [score_lower, score_upper) (the last closed at 1), or no rows before it has run. -#}
+    [score_lower, score_upper) (the last is the point [1, 1]), or no rows before it has run. -#}
 {{ config(materialized='view') }}
 
 {{ ml_monitor.fitted_table_or_empty('ml_monitor_calibration',

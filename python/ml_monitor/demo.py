@@ -36,6 +36,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
+from .errors import MonitorError
+
 MODEL_ID = "ticket_router"
 MODEL_VERSION = "2025.12.1"
 
@@ -65,7 +67,7 @@ CATEGORIES = {
     "customer_tier": (["free", "pro", "enterprise"], [0.55, 0.35, 0.10]),
     "product": (["marketplace", "payments", "subscriptions", "mobile_app", "logistics"],
                 [0.30, 0.25, 0.20, 0.15, 0.10]),
-    "priority": (["1", "2", "3"], [0.20, 0.50, 0.30]),
+    "priority": (["P1", "P2", "P3"], [0.20, 0.50, 0.30]),
     "legacy_segment": (["retail", "smb", "corporate", "partner"], [0.50, 0.30, 0.15, 0.05]),
     "app_version": (["5.2.0", "5.2.1", "5.3.0"], [0.25, 0.60, 0.15]),
 }
@@ -133,13 +135,13 @@ CLASS_PHRASES = {
     ],
     "fraud": [
         "There is a payment of {amount} on my card that I do not recognise.",
-        "I think my account was hacked, someone changed my password.",
+        "I think my account was hacked, someone changed my email.",
         "I received a suspicious email asking for my card details.",
         "Someone placed an unauthorized order of {amount} on my account.",
         "My card was stolen and used on your site.",
         "This looks like a phishing scam using your logo.",
         "I want to dispute a charge of {amount} that I did not make.",
-        "There were several suspicious login attempts from {country}.",
+        "Someone in {country} keeps trying to get into my account.",
         "A seller asked me to pay outside the platform, is this a scam?",
         "Unauthorized payments appeared on my statement {when}.",
     ],
@@ -150,7 +152,7 @@ SHARED_PHRASES = [
     "Please help me as soon as possible.",
     "This is urgent.",
     "I have been a customer for {years} years.",
-    "I already contacted support about this {when}.",
+    "I already contacted support {when}.",
     "My order number is {ref}.",
     "Please check my account and let me know.",
     "I tried again {when} and it is the same.",
@@ -160,7 +162,10 @@ SHARED_PHRASES = [
 ]
 GREETINGS = ["Hello,", "Hi,", "Hi team,", "Dear support,", "Good morning,", ""]
 SIGN_OFFS = ["Thanks.", "Thank you for your help.", "Best regards.", "Kind regards.", ""]
-TYPED_SHORTHANDS = {"please": "pls", "you": "u", "thanks": "thx", "because": "bc"}
+# Typed tickets drop most of these and abbreviate a few words.
+FILLER_WORDS = {"the", "a", "an", "my", "i", "is", "am", "to", "for", "on", "and", "of", "was",
+                "it", "your"}
+TYPED_SHORTHANDS = {"please": "pls", "you": "u"}
 
 
 def _pick(options):
@@ -180,7 +185,7 @@ SLOT_FILLERS = {
     "status": _pick(["in transit", "label created", "out for delivery", "pending"]),
     "days": lambda rnd: str(rnd.randint(2, 14)),
     "country": _pick(["Germany", "France", "India", "the UK", "Brazil", "Russia"]),
-    "years": lambda rnd: str(rnd.randint(1, 12)),
+    "years": lambda rnd: str(rnd.randint(2, 12)),
 }
 
 # Column types of the tables `write_duckdb` creates, in column order.
@@ -209,6 +214,8 @@ EVENT_COLUMNS = {
 
 @dataclass
 class DemoData:
+    """What `generate` returns; `predictions` is an Arrow table with dictionary-encoded strings."""
+
     predictions: pd.DataFrame | pa.Table
     reference: pd.DataFrame
     events: pd.DataFrame
@@ -227,6 +234,8 @@ def planted_dates(start: date = date(2026, 1, 1)) -> dict[str, date]:
 def generate(predictions_per_day: int = 3000, days: int = 60, seed: int = 7,
              start: date = date(2026, 1, 1)) -> DemoData:
     """Reference data, a trained router, its serving log and the planted events."""
+    if predictions_per_day < 1 or days < 1:
+        raise MonitorError("demo: predictions per day and days must both be at least 1")
     rnd = random.Random(seed)
     reference = _reference(np.random.default_rng([seed, 0]), rnd)
     model = _train(reference[reference["split"] == "train"])
@@ -258,7 +267,8 @@ def write_duckdb(data: DemoData, path: str | Path, schema: str = "main") -> None
             if isinstance(table, pd.DataFrame):
                 table = pa.Table.from_pandas(table, preserve_index=False)
             con.register("demo_source", table)
-            select = ", ".join(f"CAST({_quote(c)} AS {t}) AS {_quote(c)}" for c, t in columns.items())
+            select = ", ".join(f"CAST({_quote(c)} AS {t}) AS {_quote(c)}"
+                               for c, t in columns.items())
             con.execute(f"CREATE OR REPLACE TABLE {_quote(schema)}.{_quote(name)} AS "
                         f"SELECT {select} FROM demo_source")
             con.unregister("demo_source")
@@ -285,8 +295,8 @@ def _pasted_ticket(rnd: random.Random, cls: str) -> str:
         body.append(rnd.choice(CLASS_PHRASES[other]))
     body += rnd.sample(SHARED_PHRASES, rnd.choice([0, 1, 1, 2]))
     rnd.shuffle(body)
-    sentences = [rnd.choice(GREETINGS), *body, rnd.choice(SIGN_OFFS)]
-    return " ".join(_fill(s, rnd) for s in sentences if s)
+    lines = [rnd.choice(GREETINGS), " ".join(_fill(s, rnd) for s in body), rnd.choice(SIGN_OFFS)]
+    return "\n".join(line for line in lines if line)
 
 
 def _typed_ticket(rnd: random.Random, cls: str) -> str:
@@ -301,11 +311,10 @@ def _typed_ticket(rnd: random.Random, cls: str) -> str:
 
 
 def _fragment(rnd: random.Random, template: str) -> str:
-    """A few consecutive words of a sentence, lower case, without punctuation."""
+    """The first few words of a sentence, lower case, without punctuation or most filler words."""
     words = re.findall(r"[\w$]+", _fill(template, rnd).lower())
-    length = rnd.randint(2, 5)
-    first = rnd.randint(0, max(0, len(words) - length))
-    return " ".join(words[first:first + length])
+    words = [w for w in words if w not in FILLER_WORDS or rnd.random() < 0.4]
+    return " ".join(words[:rnd.randint(3, 6)])
 
 
 def _typo(rnd: random.Random, word: str) -> str:
@@ -361,16 +370,23 @@ class _TicketPools:
         self.predicted_code = _encode(predicted, CLASSES)
         self.confidence = confidence
 
-    def draw(self, rng: np.random.Generator, class_code: np.ndarray, typed: np.ndarray) -> np.ndarray:
+    def draw(self, rng: np.random.Generator, class_code: np.ndarray,
+             typed: np.ndarray) -> np.ndarray:
+        """A random ticket of each row's class, in the typed style where `typed`."""
         return (2 * class_code + typed) * POOL_SIZE + rng.integers(POOL_SIZE, size=len(class_code))
 
 
 # --- rows --------------------------------------------------------------------------------
 
 def _features(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
-    """Category codes and numeric features, independent of the ticket's class."""
-    features = {name: _pick_codes(rng.random(n), shares) for name, (_, shares) in CATEGORIES.items()}
-    features["previous_tickets"] = rng.negative_binomial(1.2, 0.35, n).astype(np.int32)
+    """Category codes and numeric features, independent of the ticket's class.
+
+    Reference and serving rows both come from here (each keeps the columns it logs), which
+    is why serving matches the reference until a planted event.
+    """
+    features = {name: _pick_codes(rng.random(n), shares)
+                for name, (_, shares) in CATEGORIES.items()}
+    features["previous_tickets"] = (rng.geometric(0.3, n) - 1).astype(np.int32)
     features["account_age_days"] = np.minimum(rng.lognormal(5.8, 1.0, n), 5000).astype(np.int32) + 1
     features["order_value"] = np.round(rng.lognormal(4.0, 0.9, n), 2)
     return features
@@ -409,7 +425,7 @@ def _reference(rng: np.random.Generator, rnd: random.Random) -> pd.DataFrame:
     for name in ["previous_tickets", "account_age_days", "order_value"]:
         frame[name] = features[name]
     frame["ticket_text"] = [_pasted_ticket(rnd, CLASSES[c]) for c in label]
-    frame["priority"] = features["priority"] + 1
+    frame["priority"] = features["priority"] + 1  # training data had priority as 1..3
     frame["legacy_segment"] = np.array(CATEGORIES["legacy_segment"][0])[features["legacy_segment"]]
     return frame
 
@@ -424,7 +440,7 @@ def _serving_day(rng: np.random.Generator, pools: _TicketPools, day: int, days: 
     if day >= CLASS_SHIFT_DAY:
         label = np.where(in_shift_cohort, _pick_codes(draw, _class_shares(True)), label)
     typed = (rng.random(n) < TYPED_SHARE) if day >= TYPING_DAY else np.zeros(n, dtype=bool)
-    ticket = pools.draw(rng, label, typed.astype(np.int64))
+    ticket = pools.draw(rng, label, typed)
 
     label_share = LABEL_SHARE_SETTLED if day <= days - RECENT_DAYS else LABEL_SHARE_RECENT
     # Sorted seconds keep the log in time order; the other columns are i.i.d., so this
@@ -432,10 +448,10 @@ def _serving_day(rng: np.random.Generator, pools: _TicketPools, day: int, days: 
     seconds = np.sort(rng.integers(0, 86_400, n))
     predicted_at = np.datetime64(_day_date(start, day), "us") + seconds.astype("timedelta64[s]")
     upstream_changed = day >= UPSTREAM_DAY
-    order_value = pa.nulls(n, pa.float64()) if upstream_changed else pa.array(features["order_value"])
+    order_value = (pa.nulls(n, pa.float64()) if upstream_changed
+                   else pa.array(features["order_value"]))
     app_version = (_categorical(features["app_version"], CATEGORIES["app_version"][0])
                    if upstream_changed else pa.nulls(n, _CATEGORICAL))
-    priority = _categorical(features["priority"], [f"P{p}" for p in CATEGORIES["priority"][0]])
 
     columns = {
         "prediction_id": _prediction_ids(first_row, n),
@@ -450,8 +466,8 @@ def _serving_day(rng: np.random.Generator, pools: _TicketPools, day: int, days: 
         "previous_tickets": pa.array(features["previous_tickets"]),
         "account_age_days": pa.array(features["account_age_days"]),
         "order_value": order_value,
-        "ticket_text": pa.DictionaryArray.from_arrays(pa.array(ticket.astype(np.int32)), pools.texts),
-        "priority": priority,
+        "ticket_text": pa.DictionaryArray.from_arrays(ticket.astype(np.int32), pools.texts),
+        "priority": _categorical(features["priority"], CATEGORIES["priority"][0]),
         "app_version": app_version,
     }
     return pa.RecordBatch.from_pydict(columns)
@@ -460,7 +476,8 @@ def _serving_day(rng: np.random.Generator, pools: _TicketPools, day: int, days: 
 _CATEGORICAL = pa.dictionary(pa.int32(), pa.string())
 
 
-def _categorical(codes: np.ndarray, values, missing: np.ndarray | None = None) -> pa.DictionaryArray:
+def _categorical(codes: np.ndarray, values: list[str],
+                 missing: np.ndarray | None = None) -> pa.DictionaryArray:
     indices = pa.array(codes.astype(np.int32), mask=missing)
     return pa.DictionaryArray.from_arrays(indices, pa.array(values))
 

@@ -108,10 +108,10 @@ class TabularCodec:
     """Feature frames to the numeric matrices LIME works on and back: categorical values
     become codes, and the model always receives a frame with the original columns."""
 
-    def __init__(self, reference: pd.DataFrame, features: Sequence[str], samples_: pd.DataFrame):
+    def __init__(self, reference: pd.DataFrame, features: Sequence[str], rows: pd.DataFrame):
         self.features = list(features)
-        self.categories = {
-            f: sorted(set(reference[f].astype(str)) | set(samples_[f].astype(str)))
+        self.categories = {  # values of the rows too: a value unseen in training still needs a code
+            f: sorted(set(reference[f].astype(str)) | set(rows[f].astype(str)))
             for f in self.features
             if not pd.api.types.is_numeric_dtype(reference[f]) or pd.api.types.is_bool_dtype(reference[f])
         }
@@ -137,7 +137,7 @@ class TabularCodec:
 
 
 def explain_texts(
-    samples_: pd.DataFrame,
+    rows: pd.DataFrame,
     model,
     *,
     classes: Sequence[str] | None = None,
@@ -146,21 +146,21 @@ def explain_texts(
     seed: int = 0,
     progress: Progress | None = None,
 ) -> pd.DataFrame:
-    """LIME word weights for each text; samples_ has prediction_id and input (the text)."""
+    """LIME word weights (words as written: LIME splits on non-word characters and keeps
+    case) for each row of `rows`: prediction_id and input, the text."""
     from lime.lime_text import LimeTextExplainer
 
     clf = classifier(model, classes)
-    has_words = samples_["input"].astype(str).str.contains(r"\w", regex=True)  # LIME needs a word to remove
-    rows = samples_[has_words]
+    texts = rows[rows["input"].astype(str).str.contains(r"\w", regex=True)]  # LIME needs a word to remove
     return _explain(
-        rows["prediction_id"].tolist(), rows["input"].astype(str).tolist(), clf, clf.classes,
+        texts["prediction_id"].tolist(), texts["input"].astype(str).tolist(), clf, clf.classes,
         lambda: LimeTextExplainer(class_names=clf.classes, random_state=seed),
         num_features, num_samples, progress,
     )
 
 
 def explain_tabular(
-    samples_: pd.DataFrame,
+    rows: pd.DataFrame,
     reference: pd.DataFrame,
     model,
     features: Sequence[str],
@@ -171,13 +171,13 @@ def explain_tabular(
     seed: int = 0,
     progress: Progress | None = None,
 ) -> pd.DataFrame:
-    """LIME feature weights for each row of samples_ (prediction_id + features); the
+    """LIME feature weights for each row of `rows` (prediction_id and features); the
     training statistics come from `reference` (its feature columns). Rows with a NULL
     feature are left out on both sides: LIME cannot perturb a missing value."""
     from lime.lime_tabular import LimeTabularExplainer
 
     clf = classifier(model, classes)
-    reference, rows = reference.dropna(subset=list(features)), samples_.dropna(subset=list(features))
+    reference, rows = reference.dropna(subset=list(features)), rows.dropna(subset=list(features))
     codec = TabularCodec(reference, features, rows)
     training = codec.encode(reference)
 
@@ -235,6 +235,21 @@ def class_explanations(explanations: pd.DataFrame) -> pd.DataFrame:
     return summed[columns].sort_values(["explained_class", "mean_abs_weight"], ascending=[True, False], ignore_index=True)
 
 
+def _queued_ids(warehouse: Warehouse, model_id: str, limit: int) -> list[str]:
+    """The first `limit` predictions of ml_monitor_label_queue (none while it does not
+    exist): priority 1 first, so every reason gets its turn."""
+    if limit <= 0 or not warehouse.table_exists("ml_monitor_label_queue"):
+        return []
+    q = warehouse.quote
+    rows = warehouse.query(
+        f"select {q('prediction_id')} as prediction_id, min({q('priority')}) as first_priority"
+        f" from {warehouse.relation('ml_monitor_label_queue')} where {q('model_id')} = ?"
+        f" group by {q('prediction_id')} order by first_priority, prediction_id limit ?",
+        [model_id, int(limit)],
+    )
+    return rows["prediction_id"].astype(str).tolist()
+
+
 def run(
     warehouse: Warehouse,
     project: Project,
@@ -251,8 +266,8 @@ def run(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Explain serving samples and write ml_monitor_explanations and ml_monitor_class_explanations.
 
-    Samples: up to queue_limit rows of ml_monitor_label_queue (when that table exists) and
-    up to per_class random valid rows per predicted class. Tabular models take their
+    Samples: the first queue_limit predictions of ml_monitor_label_queue (when that table
+    exists) and up to per_class random valid rows per predicted class. Tabular models take their
     training statistics from up to reference_size rows of the reference split. Returns
     the two frames written.
     """
@@ -264,11 +279,11 @@ def run(
     columns = {"prediction_id": "prediction_id", **inputs.columns}
     chosen = [samples.sample(warehouse, samples.PREDICTIONS, columns, per_group=per_class,
                              group_by=["predicted_class"], where=[valid], seed=seed)]
-    if warehouse.table_exists("ml_monitor_label_queue"):
-        queued = (f"{q('prediction_id')} in (select {q('prediction_id')} from "
-                  f"{warehouse.relation('ml_monitor_label_queue')} where {q('model_id')} = ?)", [model_id])
+    queued = _queued_ids(warehouse, model_id, queue_limit)
+    if queued:
+        listed = (f"{q('prediction_id')} in ({', '.join('?' * len(queued))})", queued)
         chosen.insert(0, samples.sample(warehouse, samples.PREDICTIONS, columns, per_group=queue_limit,
-                                        where=[valid, queued], seed=seed))
+                                        where=[valid, listed], seed=seed))
     rows = pd.concat(chosen, ignore_index=True).drop_duplicates("prediction_id")
     settings = dict(num_features=num_features, num_samples=num_samples, seed=seed, progress=progress)
     if inputs.text:

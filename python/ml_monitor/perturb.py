@@ -104,7 +104,7 @@ def gaussian_noise(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFram
         values = frame[column]
         if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
             continue
-        changed = values + rng.normal(0.0, NOISE_SCALE * (values.std() or 0.0), len(values))
+        changed = values + rng.normal(0.0, NOISE_SCALE * np.nan_to_num(values.std()), len(values))
         noisy[column] = changed.round().astype(values.dtype) if pd.api.types.is_integer_dtype(values) else changed
     return noisy
 
@@ -194,15 +194,15 @@ def run(
     chosen = {name: registry[name] for name in perturbations} if perturbations else registry
     model_id = samples.resolve_model_id(warehouse, samples.REFERENCE, model_id)
     clf = model_classifier(warehouse, model, model_id)
+    split = project.var("ml_monitor_holdout_split", "validation")
     q = warehouse.quote
     holdout = samples.sample(
         warehouse, samples.REFERENCE, inputs.columns, per_group=per_class, group_by=["label"], seed=seed,
         key=["prediction_id", *([inputs.text] if inputs.text else [])],
-        where=[(f"{q('model_id')} = ? and {q('split')} = ? and {inputs.present(q)}",
-                [model_id, project.var("ml_monitor_holdout_split", "validation")])],
+        where=[(f"{q('model_id')} = ? and {q('split')} = ? and {inputs.present(q)}", [model_id, split])],
     )
     if holdout.empty:
-        raise MonitorError(f"no holdout rows (split '{project.var('ml_monitor_holdout_split', 'validation')}') for model '{model_id}'")
+        raise MonitorError(f"no rows of the holdout split '{split}' with the model's inputs for model '{model_id}'")
     data = holdout["input"].tolist() if inputs.text else holdout[inputs.features]
     checks = check(data, clf, perturbations=chosen, tolerance=tolerance, seed=seed, progress=progress)
     samples.write_model_rows(warehouse, "ml_monitor_perturbation_checks", checks, model_id)

@@ -54,7 +54,8 @@ def sample(
 
 def resolve_model_id(warehouse: Warehouse, view: str, model_id: str | None) -> str:
     """The model a step runs for: the one asked for, else the only model in the view."""
-    found = sorted(map(str, warehouse.query(f"select distinct model_id from {warehouse.relation(view)}")["model_id"]))
+    rows = warehouse.query(f"select distinct {warehouse.quote('model_id')} as model_id from {warehouse.relation(view)}")
+    found = sorted(map(str, rows["model_id"]))
     if not found:
         raise MonitorError(f"{view} has no rows")
     if model_id is None and len(found) > 1:
@@ -66,8 +67,10 @@ def resolve_model_id(warehouse: Warehouse, view: str, model_id: str | None) -> s
 
 def reference_classes(warehouse: Warehouse, model_id: str) -> list[str]:
     """The labels of a model's reference data, sorted: scikit-learn's column order of predict_proba."""
+    q = warehouse.quote
     rows = warehouse.query(
-        f"select distinct label from {warehouse.relation(REFERENCE)} where model_id = ? and label is not null",
+        f"select distinct {q('label')} as label from {warehouse.relation(REFERENCE)}"
+        f" where {q('model_id')} = ? and {q('label')} is not null",
         [model_id],
     )
     return sorted(rows["label"].astype(str))
@@ -104,7 +107,8 @@ def write_model_rows(warehouse: Warehouse, name: str, frame: pd.DataFrame, model
     frame = frame.copy()
     frame.insert(0, "model_id", model_id)
     if warehouse.table_exists(name):
-        others = warehouse.query(f"select * from {warehouse.relation(name)} where model_id <> ?", [model_id])
-        if not others.empty:
-            frame = pd.concat([others, frame], ignore_index=True)
+        others = warehouse.query(
+            f"select * from {warehouse.relation(name)} where {warehouse.quote('model_id')} <> ?", [model_id])
+        if not others.empty:  # in the new frame's columns: an older layout gives way
+            frame = pd.concat([others, frame], ignore_index=True)[list(frame.columns)]
     warehouse.replace_table(name, frame)

@@ -95,7 +95,7 @@ def _threshold_groups(holdout: pd.DataFrame, positive_class: str | None) -> Iter
         for code, rows in _partition(group):
             yield data.models[code // k], data.classes[code % k], data.confidence[rows], hit[rows], int(support[code])
         return
-    positive = data.classes.get_loc(positive_class) if positive_class in data.classes else -1
+    positive = data.classes.get_indexer([positive_class])[0]  # -1 when absent
     hit = data.label == positive
     if not hit.any():
         raise MonitorError(f"the positive class '{positive_class}' is not the label of any holdout row")
@@ -231,7 +231,7 @@ def fit_calibration(holdout: pd.DataFrame, min_rows_per_class: int = 200) -> pd.
 
 # --- warehouse ------------------------------------------------------------------------
 
-def read_holdout(warehouse: Warehouse, project: Project) -> tuple[pd.DataFrame, int]:
+def _read_holdout(warehouse: Warehouse, project: Project) -> tuple[pd.DataFrame, int]:
     """The usable holdout rows, and how many holdout rows were left out as unusable."""
     if not warehouse.table_exists(HOLDOUT_VIEW):
         raise MonitorError(f"{warehouse.relation(HOLDOUT_VIEW)} does not exist: run dbt build first")
@@ -265,7 +265,7 @@ def run(
     # Labels are strings after staging; a var written as `1` in YAML means the label '1'.
     positive = None if positive is None else str(positive)
     _objective(objective, min_precision, min_recall)  # fail on bad options before reading
-    holdout, excluded = read_holdout(warehouse, project)
+    holdout, excluded = _read_holdout(warehouse, project)
     thresholds = fit_thresholds(holdout, objective, min_precision, min_recall, positive)
     calibration = fit_calibration(holdout)
     warehouse.replace_table(THRESHOLDS_TABLE, thresholds)

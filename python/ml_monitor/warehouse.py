@@ -285,7 +285,9 @@ class PostgresWarehouse(Warehouse):
             raise MonitorError("the postgres target needs psycopg2: pip install 'ml-monitor[postgres]'")
         settings = {"host": output.get("host"), "port": output.get("port"), "user": output.get("user"),
                     "password": output.get("password") or output.get("pass"),
-                    "dbname": output.get("dbname") or output.get("database")}
+                    "dbname": output.get("dbname") or output.get("database"),
+                    "connect_timeout": output.get("connect_timeout", 10)}  # dbt-postgres's default
+        settings.update({key: output[key] for key in ("sslmode", "sslcert", "sslkey", "sslrootcert") if output.get(key)})
         try:
             con = psycopg2.connect(**settings)
         except psycopg2.OperationalError as exc:

@@ -241,7 +241,7 @@ def warehouse(request, tmp_path, monkeypatch):
     with Warehouse.connect(Project.load(), create=True) as wh:
         yield wh
         if request.param == "postgres":
-            wh._execute(f"drop schema {wh.quote(wh.schema)} cascade")
+            wh._execute(f"drop schema if exists {wh.quote(wh.schema)} cascade")
 
 
 def stage(warehouse, holdout):

@@ -1,0 +1,573 @@
+"""The HTML report: one self-contained file that charts every monitoring table.
+
+Each section reads only aggregate tables (or the bounded samples the Python steps wrote),
+with queries bounded by a number of recent buckets and by caps on cohorts, classes,
+features, points and rows: the file's size depends on those caps (a few MB per model at
+most), never on the size of the prediction log.
+
+The page carries its data as one JSON blob in a `<script type="application/json">`
+element; its inline script draws every chart as SVG through DOM APIs and `textContent`,
+so a value from the data is never parsed as HTML. Tables are rendered here, by Jinja with
+autoescaping on. Styles and the script are inlined: the file opens with no network.
+
+A section whose tables do not exist yet says which command computes them.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable
+
+import jinja2
+import pandas as pd
+from markupsafe import Markup
+
+from .config import Project
+from .warehouse import Warehouse
+
+# Bounds on what goes into the page, and so on its size.
+MAX_BUCKETS = 120        # most recent buckets of every time series
+MAX_COHORTS = 10         # cohort values, the largest first (plus the whole population)
+MAX_CLASSES = 10         # classes, the most predicted first (plus all classes)
+MAX_FEATURES = 40        # features or columns of a heatmap, the most drifted first
+MAX_POINTS = 1500        # UMAP points per class and source
+MAX_TOKENS = 10          # LIME tokens per class or sample
+MAX_SAMPLES = 6          # LIME sample explanations
+MAX_ROWS = 200           # rows of a table
+MAX_TEXT = 400           # characters of a text shown
+DECIMALS = 4
+
+# Defaults of the vars the charts draw as reference lines (dbt_project.yml has the same).
+DEFAULT_SETTINGS = {
+    "ml_monitor_time_grain": "day",
+    "ml_monitor_psi_threshold": 0.2,
+    "ml_monitor_js_threshold": 0.1,
+    "ml_monitor_anomaly_z": 3,
+}
+
+# The section that charts each alert type.
+ALERT_SECTIONS = {
+    "confidence_anomaly": "confidence",
+    "class_drift": "class-mix",
+    "schema_change": "schema",
+    "null_fraction": "schema",
+    "feature_drift": "feature-drift",
+    "estimated_performance_drop": "performance",
+    "embedding_drift": "embeddings",
+    "perturbation_failure": "perturbation",
+}
+
+
+# --- reading -------------------------------------------------------------------------
+
+class _Reader:
+    """Bounded reads from the output schema, with table and column look-ups cached."""
+
+    def __init__(self, warehouse: Warehouse):
+        self.wh = warehouse
+        self.exists = cache(warehouse.table_exists)
+        self._columns = cache(warehouse.columns)
+
+    def rel(self, table: str) -> str:
+        return self.wh.relation(table)
+
+    def has(self, table: str, *columns: str) -> bool:
+        return set(columns) <= set(self._columns(table))
+
+    def cols(self, table: str, columns: list[str], alias: str = "") -> str:
+        """The quoted columns the table has, in the order asked: optional ones may be missing."""
+        have = set(self._columns(table))
+        prefix = f"{alias}." if alias else ""
+        return ", ".join(prefix + self.wh.quote(c) for c in columns if c in have)
+
+    def recent(self, table: str, alias: str = "") -> str:
+        """A filter keeping the last MAX_BUCKETS buckets of a table."""
+        prefix = f"{alias}." if alias else ""
+        return (f"{prefix}bucket_start >= (select min(bucket_start) from (select distinct bucket_start"
+                f" from {self.rel(table)} where bucket_start is not null"
+                f" order by bucket_start desc limit {MAX_BUCKETS}) recent_buckets)")
+
+    def top(self, table: str, keys: str, where: str, limit: int, order: str = "sum(n) desc") -> str:
+        """A subquery of the `limit` first groups of `keys` in recent buckets, to join on."""
+        return (f"select {keys} from {self.rel(table)} where {where} and {self.recent(table)}"
+                f" group by {keys} order by {order}, {keys} limit {limit}")
+
+    def frame(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        return self.wh.query(sql, params)
+
+    def tree(self, sql: str, *keys: str) -> dict:
+        """A query's rows nested by model_id and then by each key, as columns at the leaves.
+
+        Keys are sent once instead of on every row; a cohort (cohort_name, cohort_value)
+        is one key, `cohort`, written `name=value`.
+        """
+        df = self.frame(sql)
+        if "cohort_name" in df.columns:
+            cohort = df["cohort_name"].map(_key) + "=" + df["cohort_value"].map(_key)
+            df = df.drop(columns=["cohort_name", "cohort_value"]).assign(cohort=cohort)
+        return _nest(df, ["model_id", *keys])
+
+
+# --- values ------------------------------------------------------------------------------
+
+def _missing(v: Any) -> bool:
+    return v is None or (not isinstance(v, (str, bytes)) and pd.isna(v))
+
+
+def _time(v: datetime | date, sep: str = "T", zone: str = "Z") -> str:
+    """A time in UTC: its date alone at midnight (every day or week bucket), else to the minute."""
+    ts = pd.Timestamp(v)
+    ts = ts.tz_convert("UTC") if ts.tzinfo else ts
+    return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.strftime(f"%Y-%m-%d{sep}%H:%M{zone}")
+
+
+def _value(v: Any) -> Any:
+    """A JSON-ready scalar: NULL/NaN -> None, times -> ISO strings, floats rounded."""
+    if _missing(v):
+        return None
+    if isinstance(v, (datetime, date)):
+        return _time(v)
+    if hasattr(v, "item"):  # numpy scalars
+        v = v.item()
+    if isinstance(v, (float, Decimal)):
+        v = round(float(v), DECIMALS)
+        return None if math.isinf(v) else v
+    return v
+
+
+def _key(v: Any) -> str:
+    return "(null)" if _missing(v) else str(_value(v))
+
+
+def _columnar(df: pd.DataFrame) -> dict[str, list]:
+    """A frame as {column: values}, booleans as 0/1: much smaller than a list of records."""
+    def json_value(v):
+        v = _value(v)
+        return int(v) if isinstance(v, bool) else v
+    return {str(c): [json_value(v) for v in df[c].tolist()] for c in df.columns}
+
+
+def _nest(df: pd.DataFrame, keys: list[str]) -> dict:
+    if not keys:
+        return _columnar(df)
+    return {_key(k): _nest(rows.drop(columns=keys[0]), keys[1:])
+            for k, rows in df.groupby(keys[0], sort=True, dropna=False)}
+
+
+def script_json(data: Any) -> str:
+    """JSON that is safe inside a <script> element: no `<`, `>` or `&` (nothing can close
+    the element or open a comment) and no U+2028/2029 (line breaks to older JS parsers)."""
+    text = json.dumps(data, separators=(",", ":"), allow_nan=False)
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escaped)
+    return text
+
+
+def _text(v: Any, limit: int = MAX_TEXT) -> str:
+    """A value as display text: numbers to 4 significant digits, long texts cut."""
+    if isinstance(v, (datetime, date)) and not _missing(v):
+        return _time(v, " ", "")
+    v = _value(v)
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    text = str(v)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _cell(v: Any, column: str = "") -> Any:
+    """A table cell: numbers right-aligned, long texts wrapped."""
+    value = _value(v)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return {"text": _text(v), "td": "num"}
+    if column == "input_text":
+        return {"text": _text(v), "td": "text"}
+    return _text(v)
+
+
+def _where(name: Any, value: Any) -> str:
+    return "all" if _value(name) in (None, "__all__") else f"{name} = {value}"
+
+
+# --- sections --------------------------------------------------------------------------
+
+@dataclass
+class Table:
+    """A table rendered server-side. A cell is text, or a dict with text and optional
+    td (the cell's CSS class), badge (a badge's kind), href and data (data-* attributes)."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[Any]]
+    compact: bool = False  # as wide as its content, not the page
+
+
+@dataclass
+class Content:
+    """What a section shows: data for its charts and tables rendered server-side."""
+
+    data: dict = field(default_factory=dict)
+    tables: list[Table] = field(default_factory=list)
+    note: str = ""
+
+
+def _table(r: _Reader, table: str, title: str, columns: list[str], order: str, where: str = "1 = 1") -> Table:
+    df = r.frame(f"select {r.cols(table, columns)} from {r.rel(table)} where {where} order by {order} limit {MAX_ROWS}")
+    rows = [[_cell(v, c) for c, v in zip(df.columns, row)] for row in df.itertuples(index=False)]
+    return Table(title, [c.replace("_", " ") for c in df.columns], rows)
+
+
+def _badge(text: Any, kind: str) -> dict:
+    return {"text": _text(text), "badge": kind}
+
+
+def _alerts(r: _Reader) -> Content:
+    table = "ml_monitor_alerts"
+    rel = r.rel(table)
+    counts = r.frame(f"select severity, alert_type, count(*) as n from {rel} group by severity, alert_type"
+                     f" order by severity, n desc, alert_type")
+    rows = r.frame(
+        f"select severity, alert_type, bucket_start, model_id, cohort_name, cohort_value, subject, metric, value,"
+        f" threshold from {rel} order by case severity when 'critical' then 0 else 1 end, bucket_start desc,"
+        f" alert_type, subject limit {MAX_ROWS}")
+    heat = r.tree(
+        f"select model_id, alert_type, bucket_start, count(*) as n,"
+        f" sum(case when severity = 'critical' then 1 else 0 end) as n_critical"
+        f" from {rel} where {r.recent(table)} group by model_id, alert_type, bucket_start order by bucket_start",
+        "alert_type")
+    total = int(counts["n"].sum())
+    shown = f"the {len(rows)} most severe and recent of {total}" if total > len(rows) else f"all {total}"
+    summary = [[_badge(c.severity, c.severity), _text(c.alert_type), _cell(c.n)] for c in counts.itertuples()]
+    return Content({"heat": heat}, [
+        Table("Alerts by type", ["severity", "alert type", "alerts"], summary, compact=True),
+        Table(f"Alerts ({shown})", ["severity", "type", "bucket", "model", "where", "subject", "metric", "value",
+                                     "threshold", ""], [_alert_row(a) for a in rows.itertuples(index=False)]),
+    ], "" if total else "No alert fired.")
+
+
+def _alert_row(a) -> list:
+    # the link carries the alert's model, cohort and class, so its chart can show that series
+    cohort = "" if _value(a.cohort_name) is None else f"{a.cohort_name}={a.cohort_value}"
+    link = {"text": "chart →", "href": f"#section-{ALERT_SECTIONS.get(a.alert_type, 'alerts')}",
+            "data": {"model": _text(a.model_id), "cohort": cohort, "class": _text(a.subject)}}
+    return [_badge(a.severity, a.severity), _text(a.alert_type), _text(a.bucket_start), _text(a.model_id),
+            _where(a.cohort_name, a.cohort_value), _text(a.subject), _text(a.metric), _cell(a.value),
+            _cell(a.threshold), link]
+
+
+def _confidence(r: _Reader) -> Content:
+    conf, roll = "ml_monitor_confidence", "ml_monitor_confidence_rolling"
+    cohorts = r.top(conf, "cohort_name, cohort_value", "predicted_class = '__all__'", MAX_COHORTS + 1)
+    classes = r.top(conf, "predicted_class", "cohort_name = '__all__'", MAX_CLASSES + 1)
+    window = r.frame(f"select min(window_buckets) as w from {r.rel(roll)}")["w"].iloc[0] if r.exists(roll) else None
+    window = None if window is None or pd.isna(window) else int(window)
+    rolling = ""
+    if window:
+        on = " and ".join(f"w.{k} = c.{k}" for k in
+                          ("model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class"))
+        rolling = f" left join {r.rel(roll)} w on {on} and w.window_buckets = {window}"
+    rows = r.tree(
+        f"select c.model_id, c.bucket_start, c.cohort_name, c.cohort_value, c.predicted_class, c.n,"
+        f" c.mean_confidence, c.p10_confidence, c.p50_confidence, c.p90_confidence, c.baseline_mean,"
+        f" c.baseline_stddev, c.z_score, c.is_anomaly{', w.rolling_mean' if window else ''}"
+        f" from {r.rel(conf)} c{rolling}"
+        f" join ({cohorts}) tc on tc.cohort_name = c.cohort_name and tc.cohort_value = c.cohort_value"
+        f" join ({classes}) tk on tk.predicted_class = c.predicted_class"
+        f" where {r.recent(conf, 'c')} order by c.bucket_start", "cohort", "predicted_class")
+    return Content({"rows": rows, "window": window})
+
+
+def _class_mix(r: _Reader) -> Content:
+    dist, drift = "ml_monitor_class_distribution", "ml_monitor_class_drift"
+    classes = r.top(dist, "predicted_class", "cohort_name = '__all__'", MAX_CLASSES)
+    data = {"shares": r.tree(
+        f"select d.model_id, d.bucket_start, d.predicted_class, d.n, d.share, d.reference_share"
+        f" from {r.rel(dist)} d join ({classes}) tk on tk.predicted_class = d.predicted_class"
+        f" where d.cohort_name = '__all__' and {r.recent(dist, 'd')} order by d.bucket_start", "predicted_class")}
+    if r.exists(drift):
+        cohorts = r.top(drift, "cohort_name, cohort_value", "1 = 1", MAX_COHORTS + 1)
+        data["drift"] = r.tree(
+            f"select d.model_id, d.bucket_start, d.cohort_name, d.cohort_value, d.n, d.psi, d.js_distance, d.is_drift"
+            f" from {r.rel(drift)} d"
+            f" join ({cohorts}) tc on tc.cohort_name = d.cohort_name and tc.cohort_value = d.cohort_value"
+            f" where {r.recent(drift, 'd')} order by d.bucket_start", "cohort")
+    return Content(data)
+
+
+def _threshold_bands(r: _Reader) -> Content:
+    bands, fitted = "ml_monitor_threshold_bands", "ml_monitor_thresholds"
+    classes = r.top(bands, "predicted_class", "cohort_name = '__all__'", MAX_CLASSES)
+    chosen = (f" from {r.rel(bands)} b join ({classes}) tk on tk.predicted_class = b.predicted_class"
+              f" where b.cohort_name = '__all__' and {r.recent(bands, 'b')}")
+    data = {
+        "counts": r.tree(f"select b.model_id, b.predicted_class, b.bucket_start, b.band, b.n{chosen}"
+                         f" order by b.bucket_start, b.band", "predicted_class"),
+        # a (bucket, class) has one threshold: sent once, not once per band
+        "thresholds": r.tree(f"select b.model_id, b.predicted_class, b.bucket_start, min(b.threshold) as threshold,"
+                             f" min(b.threshold_source) as threshold_source{chosen}"
+                             f" group by b.model_id, b.predicted_class, b.bucket_start order by b.bucket_start",
+                             "predicted_class"),
+        # the widest band is an unclipped one: its width is the configured band width
+        "band_width": _value(r.frame(f"select max(band_upper - band_lower) as w from {r.rel(bands)}")["w"].iloc[0]),
+    }
+    tables = []
+    if r.exists(fitted):
+        tables.append(_table(r, fitted, "Fitted thresholds (holdout split)",
+                             ["model_id", "predicted_class", "threshold", "objective", "precision", "recall", "f1",
+                              "support", "fitted_at"], "model_id, predicted_class"))
+    return Content(data, tables)
+
+
+def _schema(r: _Reader) -> Content:
+    diff, nulls = "ml_monitor_schema_diff", "ml_monitor_null_fractions"
+    content = Content()
+    if r.exists(diff):
+        df = r.frame(f"select column_name, reference_type, serving_type, status from {r.rel(diff)}"
+                     f" order by case status when 'unchanged' then 1 else 0 end, column_name limit {MAX_ROWS}")
+        content.tables.append(Table("Schema: reference against serving", ["column", "reference type", "serving type", "status"], [
+            [_text(d.column_name), _text(d.reference_type), _text(d.serving_type), _badge(d.status, f"status-{d.status}")]
+            for d in df.itertuples(index=False)]))
+    if r.exists(nulls):
+        columns = r.top(nulls, "column_name", "scope = 'bucket'", MAX_FEATURES, "max(abs(coalesce(delta, 0))) desc")
+        content.data["nulls"] = r.tree(
+            f"select f.model_id, f.bucket_start, f.column_name, f.serving_null_fraction, f.reference_null_fraction,"
+            f" f.is_alert from {r.rel(nulls)} f join ({columns}) tc on tc.column_name = f.column_name"
+            f" where f.scope = 'bucket' and {r.recent(nulls, 'f')} order by f.bucket_start", "column_name")
+        content.tables.append(_table(
+            r, nulls, "Null fractions over the whole log",
+            ["model_id", "column_name", "n", "null_count", "reference_null_fraction", "serving_null_fraction", "delta",
+             "is_alert"], "is_alert desc, abs(coalesce(delta, 0)) desc, column_name", "scope = 'overall'"))
+    return content
+
+
+def _performance(r: _Reader) -> Content:
+    measured, estimated = "ml_monitor_performance", "ml_monitor_estimated_performance"
+    data = {}
+    if r.exists(measured):
+        classes = r.top(measured, "predicted_class", "cohort_name = '__all__'", MAX_CLASSES + 1, "sum(n_labeled) desc")
+        data["measured"] = r.tree(
+            f"select p.model_id, p.bucket_start, p.predicted_class, p.n_labeled, p.accuracy, p.f1, p.macro_f1"
+            f" from {r.rel(measured)} p join ({classes}) tk on tk.predicted_class = p.predicted_class"
+            f" where p.cohort_name = '__all__' and {r.recent(measured, 'p')} order by p.bucket_start", "predicted_class")
+    if r.exists(estimated):
+        data["estimated"] = r.tree(
+            f"select model_id, bucket_start, n, n_calibrated, estimated_accuracy, lower, upper, realized_accuracy,"
+            f" n_labeled, reference_accuracy, reference_lower, reference_upper, is_alert from {r.rel(estimated)}"
+            f" where cohort_name = '__all__' and {r.recent(estimated)} order by bucket_start")
+    return Content(data)
+
+
+def _feature_drift(r: _Reader) -> Content:
+    table = "ml_monitor_feature_drift"
+    features = r.top(table, "feature", "1 = 1", MAX_FEATURES, "max(coalesce(psi, 0)) desc")
+    return Content({"rows": r.tree(
+        f"select f.model_id, f.bucket_start, f.feature, f.feature_type, f.n, f.psi, f.js_distance, f.ks_statistic,"
+        f" f.unseen_share, f.is_drift from {r.rel(table)} f join ({features}) tf on tf.feature = f.feature"
+        f" where {r.recent(table, 'f')} order by f.bucket_start", "feature")})
+
+
+def _missing_columns(r: _Reader, table: str, *columns: str) -> str:
+    return "" if r.has(table, *columns) else f"{table} lacks the columns {', '.join(columns)}."
+
+
+def _embeddings(r: _Reader) -> Content:
+    proj, drift = "ml_monitor_embedding_projection", "ml_monitor_embedding_drift"
+    required = ("model_id", "class", "source", "x", "y")
+    if note := _missing_columns(r, proj, *required):
+        return Content(note=note)
+    q = r.wh.quote
+    part = f"model_id, {q('class')}, {q('source')}"
+    # sample ids are a random sample already: the first ones by id are a fair subsample
+    order = q("sample_id") if r.has(proj, "sample_id") else "x, y"
+    classes = f"select {q('class')} from {r.rel(proj)} group by {q('class')} order by count(*) desc limit {MAX_CLASSES}"
+    data = {"points": r.tree(
+        f"select {', '.join(q(c) for c in required)} from (select p.*, row_number() over"
+        f" (partition by {part} order by {order}) as rn from {r.rel(proj)} p"
+        f" where {q('class')} in ({classes})) s where rn <= {MAX_POINTS}", "class", "source")}
+    if r.exists(drift) and r.has(drift, "model_id", "class", "window", "domain_auc"):
+        columns = ["model_id", "class", "window", "window_start", "n_reference", "n_serving", "domain_auc", "is_drift"]
+        data["drift"] = r.tree(f"select {r.cols(drift, columns)} from {r.rel(drift)}"
+                               f" order by {q('window')} limit {MAX_ROWS * 5}", "class")
+    return Content(data)
+
+
+def _explanations(r: _Reader) -> Content:
+    by_class, samples = "ml_monitor_class_explanations", "ml_monitor_explanations"
+    if note := _missing_columns(r, by_class, "model_id", "explained_class", "feature", "mean_weight"):
+        return Content(note=note)
+    strength = "mean_abs_weight" if r.has(by_class, "mean_abs_weight") else "abs(mean_weight)"
+    classes = (f"select explained_class from {r.rel(by_class)} group by explained_class"
+               f" order by explained_class limit {MAX_CLASSES}")
+    data = {"classes": r.tree(
+        f"select model_id, explained_class, feature, mean_weight from (select c.*, row_number() over"
+        f" (partition by model_id, explained_class order by {strength} desc, feature) as rn from {r.rel(by_class)} c"
+        f" where explained_class in ({classes})) s where rn <= {MAX_TOKENS} order by rn", "explained_class")}
+    if r.exists(samples) and r.has(samples, "model_id", "prediction_id", "explained_class", "feature", "weight"):
+        data["samples"] = _samples(r, samples)
+    return Content(data)
+
+
+def _samples(r: _Reader, table: str) -> dict[str, list[dict]]:
+    """A few explained predictions, one per class first, with their text where the label
+    queue has it and their strongest tokens."""
+    queue = "ml_monitor_label_queue"
+    with_text = r.exists(queue) and r.has(queue, "prediction_id", "input_text")
+    text = "q.input_text" if with_text else "cast(null as varchar(1))"
+    join = (f" left join (select prediction_id, max(input_text) as input_text from {r.rel(queue)}"
+            f" group by prediction_id) q on q.prediction_id = e.prediction_id") if with_text else ""
+    candidates = r.frame(
+        f"select * from (select distinct e.model_id, e.prediction_id, e.explained_class, {text} as input_text"
+        f" from {r.rel(table)} e{join}) s"
+        f" order by case when input_text is null then 1 else 0 end, prediction_id limit {MAX_ROWS}")
+    first = candidates.groupby(["model_id", "explained_class"], sort=False).head(1)
+    chosen = pd.concat([first, candidates.drop(first.index)]).head(MAX_SAMPLES)
+    if chosen.empty:
+        return {}
+    ids = list(chosen["prediction_id"].astype(str))
+    weights = r.frame(f"select prediction_id, feature, weight from {r.rel(table)}"
+                      f" where prediction_id in ({', '.join('?' * len(ids))})", ids)
+    weights = weights.assign(strength=weights["weight"].abs()).sort_values("strength", ascending=False)
+    result: dict[str, list[dict]] = {}
+    for s in chosen.itertuples(index=False):
+        top = weights[weights["prediction_id"] == s.prediction_id].head(MAX_TOKENS)
+        result.setdefault(str(s.model_id), []).append({
+            "id": _value(s.prediction_id), "class": _value(s.explained_class),
+            "text": _text(s.input_text, MAX_TEXT * 2) or None,
+            "tokens": [[_value(f), _value(w)] for f, w in zip(top["feature"], top["weight"])]})
+    return result
+
+
+def _label_queue(r: _Reader) -> Content:
+    return Content(tables=[_table(
+        r, "ml_monitor_label_queue", f"Next to label (first {MAX_ROWS} by priority)",
+        ["priority", "reason", "model_id", "predicted_class", "confidence", "threshold", "label", "predicted_at",
+         "prediction_id", "input_text"], "priority, reason, prediction_id")])
+
+
+def _perturbation(r: _Reader) -> Content:
+    table = "ml_monitor_perturbation_checks"
+    if note := _missing_columns(r, table, "model_id", "perturbation", "flip_rate"):
+        return Content(note=note)
+    columns = ["model_id", "perturbation", "predicted_class", "n", "flip_rate", "mean_abs_confidence_change",
+               "tolerance", "is_failure"]
+    failing = "is_failure desc, " if r.has(table, "is_failure") else ""
+    order = f"{failing}flip_rate desc, perturbation"
+    rows = r.tree(f"select {r.cols(table, columns)} from {r.rel(table)} order by {order} limit {MAX_ROWS}")
+    return Content({"rows": rows}, [_table(r, table, "Perturbation checks", columns, order)])
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    tables: tuple[str, ...]  # the section shows when any of them exists
+    command: str             # what computes them
+    lead: str
+    load: Callable[[_Reader], Content]
+
+
+BUILD = "ml-monitor build"
+SECTIONS = (
+    Section("alerts", "Alerts", ("ml_monitor_alerts",), BUILD,
+            "What fired, when, where and how bad; each row links to its chart.", _alerts),
+    Section("confidence", "Confidence over time", ("ml_monitor_confidence",), BUILD,
+            "Mean confidence per bucket against the band the anomaly rule accepts, and the spread of "
+            "individual confidences.", _confidence),
+    Section("class-mix", "Class mix", ("ml_monitor_class_distribution",), BUILD,
+            "Share of each predicted class against its share in the training data, and the drift "
+            "statistics per bucket.", _class_mix),
+    Section("threshold-bands", "Threshold bands", ("ml_monitor_threshold_bands",), BUILD,
+            "Predictions per score band around the decision threshold: mass near the threshold is "
+            "where decisions are fragile.", _threshold_bands),
+    Section("schema", "Schema and null fractions", ("ml_monitor_schema_diff", "ml_monitor_null_fractions"), BUILD,
+            "Columns added, dropped or retyped since training, and null fractions against the "
+            "reference.", _schema),
+    Section("performance", "Performance", ("ml_monitor_performance", "ml_monitor_estimated_performance"), BUILD,
+            "Accuracy measured on the labels that arrived, and accuracy estimated from calibrated "
+            "confidence (no labels needed).", _performance),
+    Section("feature-drift", "Feature drift", ("ml_monitor_feature_drift",), BUILD,
+            "Drift of each input feature against the training data, per bucket.", _feature_drift),
+    Section("embeddings", "Embeddings (UMAP)", ("ml_monitor_embedding_projection",), "ml-monitor project",
+            "Each class's inputs mapped in two dimensions: serving samples over the reference map, "
+            "and a domain classifier's AUC per window (0.5: indistinguishable).", _embeddings),
+    Section("explanations", "Explanations (LIME)", ("ml_monitor_class_explanations",), "ml-monitor explain",
+            "Tokens or features that push predictions towards each class, and a few explained "
+            "predictions.", _explanations),
+    Section("label-queue", "Label queue", ("ml_monitor_label_queue",), BUILD,
+            "Predictions worth labelling next, by reason and priority.", _label_queue),
+    Section("perturbation", "Perturbation checks", ("ml_monitor_perturbation_checks",), "ml-monitor perturb",
+            "How often a small change of the input flips the predicted class.", _perturbation),
+)
+
+
+# --- page ----------------------------------------------------------------------------------
+
+def _settings(project: Project | None) -> dict:
+    def var(name: str):
+        return DEFAULT_SETTINGS[name] if project is None else project.var(name, DEFAULT_SETTINGS[name])
+    return {"grain": var("ml_monitor_time_grain"), "psi": var("ml_monitor_psi_threshold"),
+            "js": var("ml_monitor_js_threshold"), "z": var("ml_monitor_anomaly_z")}
+
+
+def _models(content: dict[str, Content]) -> list[str]:
+    """Every model that has data in some chart (the keys of the by-model payloads)."""
+    found: set[str] = set()
+    for c in content.values():
+        for value in c.data.values():
+            if isinstance(value, dict):
+                found.update(value)
+    return sorted(found)
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.PackageLoader("ml_monitor", "templates"), autoescape=True,
+                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def _asset(name: str) -> Markup:
+    # our own files, inlined verbatim (Jinja would otherwise parse braces in the JS)
+    return Markup((resources.files("ml_monitor") / "templates" / name).read_text(encoding="utf-8"))
+
+
+def build_report(warehouse: Warehouse, project: Project | None = None, title: str = "ml_monitor report") -> str:
+    """The report's HTML: every section whose tables exist, from bounded queries."""
+    reader = _Reader(warehouse)
+    present = {s.id: any(reader.exists(t) for t in s.tables) for s in SECTIONS}
+    content = {s.id: s.load(reader) for s in SECTIONS if present[s.id]}
+    payload = {"settings": _settings(project), "models": _models(content),
+               "sections": {sid: c.data for sid, c in content.items()}}
+    return _environment().get_template("report.html").render(
+        title=title, schema=warehouse.schema, sections=SECTIONS, present=present, content=content,
+        generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), models=payload["models"],
+        max_buckets=MAX_BUCKETS, data_json=Markup(script_json(payload)),
+        style=_asset("report.css"), script=_asset("report.js"))
+
+
+def write_report(warehouse: Warehouse, path: str | Path, project: Project | None = None) -> Path:
+    """Write the report to `path` atomically (a temporary file renamed over it)."""
+    path = Path(path)
+    html = build_report(warehouse, project)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(html)
+        os.chmod(temp, 0o644)  # mkstemp's 0600 would hide the report from others
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return path

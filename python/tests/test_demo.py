@@ -1,0 +1,207 @@
+"""The generated demo: its tables as written to DuckDB, and the drift planted in them."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import duckdb
+import joblib
+import pandas as pd
+import pytest
+
+from ml_monitor import demo
+from ml_monitor.errors import MonitorError
+
+START = date(2026, 1, 1)
+DAYS = 60
+PER_DAY = 300
+
+
+@pytest.fixture(scope="module")
+def data() -> demo.DemoData:
+    return demo.generate(predictions_per_day=PER_DAY, days=DAYS, seed=11, start=START)
+
+
+@pytest.fixture(scope="module")
+def con(data, tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    demo.write_duckdb(data, path)
+    with duckdb.connect(str(path), read_only=True) as connection:
+        yield connection
+
+
+def day_start(day: int) -> datetime:
+    return datetime.combine(START + timedelta(days=day - 1), datetime.min.time())
+
+
+def column_types(con, table: str) -> dict[str, str]:
+    return dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {table})").fetchall())
+
+
+def scalar(con, sql: str, *params):
+    return con.execute(sql, list(params)).fetchone()[0]
+
+
+def test_predictions_columns_and_types(con):
+    assert column_types(con, "predictions") == {
+        "prediction_id": "VARCHAR", "model_id": "VARCHAR", "model_version": "VARCHAR",
+        "predicted_at": "TIMESTAMP", "predicted_class": "VARCHAR", "confidence": "DOUBLE",
+        "label": "VARCHAR", "channel": "VARCHAR", "country": "VARCHAR",
+        "customer_tier": "VARCHAR", "product": "VARCHAR", "previous_tickets": "INTEGER",
+        "account_age_days": "INTEGER", "order_value": "DOUBLE", "ticket_text": "VARCHAR",
+        "priority": "VARCHAR", "app_version": "VARCHAR",
+    }
+
+
+def test_reference_columns_and_types(con):
+    assert column_types(con, "reference") == {
+        "prediction_id": "VARCHAR", "model_id": "VARCHAR", "split": "VARCHAR",
+        "label": "VARCHAR", "predicted_class": "VARCHAR", "confidence": "DOUBLE",
+        "channel": "VARCHAR", "country": "VARCHAR", "customer_tier": "VARCHAR",
+        "product": "VARCHAR", "previous_tickets": "INTEGER", "account_age_days": "INTEGER",
+        "order_value": "DOUBLE", "ticket_text": "VARCHAR", "priority": "INTEGER",
+        "legacy_segment": "VARCHAR",
+    }
+
+
+def test_demo_events_columns_and_rows(con):
+    assert column_types(con, "demo_events") == {
+        "event_id": "INTEGER", "event_type": "VARCHAR", "starts_at": "TIMESTAMP",
+        "day": "INTEGER", "cohort_name": "VARCHAR", "cohort_value": "VARCHAR",
+        "subject": "VARCHAR", "description": "VARCHAR",
+    }
+    events = con.execute(
+        "SELECT event_type, day, starts_at, cohort_name, cohort_value, subject "
+        "FROM demo_events ORDER BY event_id").fetchall()
+    assert events == [
+        ("class_share_shift", 30, day_start(30), "channel", "chat", demo.SHIFT_CLASS),
+        ("typing_drift", 40, day_start(40), None, None, "ticket_text"),
+        ("feature_nulled", 45, day_start(45), None, None, "order_value"),
+        ("column_added", 45, day_start(45), None, None, "app_version"),
+        ("column_dropped", 45, day_start(45), None, None, "legacy_segment"),
+        ("column_type_changed", 45, day_start(45), None, None, "priority"),
+    ]
+    assert demo.planted_dates(START) == {
+        "class_shift": date(2026, 1, 30), "typing": date(2026, 2, 9), "upstream": date(2026, 2, 14),
+    }
+
+
+def test_serving_log_rows(con):
+    n, distinct_ids, first, last, classes, min_conf, max_conf = con.execute(
+        "SELECT count(*), count(DISTINCT prediction_id), min(predicted_at), max(predicted_at), "
+        "list(DISTINCT predicted_class ORDER BY predicted_class), min(confidence), max(confidence) "
+        "FROM predictions").fetchone()
+    assert n == distinct_ids == PER_DAY * DAYS
+    assert day_start(1) <= first < day_start(2) and day_start(DAYS) <= last < day_start(DAYS + 1)
+    assert classes == sorted(demo.CLASSES)
+    assert 0 < min_conf <= max_conf <= 1
+    assert scalar(con, "SELECT count(DISTINCT model_id) FROM predictions") == 1
+    assert scalar(con, "SELECT count(DISTINCT hour(predicted_at)) FROM predictions") == 24
+
+
+def test_labels_are_partial_and_fewer_for_the_last_week(con):
+    settled, recent = con.execute(
+        "SELECT avg((label IS NOT NULL)::INT) FILTER (WHERE predicted_at < ?), "
+        "       avg((label IS NOT NULL)::INT) FILTER (WHERE predicted_at >= ?) FROM predictions",
+        [day_start(DAYS - 6), day_start(DAYS - 6)]).fetchone()
+    assert settled == pytest.approx(0.4, abs=0.03)
+    assert recent == pytest.approx(0.1, abs=0.03)
+
+
+def test_reference_splits_and_model_outputs(con):
+    rows = con.execute(
+        "SELECT split, count(*), count(predicted_class), count(confidence), "
+        "avg((predicted_class = label)::INT), avg(confidence) FROM reference GROUP BY split"
+    ).fetchall()
+    by_split = {split: rest for split, *rest in rows}
+    total = sum(n for n, *_ in by_split.values())
+    n_train, train_predicted, train_scored, _, _ = by_split["train"]
+    n_val, val_predicted, val_scored, accuracy, confidence = by_split["validation"]
+    assert n_train / total == pytest.approx(0.7, abs=0.02)
+    assert train_predicted == train_scored == 0
+    assert val_predicted == val_scored == n_val
+    assert 0.85 <= accuracy <= 0.92
+    assert 0.70 <= confidence <= 0.85
+    shift_share = scalar(con, "SELECT avg((label = ?)::INT) FROM reference", demo.SHIFT_CLASS)
+    assert shift_share == pytest.approx(0.12, abs=0.01)
+
+
+def test_stable_days_match_the_reference(con):
+    """Before any planted event, features come from the reference's distributions."""
+    sql = ("SELECT avg((channel = 'chat')::INT), avg((country = 'US')::INT), "
+           "median(order_value), avg(previous_tickets), median(account_age_days) FROM {}")
+    reference = con.execute(sql.format("reference")).fetchone()
+    stable = con.execute(sql.format("predictions") + " WHERE predicted_at < ?",
+                         [day_start(30)]).fetchone()
+    assert stable == pytest.approx(reference, rel=0.1)
+    distinct = con.execute("SELECT count(DISTINCT order_value), count(DISTINCT account_age_days) "
+                           "FROM predictions").fetchone()
+    assert min(distinct) > 500
+
+
+def shift_share_ratio(con, channel: str) -> float:
+    """The shift class's share of labels from day 30 on, over its share before."""
+    return scalar(con, """
+        SELECT avg((label = ?)::INT) FILTER (WHERE predicted_at >= ?)
+             / avg((label = ?)::INT) FILTER (WHERE predicted_at < ?)
+        FROM predictions WHERE channel = ? AND label IS NOT NULL""",
+        demo.SHIFT_CLASS, day_start(30), demo.SHIFT_CLASS, day_start(30), channel)
+
+
+def test_shift_class_doubles_in_chat_only(con):
+    assert 1.5 <= shift_share_ratio(con, "chat") <= 2.6
+    assert 0.7 <= shift_share_ratio(con, "email") <= 1.4
+    assert 0.7 <= shift_share_ratio(con, "web") <= 1.4
+
+
+def test_typing_drift_lowers_confidence_every_day(con):
+    daily = con.execute(
+        "SELECT predicted_at::DATE AS day, avg(confidence) FROM predictions GROUP BY day"
+    ).fetchall()
+    typing_day = demo.planted_dates(START)["typing"]
+    before = [mean for day, mean in daily if day < typing_day]
+    after = [mean for day, mean in daily if day >= typing_day]
+    assert sum(before) / len(before) - sum(after) / len(after) >= 0.08
+    assert max(after) < min(before)
+    typed = "ticket_text = lower(ticket_text) AND NOT regexp_matches(ticket_text, '[.,?]')"
+    typed_before, typed_after = con.execute(
+        f"SELECT avg(({typed})::INT) FILTER (WHERE predicted_at < ?), "
+        f"       avg(({typed})::INT) FILTER (WHERE predicted_at >= ?) FROM predictions",
+        [day_start(40), day_start(40)]).fetchone()
+    assert typed_before == 0
+    assert typed_after == pytest.approx(0.7, abs=0.05)
+
+
+def test_upstream_change_nulls_order_value_and_adds_app_version(con):
+    counts = con.execute(
+        "SELECT predicted_at >= ? AS changed, count(*), count(order_value), count(app_version) "
+        "FROM predictions GROUP BY changed ORDER BY changed", [day_start(45)]).fetchall()
+    (_, n_before, values_before, versions_before), (_, _, values_after, versions_after) = counts
+    assert values_before == n_before and versions_before == 0
+    assert values_after == 0 and versions_after > 0
+    priorities = scalar(con, "SELECT list(DISTINCT priority ORDER BY priority) FROM predictions")
+    assert priorities == ["P1", "P2", "P3"]
+
+
+def test_class_keywords_point_to_their_class(data):
+    for cls, keywords in demo.CLASS_KEYWORDS.items():
+        assert list(data.model.predict(keywords)) == [cls] * len(keywords), cls
+
+
+def test_same_seed_same_data_and_short_runs_record_only_their_events():
+    first, second = (demo.generate(predictions_per_day=20, days=42, seed=5) for _ in range(2))
+    assert first.predictions.equals(second.predictions)
+    pd.testing.assert_frame_equal(first.reference, second.reference)
+    pd.testing.assert_frame_equal(first.events, second.events)
+    assert list(first.events["event_type"]) == ["class_share_shift", "typing_drift"]
+
+
+def test_empty_demo_is_refused():
+    with pytest.raises(MonitorError):
+        demo.generate(days=0)
+
+
+def test_save_model_round_trips(data, tmp_path):
+    path = tmp_path / "models" / "router.joblib"
+    demo.save_model(data.model, path)
+    texts = ["I was charged twice for my subscription.", "my parcel is late"]
+    assert (joblib.load(path).predict_proba(texts) == data.model.predict_proba(texts)).all()
