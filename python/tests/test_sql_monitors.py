@@ -24,7 +24,7 @@ CASES = [  # (day, cohort_name, cohort_value, predicted_class)
     (3, "__all__", "__all__", "__all__"),
     (12, "channel", "chat", "__all__"),
     (33, "channel", "chat", demo.SHIFT_CLASS),
-    (41, "country", "IN", "billing"),
+    (41, "country", "FR", "billing"),
     (58, "__all__", "__all__", "technical"),
 ]
 
