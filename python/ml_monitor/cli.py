@@ -16,9 +16,6 @@ import yaml
 from .config import Project, package_root
 from .errors import MonitorError
 
-STEPS = ("build", "thresholds", "project", "explain", "perturb", "report")
-
-
 def _load_project(ctx: click.Context) -> Project:
     options = ctx.obj
     if options.get("db"):
@@ -71,6 +68,207 @@ def build(ctx: click.Context, full_refresh: bool, select: str | None) -> None:
     runner.deps(project)
     runner.build(project, select=select, full_refresh=full_refresh)
     click.echo(f"dbt build done: tables in schema {project.output_schema}")
+
+
+MODEL_HELP = ("The model: a joblib file of a scikit-learn estimator with predict_proba, or "
+              "module:callable returning one. A joblib file is code: it runs when loaded, so give "
+              "only files you trust; nothing but this path is loaded.")
+
+
+def _model_option(required: bool):
+    return click.option("--model", "model_spec", required=required, envvar="ML_MONITOR_MODEL", help=MODEL_HELP)
+
+
+model_id_option = click.option("--model-id", help="Which model of the log (needed when it holds several).")
+seed_option = click.option("--seed", default=0, show_default=True, help="Seed of the sampling and of the method.")
+
+
+@cli.command("fit-thresholds")
+@click.option("--objective", type=click.Choice(["f1", "min_precision", "min_recall"]), default="f1", show_default=True,
+              help="f1: the threshold maximising F1; min_precision / min_recall: the best threshold meeting the bound.")
+@click.option("--min-precision", type=click.FloatRange(0, 1), help="Bound for --objective min_precision.")
+@click.option("--min-recall", type=click.FloatRange(0, 1), help="Bound for --objective min_recall.")
+@click.pass_context
+def fit_thresholds(ctx: click.Context, objective: str, min_precision, min_recall) -> None:
+    """Fit decision thresholds and isotonic calibration on the holdout split.
+
+    Per model and predicted class (binary mode: on p_positive when ml_monitor_positive_class
+    is set), from the holdout rows of stg_ml_monitor__reference. Writes ml_monitor_thresholds
+    and ml_monitor_calibration; the next dbt build uses them in ml_monitor_threshold_bands
+    (threshold_source = 'fitted') and ml_monitor_estimated_performance.
+    """
+    from . import pipeline
+
+    if objective == "min_precision" and min_precision is None:
+        raise click.UsageError("--objective min_precision needs --min-precision")
+    if objective == "min_recall" and min_recall is None:
+        raise click.UsageError("--objective min_recall needs --min-recall")
+    summary = pipeline.fit_thresholds(_load_project(ctx), objective, min_precision, min_recall)
+    click.echo(f"{summary['thresholds']} thresholds and {summary['calibrated_groups']} calibrations fitted on "
+               f"{summary['holdout_rows']} holdout rows ({summary['excluded_rows']} excluded)")
+
+
+@cli.command("project")
+@_model_option(required=False)
+@model_id_option
+@click.option("--sample-size", default=2000, show_default=True, help="Reference rows per class (at most 4095).")
+@click.option("--window-sample-size", default=500, show_default=True, help="Serving rows per class and window.")
+@click.option("--window-buckets", type=int, help="Buckets per serving window (default: a week of buckets).")
+@click.option("--threshold", default=0.6, show_default=True,
+              help="Domain AUC above which a class window counts as drifted.")
+@seed_option
+@click.pass_context
+def project_command(ctx: click.Context, model_spec, model_id, sample_size, window_sample_size, window_buckets,
+                    threshold, seed) -> None:
+    """UMAP of the feature space per class, reference against serving, and its drift.
+
+    Vectors come from ml_monitor_embedding_column, or else from the text through the
+    model's own feature pipeline (--model). Fits a map per class on a bounded holdout sample,
+    places serving windows into it, and scores each window by the cross-validated ROC AUC of
+    a classifier telling reference from serving vectors. Writes
+    ml_monitor_embedding_projection and ml_monitor_embedding_drift.
+    """
+    from . import pipeline
+
+    project = _load_project(ctx)
+    model = _load_model(model_spec) if model_spec else None
+    _, drift = pipeline.project_embeddings(
+        project, model, model_id=model_id, sample_size=sample_size, window_sample_size=window_sample_size,
+        window_buckets=window_buckets, threshold=threshold, seed=seed)
+    click.echo(f"{int(drift['is_drift'].fillna(False).sum())} of {len(drift)} class windows drifted")
+
+
+@cli.command()
+@_model_option(required=True)
+@model_id_option
+@click.option("--per-class", default=20, show_default=True, help="Random serving rows explained per predicted class.")
+@click.option("--queue-limit", default=100, show_default=True, help="Label-queue rows explained first.")
+@click.option("--num-features", default=10, show_default=True, help="Features (tokens) per explanation.")
+@click.option("--num-samples", default=500, show_default=True, help="LIME's perturbed samples per explanation.")
+@seed_option
+@click.pass_context
+def explain(ctx: click.Context, model_spec, model_id, per_class, queue_limit, num_features, num_samples, seed) -> None:
+    """Explain serving predictions with LIME, per sample and per class.
+
+    Text models use LimeTextExplainer, tabular ones LimeTabularExplainer with the training
+    statistics of the reference. Explains the label queue first, then a random sample per
+    class. Writes ml_monitor_explanations and ml_monitor_class_explanations.
+    """
+    from . import pipeline
+
+    explanations, by_class = pipeline.explain(
+        _load_project(ctx), _load_model(model_spec), model_id=model_id, per_class=per_class,
+        queue_limit=queue_limit, num_features=num_features, num_samples=num_samples, seed=seed)
+    click.echo(f"{explanations['prediction_id'].nunique()} predictions explained, "
+               f"{len(by_class)} class-level weights")
+
+
+@cli.command()
+@_model_option(required=True)
+@model_id_option
+@click.option("--per-class", default=200, show_default=True, help="Holdout rows perturbed per label.")
+@click.option("--perturbation", "perturbations", multiple=True,
+              help="Run only these (repeatable): typos, case, whitespace, punctuation, word_dropout; gaussian_noise for tabular.")
+@click.option("--tolerance", default=0.1, show_default=True, help="Flip rate above which a check fails.")
+@seed_option
+@click.pass_context
+def perturb(ctx: click.Context, model_spec, model_id, per_class, perturbations, tolerance, seed) -> None:
+    """Check that in-domain noise does not change predictions.
+
+    Perturbs holdout rows (text: typos, case, whitespace, punctuation, word drop-out;
+    numeric: noise scaled to each feature's spread) and writes the flip rate and mean
+    |Δconfidence| per perturbation and class to ml_monitor_perturbation_checks.
+    """
+    from . import pipeline
+
+    checks = pipeline.perturb(_load_project(ctx), _load_model(model_spec), model_id=model_id, per_class=per_class,
+                              perturbations=list(perturbations) or None, tolerance=tolerance, seed=seed)
+    click.echo(f"{int(checks['is_failure'].sum())} of {len(checks)} checks past the tolerance")
+
+
+@cli.command()
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default="ml_monitor_report.html",
+              show_default=True, help="Where to write the HTML file.")
+@click.pass_context
+def report(ctx: click.Context, output: Path) -> None:
+    """Write a self-contained HTML dashboard of every monitoring table that exists.
+
+    One file, no network needed (scripts and styles inline), built from aggregate tables
+    and bounded samples so it stays small at any log size.
+    """
+    from . import pipeline
+
+    click.echo(pipeline.report(_load_project(ctx), output))
+
+
+@cli.command()
+@_model_option(required=False)
+@click.option("--steps", default=",".join(("build", "fit-thresholds", "project", "explain", "perturb", "report")),
+              show_default=True, help="Comma-separated steps to run, always in dependency order.")
+@click.option("--report-path", type=click.Path(dir_okay=False, path_type=Path), default="ml_monitor_report.html",
+              show_default=True, help="Where the report step writes.")
+@click.option("--full-refresh", is_flag=True, help="Rebuild incremental base tables from the whole log.")
+@click.pass_context
+def run(ctx: click.Context, model_spec, steps: str, report_path: Path, full_refresh: bool) -> None:
+    """Run everything in order: dbt build, fit-thresholds, the dbt models that use them,
+    project, explain, perturb, the alerts that read them, and the report."""
+    from . import pipeline
+
+    path = pipeline.run(_load_project(ctx), model_spec, [s.strip() for s in steps.split(",") if s.strip()],
+                        report_path, full_refresh)
+    if path:
+        click.echo(f"Report: {path}")
+
+
+@cli.command()
+@click.option("--predictions-per-day", default=3000, show_default=True, help="Size of the serving log per day.")
+@click.option("--days", default=60, show_default=True, help="Days of serving log (events at days 30, 40, 45).")
+@click.option("--seed", default=7, show_default=True, help="Seed of the generator.")
+@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the DuckDB file, the model and the report (default: <package>/data).")
+@click.option("--steps", default=",".join(("build", "fit-thresholds", "project", "explain", "perturb", "report")),
+              show_default=True, help="Steps of `ml-monitor run` to run on the demo.")
+@click.pass_context
+def demo(ctx: click.Context, predictions_per_day: int, days: int, seed: int, output_dir: Path | None, steps: str) -> None:
+    """Generate the support-ticket router demo and monitor it end to end.
+
+    Trains a TF-IDF + logistic regression router on generated tickets, writes its reference
+    data and a serving log with three planted events (a class-share shift in the chat
+    channel from day 30, typed instead of pasted tickets from day 40, an upstream schema
+    change and a nulled column from day 45) into a DuckDB file, runs `ml-monitor run` on
+    the demo dbt project, prints what the monitors found and the report's path.
+    """
+    from . import demo as demo_data, pipeline
+
+    output_dir = (output_dir or package_root() / "data").resolve()
+    output_dir.mkdir(parents=True, exist_ok=True)
+    db_path = Path(ctx.obj.get("db") or output_dir / "ml_monitor_demo.duckdb").resolve()
+    ctx.obj["db"] = db_path
+    ctx.obj["project_dir"] = ctx.obj.get("project_dir") or package_root() / "demo"
+    # the demo's file holds only what the demo makes: start it afresh
+    for stale in (db_path, db_path.with_name(db_path.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    click.echo(f"Generating {predictions_per_day * days:,} predictions over {days} days ...")
+    data = demo_data.generate(predictions_per_day=predictions_per_day, days=days, seed=seed)
+    demo_data.write_duckdb(data, db_path)
+    model_path = output_dir / "ticket_router.joblib"
+    demo_data.save_model(data.model, model_path)
+    project = _load_project(ctx)
+    report_path = pipeline.run(project, str(model_path), [s.strip() for s in steps.split(",") if s.strip()],
+                               output_dir / "ml_monitor_report.html")
+    click.echo("")
+    click.echo(f"DuckDB file: {db_path} (schema {project.output_schema})")
+    click.echo("What the monitors found:")
+    for line in pipeline.summarize(project):
+        click.echo(f"  {line}")
+    if report_path:
+        click.echo(f"Report: {report_path}")
+
+
+def _load_model(spec: str):
+    from .explain import load_model
+
+    return load_model(spec)
 
 
 def main() -> None:

@@ -267,7 +267,8 @@ def run(
     _objective(objective, min_precision, min_recall)  # fail on bad options before reading
     holdout, excluded = _read_holdout(warehouse, project)
     thresholds = fit_thresholds(holdout, objective, min_precision, min_recall, positive)
-    calibration = fit_calibration(holdout)
+    # one fit time for both tables: dbt recomputes base buckets computed with another fit
+    calibration = fit_calibration(holdout).assign(fitted_at=thresholds["fitted_at"].iloc[0])
     warehouse.replace_table(THRESHOLDS_TABLE, thresholds)
     warehouse.replace_table(CALIBRATION_TABLE, calibration)
     return {

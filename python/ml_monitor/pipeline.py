@@ -1,0 +1,150 @@
+"""`ml-monitor run`: dbt build, then the Python steps, then the dbt models that read their
+tables, in that order; and the short summary the demo prints.
+
+Each Python step opens the warehouse, writes its tables (atomic swaps) and closes it before
+dbt runs again, because an embedded DuckDB file admits one writing process at a time.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+import click
+
+from . import runner
+from .config import Project
+from .errors import MonitorError
+from .warehouse import Warehouse
+
+STEPS = ("build", "fit-thresholds", "project", "explain", "perturb", "report")
+# dbt models that read the Python steps' tables, rebuilt after those steps
+AFTER_FIT = "ml_monitor_fitted_thresholds+ ml_monitor_fitted_calibration+"
+AFTER_STEPS = "ml_monitor_alerts+"
+
+
+@contextmanager
+def warehouse(project: Project) -> Iterator[Warehouse]:
+    with Warehouse.connect(project) as wh:
+        yield wh
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A click progress bar fed by a step's progress(done, total) callback."""
+    with click.progressbar(length=1, label=label, file=None, show_pos=True) as bar:
+        def update(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+        yield update
+
+
+def fit_thresholds(project: Project, objective: str = "f1", min_precision=None, min_recall=None) -> dict:
+    from . import thresholds
+
+    with warehouse(project) as wh:
+        return thresholds.run(wh, project, objective, min_precision, min_recall)
+
+
+def project_embeddings(project: Project, model=None, **options) -> tuple:
+    from . import projection  # umap compiles on import: load it only when the step runs
+
+    with warehouse(project) as wh, progress_bar("UMAP per class") as progress:
+        return projection.run(wh, project, model, progress=progress, **options)
+
+
+def explain(project: Project, model, **options) -> tuple:
+    from . import explain as lime_explain
+
+    with warehouse(project) as wh, progress_bar("LIME explanations") as progress:
+        return lime_explain.run(wh, project, model, progress=progress, **options)
+
+
+def perturb(project: Project, model, **options):
+    from . import perturb as checks
+
+    with warehouse(project) as wh, progress_bar("Perturbation checks") as progress:
+        return checks.run(wh, project, model, progress=progress, **options)
+
+
+def report(project: Project, output: str | Path) -> Path:
+    from .report import write_report
+
+    with warehouse(project) as wh:
+        return write_report(wh, output, project)
+
+
+def run(project: Project, model_spec: str | None, steps=STEPS, report_path: str | Path = "ml_monitor_report.html",
+        full_refresh: bool = False, echo: Callable[[str], None] = click.echo) -> Path | None:
+    """Every selected step in dependency order. Steps that need a model are skipped, with a
+    message, when no model is given (projection can still run from an embedding column)."""
+    unknown = sorted(set(steps) - set(STEPS))
+    if unknown:
+        raise MonitorError(f"unknown step(s) {', '.join(unknown)}; choose from {', '.join(STEPS)}")
+    model = None
+    if model_spec and {"project", "explain", "perturb"} & set(steps):
+        from .explain import load_model
+
+        model = load_model(model_spec)
+    if "build" in steps:
+        echo("dbt build: SQL monitors and their tests")
+        runner.deps(project)
+        runner.build(project, full_refresh=full_refresh)
+    if "fit-thresholds" in steps:
+        summary = fit_thresholds(project)
+        echo(f"fit-thresholds: {summary['thresholds']} thresholds, {summary['calibrated_groups']} calibrations "
+             f"from {summary['holdout_rows']} holdout rows")
+        echo("dbt build: models that use the fitted thresholds and calibration")
+        runner.build(project, select=AFTER_FIT)
+    python_steps = 0
+    if "project" in steps:
+        if model is None and not project.var("ml_monitor_embedding_column"):
+            echo("project: skipped (no --model and no ml_monitor_embedding_column)")
+        else:
+            _, drift = project_embeddings(project, model)
+            echo(f"project: {int(drift['is_drift'].fillna(False).sum())} of {len(drift)} class windows drifted")
+            python_steps += 1
+    for step, function in (("explain", explain), ("perturb", perturb)):
+        if step in steps:
+            if model is None:
+                echo(f"{step}: skipped (needs --model)")
+                continue
+            function(project, model)
+            echo(f"{step}: done")
+            python_steps += 1
+    if python_steps:
+        echo("dbt build: alerts of the Python steps")
+        runner.build(project, select=AFTER_STEPS)
+    if "report" in steps:
+        return report(project, report_path)
+    return None
+
+
+def summarize(project: Project) -> list[str]:
+    """One line per kind of alert: how many, since when, where."""
+    with warehouse(project) as wh:
+        if not wh.table_exists("ml_monitor_alerts"):
+            return ["no alerts table yet: run dbt build"]
+        q = wh.quote
+        alerts = wh.query(
+            f"select {q('alert_type')} as alert_type, {q('bucket_start')} as bucket_start, "
+            f"{q('cohort_name')} as cohort_name, {q('cohort_value')} as cohort_value, "
+            f"{q('subject')} as subject, {q('severity')} as severity from {wh.relation('ml_monitor_alerts')}"
+        )
+    if alerts.empty:
+        return ["no alerts"]
+    lines = []
+    for alert_type, group in alerts.groupby("alert_type", sort=True):
+        first = group["bucket_start"].min()
+        since = f" from {first:%Y-%m-%d}" if first == first and first is not None else ""
+        cohorts = group[group["cohort_name"] != "__all__"]
+        where = sorted({f"{c}={v}" for c, v in zip(cohorts["cohort_name"], cohorts["cohort_value"])})
+        subjects = sorted({s for s in group["subject"] if s not in ("__all__", "class_mix")})
+        detail = ", ".join(filter(None, [
+            ("in " + ", ".join(where[:4]) + (" …" if len(where) > 4 else "")) if where else "",
+            ("on " + ", ".join(subjects[:4]) + (" …" if len(subjects) > 4 else "")) if subjects else "",
+        ]))
+        critical = int((group["severity"] == "critical").sum())
+        lines.append(f"{alert_type}: {len(group)} alert(s){since}" + (f" {detail}" if detail else "")
+                     + (f" ({critical} critical)" if critical else ""))
+    return lines
