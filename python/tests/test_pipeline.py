@@ -1,0 +1,120 @@
+"""`ml-monitor run` on a copy of the demo: every Python table is written, dbt picks up the
+fitted thresholds and calibration, and the results say what the demo planted."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ml_monitor import demo, pipeline
+
+from conftest import DemoRun, make_project
+
+
+@pytest.fixture(scope="module")
+def fitted_run(demo_run, tmp_path_factory) -> DemoRun:
+    folder = tmp_path_factory.mktemp("pipeline")
+    db_path = folder / "demo.duckdb"
+    shutil.copy(demo_run.db_path, db_path)
+    model_path = folder / "router.joblib"
+    demo.save_model(demo_run.data.model, model_path)
+    project = make_project(db_path)
+    report = pipeline.run(project, str(model_path), steps=[s for s in pipeline.STEPS if s != "build"],
+                          report_path=folder / "report.html", echo=lambda _: None)
+    assert report.exists()
+    return DemoRun(db_path, project, demo_run.data, demo_run.start)
+
+
+def test_every_python_table_is_written(fitted_run):
+    for table in ["ml_monitor_thresholds", "ml_monitor_calibration", "ml_monitor_embedding_projection",
+                  "ml_monitor_embedding_drift", "ml_monitor_explanations", "ml_monitor_class_explanations",
+                  "ml_monitor_perturbation_checks"]:
+        assert len(fitted_run.table(table)) > 0, table
+
+
+def test_threshold_bands_use_the_fitted_thresholds(fitted_run):
+    fitted = fitted_run.table("ml_monitor_thresholds").set_index("predicted_class")["threshold"]
+    bands = fitted_run.table("ml_monitor_threshold_bands")
+    assert set(bands["threshold_source"]) == {"fitted"}
+    used = bands.groupby("predicted_class")["threshold"].agg(["min", "max"])
+    assert (used["min"] == used["max"]).all()
+    pd.testing.assert_series_equal(used["min"].sort_index(), fitted.sort_index(), check_names=False)
+    # band counts follow the new threshold
+    raw = fitted_run.raw()
+    day = fitted_run.day(12)
+    rows = raw[(raw.predicted_at >= day) & (raw.predicted_at < day + pd.Timedelta(days=1))]
+    t = rows["predicted_class"].map(fitted)
+    expected = np.floor((rows["confidence"] - t) / 0.05).astype(int).groupby([rows["predicted_class"], np.floor((rows["confidence"] - t) / 0.05).astype(int)]).size()
+    got = bands[(bands.bucket_start == day) & (bands.cohort_name == "__all__")].set_index(["predicted_class", "band"])["n"]
+    assert got.sort_index().to_dict() == expected.sort_index().to_dict()
+
+
+def test_estimated_accuracy_tracks_realised_and_drops_after_typing(fitted_run):
+    perf = fitted_run.table("ml_monitor_estimated_performance")
+    population = perf[perf.cohort_name == "__all__"].set_index("bucket_start").sort_index()
+    assert set(population["calibration_source"]) == {"isotonic"}
+    stable = population[population.index < fitted_run.day(demo.CLASS_SHIFT_DAY)]
+    labelled = stable[stable.n_labeled > 0]
+    a = labelled["realized_accuracy"]
+    realised_noise = 3 * np.sqrt(a * (1 - a) / labelled["n_labeled"])
+    assert (np.abs(labelled["estimated_accuracy"] - a) <= (labelled["upper"] - labelled["estimated_accuracy"]) + realised_noise).all()
+    assert not stable["is_alert"].any()
+    typed = population[population.index >= fitted_run.day(demo.TYPING_DAY)]
+    assert typed["estimated_accuracy"].mean() < stable["estimated_accuracy"].mean() - 0.03
+    assert typed["is_alert"].all()
+
+
+def test_embedding_drift_rises_with_the_typing_drift(fitted_run):
+    drift = fitted_run.table("ml_monitor_embedding_drift")
+    drift["after"] = pd.to_datetime(drift["window_start"]) >= fitted_run.day(demo.TYPING_DAY)
+    by_class = drift.groupby(["class", "after"])["domain_auc"].mean().unstack()
+    assert (by_class[True] > by_class[False] + 0.15).all()
+    assert not drift[~drift["after"]]["is_drift"].fillna(False).any()
+    projection = fitted_run.table("ml_monitor_embedding_projection")
+    assert np.isfinite(projection[["x", "y"]].to_numpy()).all()
+
+
+def test_lime_class_tokens_are_the_generators_keywords(fitted_run):
+    weights = fitted_run.table("ml_monitor_class_explanations")
+    for cls, keywords in demo.CLASS_KEYWORDS.items():
+        top = weights[weights.explained_class == cls].nlargest(15, "mean_weight")["feature"].str.lower()
+        assert set(top) & set(keywords), (cls, list(top))
+
+
+def test_typos_flip_more_than_whitespace(fitted_run):
+    checks = fitted_run.table("ml_monitor_perturbation_checks")
+    assert checks["flip_rate"].between(0, 1).all()
+    overall = checks[checks.predicted_class == "__all__"].set_index("perturbation")["flip_rate"]
+    assert overall["typos"] > overall["whitespace"]
+
+
+def test_alerts_include_the_python_steps(fitted_run):
+    alerts = fitted_run.table("ml_monitor_alerts")
+    assert "embedding_drift" in set(alerts.alert_type)
+    first = alerts[alerts.alert_type == "embedding_drift"]["bucket_start"].min()
+    assert first >= fitted_run.day(demo.TYPING_DAY) - pd.Timedelta(days=7)
+
+
+def _cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "ml_monitor.cli", *args], capture_output=True, text=True, env=env)
+
+
+def test_cli_help_explains_every_command():
+    result = _cli("--help")
+    assert result.returncode == 0
+    for command in ["demo", "run", "build", "fit-thresholds", "project", "explain", "perturb", "report"]:
+        assert command in result.stdout
+        sub = _cli(command, "--help")
+        assert sub.returncode == 0 and len(sub.stdout.splitlines()) > 5, command
+
+
+def test_cli_errors_are_one_line(fitted_run, tmp_path):
+    result = _cli("--db", str(fitted_run.db_path), "--project-dir", str(fitted_run.project.project_dir),
+                  "explain", "--model", str(tmp_path / "missing.joblib"))
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("Error:") and len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
