@@ -2,6 +2,7 @@
     (DESIGN §4). Numeric features: PSI over 12 bins (the reference deciles, plus one bin below
     and one above the reference range) and the exact two-sample KS statistic. Categorical
     features: PSI, JS distance, L∞ and the share of values the reference never had. -#}
+{{ config(pre_hook=ml_monitor.planner_settings()) }}
 {%- set double = ml_monitor.type_double() -%}
 
 with serving_buckets as (

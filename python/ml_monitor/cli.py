@@ -18,9 +18,8 @@ from .errors import MonitorError
 
 def _load_project(ctx: click.Context) -> Project:
     options = ctx.obj
-    if options.get("db"):
-        os.environ["ML_MONITOR_DUCKDB_PATH"] = str(Path(options["db"]).resolve())
-    return Project.load(options.get("project_dir"), options.get("profiles_dir"), options.get("target"), options.get("vars"))
+    env = {"ML_MONITOR_DUCKDB_PATH": str(Path(options["db"]).resolve())} if options.get("db") else {}
+    return Project.load(options.get("project_dir"), options.get("profiles_dir"), options.get("target"), options.get("vars"), env)
 
 
 def _parse_vars(_ctx, _param, value: str | None) -> dict:
@@ -245,19 +244,28 @@ def demo(ctx: click.Context, predictions_per_day: int, days: int, seed: int, out
     db_path = Path(ctx.obj.get("db") or output_dir / "ml_monitor_demo.duckdb").resolve()
     ctx.obj["db"] = db_path
     ctx.obj["project_dir"] = ctx.obj.get("project_dir") or package_root() / "demo"
-    # the demo's file holds only what the demo makes: start it afresh
-    for stale in (db_path, db_path.with_name(db_path.name + ".wal")):
-        stale.unlink(missing_ok=True)
+    project = _load_project(ctx)
     click.echo(f"Generating {predictions_per_day * days:,} predictions over {days} days ...")
     data = demo_data.generate(predictions_per_day=predictions_per_day, days=days, seed=seed)
-    demo_data.write_duckdb(data, db_path)
+    if project.adapter_type == "duckdb":
+        # the demo's file holds only what the demo makes: start it afresh
+        for stale in (db_path, db_path.with_name(db_path.name + ".wal")):
+            stale.unlink(missing_ok=True)
+        demo_data.write_duckdb(data, db_path, project.source_schema)
+    else:
+        from .warehouse import Warehouse
+
+        with Warehouse.connect(project) as wh:
+            demo_data.write_warehouse(data, wh, project.source_schema)
     model_path = output_dir / "ticket_router.joblib"
     demo_data.save_model(data.model, model_path)
-    project = _load_project(ctx)
     report_path = pipeline.run(project, str(model_path), [s.strip() for s in steps.split(",") if s.strip()],
                                output_dir / "ml_monitor_report.html")
     click.echo("")
-    click.echo(f"DuckDB file: {db_path} (schema {project.output_schema})")
+    if project.adapter_type == "duckdb":
+        click.echo(f"DuckDB file: {db_path} (schema {project.output_schema})")
+    else:
+        click.echo(f"Tables in {project.adapter_type} target '{project.target}', schema {project.output_schema}")
     click.echo("What the monitors found:")
     for line in pipeline.summarize(project):
         click.echo(f"  {line}")

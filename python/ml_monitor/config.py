@@ -37,17 +37,15 @@ def _render(value: Any, env: jinja2.Environment) -> Any:
     return value
 
 
-def _env_var(name: str, default: str | None = None) -> str:
-    if name in os.environ:
-        return os.environ[name]
-    if default is None:
-        raise MonitorError(f"profile: environment variable {name} is not set and has no default")
-    return default
+def _jinja_env(overrides: dict[str, str]) -> jinja2.Environment:
+    def env_var(name: str, default: str | None = None) -> str:
+        value = overrides.get(name, os.environ.get(name, default))
+        if value is None:
+            raise MonitorError(f"profile: environment variable {name} is not set and has no default")
+        return value
 
-
-def _jinja_env() -> jinja2.Environment:
     env = jinja2.Environment(undefined=jinja2.StrictUndefined)
-    env.globals["env_var"] = _env_var
+    env.globals["env_var"] = env_var
     env.filters["as_number"] = lambda v: v
     env.filters["as_bool"] = lambda v: v
     env.filters["as_text"] = lambda v: v
@@ -56,12 +54,17 @@ def _jinja_env() -> jinja2.Environment:
 
 @dataclass
 class Project:
-    """A dbt project that runs ml_monitor: its folder, profile target and merged vars."""
+    """A dbt project that runs ml_monitor: its folder, profile target and merged vars.
+
+    env holds environment variables for the profile (e.g. ML_MONITOR_DUCKDB_PATH) that
+    this project sets for itself and for the dbt processes it starts, over os.environ.
+    """
 
     project_dir: Path
     profiles_dir: Path
     target: str
     cli_vars: dict = field(default_factory=dict)
+    env: dict = field(default_factory=dict)
 
     @classmethod
     def load(
@@ -70,6 +73,7 @@ class Project:
         profiles_dir: str | Path | None = None,
         target: str | None = None,
         cli_vars: dict | None = None,
+        env: dict | None = None,
     ) -> "Project":
         project_dir = Path(project_dir or os.environ.get("ML_MONITOR_PROJECT_DIR") or package_root())
         if not (project_dir / "dbt_project.yml").exists():
@@ -81,7 +85,7 @@ class Project:
         )
         if not (profiles_dir / "profiles.yml").exists():
             raise MonitorError(f"no profiles.yml in {profiles_dir} (set --profiles-dir or DBT_PROFILES_DIR)")
-        project = cls(project_dir.resolve(), profiles_dir.resolve(), "", dict(cli_vars or {}))
+        project = cls(project_dir.resolve(), profiles_dir.resolve(), "", dict(cli_vars or {}), dict(env or {}))
         project.target = target or project._profile()["target"]
         return project
 
@@ -92,14 +96,14 @@ class Project:
         if PROFILE_NAME not in profiles:
             raise MonitorError(f"profile '{PROFILE_NAME}' not found in {self.profiles_dir / 'profiles.yml'}")
         profile = profiles[PROFILE_NAME]
-        return {"target": _render(profile.get("target", "default"), _jinja_env()), "outputs": profile.get("outputs", {})}
+        return {"target": _render(profile.get("target", "default"), _jinja_env(self.env)), "outputs": profile.get("outputs", {})}
 
     def output(self) -> dict:
         """The rendered connection settings of the selected target."""
         outputs = self._profile()["outputs"]
         if self.target not in outputs:
             raise MonitorError(f"target '{self.target}' not in profile '{PROFILE_NAME}' (has: {', '.join(outputs)})")
-        return _render(outputs[self.target], _jinja_env())
+        return _render(outputs[self.target], _jinja_env(self.env))
 
     @property
     def adapter_type(self) -> str:

@@ -256,23 +256,36 @@ def generate(predictions_per_day: int = 3000, days: int = 60, seed: int = 7,
     return DemoData(predictions, reference, _events(start, days), model)
 
 
-def write_duckdb(data: DemoData, path: str | Path, schema: str = "main") -> None:
-    """Create or replace tables predictions, reference and demo_events in a DuckDB file."""
-    tables = {
+def _tables(data: DemoData) -> dict:
+    return {
         "predictions": (data.predictions, PREDICTION_COLUMNS),
         "reference": (data.reference, REFERENCE_COLUMNS),
         "demo_events": (data.events, EVENT_COLUMNS),
     }
+
+
+def _typed_select(con: duckdb.DuckDBPyConnection, table, columns: dict[str, str]) -> str:
+    """Register a table as `demo_source` and return the SELECT that gives it its SQL types."""
+    if isinstance(table, pd.DataFrame):
+        table = pa.Table.from_pandas(table, preserve_index=False)
+    con.register("demo_source", table)
+    return "SELECT " + ", ".join(f"CAST({_quote(c)} AS {t}) AS {_quote(c)}" for c, t in columns.items()) + " FROM demo_source"
+
+
+def write_duckdb(data: DemoData, path: str | Path, schema: str = "main") -> None:
+    """Create or replace tables predictions, reference and demo_events in a DuckDB file."""
     with duckdb.connect(str(path)) as con:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(schema)}")
-        for name, (table, columns) in tables.items():
-            if isinstance(table, pd.DataFrame):
-                table = pa.Table.from_pandas(table, preserve_index=False)
-            con.register("demo_source", table)
-            select = ", ".join(f"CAST({_quote(c)} AS {t}) AS {_quote(c)}"
-                               for c, t in columns.items())
-            con.execute(f"CREATE OR REPLACE TABLE {_quote(schema)}.{_quote(name)} AS "
-                        f"SELECT {select} FROM demo_source")
+        for name, (table, columns) in _tables(data).items():
+            con.execute(f"CREATE OR REPLACE TABLE {_quote(schema)}.{_quote(name)} AS {_typed_select(con, table, columns)}")
+            con.unregister("demo_source")
+
+
+def write_warehouse(data: DemoData, warehouse, schema: str) -> None:
+    """Replace the demo's tables in any warehouse (PostgreSQL: bulk COPY), typed as in DuckDB."""
+    with duckdb.connect() as con:
+        for name, (table, columns) in _tables(data).items():
+            warehouse.replace_table(name, con.execute(_typed_select(con, table, columns)).df(), schema=schema)
             con.unregister("demo_source")
 
 

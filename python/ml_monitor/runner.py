@@ -31,7 +31,7 @@ def dbt(project: Project, command: list[str], show_output: bool = False) -> str:
     ]
     if project.cli_vars:
         args += ["--vars", json.dumps(project.cli_vars)]
-    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env = {**os.environ, **project.env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     if show_output:
         completed = subprocess.run(args, cwd=project.project_dir, env=env, text=True)
         output = ""

@@ -3,6 +3,7 @@ monitored by a real `dbt build` of the demo project (which installs this package
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from ml_monitor import demo, runner
+from ml_monitor import demo, pipeline, runner
 from ml_monitor.config import Project, package_root
 
 DEMO_PROJECT = package_root() / "demo"
@@ -41,9 +42,7 @@ class DemoRun:
 
 
 def make_project(db_path: Path, project_dir: Path = DEMO_PROJECT, **cli_vars) -> Project:
-    os.environ["ML_MONITOR_DUCKDB_PATH"] = str(db_path)
-    os.environ.pop("ML_MONITOR_TARGET", None)
-    return Project.load(project_dir, PROFILES, "duckdb", cli_vars)
+    return Project.load(project_dir, PROFILES, "duckdb", cli_vars, {"ML_MONITOR_DUCKDB_PATH": str(db_path)})
 
 
 @pytest.fixture(scope="session")
@@ -56,3 +55,17 @@ def demo_run(tmp_path_factory) -> DemoRun:
     runner.build(project)
     start = pd.Timestamp(demo.planted_dates()["class_shift"]) - pd.Timedelta(days=29)
     return DemoRun(db_path, project, data, start)
+
+
+@pytest.fixture(scope="session")
+def fitted_run(demo_run, tmp_path_factory) -> DemoRun:
+    folder = tmp_path_factory.mktemp("pipeline")
+    db_path = folder / "demo.duckdb"
+    shutil.copy(demo_run.db_path, db_path)
+    model_path = folder / "router.joblib"
+    demo.save_model(demo_run.data.model, model_path)
+    project = make_project(db_path)
+    report = pipeline.run(project, str(model_path), steps=[s for s in pipeline.STEPS if s != "build"],
+                          report_path=folder / "report.html", echo=lambda _: None)
+    assert report.exists()
+    return DemoRun(db_path, project, demo_run.data, demo_run.start)

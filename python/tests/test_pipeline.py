@@ -2,7 +2,6 @@
 fitted thresholds and calibration, and the results say what the demo planted."""
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 
@@ -12,21 +11,6 @@ import pytest
 
 from ml_monitor import demo, pipeline
 
-from conftest import DemoRun, make_project
-
-
-@pytest.fixture(scope="module")
-def fitted_run(demo_run, tmp_path_factory) -> DemoRun:
-    folder = tmp_path_factory.mktemp("pipeline")
-    db_path = folder / "demo.duckdb"
-    shutil.copy(demo_run.db_path, db_path)
-    model_path = folder / "router.joblib"
-    demo.save_model(demo_run.data.model, model_path)
-    project = make_project(db_path)
-    report = pipeline.run(project, str(model_path), steps=[s for s in pipeline.STEPS if s != "build"],
-                          report_path=folder / "report.html", echo=lambda _: None)
-    assert report.exists()
-    return DemoRun(db_path, project, demo_run.data, demo_run.start)
 
 
 def test_every_python_table_is_written(fitted_run):

@@ -1,0 +1,131 @@
+"""Label queue, performance and feature drift equal an independent computation (pandas,
+scikit-learn, scipy) on the raw demo rows."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.spatial.distance import jensenshannon
+from scipy.stats import ks_2samp
+from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+
+from ml_monitor import demo
+
+from test_sql_monitors import _one
+
+
+@pytest.fixture(scope="module")
+def rows(demo_run) -> pd.DataFrame:
+    raw = demo_run.raw()
+    raw["bucket_start"] = raw["predicted_at"].dt.floor("D")
+    return raw
+
+
+@pytest.fixture(scope="module")
+def train(demo_run) -> pd.DataFrame:
+    reference = demo_run.raw("reference")
+    return reference[reference["split"] == "train"]
+
+
+@pytest.mark.parametrize("day, cohort_name, cohort_value", [(5, "__all__", "__all__"), (20, "channel", "web"),
+                                                            (45, "country", "GB")])
+def test_performance_matches_sklearn(demo_run, rows, day, cohort_name, cohort_value):
+    labelled = rows[(rows.bucket_start == demo_run.day(day)) & rows.label.notna()]
+    if cohort_name != "__all__":
+        labelled = labelled[labelled[cohort_name] == cohort_value]
+    y_true, y_pred = labelled["label"], labelled["predicted_class"]
+    perf = demo_run.table("ml_monitor_performance")
+    overall = _one(perf, bucket_start=demo_run.day(day), cohort_name=cohort_name, cohort_value=cohort_value,
+                   predicted_class="__all__")
+    assert overall.n_labeled == len(labelled)
+    assert overall.accuracy == pytest.approx(accuracy_score(y_true, y_pred), rel=1e-12)
+    assert overall.macro_f1 == pytest.approx(f1_score(y_true, y_pred, average="macro", zero_division=0), rel=1e-12)
+    classes = sorted(set(y_true) | set(y_pred))
+    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=classes, zero_division=0)
+    for i, cls in enumerate(classes):
+        got = _one(perf, bucket_start=demo_run.day(day), cohort_name=cohort_name, cohort_value=cohort_value,
+                   predicted_class=cls)
+        assert (got.precision, got.recall, got.f1) == pytest.approx((precision[i], recall[i], f1[i]), rel=1e-12)
+        assert got.n_labeled == support[i]
+
+
+def _bins(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    edges = np.percentile(reference, np.arange(10, 100, 10))
+    bins = np.searchsorted(edges, values, side="right")  # 0..9 inside the range
+    bins = np.where(values < reference.min(), -1, bins)
+    return np.where(values > reference.max(), 10, bins)
+
+
+def _distances(p_counts: pd.Series, q_counts: pd.Series) -> dict:
+    categories = sorted(set(p_counts.index) | set(q_counts.index), key=str)
+    p = p_counts.reindex(categories, fill_value=0).to_numpy(float)
+    q = q_counts.reindex(categories, fill_value=0).to_numpy(float)
+    p, q = p / p.sum(), q / q.sum()
+    ps, qs = np.where(p == 0, 1e-4, p), np.where(q == 0, 1e-4, q)
+    return {"psi": np.sum((ps - qs) * np.log(ps / qs)), "js_distance": jensenshannon(p, q, base=2),
+            "linf": np.abs(p - q).max(), "unseen_share": p[q == 0].sum()}
+
+
+@pytest.mark.parametrize("feature, day", [("account_age_days", 10), ("order_value", 33), ("previous_tickets", 52)])
+def test_numeric_feature_drift_matches_scipy(demo_run, rows, train, feature, day):
+    serving = rows[rows.bucket_start == demo_run.day(day)][feature].dropna().to_numpy(float)
+    reference = train[feature].dropna().to_numpy(float)
+    got = _one(demo_run.table("ml_monitor_feature_drift"), bucket_start=demo_run.day(day), feature=feature)
+    assert got.feature_type == "numeric" and got.n == len(serving)
+    assert got.ks_statistic == pytest.approx(ks_2samp(serving, reference).statistic, rel=1e-12)
+    expected = _distances(pd.Series(_bins(serving, reference)).value_counts(),
+                          pd.Series(_bins(reference, reference)).value_counts())
+    assert got.psi == pytest.approx(expected["psi"], rel=1e-9)
+    assert got.js_distance == pytest.approx(expected["js_distance"], rel=1e-9)
+
+
+def test_text_statistics_drift_when_users_start_typing(demo_run, rows, train):
+    drift = demo_run.table("ml_monitor_feature_drift")
+    length = drift[drift.feature == "ticket_text.length_chars"].set_index("bucket_start").sort_index()
+    assert not length.loc[:demo_run.day(demo.TYPING_DAY - 1), "is_drift"].any()
+    assert length.loc[demo_run.day(demo.TYPING_DAY):, "is_drift"].all()
+    day = demo_run.day(demo.TYPING_DAY + 2)
+    serving = rows[rows.bucket_start == day]["ticket_text"].str.len().to_numpy(float)
+    assert length.loc[day, "ks_statistic"] == pytest.approx(
+        ks_2samp(serving, train["ticket_text"].str.len().to_numpy(float)).statistic, rel=1e-12)
+
+
+@pytest.mark.parametrize("feature, day", [("customer_tier", 15), ("product", 50)])
+def test_categorical_feature_drift_matches_numpy(demo_run, rows, train, feature, day):
+    serving = rows[rows.bucket_start == demo_run.day(day)][feature].fillna("__null__")
+    expected = _distances(serving.value_counts(), train[feature].fillna("__null__").value_counts())
+    got = _one(demo_run.table("ml_monitor_feature_drift"), bucket_start=demo_run.day(day), feature=feature)
+    for metric, value in expected.items():
+        assert got[metric] == pytest.approx(value, rel=1e-9, abs=1e-15), metric
+
+
+def _expected_queue(rows: pd.DataFrame, last_bucket, size=100, buckets=7, threshold=0.5, width=0.05) -> pd.DataFrame:
+    recent = rows[rows.bucket_start > last_bucket - pd.Timedelta(days=buckets)].copy()
+    unlabelled = recent[recent.label.isna()]
+    reasons = {
+        "least_confident": unlabelled.assign(key=unlabelled.confidence),
+        "high_confidence": unlabelled.assign(key=-unlabelled.confidence),
+        "near_threshold": unlabelled[(unlabelled.confidence - threshold).abs() < width].assign(
+            key=lambda f: (f.confidence - threshold).abs()),
+        "below_threshold_correct": recent[recent.label.notna() & (recent.confidence < threshold)
+                                          & (recent.label == recent.predicted_class)].assign(key=lambda f: f.confidence),
+    }
+    queues = []
+    for reason, frame in reasons.items():
+        frame = frame.sort_values(["key", "prediction_id"])
+        frame["class_rank"] = frame.groupby("predicted_class").cumcount() + 1
+        frame = frame.sort_values(["class_rank", "key", "predicted_class", "prediction_id"]).head(size)
+        queues.append(frame.assign(reason=reason, priority=np.arange(1, len(frame) + 1)))
+    return pd.concat(queues)[["reason", "priority", "prediction_id", "class_rank"]]
+
+
+def test_label_queue_follows_the_rules(demo_run, rows):
+    queue = demo_run.table("ml_monitor_label_queue")
+    expected = _expected_queue(rows, rows.bucket_start.max())
+    got = queue[["reason", "priority", "prediction_id", "class_rank"]]
+    key = ["reason", "priority"]
+    pd.testing.assert_frame_equal(got.sort_values(key).reset_index(drop=True),
+                                  expected.sort_values(key).reset_index(drop=True), check_dtype=False)
+    least = queue[queue.reason == "least_confident"]
+    assert least.predicted_class.nunique() == len(demo.CLASSES)  # balanced across classes
+    assert queue[queue.reason != "below_threshold_correct"].label.isna().all()
