@@ -62,7 +62,7 @@ def _normalise(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     if table == "ml_monitor_alerts":
         frame = frame[~frame["alert_type"].isin(PYTHON_ALERTS)]
     for column in frame.columns:
-        if frame[column].map(lambda v: isinstance(v, decimal.Decimal)).any():
+        if frame[column].dtype == object and any(isinstance(v, decimal.Decimal) for v in frame[column]):
             frame[column] = frame[column].astype(float)
     keys = GRAINS[table]
     return frame.sort_values(keys, na_position="first").reset_index(drop=True)[sorted(frame.columns)]
