@@ -356,9 +356,9 @@ def write_parquet(data: DemoData, folder: str | Path) -> dict[str, Path]:
             continue
         paths[name] = folder / f"{name}.parquet"
         with duckdb.connect() as con:
-            result = con.execute(_typed_select(con, table, columns))
-            # duckdb 1.x: fetch_arrow_table; 2.x: to_arrow_table
-            typed = (getattr(result, "to_arrow_table", None) or result.fetch_arrow_table)()
+            result = con.sql(_typed_select(con, table, columns))
+            # duckdb 1.x: arrow(); 2.x: to_arrow_table()
+            typed = (getattr(result, "to_arrow_table", None) or result.arrow)()
         pq.write_table(typed, paths[name])
 
     log = data.predictions
