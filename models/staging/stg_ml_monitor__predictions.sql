@@ -6,6 +6,14 @@
       ['model_id', 'model_version', 'label']) -%}
 {%- set string = dbt.type_string() -%}
 {%- set positive_class = var('ml_monitor_positive_class', none) -%}
+{#- A time-zone-aware predicted_at is converted to UTC explicitly: a plain cast would use
+    the session's time zone. "Now" is UTC alike, for the future-timestamp check. -#}
+{%- set predicted_at_type = c.data_types.get('predicted_at') or '' -%}
+{%- if 'with time zone' in predicted_at_type or predicted_at_type.startswith('timestamptz') -%}
+{%- set predicted_at = ml_monitor.to_utc_timestamp(c.predicted_at) -%}
+{%- else -%}
+{%- set predicted_at = 'cast(' ~ c.predicted_at ~ ' as ' ~ dbt.type_timestamp() ~ ')' -%}
+{%- endif -%}
 
 with source_rows as (
 
@@ -17,7 +25,7 @@ with source_rows as (
         {{ ml_monitor.string_literal(var('ml_monitor_default_model_id')) }}
         {%- endif %} as model_id,
         {{ 'cast(' ~ c.model_version ~ ' as ' ~ string ~ ')' if c.model_version else 'cast(null as ' ~ string ~ ')' }} as model_version,
-        cast({{ c.predicted_at }} as {{ dbt.type_timestamp() }}) as predicted_at,
+        {{ predicted_at }} as predicted_at,
         cast({{ c.predicted_class }} as {{ string }}) as predicted_class,
         cast({{ c.confidence }} as {{ ml_monitor.type_double() }}) as confidence,
         {{ 'cast(' ~ c.label ~ ' as ' ~ string ~ ')' if c.label else 'cast(null as ' ~ string ~ ')' }} as label
@@ -48,7 +56,7 @@ classified as (
         *,
         case
             when predicted_at is null then 'predicted_at_null'
-            when predicted_at > cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) then 'predicted_at_future'
+            when predicted_at > {{ ml_monitor.to_utc_timestamp(dbt.current_timestamp()) }} then 'predicted_at_future'
             when predicted_class is null then 'predicted_class_null'
             when confidence is null then 'confidence_null'
             when {{ ml_monitor.is_nan('confidence') }} or confidence < 0 or confidence > 1 then 'confidence_out_of_range'

@@ -6,6 +6,18 @@
       ['prediction_id', 'model_id', 'predicted_class', 'confidence']) -%}
 {%- set string = dbt.type_string() -%}
 {%- set positive_class = var('ml_monitor_positive_class', none) -%}
+{#- Without training rows every drift number would compare serving with nothing: fail with
+    the reason instead (a reference without holdout rows is fine until fit-thresholds). -#}
+{%- if execute -%}
+  {%- set train_split = var('ml_monitor_reference_split') -%}
+  {%- set found = run_query("select count(*) from (select 1 as found from " ~ relation ~ " where cast(" ~ c.split ~ " as "
+        ~ string ~ ") = " ~ ml_monitor.string_literal(train_split) ~ " limit 1) as first_row") -%}
+  {%- if found.columns[0].values()[0] == 0 -%}
+    {{ exceptions.raise_compiler_error("ml_monitor: the reference table " ~ relation ~ " has no rows of the training split '"
+        ~ train_split ~ "' (var ml_monitor_reference_split): drift is measured against them. Load the training data,"
+        ~ " or set ml_monitor_reference_split to the split that holds it") }}
+  {%- endif -%}
+{%- endif -%}
 
 with source_rows as (
 

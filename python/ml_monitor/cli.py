@@ -19,6 +19,10 @@ from .errors import MonitorError
 def _load_project(ctx: click.Context) -> Project:
     options = ctx.obj
     env = {"ML_MONITOR_DUCKDB_PATH": str(Path(options["db"]).resolve())} if options.get("db") else {}
+    # dbt runs in the project folder: pin the local Spark target's folder (default ./spark
+    # here; the demo's output folder for `demo`) as an absolute path for both processes
+    spark_dir = os.environ.get("ML_MONITOR_SPARK_DIR") or options.get("spark_dir") or "spark"
+    env["ML_MONITOR_SPARK_DIR"] = str(Path(spark_dir).resolve())
     return Project.load(options.get("project_dir"), options.get("profiles_dir"), options.get("target"), options.get("vars"), env)
 
 
@@ -51,6 +55,9 @@ def cli(ctx: click.Context, project_dir, profiles_dir, target, vars_, db) -> Non
     dbt computes the SQL monitors (`ml-monitor build` or `dbt build`); the other commands
     run the Python steps and write their results as tables next to the dbt models.
     `ml-monitor run` does everything in order; `ml-monitor demo` does it on generated data.
+
+    A model file (--model) is a joblib pickle, and loading a pickle runs code: give only
+    files you trust. Only the path given is ever loaded.
     """
     ctx.obj = {"project_dir": project_dir, "profiles_dir": profiles_dir, "target": target, "vars": vars_, "db": db}
 
@@ -227,8 +234,10 @@ def run(ctx: click.Context, model_spec, steps: str, report_path: Path, full_refr
               help="Folder for the DuckDB file, the model and the report (default: <package>/data).")
 @click.option("--steps", default=",".join(("build", "fit-thresholds", "project", "explain", "perturb", "report")),
               show_default=True, help="Steps of `ml-monitor run` to run on the demo.")
+@click.option("--target", "-t", "demo_target", help="Profile target to load the demo into: duckdb (default), postgres or spark.")
 @click.pass_context
-def demo(ctx: click.Context, predictions_per_day: int, days: int, seed: int, output_dir: Path | None, steps: str) -> None:
+def demo(ctx: click.Context, predictions_per_day: int, days: int, seed: int, output_dir: Path | None, steps: str,
+         demo_target: str | None) -> None:
     """Generate the support-ticket router demo and monitor it end to end.
 
     Trains a TF-IDF + logistic regression router on generated tickets, writes its reference
@@ -239,16 +248,23 @@ def demo(ctx: click.Context, predictions_per_day: int, days: int, seed: int, out
     """
     from . import demo as demo_data, pipeline
 
+    if demo_target:
+        ctx.obj["target"] = demo_target
     output_dir = (output_dir or package_root() / "data").resolve()
     output_dir.mkdir(parents=True, exist_ok=True)
     db_path = Path(ctx.obj.get("db") or output_dir / "ml_monitor_demo.duckdb").resolve()
     ctx.obj["db"] = db_path
+    ctx.obj["spark_dir"] = output_dir / "spark"
     ctx.obj["project_dir"] = ctx.obj.get("project_dir") or package_root() / "demo"
     project = _load_project(ctx)
     click.echo(f"Generating {predictions_per_day * days:,} predictions over {days} days ...")
     data = demo_data.generate(predictions_per_day=predictions_per_day, days=days, seed=seed)
     if project.adapter_type == "duckdb":
         # the demo's file holds only what the demo makes: start it afresh
+        if db_path.exists():  # held by another process: say so rather than pull it away
+            from .warehouse import Warehouse
+
+            Warehouse.connect(project).close()
         for stale in (db_path, db_path.with_name(db_path.name + ".wal")):
             stale.unlink(missing_ok=True)
         demo_data.write_duckdb(data, db_path, project.source_schema)
@@ -266,6 +282,8 @@ def demo(ctx: click.Context, predictions_per_day: int, days: int, seed: int, out
         click.echo(f"DuckDB file: {db_path} (schema {project.output_schema})")
     else:
         click.echo(f"Tables in {project.adapter_type} target '{project.target}', schema {project.output_schema}")
+        if project.adapter_type == "spark" and project.output().get("method", "session") == "session":
+            click.echo(f"Spark folder (warehouse and metastore): {project.env['ML_MONITOR_SPARK_DIR']}")
     click.echo("What the monitors found:")
     for line in pipeline.summarize(project):
         click.echo(f"  {line}")
@@ -297,6 +315,15 @@ def main() -> None:
         sys.exit(1)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except Exception as exc:  # a bug or an unforeseen failure: one line, the traceback on request
+        if isinstance(exc, RuntimeError) and str(exc).strip() == "Query interrupted":  # DuckDB's Ctrl-C
+            click.echo("Interrupted; tables already written are intact.", err=True)
+            sys.exit(130)
+        if os.environ.get("ML_MONITOR_DEBUG"):
+            raise
+        detail = (str(exc).strip().splitlines() or [""])[0]
+        click.echo(f"Error: {type(exc).__name__}: {detail} (unexpected; set ML_MONITOR_DEBUG=1 for the traceback)", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -380,8 +380,11 @@ def _write_days(batches, schema: pa.Schema, log_folder: Path) -> None:
     releases the GIL) while the caller's iterator generates the next day."""
     pending: queue.Queue = queue.Queue(maxsize=2)
     failure: list[BaseException] = []
-    # unique ids gain nothing from a dictionary; every other string column is low-cardinality
+    # unique ids gain nothing from a dictionary; every other column has few distinct values
     dictionary_columns = [c for c in schema.names if c != "prediction_id"]
+    # min/max statistics where a reader can skip row groups with them; those of long
+    # strings cost more to compute than they save
+    statistics_columns = [f.name for f in schema if not pa.types.is_dictionary(f.type) and f.type != pa.string()]
 
     def writer() -> None:
         names: set[str] = set()
@@ -395,8 +398,9 @@ def _write_days(batches, schema: pa.Schema, log_folder: Path) -> None:
                             if (f"{name}-{k}" if k else name) not in names)
                 names.add(name)
                 path = log_folder / f"{name}.parquet"
-                pq.write_table(pa.Table.from_batches([batch]), path,
-                               use_dictionary=dictionary_columns, compression="snappy")
+                pq.write_table(pa.Table.from_batches([batch]), path, compression="snappy",
+                               use_dictionary=dictionary_columns, write_statistics=statistics_columns,
+                               dictionary_pagesize_limit=1 << 26)
             except BaseException as error:  # reported in the caller's thread
                 failure.append(error)
 

@@ -295,6 +295,7 @@ def run(
         )
         explanations = explain_tabular(rows, reference, clf, inputs.features, **settings)
     by_class = class_explanations(explanations)
-    samples.write_model_rows(warehouse, "ml_monitor_explanations", explanations, model_id)
-    samples.write_model_rows(warehouse, "ml_monitor_class_explanations", by_class, model_id)
+    with warehouse.atomic():
+        samples.write_model_rows(warehouse, "ml_monitor_explanations", explanations, model_id)
+        samples.write_model_rows(warehouse, "ml_monitor_class_explanations", by_class, model_id)
     return explanations, by_class

@@ -285,8 +285,9 @@ def run(
     )
     serving["window_start"] = window_starts(serving["bucket_start"], length)
     projection, drift = project_samples(reference, serving, vectorize, threshold=threshold, seed=seed, progress=progress)
-    samples.write_model_rows(warehouse, "ml_monitor_embedding_projection", projection, model_id)
-    samples.write_model_rows(warehouse, "ml_monitor_embedding_drift", drift, model_id)
+    with warehouse.atomic():
+        samples.write_model_rows(warehouse, "ml_monitor_embedding_projection", projection, model_id)
+        samples.write_model_rows(warehouse, "ml_monitor_embedding_drift", drift, model_id)
     return projection, drift
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 from .config import Project
 from .errors import MonitorError
+from .warehouse import release_spark
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _NOISE = re.compile(r"^(\d\d:\d\d:\d\d\s+)?(Running with dbt|Registered adapter|Found \d+|Concurrency|Done\.|Finished running|Completed with|$)")
@@ -32,18 +34,42 @@ def dbt(project: Project, command: list[str], show_output: bool = False) -> str:
     if project.cli_vars:
         args += ["--vars", json.dumps(project.cli_vars)]
     env = {**os.environ, **project.env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    if show_output:
-        completed = subprocess.run(args, cwd=project.project_dir, env=env, text=True)
-        output = ""
-    else:
-        completed = subprocess.run(args, cwd=project.project_dir, env=env, text=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        output = completed.stdout
-    if completed.returncode == -2 or completed.returncode == 130:
+    # a local Spark metastore (embedded Derby) admits one process: end this one's session
+    release_spark()
+    returncode, output = _run_child(args, project.project_dir, env, capture=not show_output)
+    if returncode == -signal.SIGINT or returncode == 130:
         raise KeyboardInterrupt
-    if completed.returncode != 0:
+    if returncode != 0:
         raise MonitorError(f"dbt {command[0]} failed: {_error_summary(output)}")
     return output
+
+
+INTERRUPT_GRACE_SECONDS = 30
+
+
+def _run_child(args: list[str], cwd, env: dict, capture: bool) -> tuple[int, str]:
+    """Run dbt in its own session, so that a Ctrl-C reaches it once, from here: on
+    KeyboardInterrupt dbt gets one SIGINT, cancels its queries (its open transactions roll
+    back, so no half-written table stays), and is waited for; a second Ctrl-C, or dbt still
+    running after INTERRUPT_GRACE_SECONDS, kills it. Then the interrupt goes on up."""
+    pipe = subprocess.PIPE if capture else None
+    process = subprocess.Popen(args, cwd=cwd, env=env, text=True, stdout=pipe,
+                               stderr=subprocess.STDOUT if capture else None, start_new_session=True)
+    try:
+        output, _ = process.communicate()
+    except KeyboardInterrupt:
+        try:
+            process.send_signal(signal.SIGINT)
+            process.communicate(timeout=INTERRUPT_GRACE_SECONDS)
+        except (KeyboardInterrupt, subprocess.TimeoutExpired):
+            process.kill()
+            process.wait()
+        raise
+    finally:
+        if process.poll() is None:  # any other exception: never leave dbt running
+            process.kill()
+            process.wait()
+    return process.returncode, output or ""
 
 
 def deps(project: Project) -> None:
@@ -64,8 +90,21 @@ def build(project: Project, select: str | None = None, exclude: str | None = Non
     return dbt(project, command, show_output=show_output)
 
 
+_TIME = re.compile(r"^\d\d:\d\d:\d\d\s+")
+
+
 def _error_summary(output: str) -> str:
-    lines = [_ANSI.sub("", line).strip() for line in output.splitlines()]
+    """The lines that say what failed: ml_monitor's own messages when there are any (they
+    name the var and the column), else dbt's error summary without the macro call stack."""
+    lines = [_TIME.sub("", _ANSI.sub("", line).strip()) for line in output.splitlines()]
+    own = list(dict.fromkeys(line for line in lines if line.startswith("ml_monitor:")))
+    if own:
+        return " | ".join(own)[:1500]
+    summary = next((i for i, line in enumerate(lines) if re.match(r"Completed with \d+ error", line)), None)
+    if summary is not None:
+        picked = [line for line in lines[summary + 1:] if line and not line.startswith(">") and not _NOISE.match(line)]
+        if picked:
+            return " | ".join(dict.fromkeys(picked))[:1500]
     lines = [line for line in lines if line and not _NOISE.match(line)]
     interesting = [line for line in lines if re.search(r"error|fail|does not exist|not found", line, re.I)]
     picked = (interesting or lines)[:6]

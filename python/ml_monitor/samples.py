@@ -61,7 +61,8 @@ def resolve_model_id(warehouse: Warehouse, view: str, model_id: str | None) -> s
     if model_id is None and len(found) > 1:
         raise MonitorError(f"{view} holds several models ({', '.join(found)}): choose one with --model-id")
     if model_id is not None and model_id not in found:
-        raise MonitorError(f"{view} has no rows of model '{model_id}' (it has: {', '.join(found)})")
+        # repr: a value with quotes or line breaks still makes a one-line message
+        raise MonitorError(f"{view} has no rows of model {model_id!r} (it has: {', '.join(map(repr, found))})")
     return model_id or found[0]
 
 

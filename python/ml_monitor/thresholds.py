@@ -251,7 +251,8 @@ def _read_holdout(warehouse: Warehouse, project: Project) -> tuple[pd.DataFrame,
     view, split = warehouse.relation(HOLDOUT_VIEW), project.var("ml_monitor_holdout_split")
     total = int(warehouse.query(f"select count(*) as n from {view} where split = ?", [split])["n"].iloc[0])
     if total == 0:
-        raise MonitorError(f"{view} has no row with split = '{split}' (set ml_monitor_holdout_split)")
+        raise MonitorError(f"{view} has no row with split = {split!r}: no holdout rows to fit thresholds on"
+                           " (load the model's validation rows, or set ml_monitor_holdout_split)")
     holdout = warehouse.query(
         f"select model_id, predicted_class, confidence, label from {view}"
         " where split = ? and predicted_class is not null and label is not null"
@@ -260,7 +261,7 @@ def _read_holdout(warehouse: Warehouse, project: Project) -> tuple[pd.DataFrame,
     )
     if holdout.empty:
         raise MonitorError(
-            f"none of the {total} holdout rows (split = '{split}') has a predicted_class,"
+            f"none of the {total} holdout rows (split = {split!r}) has a predicted_class,"
             " a label and a confidence in [0, 1]"
         )
     return holdout, total - len(holdout)
@@ -282,8 +283,9 @@ def run(
     thresholds = fit_thresholds(holdout, objective, min_precision, min_recall, positive)
     # one fit time for both tables: dbt recomputes base buckets computed with another fit
     calibration = fit_calibration(holdout).assign(fitted_at=thresholds["fitted_at"].iloc[0])
-    warehouse.replace_table(THRESHOLDS_TABLE, thresholds)
-    warehouse.replace_table(CALIBRATION_TABLE, calibration)
+    with warehouse.atomic():  # a threshold never meets the calibration of another fit
+        warehouse.replace_table(THRESHOLDS_TABLE, thresholds)
+        warehouse.replace_table(CALIBRATION_TABLE, calibration)
     return {
         "mode": "multiclass" if positive is None else f"binary (positive class '{positive}')",
         "holdout_rows": len(holdout),

@@ -3,13 +3,15 @@
 A backend knows how to open a connection, run one statement with bound parameters and
 bulk-load a frame into a new table. Everything else is shared: identifier quoting, the
 information_schema look-ups and the write-then-swap transaction behind `replace_table`.
-Another backend (Spark) is one more subclass in `BACKENDS`.
+Spark (`SparkWarehouse`) runs a SparkSession in this process and, having no transactions,
+overrides the write-then-swap with renames (see its docstring).
 
 SQL passed to `query` uses `?` placeholders on every backend; values are always bound
 parameters, identifiers always go through `quote`/`relation`.
 """
 from __future__ import annotations
 
+import decimal
 import io
 import re
 import uuid
@@ -26,6 +28,11 @@ try:  # optional: only the postgres target needs it
     import psycopg2.errors
 except ImportError:
     psycopg2 = None
+
+try:  # optional: only the spark target needs it
+    import pyspark
+except ImportError:
+    pyspark = None
 
 from .config import Project
 from .errors import MonitorError
@@ -148,15 +155,41 @@ class Warehouse(ABC):
         )
         return not rows.empty
 
+    # Whether DDL runs in transactions, so that `atomic` can group several replaces.
+    transactional = True
+
     @contextmanager
     def _transaction(self) -> Iterator[None]:
+        """One transaction; nested uses join the outermost one."""
+        if getattr(self, "_transaction_depth", 0):
+            self._transaction_depth += 1
+            try:
+                yield
+            finally:
+                self._transaction_depth -= 1
+            return
         self._execute("begin")
+        self._transaction_depth = 1
         try:
             yield
         except BaseException:
+            self._transaction_depth = 0
             self._execute("rollback")
             raise
+        self._transaction_depth = 0
         self._execute("commit")
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Several `replace_table` calls that must change together (thresholds and their
+        calibration): readers see all the old tables until every new one is written, and a
+        failure or interrupt anywhere keeps all the old ones. Without transactions (Spark)
+        each table is still replaced atomically on its own."""
+        if not self.transactional:
+            yield
+            return
+        with self._transaction():
+            yield
 
     def replace_table(self, name: str, df: pd.DataFrame, schema: str | None = None) -> None:
         """Replace table `name` with the frame's rows, atomically.
@@ -211,10 +244,18 @@ class DuckDBWarehouse(Warehouse):
             raise MonitorError(_duckdb_open_error(path, exc)) from None
 
     def query(self, sql: str, params: Sequence | None = None) -> pd.DataFrame:
-        return self._con.execute(sql, params).df()
+        try:
+            return self._con.execute(sql, params).df()
+        except (RuntimeError, duckdb.Error) as exc:
+            _raise_if_interrupted(exc)
+            raise
 
     def _execute(self, sql: str, params: Sequence | None = None) -> None:
-        self._con.execute(sql, params)
+        try:
+            self._con.execute(sql, params)
+        except (RuntimeError, duckdb.Error) as exc:
+            _raise_if_interrupted(exc)
+            raise
 
     def _write_rows(self, relation: str, frame: pd.DataFrame, kinds: dict[str, str]) -> None:
         view = f"ml_monitor_frame_{uuid.uuid4().hex}"
@@ -227,6 +268,14 @@ class DuckDBWarehouse(Warehouse):
 
     def close(self) -> None:
         self._con.close()
+
+
+def _raise_if_interrupted(exc: Exception) -> None:
+    """DuckDB turns a Ctrl-C during a query into RuntimeError('Query interrupted') (or an
+    InterruptException): raise it as the KeyboardInterrupt it was, so that transactions roll
+    back and the CLI exits 130 as for any other interrupt."""
+    if isinstance(exc, duckdb.InterruptException) or str(exc).strip() == "Query interrupted":
+        raise KeyboardInterrupt from None
 
 
 def _duckdb_open_error(path: str, exc: Exception) -> str:
@@ -327,4 +376,194 @@ class PostgresWarehouse(Warehouse):
         self._con.close()
 
 
-BACKENDS: dict[str, type[Warehouse]] = {"duckdb": DuckDBWarehouse, "postgres": PostgresWarehouse}
+# --- Spark ----------------------------------------------------------------------------------
+
+# This process's SparkSession and the settings it was built with. A session starts a JVM
+# (tens of seconds), so the Python steps of one run share it; `release_spark` ends it.
+_SPARK: dict = {"session": None, "conf": None}
+
+
+def _spark_conf(output: dict) -> dict[str, str]:
+    """The session settings of a dbt-spark `session` target: its server_side_parameters,
+    with ANSI mode off as dbt-spark forces it, so both see the same SQL semantics."""
+    conf = {str(k): str(v) for k, v in (output.get("server_side_parameters") or {}).items()}
+    conf["spark.sql.ansi.enabled"] = "false"
+    return conf
+
+
+def _spark_session(conf: dict[str, str]):
+    if _SPARK["session"] is not None and _SPARK["conf"] == conf:
+        return _SPARK["session"]
+    release_spark()  # other settings (JVM options, metastore) need a new JVM
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.enableHiveSupport()
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    _SPARK.update(session=session, conf=dict(conf))
+    return session
+
+
+def release_spark() -> None:
+    """Stop this process's SparkSession and its JVM, if any.
+
+    The local metastore is an embedded Derby database that one process at a time can
+    open, so the runner calls this before every dbt process it starts. Cheap when no
+    session is running."""
+    session, _SPARK["session"], _SPARK["conf"] = _SPARK["session"], None, None
+    if session is None or pyspark is None:
+        return
+    from pyspark import SparkContext
+
+    session.stop()
+    gateway = SparkContext._gateway
+    if gateway is not None:
+        proc = getattr(gateway, "proc", None)
+        gateway.shutdown()
+        if proc is not None:  # the JVM exits when its stdin closes
+            proc.stdin.close()
+            try:
+                proc.wait(timeout=60)
+            except Exception:
+                proc.kill()
+        SparkContext._gateway = None
+        SparkContext._jvm = None
+
+
+def _arrow_column(series: pd.Series, kind: str):
+    """One column as an Arrow array of the kind's type; NULL (None, NaN, NaT) stays NULL."""
+    import pyarrow as pa
+
+    if kind == "timestamp":  # naive UTC -> Spark's TIMESTAMP (the session time zone is UTC)
+        return pa.array(pd.to_datetime(series).dt.tz_localize("UTC"), type=pa.timestamp("us", tz="UTC"))
+    present = series.notna().to_numpy()
+    values = [(str(v) if kind == "text" else v) if ok else None for v, ok in zip(series.tolist(), present)]
+    types = {"text": pa.string(), "double": pa.float64(), "bigint": pa.int64(), "boolean": pa.bool_(), "date": pa.date32()}
+    return pa.array(values, type=types[kind])
+
+
+def _spark_param(value):
+    """A bound value as a Python scalar that pyspark's lit() takes."""
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()  # numpy scalars
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    return value
+
+
+class SparkWarehouse(Warehouse):
+    """A SparkSession in this process, built with the profile's server_side_parameters as
+    dbt-spark's `session` method builds it (tables in the Hive metastore it configures).
+
+    Atomicity: Spark without a transactional table format (Delta, Iceberg) has no
+    multi-statement transactions, so `replace_table` does what Spark allows. The new rows
+    are written completely under a temporary name first; a failure while writing drops
+    that table and leaves the old one as it was. The swap is then three metastore
+    statements: rename the old table to a backup name, rename the new one into place, drop
+    the backup. Readers see the old table or the new one, never a half-written one, but
+    the name is briefly absent between the two renames; if the second rename fails the
+    backup is renamed back. A process killed mid-swap can leave `ml_monitor_tmp_*` tables
+    behind (drop them by hand). dbt-spark replaces non-Delta tables the same way (drop,
+    then create).
+    """
+
+    quote_char = "`"
+    transactional = False
+    types = {"text": "string", "double": "double", "bigint": "bigint", "boolean": "boolean",
+             "timestamp": "timestamp", "date": "date"}
+
+    def __init__(self, session, schema: str):
+        super().__init__(schema)
+        self._spark = session
+
+    @classmethod
+    def open(cls, output: dict, schema: str, create: bool) -> "SparkWarehouse":
+        if pyspark is None:
+            raise MonitorError("the spark target needs pyspark: pip install 'ml-monitor[spark]'")
+        method = output.get("method", "session")
+        if method != "session":
+            raise MonitorError(f"the Python steps reach Spark through a SparkSession (dbt-spark's `session` method), "
+                               f"not the '{method}' method: point a session target at your cluster (spark.master)")
+        try:
+            return cls(_spark_session(_spark_conf(output)), schema)
+        except Exception as exc:  # a JVM that does not start, a metastore held by another process
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            if "Another instance of Derby" in str(exc):
+                message = "its metastore is in use by another process (a dbt or ml-monitor run); retry when it ends"
+            raise MonitorError(f"cannot start Spark: {message}") from None
+
+    def query(self, sql: str, params: Sequence | None = None) -> pd.DataFrame:
+        args = [_spark_param(v) for v in params] if params is not None else None
+        frame = self._spark.sql(sql, args=args).toArrow().to_pandas()
+        for column in frame.columns:
+            dtype = frame[column].dtype
+            if isinstance(dtype, pd.DatetimeTZDtype):  # naive UTC, as DuckDB and PostgreSQL return
+                frame[column] = frame[column].dt.tz_convert("UTC").dt.tz_localize(None)
+            elif dtype == object and frame[column].map(lambda v: isinstance(v, decimal.Decimal)).any():
+                frame[column] = frame[column].astype(float)  # decimals as DuckDB returns them
+        return frame
+
+    def _execute(self, sql: str, params: Sequence | None = None) -> None:
+        args = [_spark_param(v) for v in params] if params is not None else None
+        self._spark.sql(sql, args=args)
+
+    def _write_rows(self, relation: str, frame: pd.DataFrame, kinds: dict[str, str]) -> None:
+        import pyarrow as pa
+
+        table = pa.table({column: _arrow_column(frame[column], kind) for column, kind in kinds.items()})
+        view = f"ml_monitor_frame_{uuid.uuid4().hex}"
+        self._spark.createDataFrame(table).createOrReplaceTempView(view)
+        try:
+            select = ", ".join(f"cast({self.quote(c)} as {self.types[k]}) as {self.quote(c)}" for c, k in kinds.items())
+            self._execute(f"create table {relation} using parquet as select {select} from {self.quote(view)}")
+        finally:
+            self._spark.catalog.dropTempView(view)
+
+    def close(self) -> None:
+        """The session stays up for the next step of this process (see `release_spark`)."""
+        self._spark = None
+
+    def _column_types(self, name: str, schema: str | None = None) -> list[tuple[str, str]]:
+        if not self.table_exists(name, schema):
+            return []
+        fields = self._spark.table(self.relation(name, schema)).schema.fields
+        return [(field.name, field.dataType.simpleString()) for field in fields]
+
+    def table_exists(self, name: str, schema: str | None = None) -> bool:
+        return bool(self._spark.catalog.tableExists(self.relation(name, schema)))
+
+    def replace_table(self, name: str, df: pd.DataFrame, schema: str | None = None) -> None:
+        """Replace table `name` with the frame's rows: written in full under a temporary
+        name, then renamed into place (see the class docstring for what is atomic)."""
+        schema = schema or self.schema
+        frame, kinds = _prepare(df)
+        temp = TEMP_PREFIX + uuid.uuid4().hex[:16]
+        self._execute(f"create schema if not exists {self.quote(schema)}")
+        try:
+            self._write_rows(self.relation(temp, schema), frame, kinds)
+        except BaseException:
+            self._execute(f"drop table if exists {self.relation(temp, schema)}")
+            raise
+        self._swap(temp, name, schema)
+
+    def _swap(self, temp: str, name: str, schema: str) -> None:
+        target, temp = self.relation(name, schema), self.relation(temp, schema)
+        backup = self.relation(TEMP_PREFIX + "old_" + uuid.uuid4().hex[:12], schema) if self.table_exists(name, schema) else None
+        try:
+            if backup:
+                self._execute(f"alter table {target} rename to {backup}")
+            try:
+                self._execute(f"alter table {temp} rename to {target}")
+            except BaseException:
+                if backup:
+                    self._execute(f"alter table {backup} rename to {target}")
+                raise
+        except BaseException:
+            self._execute(f"drop table if exists {temp}")
+            raise
+        if backup:
+            self._execute(f"drop table {backup}")
+
+
+BACKENDS: dict[str, type[Warehouse]] = {"duckdb": DuckDBWarehouse, "postgres": PostgresWarehouse, "spark": SparkWarehouse}

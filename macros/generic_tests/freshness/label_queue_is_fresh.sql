@@ -12,7 +12,7 @@ with newest as (
         {%- if compare_to is not none %}
         (select max({{ compare_column or column_name }}) from {{ compare_to }}) as newest_expected
         {%- else %}
-        cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as newest_expected
+        {{ ml_monitor.to_utc_timestamp(dbt.current_timestamp()) }} as newest_expected
         {%- endif %}
 )
 select newest_in_queue, newest_expected
