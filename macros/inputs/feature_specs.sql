@@ -1,6 +1,7 @@
 {#- The monitored features: each configured feature column, numeric or categorical by its
     type in the serving log (it must have the same kind in the reference), plus numeric
-    statistics derived from the text column, so a change in how users write shows as drift.
+    statistics derived from the text column (length, words, upper-case share, share of words
+    outside the reference vocabulary), so a change in how users write shows as drift.
     Returns [{name, kind, expr}] where expr reads the staging model's columns. -#}
 {% macro feature_specs() %}
   {%- set serving = ml_monitor.relation_columns(source('ml_monitor', 'predictions')) -%}
@@ -25,6 +26,8 @@
           'expr': "cast(case when trim(" ~ t ~ ") = '' then 0 else length(trim(" ~ t ~ ")) - length(replace(trim(" ~ t ~ "), ' ', '')) + 1 end as " ~ double ~ ")"}) -%}
     {%- do specs.append({'name': text ~ '.uppercase_share', 'kind': 'numeric',
           'expr': 'cast(' ~ ml_monitor.count_uppercase(t) ~ ' as ' ~ double ~ ') / nullif(length(' ~ t ~ '), 0)'}) -%}
+    {#- text_oov_share comes from ml_monitor.with_text_oov_share on the same rows -#}
+    {%- do specs.append({'name': text ~ '.oov_share', 'kind': 'numeric', 'expr': 'text_oov_share'}) -%}
   {%- endif -%}
   {{- return(specs) -}}
 {% endmacro %}

@@ -19,6 +19,12 @@ with new_predictions as (
       and {{ ml_monitor.recent_buckets_filter() }}
     {%- endif %}
 
+),
+
+feature_rows as (
+
+    {{ ml_monitor.with_text_oov_share('new_predictions') }}
+
 )
 
-{{ ml_monitor.feature_value_counts('new_predictions', ['model_id', 'bucket_start'], ml_monitor.feature_specs()) }}
+{{ ml_monitor.feature_value_counts('feature_rows', ['model_id', 'bucket_start'], ml_monitor.feature_specs()) }}

@@ -11,12 +11,18 @@ with reference_rows as (
 
 ),
 
+feature_rows as (
+
+    {{ ml_monitor.with_text_oov_share('reference_rows') }}
+
+),
+
 feature_values as (
 
     {%- for spec in numeric %}
     select model_id, {{ ml_monitor.string_literal(spec.name) }} as feature,
            cast({{ spec.expr }} as {{ ml_monitor.type_double() }}) as value_number
-    from reference_rows
+    from feature_rows
     {{ "union all" if not loop.last }}
     {%- else %}
     select cast(null as {{ dbt.type_string() }}) as model_id, cast(null as {{ dbt.type_string() }}) as feature,

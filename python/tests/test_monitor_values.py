@@ -129,3 +129,21 @@ def test_label_queue_follows_the_rules(demo_run, rows):
     least = queue[queue.reason == "least_confident"]
     assert least.predicted_class.nunique() == len(demo.CLASSES)  # balanced across classes
     assert queue[queue.reason != "below_threshold_correct"].label.isna().all()
+
+
+def _oov_share(texts: pd.Series, vocabulary: set[str]) -> np.ndarray:
+    words = texts.str.lower().str.findall(r"[a-z]+")
+    return np.array([np.mean([w not in vocabulary for w in ws]) if ws else np.nan for ws in words])
+
+
+def test_out_of_vocabulary_share_drifts_with_typing(demo_run, rows, train):
+    vocabulary = {w for ws in train["ticket_text"].str.lower().str.findall(r"[a-z]+") for w in ws}
+    drift = demo_run.table("ml_monitor_feature_drift")
+    oov = drift[drift.feature == "ticket_text.oov_share"].set_index("bucket_start").sort_index()
+    assert not oov.loc[:demo_run.day(demo.TYPING_DAY - 1), "is_drift"].any()
+    assert oov.loc[demo_run.day(demo.TYPING_DAY):, "is_drift"].all()
+    day = demo_run.day(demo.TYPING_DAY + 5)
+    serving = _oov_share(rows[rows.bucket_start == day]["ticket_text"], vocabulary)
+    reference = _oov_share(train["ticket_text"], vocabulary)
+    assert oov.loc[day, "ks_statistic"] == pytest.approx(
+        ks_2samp(serving[~np.isnan(serving)], reference[~np.isnan(reference)]).statistic, rel=1e-12)
