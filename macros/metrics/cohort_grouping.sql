@@ -25,6 +25,11 @@
 
 {#- cohort_name and cohort_value of a grouped row ('__all__' for the whole population). -#}
 {% macro cohort_name_value() -%}
+  {%- if not ml_monitor.cohort_columns() -%}
+    {#- no cohorts configured: every row is the whole population (a CASE needs a WHEN) -#}
+    '__all__' as cohort_name,
+    '__all__' as cohort_value
+  {%- else %}
     case
         {%- for name in ml_monitor.cohort_columns() %}
         when cohort_{{ loop.index }}_rolled_up = 0 then {{ ml_monitor.string_literal(name) }}
@@ -37,6 +42,7 @@
         {%- endfor %}
         else '__all__'
     end as cohort_value
+  {%- endif %}
 {%- endmacro %}
 
 {#- The positional cohort columns of an input row, as strings ('__null__' for NULL). -#}

@@ -8,7 +8,10 @@ with model_ranges as (
 
 )
 
-select
-    model_id,
-    cast({{ ml_monitor.bucket_series('first_bucket', 'last_bucket') }} as {{ dbt.type_timestamp() }}) as bucket_start
-from model_ranges
+{#- the series in a select list of its own: Spark takes a generator (explode) only at the top
+    of a select expression, not inside a cast -#}
+select model_id, cast(bucket_start as {{ dbt.type_timestamp() }}) as bucket_start
+from (
+    select model_id, {{ ml_monitor.bucket_series('first_bucket', 'last_bucket') }} as bucket_start
+    from model_ranges
+) as series

@@ -90,7 +90,7 @@ def build(project: Project, select: str | None = None, exclude: str | None = Non
     return dbt(project, command, show_output=show_output)
 
 
-_TIME = re.compile(r"^\d\d:\d\d:\d\d\s+")
+_TIME = re.compile(r"^\d\d:\d\d:\d\d(\s+|$)")
 
 
 def _error_summary(output: str) -> str:

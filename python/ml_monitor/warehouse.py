@@ -238,10 +238,16 @@ class DuckDBWarehouse(Warehouse):
             if not create and not Path(path).exists():
                 raise MonitorError(f"the DuckDB file {path} does not exist (run dbt build first, or check the profile's path)")
         settings = {key: str(value) for key, value in (output.get("settings") or {}).items()}
+        # TimeZone and Calendar need the ICU extension, which loads on first use but not
+        # from the connect config: set them once connected, as dbt-duckdb does.
+        icu = {key.lower(): value for key, value in settings.items() if key.lower() in ("timezone", "calendar")}
         try:
-            return cls(duckdb.connect(path, config=settings), schema)
+            con = duckdb.connect(path, config={k: v for k, v in settings.items() if k.lower() not in icu})
         except duckdb.IOException as exc:
             raise MonitorError(_duckdb_open_error(path, exc)) from None
+        for key, value in icu.items():
+            con.execute(f"set {key} = '{value.replace(chr(39), chr(39) * 2)}'")  # SET takes no bound parameters
+        return cls(con, schema)
 
     def query(self, sql: str, params: Sequence | None = None) -> pd.DataFrame:
         try:

@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 import yaml
 
+from ml_monitor import runner
 from ml_monitor.config import Project, package_root
 
 OUTPUT_SCHEMA = "main_ml_monitor"
@@ -27,12 +28,14 @@ CORE_SELECT = ("+ml_monitor_class_drift +ml_monitor_confidence +ml_monitor_null_
 
 
 def tiny_project(folder: Path, settings: dict | None = None, target: str = "duckdb",
-                 env: dict | None = None, **cli_vars) -> Project:
+                 env: dict | None = None, cli_vars: dict | None = None, **project_vars) -> Project:
+    """project_vars go into dbt_project.yml (so the CLI, run on the folder, sees them too);
+    cli_vars are passed as --vars by the returned Project only."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "models").mkdir(exist_ok=True)
     (folder / "dbt_project.yml").write_text(yaml.safe_dump({
         "name": "tiny", "version": "0.1.0", "config-version": 2, "profile": "ml_monitor",
-        "model-paths": ["models"], "target-path": "target"}))
+        "model-paths": ["models"], "target-path": "target", "vars": project_vars}))
     (folder / "packages.yml").write_text(yaml.safe_dump({"packages": [{"local": str(package_root())}]}))
     link = folder / "dbt_packages" / "ml_monitor"
     link.parent.mkdir(exist_ok=True)
@@ -47,7 +50,13 @@ def tiny_project(folder: Path, settings: dict | None = None, target: str = "duck
     profiles = folder / "profiles"
     profiles.mkdir(exist_ok=True)
     (profiles / "profiles.yml").write_text(yaml.safe_dump({"ml_monitor": {"target": target, "outputs": outputs}}))
-    return Project.load(folder, profiles, target, cli_vars, env or {})
+    return Project.load(folder, profiles, target, cli_vars or {}, env or {})
+
+
+def build(project: Project, select: str = CORE_SELECT, command: str = "build") -> str:
+    """dbt build (models and their tests) or run of the selected models; tests that also
+    read unselected models are left out (cautious indirect selection)."""
+    return runner.dbt(project, [command, "--select", *select.split(), "--indirect-selection", "cautious"])
 
 
 def db_path(project: Project) -> Path:

@@ -1,10 +1,17 @@
-"""The demo loaded into PostgreSQL gives the same monitoring tables as on DuckDB: counts
-exactly equal, metrics within 1e-9 relative, the same alerts. Runs when bin/test has started
-a PostgreSQL server (ML_MONITOR_PG_PORT)."""
+"""The demo loaded into PostgreSQL and into Spark gives the same monitoring tables as on
+DuckDB: counts exactly equal, metrics within 1e-9 relative, the same alerts.
+
+PostgreSQL runs when bin/test has started a server (ML_MONITOR_PG_PORT) and compares the
+session's full demo. Spark runs when pyspark and java are installed, on a local session
+whose warehouse and metastore live in a temporary folder; dbt on local Spark pays seconds
+per model, so it compares a smaller demo (SPARK_PREDICTIONS_PER_DAY) with a DuckDB build of
+the same data."""
 from __future__ import annotations
 
 import decimal
+import importlib.util
 import os
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -14,9 +21,14 @@ from ml_monitor import demo, pipeline, runner
 from ml_monitor.config import Project
 from ml_monitor.warehouse import Warehouse
 
-from conftest import DEMO_PROJECT, PROFILES
+from conftest import DEMO_PROJECT, PROFILES, make_project
 
-pytestmark = pytest.mark.skipif("ML_MONITOR_PG_PORT" not in os.environ, reason="no PostgreSQL server (run bin/test)")
+SPARK_PREDICTIONS_PER_DAY = int(os.environ.get("ML_MONITOR_SPARK_PARITY_PER_DAY", "300"))
+AVAILABLE = {
+    "postgres": ("ML_MONITOR_PG_PORT" in os.environ, "no PostgreSQL server (run bin/test)"),
+    "spark": (importlib.util.find_spec("pyspark") is not None and shutil.which("java") is not None,
+              "no pyspark or java (pip install 'ml-monitor[spark]')"),
+}
 
 GRAINS = {
     "ml_monitor_base_stats": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class", "row_kind", "band"],
@@ -39,22 +51,45 @@ GRAINS = {
 # columns that legitimately differ between runs or adapters
 SKIP_COLUMNS = {"fit_version", "fitted_at", "reference_type", "serving_type"}
 PYTHON_ALERTS = {"embedding_drift", "perturbation_failure"}
+STEPS = ["build", "fit-thresholds"]
 
 
-@pytest.fixture(scope="module")
-def postgres_run(demo_run, fitted_run):
-    project = Project.load(DEMO_PROJECT, PROFILES, "postgres", {})
+def _read_all(project: Project) -> dict[str, pd.DataFrame]:
     with Warehouse.connect(project) as wh:
-        demo.write_warehouse(demo_run.data, wh, project.source_schema)
+        return {table: _normalise(wh.query(f"select * from {wh.relation(table)}"), table) for table in GRAINS}
+
+
+def _run_and_read(project: Project) -> dict[str, pd.DataFrame]:
     runner.deps(project)
-    pipeline.run(project, None, steps=["build", "fit-thresholds"], echo=lambda _: None)
-    return project
+    pipeline.run(project, None, steps=STEPS, echo=lambda _: None)
+    return _read_all(project)
 
 
-def _read(project: Project, table: str) -> pd.DataFrame:
-    with Warehouse.connect(project) as wh:
-        frame = wh.query(f"select * from {wh.relation(table)}")
-    return _normalise(frame, table)
+def _load_and_run(project: Project, data: demo.DemoData) -> dict[str, pd.DataFrame]:
+    with Warehouse.connect(project, create=True) as wh:
+        demo.write_warehouse(data, wh, project.source_schema)
+    return _run_and_read(project)
+
+
+@pytest.fixture(scope="module", params=sorted(AVAILABLE))
+def parity(request, tmp_path_factory):
+    """(expected tables on DuckDB, the same tables on the target) for each target."""
+    target = request.param
+    available, reason = AVAILABLE[target]
+    if not available:
+        pytest.skip(reason)
+    if target == "postgres":
+        fitted_run = request.getfixturevalue("fitted_run")
+        expected = {table: _normalise(fitted_run.table(table), table) for table in GRAINS}
+        project = Project.load(DEMO_PROJECT, PROFILES, "postgres", {})
+        return expected, _load_and_run(project, fitted_run.data)
+    folder = tmp_path_factory.mktemp("spark_parity")
+    data = demo.generate(predictions_per_day=SPARK_PREDICTIONS_PER_DAY)
+    duck = make_project(folder / "demo.duckdb")
+    demo.write_duckdb(data, folder / "demo.duckdb")
+    expected = _run_and_read(duck)
+    project = Project.load(DEMO_PROJECT, PROFILES, "spark", {}, {"ML_MONITOR_SPARK_DIR": str(folder / "spark")})
+    return expected, _load_and_run(project, data)
 
 
 def _normalise(frame: pd.DataFrame, table: str) -> pd.DataFrame:
@@ -69,9 +104,8 @@ def _normalise(frame: pd.DataFrame, table: str) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("table", sorted(GRAINS))
-def test_postgres_matches_duckdb(postgres_run, fitted_run, table):
-    expected = _normalise(fitted_run.table(table), table)
-    got = _read(postgres_run, table)
+def test_warehouse_matches_duckdb(parity, table):
+    expected, got = parity[0][table], parity[1][table]
     assert list(got.columns) == list(expected.columns)
     assert len(got) == len(expected), table
     for column in expected.columns:

@@ -78,9 +78,12 @@ def test_second_build_gives_identical_tables(demo_run):
     before = {t: _sorted(demo_run.table(t)) for t in tables}
     runner.build(demo_run.project, select="ml_monitor")
     for table in tables:
-        pd.testing.assert_frame_equal(before[table], _sorted(demo_run.table(table)), check_exact=True, obj=table)
+        # counts, keys and flags exactly; floats up to the order of parallel sums (DuckDB
+        # aggregates in threads, so the last bit of a sum may differ between runs)
+        pd.testing.assert_frame_equal(before[table], _sorted(demo_run.table(table)), check_exact=False,
+                                      rtol=1e-12, atol=1e-15, obj=table)
 
 
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
-    keys = [c for c in frame.columns if frame[c].dtype == object or c in ("bucket_start", "band", "window_buckets")]
+    keys = [c for c in frame.columns if not pd.api.types.is_float_dtype(frame[c])]
     return frame.sort_values(keys, na_position="first").reset_index(drop=True)

@@ -1,0 +1,766 @@
+#!/usr/bin/env python3
+"""Benchmark ml_monitor against the other ways of computing the same monitors.
+
+One command, on one generated log, in one run:
+
+    bench/setup                                   # GNU time, Evidently's own venv
+    .venv/bin/python bench/run.py --rows 10000000 --days 90
+
+Contenders, each in its own process under `/usr/bin/time -v` (wall time and peak resident
+memory as the kernel reports it):
+
+  dbt full refresh     `dbt build --full-refresh --select package:ml_monitor` of the demo
+                       project on DuckDB (models and their data tests), through
+                       ml_monitor.runner; warehouse time = sum of the models' execute times
+                       in dbt's run_results.json (dbt's start-up, parsing and tests apart)
+  dbt incremental      the same build after one new day is appended to the log
+  single scan          one hand-written DuckDB query that reads the same columns once into
+                       per-day, per-cohort sufficient statistics: the floor for any
+                       warehouse-side method
+  pandas               an idiomatic pandas implementation of the core metrics, loading
+                       included; its results must equal ml_monitor's (else exit 1)
+  Evidently            ValueDrift (PSI, Jensen-Shannon, KS) per day on the prediction and
+                       every feature, in bench/.venv-evidently; past --evidently-budget
+                       seconds it stops and the full time is extrapolated from the days done
+
+The log is 2 cohort columns, 10 numeric and 3 categorical features (the demo generator with
+7 extra numeric and 1 extra categorical column). The table is printed and written as CSV
+under bench/results/. Internal subcommands (`_generate`, `_dbt`, ...) are what the timed
+processes run; this file imports only the standard library at the top so that Evidently's
+venv can run its subcommand too.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+DEMO_PROJECT = ROOT / "demo"
+PROFILES = ROOT / "profiles"
+EVIDENTLY_PYTHON = BENCH / ".venv-evidently" / "bin" / "python"
+GNU_TIME = "/usr/bin/time"
+
+COHORTS = ["channel", "country"]
+EXTRA_NUMERIC, EXTRA_CATEGORICAL = 7, 1
+NUMERIC = ["previous_tickets", "account_age_days", "order_value"] + [f"x_{j}" for j in range(1, EXTRA_NUMERIC + 1)]
+CATEGORICAL = ["customer_tier", "product"] + [f"c_{j}" for j in range(1, EXTRA_CATEGORICAL + 1)]
+FEATURES = NUMERIC + CATEGORICAL
+MONITORED = COHORTS + FEATURES          # columns whose null fractions are monitored
+DBT_VARS = {"ml_monitor_cohorts": COHORTS, "ml_monitor_features": FEATURES,
+            "ml_monitor_text_column": None}
+SELECT, EXCLUDE = "package:ml_monitor", "package:ml_monitor_demo"
+THRESHOLD, BAND_WIDTH, ROLLING = 0.5, 0.05, 7   # the package defaults the comparison assumes
+OUTPUT_SCHEMA = "main_ml_monitor"
+RTOL, ATOL = 1e-9, 1e-12
+
+
+# --- the parent: run every contender, compare, report ------------------------------------
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=10_000_000, help="predictions in the log")
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workdir", type=Path, default=BENCH / "data",
+                        help="where the generated Parquet files and DuckDB file go")
+    parser.add_argument("--results", type=Path, default=BENCH / "results")
+    parser.add_argument("--memory-limit", default=os.environ.get("ML_MONITOR_DUCKDB_MEMORY_LIMIT", "2GB"),
+                        help="DuckDB memory_limit for dbt and the single scan")
+    parser.add_argument("--evidently-budget", type=float, default=300.0,
+                        help="seconds Evidently may run before its time is extrapolated")
+    parser.add_argument("--skip-evidently", action="store_true")
+    parser.add_argument("--skip-pandas", action="store_true")
+    parser.add_argument("--reuse-data", action="store_true",
+                        help="keep Parquet files already generated with the same rows, days and seed")
+    args = parser.parse_args(argv)
+    if args.days < 4:
+        parser.error("--days must be at least 4 (the incremental run needs earlier days)")
+
+    if not Path(GNU_TIME).exists():
+        print("bench: /usr/bin/time is missing; run bench/setup", file=sys.stderr)
+        return 2
+    evidently = not args.skip_evidently
+    if evidently and not EVIDENTLY_PYTHON.exists():
+        print("bench: Evidently's venv is missing (run bench/setup); skipping Evidently", file=sys.stderr)
+        evidently = False
+
+    workdir = args.workdir.resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    results_dir = args.results.resolve()
+    results_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    run_dir = results_dir / f"run-{args.rows}-{args.days}-{stamp}"
+    run_dir.mkdir()
+    parquet = workdir / "parquet"
+    db = workdir / "bench.duckdb"
+    per_day = max(1, args.rows // args.days)
+    rows = per_day * args.days
+    env = {"ML_MONITOR_DUCKDB_PATH": str(db), "ML_MONITOR_DUCKDB_MEMORY_LIMIT": args.memory_limit,
+           "DBT_TARGET_PATH": str(workdir / "dbt_target"), "DBT_LOG_PATH": str(workdir / "dbt_logs")}
+    common = ["--db", str(db), "--parquet", str(parquet), "--memory-limit", args.memory_limit]
+    measured: dict[str, dict] = {}
+
+    def step(name: str, sub: list[str], python: str = sys.executable, quiet: bool = False) -> dict:
+        out = run_dir / f"{name}.json"
+        timing = _timed([python, str(Path(__file__).resolve()), *sub, "--out", str(out)], run_dir / f"{name}.time",
+                        run_dir / f"{name}.log", {**os.environ, **env})
+        detail = json.loads(out.read_text()) if out.exists() else {}
+        record = {**timing, **detail}
+        if not quiet:
+            print(f"  {name:<22} {record['wall_s']:8.1f} s  {record['max_rss_mb']:8.0f} MB", flush=True)
+        if timing["exit_code"] != 0:
+            tail = (run_dir / f"{name}.log").read_text()[-3000:]
+            raise SystemExit(f"bench: step {name} failed (exit {timing['exit_code']}):\n{tail}")
+        return record
+
+    print(f"ml_monitor benchmark: {rows:,} predictions over {args.days} days "
+          f"({per_day:,}/day), {len(COHORTS)} cohort columns, {len(NUMERIC)} numeric and "
+          f"{len(CATEGORICAL)} categorical features; results in {run_dir}", flush=True)
+    manifest = parquet / "manifest.json"
+    wanted = {"rows": rows, "days": args.days, "seed": args.seed,
+              "extra_numeric": EXTRA_NUMERIC, "extra_categorical": EXTRA_CATEGORICAL}
+    if args.reuse_data and manifest.exists() and json.loads(manifest.read_text()) == wanted:
+        print("  generate               reusing", parquet)
+        measured["generate"] = {"wall_s": float("nan"), "max_rss_mb": float("nan")}
+    else:
+        measured["generate"] = step("generate", ["_generate", "--per-day", str(per_day), "--days", str(args.days),
+                                                 "--seed", str(args.seed), *common])
+        manifest.write_text(json.dumps(wanted))
+    measured["load"] = step("load", ["_load", "--except-last-day", *common])
+    measured["dbt_first_build"] = step("dbt_first_build", ["_dbt", "--mode", "full", *common])
+    step("append_day", ["_load", "--last-day", *common], quiet=True)
+    measured["dbt_incremental"] = step("dbt_incremental", ["_dbt", "--mode", "incremental", *common])
+    _snapshot_outputs(db, "bench_incremental")
+    measured["dbt_full_refresh"] = step("dbt_full_refresh", ["_dbt", "--mode", "full", *common])
+    incremental_check = _compare_schemas(db, "bench_incremental", OUTPUT_SCHEMA)
+    print(f"  incremental == full refresh: {incremental_check['summary']}", flush=True)
+    measured["single_scan"] = step("single_scan", ["_single_scan", *common])
+
+    comparison = {"ok": None, "summary": "skipped"}
+    if not args.skip_pandas:
+        measured["pandas"] = step("pandas", ["_pandas", *common, "--results-dir", str(run_dir)])
+        comparison = _compare_pandas(db, run_dir)
+        print(f"  pandas == ml_monitor: {comparison['summary']}", flush=True)
+    if evidently:
+        measured["evidently"] = step("evidently", ["_evidently", *common, "--budget", str(args.evidently_budget)],
+                                     python=str(EVIDENTLY_PYTHON))
+
+    table = _table(measured, rows, args.days)
+    summary = {
+        "rows": rows, "days": args.days, "per_day": per_day, "seed": args.seed,
+        "cohorts": COHORTS, "numeric_features": NUMERIC, "categorical_features": CATEGORICAL,
+        "memory_limit": args.memory_limit, "machine": _machine(), "measured": measured,
+        "table": table, "targets": _targets(measured, rows), "pandas_comparison": comparison,
+        "incremental_check": incremental_check,
+    }
+    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+    csv_path = results_dir / f"bench-{args.rows}-{args.days}-{stamp}.csv"
+    _write_csv(table, csv_path)
+    shutil.copy(csv_path, results_dir / "latest.csv")
+    (results_dir / "latest.json").write_text(json.dumps(summary, indent=2, default=str))
+    _print_table(table, summary)
+    print(f"\nCSV: {csv_path}")
+    failed = [name for name, check in (("pandas comparison", comparison), ("incremental check", incremental_check))
+              if check["ok"] is False]
+    if failed:
+        print("bench: FAILED: " + ", ".join(failed), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _timed(command: list[str], time_file: Path, log_file: Path, env: dict) -> dict:
+    """Run a command under GNU time -v; its wall time, CPU time and peak RSS."""
+    start = time.perf_counter()
+    with open(log_file, "w") as log:
+        completed = subprocess.run([GNU_TIME, "-v", "-o", str(time_file), *command], env=env,
+                                   stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    elapsed = time.perf_counter() - start
+    fields = {}
+    for line in time_file.read_text().splitlines():
+        key, _, value = line.strip().rpartition(": ")
+        fields[key] = value
+    return {
+        "exit_code": completed.returncode,
+        "wall_s": elapsed,
+        "user_s": float(fields.get("User time (seconds)", "nan")),
+        "system_s": float(fields.get("System time (seconds)", "nan")),
+        "max_rss_mb": int(fields.get("Maximum resident set size (kbytes)", "0")) / 1024,
+    }
+
+
+def _machine() -> dict:
+    memory_gb = None
+    try:
+        with open("/proc/meminfo") as fh:
+            memory_gb = round(int(fh.readline().split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    cpu = platform.processor()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            cpu = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = None
+    return {"cores": os.cpu_count(), "memory_gb": memory_gb, "cpu": cpu, "python": platform.python_version(),
+            "load_1min_at_end": load}
+
+
+def _table(measured: dict, rows: int, days: int) -> list[dict]:
+    """One row per contender: wall, warehouse time (dbt models), peak memory, ratios."""
+    full = measured["dbt_full_refresh"]
+    lines = []
+
+    def add(name, record, warehouse_s=None, note=""):
+        lines.append({
+            "contender": name,
+            "wall_s": round(record["wall_s"], 2),
+            "warehouse_s": None if warehouse_s is None else round(warehouse_s, 2),
+            "cpu_s": round(record.get("user_s", float("nan")) + record.get("system_s", float("nan")), 2),
+            "peak_rss_mb": round(record["max_rss_mb"]),
+            "wall_vs_dbt_full": round(record["wall_s"] / full["wall_s"], 2),
+            "rss_vs_dbt_full": round(record["max_rss_mb"] / full["max_rss_mb"], 2),
+            "note": note,
+        })
+
+    gen = measured.get("generate", {})
+    if gen and not math.isnan(gen.get("wall_s", float("nan"))):
+        add("generate (Parquet)", gen, note=f"{rows / gen['generated_s'] / 1e6:.2f} M rows/s after model setup"
+            if gen.get("generated_s") else "")
+    add("load into DuckDB", measured["load"], note=f"{measured['load'].get('rows', 0):,} rows, all days but the last")
+    add("dbt build, full refresh", full, full["models_execute_s"],
+        f"models {full['models_execute_s']:.1f} s + tests {full['tests_execute_s']:.1f} s; "
+        f"dbt start-up/parse/compile {full['overhead_s']:.1f} s")
+    inc = measured["dbt_incremental"]
+    add("dbt build, one-day incremental", inc, inc["models_execute_s"],
+        f"models {inc['models_execute_s']:.1f} s + tests {inc['tests_execute_s']:.1f} s; "
+        f"{inc['models_execute_s'] / full['models_execute_s']:.0%} of the full build's warehouse time")
+    scan = measured["single_scan"]
+    add("single-scan lower bound", scan, scan["query_s"],
+        f"one query, {scan['result_rows']:,} result rows; dbt full warehouse time = "
+        f"{full['models_execute_s'] / scan['query_s']:.1f}x this")
+    if "pandas" in measured:
+        p = measured["pandas"]
+        add("pandas", p, None, f"load {p['load_s']:.1f} s + compute {p['compute_s']:.1f} s; "
+            f"{p['wall_s'] / full['wall_s']:.1f}x dbt's wall time, {p['max_rss_mb'] / full['max_rss_mb']:.1f}x its memory")
+    if "evidently" in measured:
+        e = measured["evidently"]
+        record = dict(e)
+        if e["extrapolated"]:
+            record["wall_s"] = e["estimated_total_s"]
+            note = (f"EXTRAPOLATED: {e['days_done']} of {days} days in {e['wall_s']:.0f} s "
+                    f"({e['per_day_s']:.1f} s/day); ")
+        else:
+            note = f"all {days} days; "
+        note += f"{record['wall_s'] / full['wall_s']:.0f}x dbt's full build; evidently {e.get('version', '?')}"
+        add("Evidently", record, None, note)
+    return lines
+
+
+def _targets(measured: dict, rows: int) -> dict:
+    full, inc, scan = measured["dbt_full_refresh"], measured["dbt_incremental"], measured["single_scan"]
+    targets = {
+        "warehouse_vs_single_scan": {"value": full["models_execute_s"] / scan["query_s"], "target": "<= 3"},
+        "incremental_share_of_full": {"value": inc["models_execute_s"] / full["models_execute_s"], "target": "<= 0.10"},
+        "dbt_peak_rss_mb": {"value": max(full["max_rss_mb"], inc["max_rss_mb"]), "target": "< 2048 at 50M"},
+    }
+    if "pandas" in measured:
+        targets["pandas_wall_ratio"] = {"value": measured["pandas"]["wall_s"] / full["wall_s"], "target": ">= 3 at 50M"}
+        targets["pandas_memory_ratio"] = {"value": measured["pandas"]["max_rss_mb"] / full["max_rss_mb"],
+                                          "target": ">= 5 at 50M"}
+    if "evidently" in measured:
+        e = measured["evidently"]
+        total = e["estimated_total_s"] if e["extrapolated"] else e["wall_s"]
+        targets["evidently_wall_ratio"] = {"value": total / full["wall_s"], "target": ">= 50",
+                                           "extrapolated": e["extrapolated"]}
+    return targets
+
+
+def _write_csv(table: list[dict], path: Path) -> None:
+    with open(path, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(table[0]))
+        writer.writeheader()
+        writer.writerows(table)
+
+
+def _print_table(table: list[dict], summary: dict) -> None:
+    m = summary["machine"]
+    print(f"\n{summary['rows']:,} predictions, {summary['days']} days; {m['cores']} cores, "
+          f"{m['memory_gb']} GB, {m['cpu']}; DuckDB memory_limit {summary['memory_limit']}")
+    header = f"{'contender':<34} {'wall s':>9} {'warehouse s':>12} {'CPU s':>8} {'peak MB':>8} {'x dbt wall':>10} {'x dbt MB':>9}  note"
+    print(header)
+    print("-" * len(header))
+    for row in table:
+        warehouse = "" if row["warehouse_s"] is None else f"{row['warehouse_s']:.2f}"
+        print(f"{row['contender']:<34} {row['wall_s']:>9.2f} {warehouse:>12} {row['cpu_s']:>8.1f} "
+              f"{row['peak_rss_mb']:>8} {row['wall_vs_dbt_full']:>10.2f} {row['rss_vs_dbt_full']:>9.2f}  {row['note']}")
+    print("\nTargets:")
+    for name, target in summary["targets"].items():
+        print(f"  {name:<28} {target['value']:10.3f}   target {target['target']}"
+              + ("  (extrapolated)" if target.get("extrapolated") else ""))
+    print(f"  pandas == ml_monitor: {summary['pandas_comparison']['summary']}")
+    print(f"  incremental == full refresh: {summary['incremental_check']['summary']}")
+
+
+# --- incremental == full refresh, on the benchmark's own data -----------------------------
+
+def _output_tables(con, schema: str) -> list[str]:
+    return [r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_schema = ? and table_type = 'BASE TABLE' "
+        "order by 1", [schema]).fetchall()]
+
+
+def _snapshot_outputs(db: Path, snapshot: str) -> None:
+    import duckdb
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"drop schema if exists {snapshot} cascade")
+        con.execute(f"create schema {snapshot}")
+        for name in _output_tables(con, OUTPUT_SCHEMA):
+            con.execute(f'create table {snapshot}."{name}" as select * from {OUTPUT_SCHEMA}."{name}"')
+
+
+def _compare_schemas(db: Path, left: str, right: str) -> dict:
+    """Every table of `left` equal to the same table of `right` (floats to RTOL)."""
+    import duckdb
+    problems, compared = [], 0
+    with duckdb.connect(str(db)) as con:
+        names = _output_tables(con, left)
+        for name in names:
+            columns = con.execute("select column_name, data_type from information_schema.columns "
+                                  "where table_schema = ? and table_name = ? order by ordinal_position",
+                                  [left, name]).fetchall()
+            exact = [f'"{c}"' for c, t in columns if t not in ("DOUBLE", "FLOAT") and c != "fit_version"]
+            floats = [c for c, t in columns if t in ("DOUBLE", "FLOAT")]
+            n_left, n_right = (con.execute(f'select count(*) from {s}."{name}"').fetchone()[0] for s in (left, right))
+            if n_left != n_right:
+                problems.append(f"{name}: {n_left} vs {n_right} rows")
+                continue
+            # rows whose exact columns have no partner on the other side
+            keys = ", ".join(exact)
+            unmatched = con.execute(
+                f'select count(*) from (select {keys} from {left}."{name}" except all select {keys} from {right}."{name}")'
+            ).fetchone()[0] if exact else 0
+            if unmatched:
+                problems.append(f"{name}: {unmatched} rows differ")
+                continue
+            if floats:
+                order = ", ".join(exact + [f'"{c}"' for c in floats])
+                a = con.execute(f'select {", ".join(chr(34) + c + chr(34) for c in floats)} from {left}."{name}" order by {order}').fetchall()
+                b = con.execute(f'select {", ".join(chr(34) + c + chr(34) for c in floats)} from {right}."{name}" order by {order}').fetchall()
+                bad = sum(1 for ra, rb in zip(a, b) for x, y in zip(ra, rb) if not _close(x, y))
+                if bad:
+                    problems.append(f"{name}: {bad} values differ")
+                    continue
+            compared += n_left
+    ok = not problems
+    return {"ok": ok, "tables": len(names), "rows": compared,
+            "summary": (f"PASS ({len(names)} tables, {compared:,} rows)" if ok else "FAIL: " + "; ".join(problems[:8]))}
+
+
+def _close(x, y) -> bool:
+    if x is None or y is None:
+        return x is None and y is None
+    if isinstance(x, float) and isinstance(y, float):
+        if math.isnan(x) or math.isnan(y):
+            return math.isnan(x) and math.isnan(y)
+        return abs(x - y) <= ATOL + RTOL * max(abs(x), abs(y))
+    return x == y
+
+
+# --- pandas results against ml_monitor's tables ------------------------------------------
+
+# metric -> (ml_monitor query, key columns, value columns)
+ML_MONITOR_QUERIES = {
+    "confidence": (f"""select bucket_start, cohort_name, cohort_value, predicted_class, n, mean_confidence,
+                             var_confidence from {OUTPUT_SCHEMA}.ml_monitor_confidence""",
+                   ["bucket_start", "cohort_name", "cohort_value", "predicted_class"],
+                   ["n", "mean_confidence", "var_confidence"]),
+    "rolling": (f"""select bucket_start, cohort_name, cohort_value, predicted_class, rolling_n, rolling_mean,
+                          rolling_variance from {OUTPUT_SCHEMA}.ml_monitor_confidence_rolling
+                   where window_buckets = {ROLLING}""",
+                ["bucket_start", "cohort_name", "cohort_value", "predicted_class"],
+                ["rolling_n", "rolling_mean", "rolling_variance"]),
+    "class_shares": (f"""select bucket_start, cohort_name, cohort_value, predicted_class, n, share, reference_share
+                        from {OUTPUT_SCHEMA}.ml_monitor_class_distribution""",
+                     ["bucket_start", "cohort_name", "cohort_value", "predicted_class"],
+                     ["n", "share", "reference_share"]),
+    "class_drift": (f"""select bucket_start, cohort_name, cohort_value, n, psi, js_distance
+                       from {OUTPUT_SCHEMA}.ml_monitor_class_drift""",
+                    ["bucket_start", "cohort_name", "cohort_value"], ["n", "psi", "js_distance"]),
+    "threshold_bands": (f"""select bucket_start, cohort_name, cohort_value, predicted_class, band, n
+                           from {OUTPUT_SCHEMA}.ml_monitor_threshold_bands""",
+                        ["bucket_start", "cohort_name", "cohort_value", "predicted_class", "band"], ["n"]),
+    "null_fractions": (f"""select scope, bucket_start, column_name, n, null_count, serving_null_fraction
+                          from {OUTPUT_SCHEMA}.ml_monitor_null_fractions""",
+                       ["scope", "bucket_start", "column_name"], ["n", "null_count", "serving_null_fraction"]),
+}
+
+
+def _compare_pandas(db: Path, run_dir: Path) -> dict:
+    import duckdb
+    import numpy as np
+    import pandas as pd
+    problems, compared = [], 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        for metric, (query, keys, values) in ML_MONITOR_QUERIES.items():
+            path = run_dir / f"pandas_{metric}.parquet"
+            if not path.exists():
+                problems.append(f"{metric}: pandas wrote no result")
+                continue
+            ours = con.execute(query).df()
+            theirs = pd.read_parquet(path)
+            for frame in (ours, theirs):
+                if "bucket_start" in frame:
+                    frame["bucket_start"] = pd.to_datetime(frame["bucket_start"]).astype("datetime64[us]")
+                for k in keys:
+                    if k != "bucket_start":
+                        frame[k] = frame[k].astype("object").where(frame[k].notna(), None).astype(str)
+            merged = ours.merge(theirs, on=keys, how="outer", suffixes=("_sql", "_pandas"), indicator=True)
+            only = merged["_merge"] != "both"
+            if only.any():
+                problems.append(f"{metric}: {int((merged['_merge'] == 'left_only').sum())} rows only in ml_monitor, "
+                                f"{int((merged['_merge'] == 'right_only').sum())} only in pandas "
+                                f"(e.g. {merged.loc[only, keys + ['_merge']].head(3).to_dict('records')})")
+                continue
+            for value in values:
+                a = merged[f"{value}_sql"].astype("float64").to_numpy()
+                b = merged[f"{value}_pandas"].astype("float64").to_numpy()
+                both_nan = np.isnan(a) & np.isnan(b)
+                close = np.isclose(a, b, rtol=RTOL, atol=ATOL) | both_nan
+                if not close.all():
+                    worst = int(np.nanargmax(np.where(close, 0, np.abs(a - b))))
+                    problems.append(f"{metric}.{value}: {int((~close).sum())} of {len(a)} differ "
+                                    f"(e.g. {a[worst]!r} vs {b[worst]!r})")
+            compared += len(merged)
+    ok = not problems
+    return {"ok": ok, "rows": compared, "problems": problems,
+            "summary": (f"PASS ({len(ML_MONITOR_QUERIES)} metrics, {compared:,} rows, rtol {RTOL:g})" if ok
+                        else "FAIL: " + "; ".join(problems[:6]))}
+
+
+# --- subcommands: what the timed processes run --------------------------------------------
+
+def _sub_generate(args) -> dict:
+    from ml_monitor import demo
+    start = time.perf_counter()
+    data = demo.generate(predictions_per_day=args.per_day, days=args.days, seed=args.seed,
+                         extra_numeric_features=EXTRA_NUMERIC, extra_categorical_features=EXTRA_CATEGORICAL,
+                         lazy=True)
+    setup = time.perf_counter() - start   # training the router and scoring its ticket pools
+    if args.parquet.exists():
+        shutil.rmtree(args.parquet)
+    demo.write_parquet(data, args.parquet)
+    return {"setup_s": setup, "generated_s": time.perf_counter() - start - setup,
+            "rows": args.per_day * args.days}
+
+
+def _log_files(parquet: Path) -> list[Path]:
+    return sorted((parquet / "predictions").glob("*.parquet"))
+
+
+def _sub_load(args) -> dict:
+    """Load the log into DuckDB: every day but the last (--except-last-day, a fresh file),
+    or the last day alone, appended (--last-day)."""
+    import duckdb
+    files = _log_files(args.parquet)
+    start = time.perf_counter()
+    if args.except_last_day:
+        if args.db.exists():
+            args.db.unlink()
+        wal = args.db.with_name(args.db.name + ".wal")
+        if wal.exists():
+            wal.unlink()
+    with duckdb.connect(str(args.db), config={"memory_limit": args.memory_limit}) as con:
+        chosen = files[:-1] if args.except_last_day else files[-1:]
+        listing = "[" + ", ".join(_sql_string(str(f)) for f in chosen) + "]"
+        if args.except_last_day:
+            con.execute(f"create table predictions as select * from read_parquet({listing})")
+            for name in ("reference", "demo_events"):
+                con.execute(f"create table {name} as select * from read_parquet({_sql_string(str(args.parquet / (name + '.parquet')))})")
+        else:
+            con.execute(f"insert into predictions select * from read_parquet({listing})")
+        rows = con.execute("select count(*) from predictions").fetchone()[0]
+    return {"rows": rows, "load_s": time.perf_counter() - start}
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _sub_dbt(args) -> dict:
+    from ml_monitor import runner
+    from ml_monitor.config import Project
+    project = Project.load(DEMO_PROJECT, PROFILES, "duckdb", DBT_VARS, {
+        "ML_MONITOR_DUCKDB_PATH": str(args.db),
+        "ML_MONITOR_DUCKDB_MEMORY_LIMIT": args.memory_limit,
+        **{k: os.environ[k] for k in ("DBT_TARGET_PATH", "DBT_LOG_PATH") if k in os.environ},
+    })
+    if not (DEMO_PROJECT / "dbt_packages" / "ml_monitor").exists():
+        runner.deps(project)
+    start = time.perf_counter()
+    # the package's models and their tests, not the demo project's own (some of which test
+    # the package's sources and would be picked up by indirect selection)
+    runner.build(project, select=SELECT, exclude=EXCLUDE, full_refresh=args.mode == "full")
+    wall = time.perf_counter() - start
+    target = Path(os.environ.get("DBT_TARGET_PATH", DEMO_PROJECT / "target"))
+    results = json.loads((target / "run_results.json").read_text())
+    models, tests, slowest = 0.0, 0.0, []
+    for node in results["results"]:
+        execute = sum(_seconds(t) for t in node.get("timing", []) if t.get("name") == "execute")
+        if node["unique_id"].startswith("model."):
+            models += execute
+            slowest.append((execute, node["unique_id"].split(".")[-1]))
+        elif node["unique_id"].startswith("test."):
+            tests += execute
+    slowest.sort(reverse=True)
+    shutil.copy(target / "run_results.json", Path(args.out).with_suffix(".run_results.json"))
+    return {"dbt_wall_s": wall, "dbt_elapsed_s": results.get("elapsed_time"), "models_execute_s": models,
+            "tests_execute_s": tests, "overhead_s": wall - results.get("elapsed_time", wall),
+            "slowest_models": [{"model": m, "execute_s": round(s, 2)} for s, m in slowest[:8]]}
+
+
+def _seconds(timing: dict) -> float:
+    started, completed = (datetime.fromisoformat(timing[k].replace("Z", "+00:00")) for k in ("started_at", "completed_at"))
+    return (completed - started).total_seconds()
+
+
+def single_scan_sql(relation: str = "predictions") -> str:
+    """The floor: one pass over the log's monitored columns into per-day sufficient statistics.
+
+    GROUPING SETS over (day, class, band) and each cohort give counts, sums, sums of squares,
+    minimum and maximum of the confidence and the monitored columns' null counts; one set
+    per feature gives its value counts per day. Everything ml_monitor derives (means,
+    variances, rolling values, shares, PSI, JS, KS, band shares, null fractions) follows from
+    these small results without reading the log again. Not included: exact percentiles and
+    the input checks (duplicate ids, out-of-range scores) that ml_monitor also computes."""
+    def q(name):
+        return '"' + name + '"'
+    cohort_sets = [[]] + [[f"cohort_{i}"] for i in range(1, len(COHORTS) + 1)]
+    sets = []
+    for cohort in cohort_sets:
+        for keys in (["day"], ["day", "predicted_class"], ["day", "predicted_class", "band"]):
+            sets.append(keys + cohort)
+    sets += [["day", f"feature_{i}"] for i in range(1, len(FEATURES) + 1)]
+    features = ",\n        ".join(
+        (f"cast({q(f)} as double) as feature_{i}" if f in NUMERIC else f"coalesce(cast({q(f)} as varchar), '__null__') as feature_{i}")
+        for i, f in enumerate(FEATURES, 1))
+    nulls = ",\n    ".join(f"sum(case when {q(c)} is null then 1 else 0 end) as null_{i}" for i, c in enumerate(MONITORED, 1))
+    cohorts = ",\n        ".join(f"coalesce(cast({q(c)} as varchar), '__null__') as cohort_{i}" for i, c in enumerate(COHORTS, 1))
+    grouping = ", ".join("(" + ", ".join(s) + ")" for s in sets)
+    return f"""
+select
+    grouping_id(predicted_class, band, {', '.join(f'cohort_{i}' for i in range(1, len(COHORTS) + 1))},
+                {', '.join(f'feature_{i}' for i in range(1, len(FEATURES) + 1))}) as grouping_set,
+    day, predicted_class, band, {', '.join(f'cohort_{i}' for i in range(1, len(COHORTS) + 1))},
+    {', '.join(f'feature_{i}' for i in range(1, len(FEATURES) + 1))},
+    count(*) as n, sum(confidence) as sum_confidence, sum(confidence * confidence) as sum_squares,
+    min(confidence) as min_confidence, max(confidence) as max_confidence,
+    {nulls}
+from (
+    select
+        date_trunc('day', predicted_at) as day, predicted_class, confidence,
+        cast(floor((confidence - {THRESHOLD}) / {BAND_WIDTH}) as integer) as band,
+        {cohorts},
+        {features},
+        {', '.join(q(c) for c in MONITORED)}
+    from {relation}
+) as log
+group by grouping sets ({grouping})
+"""
+
+
+def _sub_single_scan(args) -> dict:
+    import duckdb
+    with duckdb.connect(str(args.db), read_only=True, config={"memory_limit": args.memory_limit}) as con:
+        con.execute("select 1").fetchall()
+        start = time.perf_counter()
+        con.execute(f"create temp table sufficient_statistics as {single_scan_sql()}")
+        elapsed = time.perf_counter() - start
+        rows = con.execute("select count(*) from sufficient_statistics").fetchone()[0]
+    return {"query_s": elapsed, "result_rows": rows}
+
+
+def _sub_pandas(args) -> dict:
+    """The core metrics the way a data scientist would write them in pandas: load the columns
+    once, then one groupby per cohort column (and one for the whole population)."""
+    import numpy as np
+    import pandas as pd
+    start = time.perf_counter()
+    columns = ["prediction_id", "predicted_at", "predicted_class", "confidence"] + MONITORED
+    log = pd.read_parquet(args.parquet / "predictions", columns=columns)
+    reference = pd.read_parquet(args.parquet / "reference.parquet", columns=["split", "label"])
+    loaded = time.perf_counter()
+
+    # the same input checks as ml_monitor: a time, a class, a score in [0, 1], an id once per day
+    log = log[log["predicted_at"].notna() & log["predicted_class"].notna()
+              & log["confidence"].between(0, 1) & log["prediction_id"].notna()]
+    log["bucket_start"] = log["predicted_at"].dt.floor("D")
+    log = log.drop_duplicates(["prediction_id", "bucket_start"]).drop(columns=["prediction_id", "predicted_at"])
+    log["squared"] = log["confidence"] ** 2
+    log["band"] = np.floor((log["confidence"] - THRESHOLD) / BAND_WIDTH).astype("int64")
+
+    keys = ["bucket_start", "cohort_name", "cohort_value", "predicted_class"]
+
+    def per_cohort(extra_keys: list[str], by_class: bool, **aggregations) -> pd.DataFrame:
+        """One groupby per cohort column plus the whole population, in ml_monitor's long format."""
+        frames = []
+        for cohort in [None] + COHORTS:
+            group = ["bucket_start"] + ([cohort] if cohort else []) + (["predicted_class"] if by_class else []) + extra_keys
+            frame = log.groupby(group, observed=True, dropna=False).agg(**aggregations).reset_index()
+            frame["cohort_name"] = cohort or "__all__"
+            frame["cohort_value"] = frame[cohort].astype("string").fillna("__null__") if cohort else "__all__"
+            if not by_class:
+                frame["predicted_class"] = "__all__"
+            frame["predicted_class"] = frame["predicted_class"].astype("string")
+            frames.append(frame[keys + extra_keys + list(aggregations)])
+        return pd.concat(frames, ignore_index=True)
+
+    # confidence per bucket, cohort and class ('__all__': every class)
+    stats = dict(n=("confidence", "count"), sum=("confidence", "sum"), mean_confidence=("confidence", "mean"),
+                 var_confidence=("confidence", "var"), sum_squares=("squared", "sum"))
+    confidence = pd.concat([per_cohort([], True, **stats), per_cohort([], False, **stats)], ignore_index=True)
+    _save(confidence[keys + ["n", "mean_confidence", "var_confidence"]], args.results_dir, "confidence")
+
+    # 7-day rolling values pooled over every confidence of the window (calendar days, empty ones too)
+    wide = confidence.pivot_table(index="bucket_start", columns=keys[1:], values=["n", "sum", "sum_squares"],
+                                  aggfunc="sum", fill_value=0)
+    days = pd.date_range(wide.index.min(), wide.index.max(), freq="D")
+    window = wide.reindex(days, fill_value=0).rolling(ROLLING, min_periods=1).sum()
+    rolling = window.stack(keys[1:]).rename_axis(keys).reset_index()
+    rolling = rolling[rolling["n"] > 0]
+    rolling["rolling_mean"] = rolling["sum"] / rolling["n"]
+    rolling["rolling_variance"] = ((rolling["sum_squares"] - rolling["sum"] ** 2 / rolling["n"])
+                                   / (rolling["n"] - 1)).clip(lower=0).where(rolling["n"] > 1)
+    _save(rolling.rename(columns={"n": "rolling_n"})[keys + ["rolling_n", "rolling_mean", "rolling_variance"]],
+          args.results_dir, "rolling")
+
+    # class shares against the training labels; PSI and JS distance per bucket and cohort
+    reference_share = reference.loc[reference["split"] == "train", "label"].dropna().value_counts(normalize=True)
+    counts = (confidence[confidence["predicted_class"] != "__all__"]
+              .pivot_table(index=keys[:3], columns="predicted_class", values="n", aggfunc="sum", fill_value=0))
+    counts = counts.reindex(columns=counts.columns.union(reference_share.index).rename("predicted_class"), fill_value=0)
+    p = counts.div(counts.sum(axis=1), axis=0)
+    q = pd.DataFrame(np.broadcast_to(reference_share.reindex(counts.columns, fill_value=0.0).to_numpy(), p.shape),
+                     index=p.index, columns=p.columns)
+    shares = pd.DataFrame({"n": counts.stack(), "share": p.stack(), "reference_share": q.stack()}).reset_index()
+    # a class neither predicted in the bucket nor in the training labels is not a category there
+    shares = shares[(shares["n"] > 0) | shares["predicted_class"].isin(reference_share.index)]
+    _save(shares, args.results_dir, "class_shares")
+    p_floor, q_floor = p.where(p > 0, 1e-4), q.where(q > 0, 1e-4)
+    m = (p + q) / 2
+    js = np.sqrt((0.5 * (p * np.log2(p / m)).where(p > 0, 0).sum(axis=1)
+                  + 0.5 * (q * np.log2(q / m)).where(q > 0, 0).sum(axis=1)).clip(lower=0))
+    drift = pd.DataFrame({"n": counts.sum(axis=1), "psi": ((p_floor - q_floor) * np.log(p_floor / q_floor)).sum(axis=1),
+                          "js_distance": js})
+    _save(drift.reset_index(), args.results_dir, "class_drift")
+
+    # predictions per threshold band of each class (default threshold, band width 0.05)
+    bands = per_cohort(["band"], True, n=("confidence", "count"))
+    _save(bands, args.results_dir, "threshold_bands")
+
+    # null fraction of every monitored column per bucket, and overall
+    nulls = log[MONITORED].isna().groupby(log["bucket_start"]).sum()
+    sizes = log.groupby("bucket_start").size()
+    per_bucket = nulls.stack().rename("null_count").rename_axis(["bucket_start", "column_name"]).reset_index()
+    per_bucket["n"] = per_bucket["bucket_start"].map(sizes)
+    per_bucket["scope"] = "bucket"
+    overall = per_bucket.groupby("column_name", as_index=False)[["null_count", "n"]].sum()
+    overall["scope"], overall["bucket_start"] = "overall", pd.NaT
+    fractions = pd.concat([per_bucket, overall], ignore_index=True)
+    fractions["serving_null_fraction"] = fractions["null_count"] / fractions["n"]
+    _save(fractions[["scope", "bucket_start", "column_name", "n", "null_count", "serving_null_fraction"]],
+          args.results_dir, "null_fractions")
+    return {"load_s": loaded - start, "compute_s": time.perf_counter() - loaded, "rows": len(log)}
+
+
+def _save(frame, folder: Path, metric: str) -> None:
+    frame.to_parquet(Path(folder) / f"pandas_{metric}.parquet", index=False)
+
+
+def _sub_evidently(args) -> dict:
+    """Evidently's drift per day: PSI and Jensen-Shannon on the predicted class and every
+    feature, KS on the numeric ones, against the training split; stops after `budget` s."""
+    import warnings
+    warnings.filterwarnings("ignore")
+    start = time.perf_counter()
+    import evidently
+    import pandas as pd
+    from evidently import DataDefinition, Dataset, Report
+    from evidently.metrics import ValueDrift
+
+    columns = ["predicted_class"] + FEATURES
+    reference = pd.read_parquet(args.parquet / "reference.parquet")
+    reference = reference[reference["split"] == "train"].assign(predicted_class=lambda f: f["label"])[columns]
+    files = _log_files(args.parquet)
+    prepared = time.perf_counter()
+    day_times, results = [], {}
+    for path in files:
+        day_start = time.perf_counter()
+        current = pd.read_parquet(path, columns=columns)
+        for name in CATEGORICAL + ["predicted_class"]:
+            current[name] = current[name].astype("object")
+        present = [c for c in columns if current[c].notna().any() and reference[c].notna().any()]
+        definition = DataDefinition(numerical_columns=[c for c in NUMERIC if c in present],
+                                    categorical_columns=[c for c in CATEGORICAL + ["predicted_class"] if c in present])
+        metrics = []
+        for name in present:
+            metrics += [ValueDrift(column=name, method="psi"), ValueDrift(column=name, method="jensenshannon")]
+            if name in NUMERIC:
+                metrics.append(ValueDrift(column=name, method="ks"))
+        snapshot = Report(metrics).run(
+            current_data=Dataset.from_pandas(current[present], data_definition=definition),
+            reference_data=Dataset.from_pandas(reference[present], data_definition=definition))
+        results[path.stem] = {m["metric_name"]: float(m["value"]) for m in snapshot.dict()["metrics"]}
+        day_times.append(time.perf_counter() - day_start)
+        if time.perf_counter() - start > args.budget:
+            break
+    done = len(day_times)
+    per_day = sum(day_times) / done
+    fixed = prepared - start
+    Path(args.out).with_suffix(".values.json").write_text(json.dumps(results, indent=1))
+    return {"version": evidently.__version__, "days_done": done, "days_total": len(files),
+            "extrapolated": done < len(files), "per_day_s": per_day, "fixed_s": fixed,
+            "estimated_total_s": fixed + per_day * len(files), "metrics_per_day": len(next(iter(results.values())))}
+
+
+def _subcommand(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("command")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--db", type=Path)
+    parser.add_argument("--parquet", type=Path)
+    parser.add_argument("--memory-limit", default="2GB")
+    parser.add_argument("--per-day", type=int)
+    parser.add_argument("--days", type=int)
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--mode", choices=["full", "incremental"])
+    parser.add_argument("--except-last-day", action="store_true")
+    parser.add_argument("--last-day", action="store_true")
+    parser.add_argument("--results-dir", type=Path)
+    parser.add_argument("--budget", type=float, default=300.0)
+    args = parser.parse_args(argv)
+    commands = {"_generate": _sub_generate, "_load": _sub_load, "_dbt": _sub_dbt,
+                "_single_scan": _sub_single_scan, "_pandas": _sub_pandas, "_evidently": _sub_evidently}
+    detail = commands[args.command](args)
+    Path(args.out).write_text(json.dumps(detail, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1].startswith("_"):
+        sys.exit(_subcommand(sys.argv[1:]))
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""bench/run.py end to end at a tiny size: every contender runs, pandas' results equal
+ml_monitor's, the incremental build equals the full refresh, and the table is written as
+CSV. Timings are not asserted (they are benchmark figures, not tests). Evidently runs too
+when its venv (bench/setup) exists, with a budget of a few seconds."""
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ml_monitor.config import package_root
+
+BENCH = package_root() / "bench"
+ROWS, DAYS = 12_000, 5
+
+
+def _load_bench_module():
+    spec = importlib.util.spec_from_file_location("ml_monitor_bench", BENCH / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def bench_run(tmp_path_factory):
+    if not Path("/usr/bin/time").exists():
+        subprocess.run([str(BENCH / "setup"), "--no-evidently"], check=True)
+    folder = tmp_path_factory.mktemp("bench")
+    command = [sys.executable, str(BENCH / "run.py"), "--rows", str(ROWS), "--days", str(DAYS),
+               "--workdir", str(folder / "data"), "--results", str(folder / "results"),
+               "--evidently-budget", "3"]
+    evidently = (BENCH / ".venv-evidently" / "bin" / "python").exists()
+    if not evidently:
+        command.append("--skip-evidently")
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    return folder, completed, evidently
+
+
+def test_bench_runs_end_to_end_and_the_comparison_passes(bench_run):
+    folder, completed, evidently = bench_run
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    assert "pandas == ml_monitor: PASS" in completed.stdout
+    assert "incremental == full refresh: PASS" in completed.stdout
+    summary = json.loads((folder / "results" / "latest.json").read_text())
+    assert summary["pandas_comparison"]["ok"] and summary["incremental_check"]["ok"]
+    assert summary["rows"] == ROWS
+    with open(folder / "results" / "latest.csv") as fh:
+        rows = {row["contender"]: row for row in csv.DictReader(fh)}
+    expected = {"dbt build, full refresh", "dbt build, one-day incremental", "single-scan lower bound", "pandas"}
+    assert expected <= set(rows)
+    assert ("Evidently" in rows) == evidently
+    for row in rows.values():
+        assert float(row["wall_s"]) > 0 and float(row["peak_rss_mb"]) > 0
+    full = summary["measured"]["dbt_full_refresh"]
+    assert full["models_execute_s"] > 0 and full["max_rss_mb"] > 0
+
+
+def test_the_comparison_catches_a_wrong_number(bench_run):
+    """Change one of pandas' values by one part in a million: the check must fail."""
+    folder, completed, _ = bench_run
+    assert completed.returncode == 0
+    bench = _load_bench_module()
+    run_dir = next((folder / "results").glob("run-*"))
+    db = folder / "data" / "bench.duckdb"
+    assert bench._compare_pandas(db, run_dir)["ok"]
+    path = run_dir / "pandas_rolling.parquet"
+    rolling = pd.read_parquet(path)
+    rolling.loc[rolling.index[len(rolling) // 2], "rolling_variance"] *= 1 + 1e-6
+    rolling.to_parquet(path, index=False)
+    result = bench._compare_pandas(db, run_dir)
+    assert not result["ok"]
+    assert any(problem.startswith("rolling.rolling_variance: 1 of") for problem in result["problems"])

@@ -1,0 +1,361 @@
+"""Faults: a step that fails or dies mid-write, an interrupt (SIGINT) during a Python step or
+during dbt, running everything twice, a locked DuckDB file, a missing profile or model file,
+and where credentials may appear. Each ends in the old tables or the new complete ones, and
+in one line on stderr with a non-zero exit, never a stack trace."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+import yaml
+
+from _steps_fixtures import TEXT_VARS, demo_data, staging_project
+from _tiny_project import (build, canonical, cli, db_path, output_tables, reference, serving_log, sql,
+                           tiny_project, write_tables)
+from ml_monitor import explain, perturb, pipeline, projection, report
+from ml_monitor.config import Project, package_root
+from ml_monitor.errors import MonitorError
+from ml_monitor.warehouse import TEMP_PREFIX, DuckDBWarehouse, Warehouse
+
+FITTED = ["ml_monitor_thresholds", "ml_monitor_calibration"]
+
+
+def _fitted(project) -> dict[str, pd.DataFrame]:
+    return {name: canonical(sql(project, f"select * from main_ml_monitor.{name}")) for name in FITTED}
+
+
+def _leftovers(project) -> list[str]:
+    """Temporary tables of a write or a dbt materialisation that did not finish."""
+    names = sql(project, "select table_schema || '.' || table_name as name from information_schema.tables")["name"]
+    return [n for n in names if TEMP_PREFIX in n or "__dbt_tmp" in n or "__dbt_backup" in n]
+
+
+def _one_line_error(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 1, (result.returncode, result.stderr)
+    message = result.stderr.strip()
+    assert len(message.splitlines()) == 1 and message.startswith("Error: ") and "Traceback" not in message, message
+    return message
+
+
+@pytest.fixture(scope="module")
+def staged(tmp_path_factory):
+    """A tiny project with its staging views built, and thresholds fitted once (the "old" tables)."""
+    project = tiny_project(tmp_path_factory.mktemp("faults"))
+    write_tables(project, predictions=serving_log(), reference=reference())
+    build(project, "stg_ml_monitor__predictions stg_ml_monitor__reference", command="run")
+    pipeline.fit_thresholds(project)
+    return project
+
+
+def _new_holdout(project, shift: float) -> None:
+    """Change the holdout's confidences, so that a new fit differs from the old one."""
+    ref = reference()
+    ref["confidence"] = (ref["confidence"] - shift).clip(0, 1)
+    write_tables(project, reference=ref)
+
+
+# --- a Python step that fails or dies mid-write --------------------------------------------------
+
+def test_failed_write_keeps_the_previous_tables_and_a_rerun_completes(staged, monkeypatch):
+    old = _fitted(staged)
+    _new_holdout(staged, 0.2)
+    original, calls = DuckDBWarehouse._write_rows, []
+
+    def fail_on_the_second_table(self, relation, frame, kinds):
+        calls.append(relation)
+        original(self, relation, frame, kinds)
+        if len(calls) == 2:
+            raise OSError("disk full")
+
+    monkeypatch.setattr(DuckDBWarehouse, "_write_rows", fail_on_the_second_table)
+    with pytest.raises(OSError, match="disk full"):
+        pipeline.fit_thresholds(staged)
+    monkeypatch.undo()
+    after = _fitted(staged)
+    for name in FITTED:  # both old: thresholds never meet the calibration of another fit
+        pd.testing.assert_frame_equal(after[name], old[name])
+    assert _leftovers(staged) == []
+    pipeline.fit_thresholds(staged)
+    new = _fitted(staged)
+    assert not new["ml_monitor_thresholds"]["threshold"].equals(old["ml_monitor_thresholds"]["threshold"])
+    assert new["ml_monitor_thresholds"]["fitted_at"].nunique() == 1
+    assert (new["ml_monitor_calibration"]["fitted_at"] == new["ml_monitor_thresholds"]["fitted_at"][0]).all()
+
+
+# Runs `ml-monitor <args>` with DuckDBWarehouse._write_rows patched: after writing the
+# temporary table of the second table of the step, the process dies (os._exit) or stops and
+# waits for a signal, touching a marker file first.
+PATCHED_CLI = """
+import os, sys, time
+from pathlib import Path
+from ml_monitor import cli
+from ml_monitor.warehouse import DuckDBWarehouse
+mode, marker = sys.argv[1], Path(sys.argv[2])
+original, calls = DuckDBWarehouse._write_rows, []
+def patched(self, relation, frame, kinds):
+    calls.append(relation)
+    original(self, relation, frame, kinds)
+    if len(calls) == 2:
+        marker.touch()
+        if mode == "die":
+            os._exit(3)
+        time.sleep(120)
+DuckDBWarehouse._write_rows = patched
+sys.argv = ["ml-monitor", *sys.argv[3:]]
+cli.main()
+"""
+
+
+def _patched_cli(project, mode: str, marker: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", PATCHED_CLI, mode, str(marker), "--project-dir", str(project.project_dir),
+         "--profiles-dir", str(project.profiles_dir), *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def test_a_step_that_dies_mid_write_leaves_the_old_tables(staged, tmp_path):
+    old = _fitted(staged)
+    _new_holdout(staged, 0.3)
+    process = _patched_cli(staged, "die", tmp_path / "marker", "fit-thresholds")
+    process.communicate(timeout=120)
+    assert process.returncode == 3 and (tmp_path / "marker").exists()
+    after = _fitted(staged)
+    for name in FITTED:
+        pd.testing.assert_frame_equal(after[name], old[name])
+    assert _leftovers(staged) == []
+    result = cli(staged, "fit-thresholds")  # a re-run completes it
+    assert result.returncode == 0, result.stderr
+    assert not _fitted(staged)["ml_monitor_thresholds"]["threshold"].equals(old["ml_monitor_thresholds"]["threshold"])
+
+
+def _wait_for(path: Path, process: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the step never reached the write"
+        time.sleep(0.1)
+
+
+def test_sigint_during_a_python_step_exits_130_and_keeps_the_old_tables(staged, tmp_path):
+    old = _fitted(staged)
+    _new_holdout(staged, 0.1)
+    process = _patched_cli(staged, "wait", tmp_path / "marker", "run", "--steps", "fit-thresholds")
+    _wait_for(tmp_path / "marker", process)
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C does
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "Interrupted; tables already written are intact."
+    assert "Traceback" not in stderr
+    after = _fitted(staged)
+    for name in FITTED:
+        pd.testing.assert_frame_equal(after[name], old[name])
+    assert _leftovers(staged) == []
+
+
+def test_a_duckdb_interrupt_inside_a_query_is_an_interrupt(tmp_path):
+    """DuckDB reports Ctrl-C during a query as RuntimeError('Query interrupted'): the
+    warehouse raises KeyboardInterrupt instead and the transaction rolls back."""
+    wh = DuckDBWarehouse(duckdb.connect(str(tmp_path / "x.duckdb")), "main")
+    wh.replace_table("kept", pd.DataFrame({"a": [1]}))
+    original = wh._con
+
+    class Interrupting:
+        def __init__(self):
+            self.calls = 0
+
+        def execute(self, sql, params=None):
+            if sql.startswith("create table"):
+                raise RuntimeError("Query interrupted")
+            return original.execute(sql, params)
+
+        def __getattr__(self, name):
+            return getattr(original, name)
+
+    wh._con = Interrupting()
+    with pytest.raises(KeyboardInterrupt):
+        wh.replace_table("kept", pd.DataFrame({"a": [2]}))
+    wh._con = original
+    assert wh.query("select a from main.kept")["a"].tolist() == [1]
+    wh.close()
+
+
+# --- dbt: twice, and interrupted -------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    project = tiny_project(tmp_path_factory.mktemp("built"), ml_monitor_cohorts=["country"])
+    write_tables(project, predictions=serving_log(n_per_day=50, days=10), reference=reference())
+    result = cli(project, "build")
+    assert result.returncode == 0, result.stderr
+    return project
+
+
+def _assert_same_tables(got: dict, expected: dict) -> None:
+    assert sorted(got) == sorted(expected)
+    for name in expected:
+        pd.testing.assert_frame_equal(got[name], expected[name], check_exact=True, obj=name)
+
+
+def test_dbt_build_twice_gives_identical_tables(built):
+    first = output_tables(built)
+    assert len(first) > 20
+    result = cli(built, "build")  # incremental base tables: recomputes the recent buckets
+    assert result.returncode == 0, result.stderr
+    _assert_same_tables(output_tables(built), first)
+
+
+def test_sigint_during_dbt_stops_it_and_leaves_no_half_written_table(built):
+    before = output_tables(built)
+    log = Path(built.project_dir) / "logs" / "dbt.log"
+    log.unlink(missing_ok=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ml_monitor.cli", "--project-dir", str(built.project_dir), "--profiles-dir",
+         str(built.profiles_dir), "run", "--steps", "build", "--full-refresh"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not (log.exists() and re.search(r"1 of \d+ START", log.read_text(errors="replace"))):
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "dbt never started a model"
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=90)
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "Interrupted; tables already written are intact."
+    # dbt has exited (it held the file): a writer can open it
+    duckdb.connect(str(db_path(built))).close()
+    assert _leftovers(built) == []
+    after = output_tables(built)
+    assert set(after) <= set(before)
+    _assert_same_tables(after, {name: before[name] for name in after})
+
+
+# --- the Python steps twice, with the same seed ---------------------------------------------
+
+def test_every_python_step_twice_gives_identical_tables(tmp_path):
+    project = staging_project(tmp_path, demo_data(), **TEXT_VARS)
+    model = demo_data().model
+    tables = ["ml_monitor_thresholds", "ml_monitor_calibration", "ml_monitor_explanations",
+              "ml_monitor_class_explanations", "ml_monitor_perturbation_checks",
+              "ml_monitor_embedding_projection", "ml_monitor_embedding_drift"]
+    runs = []
+    for _ in range(2):
+        with Warehouse.connect(project) as wh:
+            from ml_monitor import thresholds
+
+            thresholds.run(wh, project)
+            explain.run(wh, project, model, per_class=2, queue_limit=0, num_samples=100, seed=3)
+            perturb.run(wh, project, model, per_class=10, perturbations=["typos", "word_dropout"], seed=3)
+            projection.run(wh, project, model, sample_size=40, window_sample_size=14, max_windows=1, seed=3)
+            runs.append({t: canonical(wh.query(f"select * from {wh.relation(t)}").drop(columns="fitted_at", errors="ignore"))
+                         for t in tables})
+            html = [report.build_report(wh, project) for _ in range(2)]
+    _assert_same_tables(runs[1], runs[0])
+    assert all(len(frame) for frame in runs[0].values())
+    stamp = re.compile(r"generated \d{4}-\d\d-\d\d \d\d:\d\d UTC")
+    assert stamp.sub("", html[0]) == stamp.sub("", html[1])
+
+
+# --- a locked file, a missing profile, a missing or unreadable model file -------------------------
+
+@pytest.fixture
+def locked(staged):
+    """Another process holds the DuckDB file open for writing."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True);"
+         " time.sleep(120)", str(db_path(staged))], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        yield staged
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_locked_duckdb_file_is_one_line_and_exit_1(locked, tmp_path):
+    message = _one_line_error(cli(locked, "fit-thresholds"))
+    assert re.search(r"the DuckDB file .*warehouse\.duckdb is in use by another process \(.*PID \d+", message), message
+    message = _one_line_error(cli(locked, "build", "--select", "stg_ml_monitor__predictions"))
+    assert message.startswith("Error: dbt build failed:") and "lock" in message.lower(), message
+    message = _one_line_error(cli(locked, "--db", str(db_path(locked)), "demo", "--predictions-per-day", "20",
+                                  "--days", "2", "--output-dir", str(tmp_path), "--steps", "report"))
+    assert "is in use by another process" in message
+    assert db_path(locked).exists()  # the demo did not pull the file away from its holder
+
+
+def test_missing_profile_target_or_credential_variable(staged, tmp_path):
+    base = [sys.executable, "-m", "ml_monitor.cli", "--project-dir", str(staged.project_dir)]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+
+    def run(*args, env=None):
+        return subprocess.run([*base, *args], capture_output=True, text=True, env={**os.environ, **(env or {})})
+
+    assert "no profiles.yml in" in _one_line_error(run("--profiles-dir", str(empty), "fit-thresholds"))
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "profiles.yml").write_text(yaml.safe_dump({"someone_else": {"target": "dev", "outputs": {}}}))
+    assert "profile 'ml_monitor' not found" in _one_line_error(run("--profiles-dir", str(other), "build"))
+    assert "target 'nowhere' not in profile 'ml_monitor'" in _one_line_error(
+        run("--profiles-dir", str(staged.profiles_dir), "--target", "nowhere", "report"))
+    needs_env = tmp_path / "needs_env"
+    needs_env.mkdir()
+    (needs_env / "profiles.yml").write_text(yaml.safe_dump({"ml_monitor": {"target": "pg", "outputs": {"pg": {
+        "type": "postgres", "host": "localhost", "port": 1, "user": "{{ env_var('ML_MONITOR_TEST_USER') }}",
+        "password": "{{ env_var('ML_MONITOR_TEST_PASSWORD') }}", "dbname": "x", "schema": "s"}}}}))
+    message = _one_line_error(run("--profiles-dir", str(needs_env), "fit-thresholds",
+                                  env={"ML_MONITOR_TEST_PASSWORD": "hunter2-secret"}))
+    assert "environment variable ML_MONITOR_TEST_USER is not set" in message and "hunter2" not in message
+
+
+def test_model_files_missing_unreadable_or_not_a_model(staged, tmp_path):
+    corrupt = tmp_path / "corrupt.joblib"
+    corrupt.write_bytes(b"\x80\x04not a pickle at all")
+    not_a_model = tmp_path / "list.joblib"
+    import joblib
+
+    joblib.dump([1, 2, 3], not_a_model)
+    cases = [(tmp_path / "missing.joblib", "model file not found"), (tmp_path, "model file not found"),
+             (corrupt, "cannot read the model file"), (not_a_model, "has no predict_proba and is not a function")]
+    if os.geteuid() != 0:  # root reads any file
+        unreadable = tmp_path / "unreadable.joblib"
+        joblib.dump([1], unreadable)
+        unreadable.chmod(0)
+        cases.append((unreadable, "cannot read the model file"))
+    for path, expected in cases:
+        assert expected in _one_line_error(cli(staged, "perturb", "--model", str(path))), path
+
+
+def test_help_says_model_files_are_code():
+    for args in ([], ["run"], ["explain"], ["perturb"], ["project"]):
+        result = subprocess.run([sys.executable, "-m", "ml_monitor.cli", *args, "--help"], capture_output=True, text=True)
+        text = " ".join(result.stdout.split())
+        assert result.returncode == 0 and "give only files you trust" in text, args
+        assert "runs when loaded" in text or "runs code" in text, args
+
+
+# --- credentials ---------------------------------------------------------------------------
+
+def test_profiles_take_credentials_only_from_environment_variables():
+    profiles = yaml.safe_load((package_root() / "profiles" / "profiles.yml").read_text())
+    for target, output in profiles["ml_monitor"]["outputs"].items():
+        for key in ("user", "password", "pass", "token", "keyfile", "private_key"):
+            if key in output:
+                assert str(output[key]).strip().startswith("{{ env_var("), (target, key)
+
+
+def test_connection_errors_do_not_show_the_password(monkeypatch):
+    pytest.importorskip("psycopg2")
+    monkeypatch.setenv("ML_MONITOR_TARGET", "postgres")
+    monkeypatch.setenv("ML_MONITOR_PG_PORT", "1")
+    monkeypatch.setenv("ML_MONITOR_PG_PASSWORD", "hunter2-secret")
+    with pytest.raises(MonitorError, match="cannot connect to PostgreSQL") as raised:
+        Warehouse.connect(Project.load())
+    assert "hunter2" not in str(raised.value)

@@ -1,0 +1,156 @@
+"""Incremental runs give the same tables as one full build, and late rows are never lost silently.
+
+A small demo log is loaded one day at a time into `predictions`, with a dbt run of the package
+after each day; another DuckDB file gets every row at once and one full build. Every output
+table must be the same in both (floats to 1e-12 relative; `fit_version` aside). Then rows
+arrive late: those dated inside the incremental lookback window are counted by the next run,
+those older than it are reported in ml_monitor_data_quality as `late_outside_lookback`
+and kept out of the counts until a full refresh.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from ml_monitor import demo, runner
+
+from conftest import make_project
+
+DAYS = 6              # the first FIRST_DAYS in one load, then one day per run
+FIRST_DAYS = 3
+PER_DAY = 300
+START = date(2026, 1, 1)
+LOOKBACK = 3          # the package default of ml_monitor_lookback_buckets
+SCHEMA = "main_ml_monitor"
+RTOL = 1e-12
+
+
+def _build(project) -> None:
+    # dbt run: the package's models, exactly as `dbt build` computes them, without its tests
+    runner.dbt(project, ["run", "--select", "ml_monitor"])
+
+
+def _day(d: int) -> date:
+    return START + timedelta(days=d - 1)
+
+
+def _load_days(db_path, first: int, last: int) -> None:
+    with duckdb.connect(str(db_path)) as con:
+        con.execute("insert into main.predictions select * from main.all_predictions "
+                    "where predicted_at >= ? and predicted_at < ?", [_day(first), _day(last + 1)])
+
+
+def _tables(db_path) -> dict[str, pd.DataFrame]:
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        names = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = ? "
+            "and table_type = 'BASE TABLE' order by 1", [SCHEMA]).fetchall()]
+        return {name: con.execute(f'select * from {SCHEMA}."{name}"').df() for name in names}
+
+
+def _assert_same_table(name: str, left: pd.DataFrame, right: pd.DataFrame) -> None:
+    left, right = (frame.drop(columns=["fit_version"], errors="ignore") for frame in (left, right))
+    assert list(left.columns) == list(right.columns), name
+    assert len(left) == len(right), f"{name}: {len(left)} rows incrementally, {len(right)} in a full build"
+    floats = [c for c in left.columns if pd.api.types.is_float_dtype(left[c])]
+    exact = [c for c in left.columns if c not in floats]
+    # sort by the grain (every non-float column), then by the floats for ties
+    order = exact + floats
+    left, right = (frame.sort_values(order, kind="stable", na_position="first").reset_index(drop=True)
+                   for frame in (left, right))
+    for column in exact:
+        pd.testing.assert_series_equal(left[column], right[column], check_names=False, obj=f"{name}.{column}")
+    for column in floats:
+        a, b = left[column].to_numpy(dtype=float), right[column].to_numpy(dtype=float)
+        same = np.isclose(a, b, rtol=RTOL, atol=RTOL) | (np.isnan(a) & np.isnan(b))
+        assert same.all(), f"{name}.{column}: {(~same).sum()} values differ, e.g. {a[~same][:3]} vs {b[~same][:3]}"
+
+
+@pytest.fixture(scope="module")
+def data() -> demo.DemoData:
+    return demo.generate(predictions_per_day=PER_DAY, days=DAYS, seed=23, start=START)
+
+
+@pytest.fixture(scope="module")
+def incremental(data, tmp_path_factory):
+    """The log loaded day by day (after a first load of FIRST_DAYS), a run after each load."""
+    db_path = tmp_path_factory.mktemp("incremental") / "incremental.duckdb"
+    demo.write_duckdb(data, db_path)
+    with duckdb.connect(str(db_path)) as con:
+        con.execute("alter table main.predictions rename to all_predictions")
+        con.execute("create table main.predictions as select * from main.all_predictions limit 0")
+    project = make_project(db_path)
+    runner.deps(project)
+    _load_days(db_path, 1, FIRST_DAYS)
+    _build(project)
+    for day in range(FIRST_DAYS + 1, DAYS + 1):
+        _load_days(db_path, day, day)
+        _build(project)
+    return db_path, project
+
+
+@pytest.fixture(scope="module")
+def full(data, tmp_path_factory):
+    db_path = tmp_path_factory.mktemp("full") / "full.duckdb"
+    demo.write_duckdb(data, db_path)
+    project = make_project(db_path)
+    runner.deps(project)
+    runner.dbt(project, ["run", "--select", "ml_monitor", "--full-refresh"])
+    return db_path
+
+
+def test_day_by_day_runs_equal_one_full_build(incremental, full):
+    incremental_tables, full_tables = _tables(incremental[0]), _tables(full)
+    assert set(incremental_tables) == set(full_tables)
+    assert {"ml_monitor_base_stats", "ml_monitor_base_feature_values", "ml_monitor_confidence",
+            "ml_monitor_confidence_rolling", "ml_monitor_class_drift", "ml_monitor_feature_drift",
+            "ml_monitor_data_quality"} <= set(full_tables)
+    counts = full_tables["ml_monitor_base_stats"]
+    everything = counts[(counts.row_kind == "class") & (counts.cohort_name == "__all__") & (counts.predicted_class == "__all__")]
+    assert sorted(everything.n) == [PER_DAY] * DAYS
+    for name in sorted(full_tables):
+        _assert_same_table(name, incremental_tables[name], full_tables[name])
+
+
+def _bucket_counts(db_path) -> dict:
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        rows = con.execute(f"""
+            select cast(bucket_start as date), n from {SCHEMA}.ml_monitor_base_stats
+            where row_kind = 'class' and cohort_name = '__all__' and predicted_class = '__all__'""").fetchall()
+    return dict(rows)
+
+
+def test_late_rows_inside_the_lookback_are_counted_older_ones_reported(incremental, full):
+    db_path, project = incremental
+    inside, outside = _day(DAYS - 1), _day(1)          # the newest bucket is day DAYS
+    assert (_day(DAYS) - outside).days > LOOKBACK >= (_day(DAYS) - inside).days
+    n_inside, n_outside = 40, 25
+    with duckdb.connect(str(db_path)) as con:
+        for day, n, tag in ((inside, n_inside, "late-in-"), (outside, n_outside, "late-out-")):
+            con.execute(f"""
+                insert into main.predictions
+                select * replace (? || prediction_id as prediction_id)
+                from main.all_predictions
+                where predicted_at >= ? and predicted_at < ?
+                order by prediction_id limit {n}""", [tag, day, day + timedelta(days=1)])
+        logged = dict(con.execute("select cast(predicted_at as date), count(*) from main.predictions group by 1").fetchall())
+    before = _bucket_counts(db_path)
+    _build(project)
+    after = _bucket_counts(db_path)
+
+    # inside the window: the next run recomputes that bucket with the late rows
+    assert after[inside] == before[inside] + n_inside == logged[inside]
+    # outside it: the bucket keeps its old count, and the rows are reported, not dropped silently
+    assert after[outside] == before[outside] == logged[outside] - n_outside
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        quality = con.execute(f"""
+            select cast(bucket_start as date), reason, n_rows from {SCHEMA}.ml_monitor_data_quality
+            where reason = 'late_outside_lookback'""").fetchall()
+    assert quality == [(outside, "late_outside_lookback", n_outside)]
+    # every other bucket is what the full build of the original log says
+    assert {d: n for d, n in after.items() if d not in (inside, outside)} == \
+        {d: n for d, n in _bucket_counts(full).items() if d not in (inside, outside)}
