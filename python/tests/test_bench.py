@@ -76,3 +76,33 @@ def test_the_comparison_catches_a_wrong_number(bench_run):
     result = bench._compare_pandas(db, run_dir)
     assert not result["ok"]
     assert any(problem.startswith("rolling.rolling_variance: 1 of") for problem in result["problems"])
+
+
+def test_parquet_of_a_lazy_wide_log_equals_the_duckdb_tables(tmp_path):
+    """The benchmark's data path: a lazy log with extra features written as Parquet reads
+    back into DuckDB exactly as write_duckdb writes the eager log."""
+    import duckdb
+
+    from ml_monitor import demo
+
+    options = dict(predictions_per_day=50, days=4, seed=3, extra_numeric_features=5, extra_categorical_features=2)
+    eager, lazy = demo.generate(**options), demo.generate(**options, lazy=True)
+    demo.write_duckdb(eager, tmp_path / "eager.duckdb")
+    paths = demo.write_parquet(lazy, tmp_path / "parquet")
+    assert sorted(p.name for p in paths["predictions"].glob("*.parquet")) == [
+        "2026-01-01.parquet", "2026-01-02.parquet", "2026-01-03.parquet", "2026-01-04.parquet"]
+    with duckdb.connect(str(tmp_path / "eager.duckdb"), read_only=True) as con:
+        sources = {"predictions": f"read_parquet('{paths['predictions']}/*.parquet')",
+                   "reference": f"read_parquet('{paths['reference']}')",
+                   "demo_events": f"read_parquet('{paths['demo_events']}')"}
+        for table, source in sources.items():
+            assert con.execute(f"describe {table}").fetchall() == con.execute(f"describe select * from {source}").fetchall()
+            n = con.execute(f"select count(*) from {table}").fetchone()[0]
+            differ = con.execute(f"select count(*) from (select * from {table} except all select * from {source})").fetchone()[0]
+            assert differ == 0 and n == con.execute(f"select count(*) from {source}").fetchone()[0]
+        types = dict(con.execute("select column_name, column_type from (describe predictions)").fetchall())
+        assert [types[c] for c in ("x_1", "x_5", "c_1", "c_2")] == ["DOUBLE", "DOUBLE", "VARCHAR", "VARCHAR"]
+        assert con.execute("select count(distinct c_2) from reference").fetchone()[0] == 5
+    # the extra columns leave every other column as without them
+    plain = demo.generate(predictions_per_day=50, days=4, seed=3)
+    assert eager.predictions.drop_columns([f"x_{j}" for j in range(1, 6)] + ["c_1", "c_2"]).equals(plain.predictions)
