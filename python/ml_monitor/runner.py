@@ -32,7 +32,7 @@ def dbt(project: Project, command: list[str], show_output: bool = False) -> str:
         "--target", project.target,
     ]
     if project.cli_vars:
-        args += ["--vars", json.dumps(project.cli_vars)]
+        args += ["--vars", _vars_argument(project.cli_vars)]
     env = {**os.environ, **project.env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     # a local Spark metastore (embedded Derby) admits one process: end this one's session
     release_spark()
@@ -42,6 +42,19 @@ def dbt(project: Project, command: list[str], show_output: bool = False) -> str:
     if returncode != 0:
         raise MonitorError(f"dbt {command[0]} failed: {_error_summary(output)}")
     return output
+
+
+# dbt reads --vars as YAML, which refuses these characters raw (or reads them as line
+# breaks); JSON's \uXXXX escape keeps them. JSON escapes the other control characters.
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff\ud800-\udfff]")
+
+
+def _vars_argument(cli_vars: dict) -> str:
+    """The vars as JSON for dbt's --vars, keeping every character exactly: non-ASCII text
+    stays raw (YAML mangles the surrogate pairs of json.dumps' ASCII escapes of emoji and
+    other characters beyond U+FFFF), what YAML cannot take raw is escaped."""
+    text = json.dumps(cli_vars, ensure_ascii=False)
+    return _YAML_UNSAFE.sub(lambda match: "\\u%04x" % ord(match.group()), text)
 
 
 INTERRUPT_GRACE_SECONDS = 30

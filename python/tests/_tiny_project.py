@@ -54,9 +54,10 @@ def tiny_project(folder: Path, settings: dict | None = None, target: str = "duck
 
 
 def build(project: Project, select: str = CORE_SELECT, command: str = "build") -> str:
-    """dbt build (models and their tests) or run of the selected models; tests that also
-    read unselected models are left out (cautious indirect selection)."""
-    return runner.dbt(project, [command, "--select", *select.split(), "--indirect-selection", "cautious"])
+    """dbt build (models and their tests) or run of the selected models (command: "run",
+    "run --full-refresh", ...); tests that also read unselected models are left out
+    (cautious indirect selection)."""
+    return runner.dbt(project, [*command.split(), "--select", *select.split(), "--indirect-selection", "cautious"])
 
 
 def db_path(project: Project) -> Path:
