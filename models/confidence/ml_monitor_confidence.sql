@@ -35,7 +35,9 @@ scored as (
         coalesce(b.baseline_buckets, 0) as baseline_buckets,
         b.baseline_mean,
         b.baseline_stddev,
-        (s.mean_confidence - b.baseline_mean) / nullif(b.baseline_stddev, 0) as z_score
+        -- undefined when the previous means agree up to rounding: a ratio of rounding noise
+        -- would be any number, and differ between two runs of the same data
+        case when b.baseline_stddev > 1e-12 then (s.mean_confidence - b.baseline_mean) / b.baseline_stddev end as z_score
     from series as s
     left join baselines as b
         on b.model_id = s.model_id

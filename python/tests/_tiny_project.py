@@ -1,8 +1,9 @@
 """A tiny dbt project that installs ml_monitor, over a DuckDB file the test fills.
 
-`tiny_project(folder, ...)` writes dbt_project.yml, packages.yml (installed by linking
-dbt_packages/ml_monitor to this repository, so no `dbt deps` run is needed) and a profile
-of its own (DuckDB settings such as TimeZone can be set), and returns the Project. The
+`tiny_project(folder, ...)` writes dbt_project.yml, installs the package by linking
+dbt_packages/ml_monitor to this repository (what `dbt deps` does for a local package; with
+no packages.yml, the CLI has no `dbt deps` to run) and writes a profile of its own (DuckDB
+settings such as TimeZone can be set), and returns the Project. The
 tests write `main.predictions` and `main.reference` with `write_tables` and run dbt with
 `ml_monitor.runner`, exactly as the CLI does.
 """
@@ -36,7 +37,6 @@ def tiny_project(folder: Path, settings: dict | None = None, target: str = "duck
     (folder / "dbt_project.yml").write_text(yaml.safe_dump({
         "name": "tiny", "version": "0.1.0", "config-version": 2, "profile": "ml_monitor",
         "model-paths": ["models"], "target-path": "target", "vars": project_vars}))
-    (folder / "packages.yml").write_text(yaml.safe_dump({"packages": [{"local": str(package_root())}]}))
     link = folder / "dbt_packages" / "ml_monitor"
     link.parent.mkdir(exist_ok=True)
     if not link.is_symlink():

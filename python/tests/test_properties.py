@@ -243,7 +243,7 @@ def hostile_folder(tmp_path_factory):
     return tmp_path_factory.mktemp("hostile")
 
 
-@slow(2)
+@slow(1)
 @example(columns=["my col", "order", "Select", 'we"ird', "MixedCase", "it's cohort"],
          cohort_values=HOSTILE_VALUES, model_id="it's \"the\" model; --")
 @given(columns=st.lists(names, min_size=6, max_size=6).filter(_distinct),
