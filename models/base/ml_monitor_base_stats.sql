@@ -21,12 +21,8 @@
 
 with new_predictions as (
 
-    select *
-    from {{ ref('stg_ml_monitor__predictions') }}
-    where exclusion_reason is null
-    {%- if is_incremental() and not ml_monitor.base_is_stale(fit_version) %}
-      and {{ ml_monitor.recent_buckets_filter() }}
-    {%- endif %}
+    {{ ml_monitor.monitored_predictions(
+        ml_monitor.recent_buckets_filter() if is_incremental() and not ml_monitor.base_is_stale(fit_version) else '1 = 1') }}
 
 ),
 

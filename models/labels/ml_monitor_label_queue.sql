@@ -36,15 +36,18 @@ candidates as (
         {%- if text %},
         p.{{ ml_monitor.quote_identifier(text) }} as input_text
         {%- endif %}
-    from {{ ref('stg_ml_monitor__predictions') }} as p
+    from (
+        {{ ml_monitor.monitored_predictions(
+            'bucket_start > (select ' ~ ml_monitor.shift_buckets(-var('ml_monitor_label_queue_buckets'), 'max(bucket_start)')
+            ~ ' from ' ~ ref('stg_ml_monitor__predictions') ~ ' where exclusion_reason is null)') }}
+    ) as p
     inner join latest_bucket as b
         on b.model_id = p.model_id
     left join {{ ref('stg_ml_monitor__labels') }} as l
         on l.prediction_id = p.prediction_id
     left join {{ ref('ml_monitor_fitted_thresholds') }} as t
         on {{ ml_monitor.threshold_match('t', 'p') }}
-    where p.exclusion_reason is null
-      and p.bucket_start > {{ ml_monitor.shift_buckets(-var('ml_monitor_label_queue_buckets'), 'b.last_bucket') }}
+    where p.bucket_start > {{ ml_monitor.shift_buckets(-var('ml_monitor_label_queue_buckets'), 'b.last_bucket') }}
 
 ),
 

@@ -9,8 +9,10 @@ select
     p.predicted_class,
     p.confidence,
     coalesce(l.label, p.label) as label
-from {{ ref('stg_ml_monitor__predictions') }} as p
+from (
+    {#- without a labels table only rows with a label can qualify: window just those -#}
+    {{ ml_monitor.monitored_predictions('1 = 1' if var('ml_monitor_labels_table', none) else 'label is not null') }}
+) as p
 left join {{ ref('stg_ml_monitor__labels') }} as l
     on l.prediction_id = p.prediction_id
-where p.exclusion_reason is null
-  and coalesce(l.label, p.label) is not null
+where coalesce(l.label, p.label) is not null

@@ -2,7 +2,7 @@
     exclusion is never silent:
       predicted_at_null, predicted_at_future, predicted_class_null, confidence_null,
       confidence_out_of_range (NaN, < 0 or > 1), prediction_id_null,
-      duplicate_prediction_id        a second copy in the same bucket (the first is kept)
+      duplicate_prediction_id        another copy in the same bucket (the first is kept)
       duplicate_across_buckets       an id already logged in an earlier bucket (still counted)
       late_outside_lookback          valid rows that arrived after their bucket left the
                                      incremental lookback window (run --full-refresh)
@@ -11,9 +11,21 @@
 
 with log_rows as (
 
-    select model_id, bucket_start, exclusion_reason, count(*) as n
+    select
+        model_id, bucket_start, exclusion_reason,
+        count(*) as n,
+        count(distinct prediction_id) as n_ids
     from {{ ref('stg_ml_monitor__predictions') }}
     group by 1, 2, 3
+
+),
+
+in_bucket_duplicates as (
+
+    -- the monitors keep one copy of a prediction_id per bucket
+    select model_id, bucket_start, 'duplicate_prediction_id' as reason, n - n_ids as n
+    from log_rows
+    where exclusion_reason is null and n > n_ids
 
 ),
 
@@ -23,11 +35,14 @@ cross_bucket_duplicates as (
     from (
         select
             model_id, bucket_start,
-            row_number() over (partition by prediction_id order by bucket_start) as copy_number
-        from {{ ref('stg_ml_monitor__predictions') }}
-        where exclusion_reason is null
-    ) as valid_copies
-    where copy_number > 1
+            min(bucket_start) over (partition by prediction_id) as first_bucket
+        from (
+            select distinct model_id, bucket_start, prediction_id
+            from {{ ref('stg_ml_monitor__predictions') }}
+            where exclusion_reason is null
+        ) as logged_ids
+    ) as copies
+    where bucket_start > first_bucket
     group by 1, 2
 
 ),
@@ -42,16 +57,18 @@ counted as (
 
 late_rows as (
 
-    select l.model_id, l.bucket_start, 'late_outside_lookback' as reason, l.n - coalesce(c.n, 0) as n
+    select l.model_id, l.bucket_start, 'late_outside_lookback' as reason, l.n_ids - coalesce(c.n, 0) as n
     from log_rows as l
     left join counted as c on c.model_id = l.model_id and c.bucket_start = l.bucket_start
-    where l.exclusion_reason is null and l.n > coalesce(c.n, 0)
+    where l.exclusion_reason is null and l.n_ids > coalesce(c.n, 0)
 
 ),
 
 exclusions as (
 
     select model_id, bucket_start, exclusion_reason as reason, n from log_rows where exclusion_reason is not null
+    union all
+    select * from in_bucket_duplicates
     union all
     select * from cross_bucket_duplicates
     union all

@@ -36,20 +36,6 @@ with source_rows as (
 
 ),
 
-checked as (
-
-    select
-        *,
-        -- a prediction logged twice in one bucket is kept once (the earliest); copies in
-        -- other buckets are counted by ml_monitor_data_quality
-        row_number() over (
-            partition by prediction_id, {{ ml_monitor.bucket_start('predicted_at') }}
-            order by predicted_at, confidence, predicted_class
-        ) as copy_number
-    from source_rows
-
-),
-
 classified as (
 
     select
@@ -61,9 +47,8 @@ classified as (
             when confidence is null then 'confidence_null'
             when {{ ml_monitor.is_nan('confidence') }} or confidence < 0 or confidence > 1 then 'confidence_out_of_range'
             when prediction_id is null then 'prediction_id_null'
-            when copy_number > 1 then 'duplicate_prediction_id'
         end as exclusion_reason
-    from checked
+    from source_rows
 
 )
 
