@@ -15,6 +15,7 @@ import decimal
 import io
 import re
 import uuid
+import warnings
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +34,11 @@ try:  # optional: only the spark target needs it
     import pyspark
 except ImportError:
     pyspark = None
+else:  # pyspark warns about pandas 3 once, when it first imports this module (which it does
+    # lazily); ml_monitor hands frames to Spark as Arrow tables, not through pandas
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        import pyspark.testing.utils  # noqa: F401
 
 from .config import Project
 from .errors import MonitorError

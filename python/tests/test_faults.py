@@ -160,6 +160,31 @@ def test_sigint_during_a_python_step_exits_130_and_keeps_the_old_tables(staged, 
     assert _leftovers(staged) == []
 
 
+@pytest.mark.parametrize("target", ["duckdb", "postgres"])
+def test_atomic_replaces_keep_every_old_table_on_failure(tmp_path, target, monkeypatch):
+    if target == "postgres" and not os.environ.get("ML_MONITOR_PG_PORT"):
+        pytest.skip("no PostgreSQL server (run bin/test)")
+    env = {"ML_MONITOR_PG_SCHEMA": f"atomic_{os.getpid()}"} if target == "postgres" else {}
+    project = tiny_project(tmp_path, target=target, env=env)
+    with Warehouse.connect(project, create=True) as wh:
+        wh.replace_table("one", pd.DataFrame({"a": [1]}))
+        wh.replace_table("two", pd.DataFrame({"b": ["old"]}))
+        with pytest.raises(KeyboardInterrupt), wh.atomic():
+            wh.replace_table("one", pd.DataFrame({"a": [2]}))
+            wh.replace_table("two", pd.DataFrame({"b": ["new"], "c": [1.5]}))
+            raise KeyboardInterrupt
+        assert wh.query(f"select * from {wh.relation('one')}")["a"].tolist() == [1]
+        assert wh.query(f"select * from {wh.relation('two')}").to_dict("list") == {"b": ["old"]}
+        with wh.atomic():
+            wh.replace_table("one", pd.DataFrame({"a": [3]}))
+            wh.replace_table("two", pd.DataFrame({"b": ["new"]}))
+        assert wh.query(f"select * from {wh.relation('one')}")["a"].tolist() == [3]
+        leftovers = wh.query("select table_name from information_schema.tables where table_schema = ?", [wh.schema])
+        assert sorted(leftovers["table_name"]) == ["one", "two"]
+        if target == "postgres":
+            wh._execute(f"drop schema {wh.quote(wh.schema)} cascade")
+
+
 def test_a_duckdb_interrupt_inside_a_query_is_an_interrupt(tmp_path):
     """DuckDB reports Ctrl-C during a query as RuntimeError('Query interrupted'): the
     warehouse raises KeyboardInterrupt instead and the transaction rolls back."""

@@ -33,6 +33,7 @@ from scipy.spatial.distance import jensenshannon
 from _tiny_project import build, reference, serving_log, tiny_project, write_tables
 from ml_monitor import cli as ml_monitor_cli
 from ml_monitor.report import build_report
+from ml_monitor.runner import _vars_argument
 from ml_monitor.warehouse import Warehouse
 
 def slow(max_examples: int) -> settings:
@@ -288,6 +289,13 @@ def test_hostile_names_and_values_round_trip(hostile_folder, columns, cohort_val
     for value in [*cohort_values, model_id, cohort_a, cohort_b]:
         if "<" in value:
             assert value not in html
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.dictionaries(st.text(max_size=10), st.one_of(values, st.lists(values, max_size=3)), max_size=4))
+def test_vars_reach_dbt_exactly(cli_vars):
+    """dbt reads --vars as YAML: every character of every value survives the trip."""
+    assert yaml.safe_load(_vars_argument(cli_vars)) == cli_vars
 
 
 # --- hostile values of the CLI's filters -------------------------------------------------------

@@ -1,6 +1,9 @@
 """The warehouse layer: connecting from the profile, quoting, typed round trips and atomic
-replaces on DuckDB, and on PostgreSQL when ML_MONITOR_PG_PORT points at a server."""
+replaces on DuckDB, on PostgreSQL when ML_MONITOR_PG_PORT points at a server, and on a local
+Spark session when pyspark and java are installed."""
+import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -12,7 +15,7 @@ import pytest
 
 from ml_monitor.config import Project
 from ml_monitor.errors import MonitorError
-from ml_monitor.warehouse import TEMP_PREFIX, DuckDBWarehouse, PostgresWarehouse, Warehouse
+from ml_monitor.warehouse import TEMP_PREFIX, DuckDBWarehouse, PostgresWarehouse, SparkWarehouse, Warehouse
 
 HOSTILE = 'we"ird; drop table x; --'
 
@@ -32,6 +35,7 @@ def sample_frame():
 STORED_TYPES = {
     DuckDBWarehouse: ["VARCHAR", "DOUBLE", "BIGINT", "BOOLEAN", "TIMESTAMP", "VARCHAR"],
     PostgresWarehouse: ["text", "double precision", "bigint", "boolean", "timestamp without time zone", "text"],
+    SparkWarehouse: ["string", "double", "bigint", "boolean", "timestamp", "string"],
 }
 
 
@@ -49,6 +53,9 @@ def duck(duckdb_project):
 
 
 def temp_tables(wh):
+    if isinstance(wh, SparkWarehouse):  # no information_schema
+        names = wh.query(f"show tables in {wh.quote(wh.schema)}")["tableName"]
+        return [name for name in names if name.startswith(TEMP_PREFIX)]
     rows = wh.query("select table_name from information_schema.tables where table_schema = ?", [wh.schema])
     return [name for name in rows["table_name"] if name.startswith(TEMP_PREFIX)]
 
@@ -99,20 +106,21 @@ def test_quoting():
     wh.close()
 
 
-def test_unsupported_adapter(monkeypatch):
-    monkeypatch.setenv("ML_MONITOR_TARGET", "spark")
-    with pytest.raises(MonitorError, match="do not support the 'spark' adapter"):
-        Warehouse.connect(Project.load())
+def test_unsupported_adapter(tmp_path):
+    (tmp_path / "profiles.yml").write_text("ml_monitor:\n  target: x\n  outputs:\n    x: {type: snowflake, schema: s}\n")
+    with pytest.raises(MonitorError, match="do not support the 'snowflake' adapter"):
+        Warehouse.connect(Project.load(profiles_dir=tmp_path))
 
 
 # --- shared behaviour, on every backend ---------------------------------------------------
 
 def check_round_trip(wh):
-    wh.replace_table(HOSTILE, sample_frame())
-    assert wh.table_exists(HOSTILE) and not wh.table_exists("absent")
-    assert wh.columns(HOSTILE) == list(sample_frame().columns)
-    assert [t for _, t in wh._column_types(HOSTILE)] == STORED_TYPES[type(wh)]
-    back = read(wh, HOSTILE).sort_values("count").reset_index(drop=True)
+    name = "hostile_columns" if isinstance(wh, SparkWarehouse) else HOSTILE  # Spark: table names are \w+
+    wh.replace_table(name, sample_frame())
+    assert wh.table_exists(name) and not wh.table_exists("absent")
+    assert wh.columns(name) == list(sample_frame().columns)
+    assert [t for _, t in wh._column_types(name)] == STORED_TYPES[type(wh)]
+    back = read(wh, name).sort_values("count").reset_index(drop=True)
     assert back["text"].tolist()[:2] == ["plain", ""] and pd.isna(back["text"][2])  # '' is not NULL
     assert back["text"][3] == sample_frame()["text"][3]
     assert pd.isna(back["number"][1]) and back["number"][3] == 1e-300
@@ -154,7 +162,7 @@ def check_replace(wh):
 
 
 def other_schema(wh):
-    return f'{wh.schema} "other"'
+    return f"{wh.schema}_other" if isinstance(wh, SparkWarehouse) else f'{wh.schema} "other"'
 
 
 def check_explicit_schema(wh):
@@ -255,3 +263,65 @@ def test_postgres_unreachable(monkeypatch):
     monkeypatch.setenv("ML_MONITOR_PG_PORT", "1")
     with pytest.raises(MonitorError, match="cannot connect to PostgreSQL"):
         Warehouse.connect(Project.load())
+
+
+# --- Spark ----------------------------------------------------------------------------------
+
+spark_only = pytest.mark.skipif(importlib.util.find_spec("pyspark") is None or shutil.which("java") is None,
+                                reason="needs pyspark and java (pip install 'ml-monitor[spark]')")
+
+
+@pytest.fixture(scope="module")
+def spark_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("spark")
+
+
+@pytest.fixture
+def spark(spark_dir, monkeypatch):
+    """A fresh schema in one local Spark warehouse; the session is shared by the tests."""
+    monkeypatch.setenv("ML_MONITOR_TARGET", "spark")
+    monkeypatch.setenv("ML_MONITOR_SPARK_DIR", str(spark_dir))
+    monkeypatch.setenv("ML_MONITOR_SPARK_SCHEMA", f"test_{uuid.uuid4().hex[:8]}")
+    wh = Warehouse.connect(Project.load())
+    yield wh
+    for schema in (wh.schema, other_schema(wh)):
+        wh._execute(f"drop schema if exists {wh.quote(schema)} cascade")
+    wh.close()
+
+
+@spark_only
+@pytest.mark.parametrize("check", CHECKS)
+def test_spark(spark, check):
+    assert isinstance(spark, SparkWarehouse) and spark.quote("a`b") == "`a``b`"
+    check(spark)
+
+
+@spark_only
+def test_spark_failed_write_keeps_the_old_table(spark, monkeypatch):
+    check_failed_write_keeps_the_old_table(spark, monkeypatch)
+
+
+@spark_only
+def test_spark_failed_swap_restores_the_old_table(spark, monkeypatch):
+    spark.replace_table("kept", pd.DataFrame({"a": [1, 2]}))
+    original = SparkWarehouse._execute
+
+    def fail_to_rename_the_new_table(self, sql, params=None):
+        source = sql.split(" rename to ")[0]  # the old table goes to a backup name first
+        if sql.startswith("alter table") and TEMP_PREFIX in source and TEMP_PREFIX + "old_" not in source:
+            raise RuntimeError("metastore down")
+        original(self, sql, params)
+
+    monkeypatch.setattr(SparkWarehouse, "_execute", fail_to_rename_the_new_table)
+    with pytest.raises(RuntimeError, match="metastore down"):
+        spark.replace_table("kept", pd.DataFrame({"a": [7, 8, 9]}))
+    monkeypatch.undo()
+    assert read(spark, "kept")["a"].tolist() == [1, 2] and temp_tables(spark) == []
+
+
+@spark_only
+def test_spark_needs_the_session_method(tmp_path):
+    (tmp_path / "profiles.yml").write_text(
+        "ml_monitor:\n  target: x\n  outputs:\n    x: {type: spark, method: thrift, host: h, schema: s}\n")
+    with pytest.raises(MonitorError, match="SparkSession.*not the 'thrift' method"):
+        Warehouse.connect(Project.load(profiles_dir=tmp_path))
