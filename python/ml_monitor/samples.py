@@ -43,13 +43,16 @@ def sample(
     hashed = "md5(concat(" + ", ".join(f"coalesce({q(k)}, '')" for k in key) + ", ?))"
     partition = f"partition by {', '.join(q(c) for c in group_by)} " if group_by else ""
     conditions = " and ".join(f"({condition})" for condition, _ in where) or "1 = 1"
+    # rows come back ordered by rank and then key, not by rank alone: the groups tie on
+    # every rank, and the order of tied rows differs between warehouses (a step that feeds
+    # the rows to a seeded generator in order would then give other numbers)
     sql = (
-        f"select * from (select {select}, row_number() over ({partition}order by {hashed}) as sample_rank"
-        f" from {warehouse.relation(view)} where {conditions}) ranked"
-        f" where sample_rank <= ? order by sample_rank"
+        f"select * from (select {select}, sample_key, row_number() over ({partition}order by sample_key) as sample_rank"
+        f" from (select *, {hashed} as sample_key from {warehouse.relation(view)} where {conditions}) keyed) ranked"
+        f" where sample_rank <= ? order by sample_rank, sample_key"
     )
     params = [str(seed), *(value for _, values in where for value in values), int(per_group)]
-    return warehouse.query(sql, params).drop(columns="sample_rank")
+    return warehouse.query(sql, params).drop(columns=["sample_rank", "sample_key"])
 
 
 def resolve_model_id(warehouse: Warehouse, view: str, model_id: str | None) -> str:

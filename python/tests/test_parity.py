@@ -88,7 +88,10 @@ def parity(request, tmp_path_factory):
     duck = make_project(folder / "demo.duckdb")
     demo.write_duckdb(data, folder / "demo.duckdb")
     expected = _run_and_read(duck)
-    project = Project.load(DEMO_PROJECT, PROFILES, "spark", {}, {"ML_MONITOR_SPARK_DIR": str(folder / "spark")})
+    # a local session keeps its warehouse and metastore in the test's folder, unless
+    # ML_MONITOR_SPARK_DIR points somewhere else (a cluster's shared storage, see README)
+    env = {} if os.environ.get("ML_MONITOR_SPARK_DIR") else {"ML_MONITOR_SPARK_DIR": str(folder / "spark")}
+    project = Project.load(DEMO_PROJECT, PROFILES, "spark", {}, env)
     return expected, _load_and_run(project, data)
 
 
