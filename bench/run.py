@@ -617,11 +617,12 @@ def _sub_pandas(args) -> dict:
     reference = pd.read_parquet(args.parquet / "reference.parquet", columns=["split", "label"])
     loaded = time.perf_counter()
 
-    # the same input checks as ml_monitor: a time, a class, a score in [0, 1], an id once per day
+    # the same input checks as ml_monitor: a time, a class, a score in [0, 1], each id once (its earliest copy)
     log = log[log["predicted_at"].notna() & log["predicted_class"].notna()
               & log["confidence"].between(0, 1) & log["prediction_id"].notna()]
     log["bucket_start"] = log["predicted_at"].dt.floor("D")
-    log = log.drop_duplicates(["prediction_id", "bucket_start"]).drop(columns=["prediction_id", "predicted_at"])
+    log = (log.sort_values("predicted_at", kind="stable").drop_duplicates("prediction_id")
+           .drop(columns=["prediction_id", "predicted_at"]))
     log["squared"] = log["confidence"] ** 2
     log["band"] = np.floor((log["confidence"] - THRESHOLD) / BAND_WIDTH).astype("int64")
 

@@ -1,18 +1,40 @@
 {#- The rows the monitors count: valid predictions (no exclusion_reason), a prediction
-    logged twice in one bucket kept once (the earliest copy). `where` narrows the rows
-    before the de-duplication, so incremental models only window their recent buckets;
-    ml_monitor_data_quality counts the copies left out. -#}
+    logged more than once counted once, by its earliest copy (see
+    ml_monitor_duplicate_predictions). `where` narrows the rows first, so incremental
+    models only read their recent buckets. The de-duplication is left out when the log
+    has no duplicates, and otherwise windows only the repeated predictions. -#}
 {% macro monitored_predictions(where='1 = 1') %}
+  {%- set staged = ref('stg_ml_monitor__predictions') -%}
+  {%- set duplicates = ref('ml_monitor_duplicate_predictions') -%}
+  {%- set has_duplicates = ml_monitor.has_rows(duplicates) %}
     select *
+    from {{ staged }} as s
+    where s.exclusion_reason is null and ({{ where }})
+  {%- if has_duplicates %}
+      and not exists (
+        select 1 from {{ duplicates }} as d
+        where d.model_id = s.model_id and d.prediction_id = s.prediction_id
+      )
+    union all
+    select
+        {%- for column in ml_monitor.relation_columns(staged) %}
+        {{ ml_monitor.quote_identifier(column.name) }}{{ "," if not loop.last }}
+        {%- endfor %}
     from (
         select
-            *,
+            s.*,
             row_number() over (
-                partition by prediction_id, bucket_start
-                order by predicted_at, confidence, predicted_class
+                partition by s.model_id, s.prediction_id
+                order by s.predicted_at, s.confidence, s.predicted_class
             ) as copy_number
-        from {{ ref('stg_ml_monitor__predictions') }}
-        where exclusion_reason is null and ({{ where }})
-    ) as valid_rows
+        from {{ staged }} as s
+        where s.exclusion_reason is null and ({{ where }})
+          and exists (
+            select 1 from {{ duplicates }} as d
+            where d.model_id = s.model_id and d.prediction_id = s.prediction_id
+              and d.bucket_start = s.bucket_start and d.bucket_start = d.first_bucket
+          )
+    ) as first_bucket_copies
     where copy_number = 1
+  {%- endif %}
 {% endmacro %}

@@ -65,16 +65,24 @@ banded as (
 
 ),
 
+{#- Class rows carry exact percentiles (one sort per group serves all three); band rows
+    need only counts, so they come from a second aggregation of the same rows without the
+    sorts. -#}
 grouped as (
+    {%- for row_kind in ['class', 'band'] %}
 
     select
         model_id,
         bucket_start,
         predicted_class,
+        {%- if row_kind == 'class' %}
+        cast(null as integer) as band,
+        {%- else %}
         band,
+        {%- endif %}
         {{- ml_monitor.cohort_grouping_columns() }}
         grouping(predicted_class) as class_rolled_up,
-        grouping(band) as band_rolled_up,
+        '{{ row_kind }}' as row_kind,
         count(*) as n,
         sum(confidence) as sum_confidence,
         avg(confidence) as mean_confidence,
@@ -82,9 +90,11 @@ grouped as (
         coalesce(var_samp(confidence) * (count(*) - 1), 0) as m2_confidence,
         min(confidence) as min_confidence,
         max(confidence) as max_confidence,
-        {{ ml_monitor.percentile_cont('confidence', 0.1) }} as p10_confidence,
-        {{ ml_monitor.percentile_cont('confidence', 0.5) }} as p50_confidence,
-        {{ ml_monitor.percentile_cont('confidence', 0.9) }} as p90_confidence,
+        {%- if row_kind == 'class' %}
+        {{ ml_monitor.percentiles_cont('confidence', [0.1, 0.5, 0.9]) }} as percentiles,
+        {%- else %}
+        null as percentiles,
+        {%- endif %}
         max(threshold) as threshold,
         max(threshold_source) as threshold_source,
         cast(sum(is_near_threshold) as {{ dbt.type_bigint() }}) as n_near_threshold,
@@ -94,10 +104,15 @@ grouped as (
         cast(sum(case when {{ ml_monitor.quote_identifier(name) }} is null then 1 else 0 end) as {{ dbt.type_bigint() }}) as null_count_{{ loop.index }}
         {%- endfor %}
     from banded
+    {%- if row_kind == 'class' %}
     group by {{ ml_monitor.cohort_grouping_sets([
         ['model_id', 'bucket_start'],
-        ['model_id', 'bucket_start', 'predicted_class'],
-        ['model_id', 'bucket_start', 'predicted_class', 'band']]) }}
+        ['model_id', 'bucket_start', 'predicted_class']]) }}
+    {%- else %}
+    group by {{ ml_monitor.cohort_grouping_sets([['model_id', 'bucket_start', 'predicted_class', 'band']]) }}
+    {%- endif %}
+    {{ "union all" if loop.first }}
+    {%- endfor %}
 
 )
 
@@ -106,17 +121,17 @@ select
     bucket_start,
     {{ ml_monitor.cohort_name_value() }},
     case when class_rolled_up = 1 then '__all__' else predicted_class end as predicted_class,
-    case when band_rolled_up = 1 then 'class' else 'band' end as row_kind,
-    case when band_rolled_up = 0 then band end as band,
+    row_kind,
+    band,
     cast(n as {{ dbt.type_bigint() }}) as n,
     sum_confidence,
     mean_confidence,
     m2_confidence,
     min_confidence,
     max_confidence,
-    p10_confidence,
-    p50_confidence,
-    p90_confidence,
+    {{ ml_monitor.array_element('percentiles', 1) }} as p10_confidence,
+    {{ ml_monitor.array_element('percentiles', 2) }} as p50_confidence,
+    {{ ml_monitor.array_element('percentiles', 3) }} as p90_confidence,
     case when class_rolled_up = 0 then threshold end as threshold,
     case when class_rolled_up = 0 then threshold_source end as threshold_source,
     n_near_threshold,

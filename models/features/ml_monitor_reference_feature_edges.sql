@@ -30,16 +30,28 @@ feature_values as (
     where 1 = 0
     {%- endfor %}
 
+),
+
+deciles as (
+
+    select
+        model_id,
+        feature,
+        min(value_number) as edge_0,
+        {{ ml_monitor.percentiles_cont('value_number', [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]) }} as inner_edges,
+        max(value_number) as edge_10
+    from feature_values
+    where value_number is not null
+    group by model_id, feature
+
 )
 
 select
     model_id,
     feature,
-    min(value_number) as edge_0,
+    edge_0,
     {%- for decile in range(1, 10) %}
-    {{ ml_monitor.percentile_cont('value_number', decile / 10) }} as edge_{{ decile }},
+    {{ ml_monitor.array_element('inner_edges', decile) }} as edge_{{ decile }},
     {%- endfor %}
-    max(value_number) as edge_10
-from feature_values
-where value_number is not null
-group by model_id, feature
+    edge_10
+from deciles

@@ -10,8 +10,10 @@ select
     p.confidence,
     coalesce(l.label, p.label) as label
 from (
-    {#- without a labels table only rows with a label can qualify: window just those -#}
-    {{ ml_monitor.monitored_predictions('1 = 1' if var('ml_monitor_labels_table', none) else 'label is not null') }}
+    {#- only rows with a label can qualify: narrow to those before anything else -#}
+    {{ ml_monitor.monitored_predictions(
+        'label is not null' ~ (' or prediction_id in (select prediction_id from ' ~ ref('stg_ml_monitor__labels') ~ ')'
+                               if var('ml_monitor_labels_table', none) else '')) }}
 ) as p
 left join {{ ref('stg_ml_monitor__labels') }} as l
     on l.prediction_id = p.prediction_id

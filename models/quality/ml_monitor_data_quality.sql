@@ -2,8 +2,8 @@
     exclusion is never silent:
       predicted_at_null, predicted_at_future, predicted_class_null, confidence_null,
       confidence_out_of_range (NaN, < 0 or > 1), prediction_id_null,
-      duplicate_prediction_id        another copy in the same bucket (the first is kept)
-      duplicate_across_buckets       an id already logged in an earlier bucket (still counted)
+      duplicate_prediction_id        another copy in the bucket of the kept (earliest) copy
+      duplicate_across_buckets       a copy in a later bucket than the kept one
       late_outside_lookback          valid rows that arrived after their bucket left the
                                      incremental lookback window (run --full-refresh)
     excluded_share is over every row of the bucket; is_alert past ml_monitor_exclusion_tolerance. -#}
@@ -11,39 +11,22 @@
 
 with log_rows as (
 
-    select
-        model_id, bucket_start, exclusion_reason,
-        count(*) as n,
-        count(distinct prediction_id) as n_ids
+    select model_id, bucket_start, exclusion_reason, count(*) as n
     from {{ ref('stg_ml_monitor__predictions') }}
     group by 1, 2, 3
 
 ),
 
-in_bucket_duplicates as (
+duplicates as (
 
-    -- the monitors keep one copy of a prediction_id per bucket
-    select model_id, bucket_start, 'duplicate_prediction_id' as reason, n - n_ids as n
-    from log_rows
-    where exclusion_reason is null and n > n_ids
-
-),
-
-cross_bucket_duplicates as (
-
-    select model_id, bucket_start, 'duplicate_across_buckets' as reason, count(*) as n
-    from (
-        select
-            model_id, bucket_start,
-            min(bucket_start) over (partition by prediction_id) as first_bucket
-        from (
-            select distinct model_id, bucket_start, prediction_id
-            from {{ ref('stg_ml_monitor__predictions') }}
-            where exclusion_reason is null
-        ) as logged_ids
-    ) as copies
-    where bucket_start > first_bucket
-    group by 1, 2
+    select
+        model_id,
+        bucket_start,
+        case when bucket_start = first_bucket then 'duplicate_prediction_id' else 'duplicate_across_buckets' end as reason,
+        sum(n_excluded) as n
+    from {{ ref('ml_monitor_duplicate_predictions') }}
+    where n_excluded > 0
+    group by 1, 2, 3
 
 ),
 
@@ -57,10 +40,14 @@ counted as (
 
 late_rows as (
 
-    select l.model_id, l.bucket_start, 'late_outside_lookback' as reason, l.n_ids - coalesce(c.n, 0) as n
+    -- valid rows neither counted nor left out as a duplicate
+    select l.model_id, l.bucket_start, 'late_outside_lookback' as reason, l.n - coalesce(d.n, 0) - coalesce(c.n, 0) as n
     from log_rows as l
+    left join (
+        select model_id, bucket_start, sum(n) as n from duplicates group by 1, 2
+    ) as d on d.model_id = l.model_id and d.bucket_start = l.bucket_start
     left join counted as c on c.model_id = l.model_id and c.bucket_start = l.bucket_start
-    where l.exclusion_reason is null and l.n_ids > coalesce(c.n, 0)
+    where l.exclusion_reason is null and l.n - coalesce(d.n, 0) - coalesce(c.n, 0) > 0
 
 ),
 
@@ -68,9 +55,7 @@ exclusions as (
 
     select model_id, bucket_start, exclusion_reason as reason, n from log_rows where exclusion_reason is not null
     union all
-    select * from in_bucket_duplicates
-    union all
-    select * from cross_bucket_duplicates
+    select * from duplicates
     union all
     select * from late_rows
 
