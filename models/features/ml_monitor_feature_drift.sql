@@ -105,50 +105,65 @@ distances as (
 
 ),
 
--- numeric: exact KS over the union of serving and reference values
-ks_points as (
+-- numeric: the exact KS statistic. Between two consecutive serving values the serving CDF
+-- is flat, so the supremum is reached at a serving value s: at s itself, or just below it
+-- (the serving CDF of the previous value against the reference CDF below s). So the
+-- reference CDF is needed only at the values serving has, and it is evaluated once per
+-- feature, not once per bucket.
+ks_grid as (
 
-    select v.model_id, v.bucket_start, v.feature, v.value_number, v.n as n_serving, 0 as n_reference
-    from {{ ref('ml_monitor_base_feature_values') }} as v
-    where v.feature_type = 'numeric'
-    union all
-    select b.model_id, b.bucket_start, b.feature, r.value_number, 0, r.n
-    from serving_buckets as b
-    inner join {{ ref('ml_monitor_reference_feature_values') }} as r on r.model_id = b.model_id and r.feature = b.feature
-    where b.feature_type = 'numeric'
-
-),
-
-ks_values as (
-
-    select model_id, bucket_start, feature, value_number,
-           sum(n_serving) as n_serving, sum(n_reference) as n_reference
-    from ks_points
-    group by model_id, bucket_start, feature, value_number
+    select model_id, feature, value_number, sum(n_reference) as n_reference
+    from (
+        select model_id, feature, value_number, 0 as n_reference
+        from {{ ref('ml_monitor_base_feature_values') }}
+        where feature_type = 'numeric'
+        union all
+        select model_id, feature, value_number, n
+        from {{ ref('ml_monitor_reference_feature_values') }}
+        where feature_type = 'numeric'
+    ) as grid_points
+    group by model_id, feature, value_number
 
 ),
 
-ks_cdf as (
+reference_cdf as (
 
     select
-        v.model_id, v.bucket_start, v.feature,
-        cast(sum(v.n_serving) over (partition by v.model_id, v.bucket_start, v.feature order by v.value_number
-                                    rows between unbounded preceding and current row) as {{ double }}) / b.n_total as cdf_serving,
-        cast(sum(v.n_reference) over (partition by v.model_id, v.bucket_start, v.feature order by v.value_number
-                                      rows between unbounded preceding and current row) as {{ double }}) / rt.n_total as cdf_reference
-    from ks_values as v
+        g.model_id, g.feature, g.value_number,
+        cast(sum(g.n_reference) over (partition by g.model_id, g.feature order by g.value_number
+                                      rows between unbounded preceding and current row) as {{ double }}) / rt.n_total as cdf_at,
+        cast(sum(g.n_reference) over (partition by g.model_id, g.feature order by g.value_number
+                                      rows between unbounded preceding and current row) - g.n_reference as {{ double }}) / rt.n_total as cdf_below
+    from ks_grid as g
+    inner join reference_totals as rt
+        on rt.model_id = g.model_id and rt.feature = g.feature
+
+),
+
+serving_cdf as (
+
+    select
+        v.model_id, v.bucket_start, v.feature, v.value_number,
+        cast(sum(v.n) over (partition by v.model_id, v.bucket_start, v.feature order by v.value_number
+                            rows between unbounded preceding and current row) as {{ double }}) / b.n_total as cdf_at,
+        cast(sum(v.n) over (partition by v.model_id, v.bucket_start, v.feature order by v.value_number
+                            rows between unbounded preceding and current row) - v.n as {{ double }}) / b.n_total as cdf_below
+    from {{ ref('ml_monitor_base_feature_values') }} as v
     inner join serving_buckets as b
         on b.model_id = v.model_id and b.bucket_start = v.bucket_start and b.feature = v.feature
-    inner join reference_totals as rt
-        on rt.model_id = v.model_id and rt.feature = v.feature
+    where v.feature_type = 'numeric'
 
 ),
 
 ks as (
 
-    select model_id, bucket_start, feature, max(abs(cdf_serving - cdf_reference)) as ks_statistic
-    from ks_cdf
-    group by model_id, bucket_start, feature
+    select
+        s.model_id, s.bucket_start, s.feature,
+        max(greatest(abs(s.cdf_at - r.cdf_at), abs(s.cdf_below - r.cdf_below))) as ks_statistic
+    from serving_cdf as s
+    inner join reference_cdf as r
+        on r.model_id = s.model_id and r.feature = s.feature and r.value_number = s.value_number
+    group by s.model_id, s.bucket_start, s.feature
 
 )
 

@@ -11,11 +11,13 @@
 {%- set text = var('ml_monitor_text_column', none) -%}
 {%- set width = var('ml_monitor_band_width') -%}
 
+{#- the latest buckets come from the base table, not from another pass over the log -#}
+{%- set base = ref('ml_monitor_base_stats') %}
+
 with latest_bucket as (
 
     select model_id, max(bucket_start) as last_bucket
-    from {{ ref('stg_ml_monitor__predictions') }}
-    where exclusion_reason is null
+    from {{ base }}
     group by model_id
 
 ),
@@ -39,7 +41,7 @@ candidates as (
     from (
         {{ ml_monitor.monitored_predictions(
             'bucket_start > (select ' ~ ml_monitor.shift_buckets(-var('ml_monitor_label_queue_buckets'), 'max(bucket_start)')
-            ~ ' from ' ~ ref('stg_ml_monitor__predictions') ~ ' where exclusion_reason is null)') }}
+            ~ ' from ' ~ base ~ ')') }}
     ) as p
     inner join latest_bucket as b
         on b.model_id = p.model_id

@@ -4,24 +4,9 @@
     macro_f1, the mean f1 over every class labelled or predicted in the group. -#}
 {%- set double = ml_monitor.type_double() -%}
 
-with pairs as (
+with confusion as (
 
-    select
-        model_id,
-        bucket_start,
-        predicted_class,
-        label,
-        {{- ml_monitor.cohort_grouping_columns() }}
-        count(*) as n
-    from {{ ref('ml_monitor_labeled_predictions') }}
-    group by {{ ml_monitor.cohort_grouping_sets([['model_id', 'bucket_start', 'predicted_class', 'label']]) }}
-
-),
-
-confusion as (
-
-    select model_id, bucket_start, {{ ml_monitor.cohort_name_value() }}, predicted_class, label, n
-    from pairs
+    select * from {{ ref('ml_monitor_confusion_counts') }}
 
 ),
 

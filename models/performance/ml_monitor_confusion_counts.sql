@@ -1,0 +1,47 @@
+{#- Predicted class against ground truth, counted per model, bucket and cohort, for every
+    valid prediction whose label has arrived (the log's label column, or the labels table,
+    which wins). Rebuilt in full on each run: labels arrive late, so a bucket's counts
+    change after the bucket has closed; only labelled rows are read past the filter. -#}
+with labeled as (
+
+    select
+        {{- ml_monitor.cohort_input_columns() }}
+        p.model_id,
+        p.bucket_start,
+        p.predicted_class,
+        coalesce(l.label, p.label) as label
+    from (
+        {#- narrowed before de-duplication: of a prediction logged twice with the label on
+            the later copy only, that copy is the one counted here -#}
+        {{ ml_monitor.monitored_predictions(
+            'label is not null' ~ (' or prediction_id in (select prediction_id from ' ~ ref('stg_ml_monitor__labels') ~ ')'
+                                   if var('ml_monitor_labels_table', none) else '')) }}
+    ) as p
+    left join {{ ref('stg_ml_monitor__labels') }} as l
+        on l.prediction_id = p.prediction_id
+    where coalesce(l.label, p.label) is not null
+
+),
+
+pairs as (
+
+    select
+        model_id,
+        bucket_start,
+        predicted_class,
+        label,
+        {{- ml_monitor.cohort_grouping_columns() }}
+        count(*) as n
+    from labeled
+    group by {{ ml_monitor.cohort_grouping_sets([['model_id', 'bucket_start', 'predicted_class', 'label']]) }}
+
+)
+
+select
+    model_id,
+    bucket_start,
+    {{ ml_monitor.cohort_name_value() }},
+    predicted_class,
+    label,
+    cast(n as {{ dbt.type_bigint() }}) as n
+from pairs
