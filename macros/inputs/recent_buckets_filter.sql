@@ -1,8 +1,16 @@
-{#- In an incremental run, keep rows of the last ml_monitor_lookback_buckets buckets already
-    in the table and anything newer: late rows land in a recomputed bucket. -#}
-{% macro recent_buckets_filter(column='bucket_start') -%}
-    {{ column }} >= (
-        select {{ ml_monitor.shift_buckets(-var('ml_monitor_lookback_buckets'), 'max(bucket_start)') }}
-        from {{ this }}
-    )
-{%- endmacro %}
+{#- A filter on the log's rows to the buckets from `buckets` before the latest one in
+    `relation` on: its latest bucket per model, the model furthest behind deciding. In an
+    incremental run it keeps the last ml_monitor_lookback_buckets buckets already in the
+    table and anything newer, so late rows land in a recomputed bucket. The start is read
+    when the model runs and compared with `column` (predicted_at of the log, or a
+    bucket_start) as a literal — the same rows, since it is a bucket boundary — so the
+    engine can skip the log's older blocks. -#}
+{% macro recent_buckets_filter(relation=this, buckets=var('ml_monitor_lookback_buckets'), column='predicted_at') %}
+  {%- if not execute -%}{{ return('1 = 1') }}{%- endif -%}
+  {%- set result = run_query(
+        'select ' ~ ml_monitor.shift_buckets(-buckets, 'min(last_bucket)')
+        ~ ' from (select model_id, max(bucket_start) as last_bucket from ' ~ relation ~ ' group by model_id) as latest') -%}
+  {%- set start = result.columns[0].values()[0] -%}
+  {%- if start is none -%}{{ return('1 = 1') }}{%- endif -%}
+  {{- return(column ~ ' >= cast(' ~ ml_monitor.string_literal(start.strftime('%Y-%m-%d %H:%M:%S')) ~ ' as ' ~ dbt.type_timestamp() ~ ')') -}}
+{% endmacro %}

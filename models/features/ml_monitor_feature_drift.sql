@@ -1,14 +1,34 @@
 {#- Drift of every monitored feature per model and bucket against the reference split
     (DESIGN §4). Numeric features: PSI over 12 bins (the reference deciles, plus one bin below
     and one above the reference range) and the exact two-sample KS statistic. Categorical
-    features: PSI, JS distance, L∞ and the share of values the reference never had. -#}
-{{ config(pre_hook=ml_monitor.planner_settings()) }}
+    features: PSI, JS distance, L∞ and the share of values the reference never had.
+    Incremental by bucket like the base tables; a new reference recomputes every bucket. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=ml_monitor.incremental_strategy(),
+    unique_key=['model_id', 'bucket_start'],
+    partition_by=['bucket_start'] if target.type == 'spark' else none,
+    file_format='parquet' if target.type == 'spark' else none,
+    on_schema_change='fail',
+    pre_hook=ml_monitor.planner_settings()
+) }}
 {%- set double = ml_monitor.type_double() -%}
+{%- set reference_version = ml_monitor.reference_version() -%}
 
-with serving_buckets as (
+with serving_values as (
+
+    select *
+    from {{ ref('ml_monitor_base_feature_values') }}
+    {%- if is_incremental() and not ml_monitor.base_is_stale(reference_version, 'reference_version') %}
+    where {{ ml_monitor.recent_buckets_filter(column='bucket_start') }}
+    {%- endif %}
+
+),
+
+serving_buckets as (
 
     select model_id, bucket_start, feature, feature_type, sum(n) as n_total
-    from {{ ref('ml_monitor_base_feature_values') }}
+    from serving_values
     group by model_id, bucket_start, feature, feature_type
 
 ),
@@ -35,7 +55,7 @@ reference_totals as (
 serving_bins as (
 
     select v.model_id, v.bucket_start, v.feature, {{ bin_of }} as category, sum(v.n) as n
-    from {{ ref('ml_monitor_base_feature_values') }} as v
+    from serving_values as v
     inner join {{ ref('ml_monitor_reference_feature_edges') }} as e on e.model_id = v.model_id and e.feature = v.feature
     where v.feature_type = 'numeric'
     group by 1, 2, 3, 4
@@ -57,7 +77,7 @@ serving_categories as (
 
     select model_id, bucket_start, feature, cast(category as {{ dbt.type_string() }}) as category, n from serving_bins
     union all
-    select model_id, bucket_start, feature, value_string, n from {{ ref('ml_monitor_base_feature_values') }} where feature_type = 'categorical'
+    select model_id, bucket_start, feature, value_string, n from serving_values where feature_type = 'categorical'
 
 ),
 
@@ -109,13 +129,14 @@ distances as (
 -- is flat, so the supremum is reached at a serving value s: at s itself, or just below it
 -- (the serving CDF of the previous value against the reference CDF below s). So the
 -- reference CDF is needed only at the values serving has, and it is evaluated once per
--- feature, not once per bucket.
+-- feature, not once per bucket. Running counts are summed as doubles (exact below 2^53):
+-- a window over integer sums is several times slower on some engines.
 ks_grid as (
 
     select model_id, feature, value_number, sum(n_reference) as n_reference
     from (
         select model_id, feature, value_number, 0 as n_reference
-        from {{ ref('ml_monitor_base_feature_values') }}
+        from serving_values
         where feature_type = 'numeric'
         union all
         select model_id, feature, value_number, n
@@ -130,10 +151,10 @@ reference_cdf as (
 
     select
         g.model_id, g.feature, g.value_number,
-        cast(sum(g.n_reference) over (partition by g.model_id, g.feature order by g.value_number
-                                      rows between unbounded preceding and current row) as {{ double }}) / rt.n_total as cdf_at,
-        cast(sum(g.n_reference) over (partition by g.model_id, g.feature order by g.value_number
-                                      rows between unbounded preceding and current row) - g.n_reference as {{ double }}) / rt.n_total as cdf_below
+        sum(cast(g.n_reference as {{ double }})) over (partition by g.model_id, g.feature order by g.value_number
+                                                    rows between unbounded preceding and current row) / rt.n_total as cdf_at,
+        (sum(cast(g.n_reference as {{ double }})) over (partition by g.model_id, g.feature order by g.value_number
+                                                     rows between unbounded preceding and current row) - g.n_reference) / rt.n_total as cdf_below
     from ks_grid as g
     inner join reference_totals as rt
         on rt.model_id = g.model_id and rt.feature = g.feature
@@ -144,11 +165,11 @@ serving_cdf as (
 
     select
         v.model_id, v.bucket_start, v.feature, v.value_number,
-        cast(sum(v.n) over (partition by v.model_id, v.bucket_start, v.feature order by v.value_number
-                            rows between unbounded preceding and current row) as {{ double }}) / b.n_total as cdf_at,
-        cast(sum(v.n) over (partition by v.model_id, v.bucket_start, v.feature order by v.value_number
-                            rows between unbounded preceding and current row) - v.n as {{ double }}) / b.n_total as cdf_below
-    from {{ ref('ml_monitor_base_feature_values') }} as v
+        sum(cast(v.n as {{ double }})) over (partition by v.model_id, v.bucket_start, v.feature order by v.value_number
+                                          rows between unbounded preceding and current row) / b.n_total as cdf_at,
+        (sum(cast(v.n as {{ double }})) over (partition by v.model_id, v.bucket_start, v.feature order by v.value_number
+                                           rows between unbounded preceding and current row) - v.n) / b.n_total as cdf_below
+    from serving_values as v
     inner join serving_buckets as b
         on b.model_id = v.model_id and b.bucket_start = v.bucket_start and b.feature = v.feature
     where v.feature_type = 'numeric'
@@ -179,7 +200,8 @@ select
     case when b.feature_type = 'categorical' then d.linf end as linf,
     case when b.feature_type = 'categorical' then d.unseen_share end as unseen_share,
     d.n >= {{ var('ml_monitor_min_bucket_size') }}
-        and (d.psi > {{ var('ml_monitor_psi_threshold') }} or d.js_distance > {{ var('ml_monitor_js_threshold') }}) as is_drift
+        and (d.psi > {{ var('ml_monitor_psi_threshold') }} or d.js_distance > {{ var('ml_monitor_js_threshold') }}) as is_drift,
+    {{ ml_monitor.string_literal(reference_version) }} as reference_version
 from distances as d
 inner join serving_buckets as b
     on b.model_id = d.model_id and b.bucket_start = d.bucket_start and b.feature = d.feature

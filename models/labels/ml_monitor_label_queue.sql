@@ -39,9 +39,7 @@ candidates as (
         p.{{ ml_monitor.quote_identifier(text) }} as input_text
         {%- endif %}
     from (
-        {{ ml_monitor.monitored_predictions(
-            'bucket_start > (select ' ~ ml_monitor.shift_buckets(-var('ml_monitor_label_queue_buckets'), 'max(bucket_start)')
-            ~ ' from ' ~ base ~ ')') }}
+        {{ ml_monitor.monitored_predictions(ml_monitor.recent_buckets_filter(base, var('ml_monitor_label_queue_buckets') - 1)) }}
     ) as p
     inner join latest_bucket as b
         on b.model_id = p.model_id
@@ -53,56 +51,80 @@ candidates as (
 
 ),
 
+-- ranked on narrow rows (keys and sort key), the rest of each chosen row joined back after
 reasons as (
 
-    select 'least_confident' as reason, c.*, confidence as sort_key
-    from candidates as c where label is null
+    select model_id, 'least_confident' as reason, predicted_class, prediction_id, confidence as sort_key
+    from candidates where label is null
     union all
-    select 'high_confidence', c.*, -confidence
-    from candidates as c where label is null
+    select model_id, 'high_confidence', predicted_class, prediction_id, -confidence
+    from candidates where label is null
     union all
-    select 'near_threshold', c.*, abs(score - threshold)
-    from candidates as c where label is null and abs(score - threshold) < {{ width }}
+    select model_id, 'near_threshold', predicted_class, prediction_id, abs(score - threshold)
+    from candidates where label is null and abs(score - threshold) < {{ width }}
     union all
-    select 'below_threshold_correct', c.*, score
-    from candidates as c where label is not null and score < threshold and label = predicted_class
+    select model_id, 'below_threshold_correct', predicted_class, prediction_id, score
+    from candidates where label is not null and score < threshold and label = predicted_class
+
+),
+
+class_cutoffs as (
+
+    -- the size-th smallest sort key per reason and class: a numeric top-N that engines
+    -- answer without sorting every candidate; ties at the cutoff are kept below
+    select model_id, reason, predicted_class, max(sort_key) as cutoff
+    from (
+        select
+            model_id, reason, predicted_class, sort_key,
+            row_number() over (partition by model_id, reason, predicted_class order by sort_key) as key_rank
+        from reasons
+    ) as keys
+    where key_rank <= {{ var('ml_monitor_label_queue_size') }}
+    group by model_id, reason, predicted_class
 
 ),
 
 class_ranked as (
 
     select
-        *,
-        row_number() over (partition by model_id, reason, predicted_class order by sort_key, prediction_id) as class_rank
-    from reasons
+        r.*,
+        row_number() over (partition by r.model_id, r.reason, r.predicted_class order by r.sort_key, r.prediction_id) as class_rank
+    from reasons as r
+    inner join class_cutoffs as k
+        on k.model_id = r.model_id and k.reason = r.reason and k.predicted_class = r.predicted_class
+        and r.sort_key <= k.cutoff
 
 ),
 
 prioritized as (
 
+    -- a row past class rank `size` can never be within the first `size` priorities
     select
         *,
         row_number() over (partition by model_id, reason order by class_rank, sort_key, predicted_class, prediction_id) as priority
     from class_ranked
+    where class_rank <= {{ var('ml_monitor_label_queue_size') }}
 
 )
 
 select
-    model_id,
-    prediction_id,
-    reason,
-    priority,
-    class_rank,
-    predicted_class,
-    confidence,
-    score,
-    threshold,
-    threshold_source,
-    label,
-    predicted_at,
-    bucket_start
+    q.model_id,
+    q.prediction_id,
+    q.reason,
+    q.priority,
+    q.class_rank,
+    q.predicted_class,
+    c.confidence,
+    c.score,
+    c.threshold,
+    c.threshold_source,
+    c.label,
+    c.predicted_at,
+    c.bucket_start
     {%- if text %},
-    input_text
+    c.input_text
     {%- endif %}
-from prioritized
-where priority <= {{ var('ml_monitor_label_queue_size') }}
+from prioritized as q
+inner join candidates as c
+    on c.model_id = q.model_id and c.prediction_id = q.prediction_id
+where q.priority <= {{ var('ml_monitor_label_queue_size') }}

@@ -49,7 +49,7 @@ GRAINS = {
     "ml_monitor_calibration": ["model_id", "predicted_class", "score_lower"],
 }
 # columns that legitimately differ between runs or adapters
-SKIP_COLUMNS = {"fit_version", "fitted_at", "reference_type", "serving_type"}
+SKIP_COLUMNS = {"fit_version", "reference_version", "fitted_at", "reference_type", "serving_type"}
 PYTHON_ALERTS = {"embedding_drift", "perturbation_failure"}
 STEPS = ["build", "fit-thresholds"]
 
