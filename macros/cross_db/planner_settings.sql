@@ -1,7 +1,7 @@
 {#- Session settings for the heaviest analytic models, as pre-hooks. PostgreSQL estimates
-    one row for filtered CTEs and then picks nested loops that take minutes on joins of a
-    few hundred thousand rows; hash joins take seconds. SET LOCAL ends with the model's
-    transaction. -#}
+    one row for filtered CTEs and then picks nested loops, or merge joins on the first key
+    with the others as a filter, that take minutes on joins of a few hundred thousand
+    rows; hash joins take seconds. SET LOCAL ends with the model's transaction. -#}
 {% macro planner_settings() %}
   {{- return(adapter.dispatch('planner_settings', 'ml_monitor')()) -}}
 {% endmacro %}
@@ -11,5 +11,5 @@
 {% endmacro %}
 
 {% macro postgres__planner_settings() %}
-  {{- return(["set local enable_nestloop = off"]) -}}
+  {{- return(["set local enable_nestloop = off", "set local enable_mergejoin = off"]) -}}
 {% endmacro %}

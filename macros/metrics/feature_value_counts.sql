@@ -6,10 +6,12 @@
   {%- set string = dbt.type_string() -%}
   {%- set double = ml_monitor.type_double() -%}
   {%- if specs | length == 0 %}
-    select {% for column in group_columns %}cast(null as {{ string }}) as {{ column }}, {% endfor %}
+    {#- no features: no rows, the group columns typed as in `relation` -#}
+    select {{ group_columns | join(', ') }},
            cast(null as {{ string }}) as feature, cast(null as {{ string }}) as feature_type,
            cast(null as {{ double }}) as value_number, cast(null as {{ string }}) as value_string,
            cast(0 as {{ dbt.type_bigint() }}) as n
+    from {{ relation }}
     where 1 = 0
   {%- else %}
     select
