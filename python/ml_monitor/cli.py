@@ -275,8 +275,10 @@ def demo(ctx: click.Context, predictions_per_day: int, days: int, seed: int, out
             demo_data.write_warehouse(data, wh, project.source_schema)
     model_path = output_dir / "ticket_router.joblib"
     demo_data.save_model(data.model, model_path)
+    # full refresh: a warehouse target may hold an earlier demo's buckets, which an
+    # incremental run would keep
     report_path = pipeline.run(project, str(model_path), [s.strip() for s in steps.split(",") if s.strip()],
-                               output_dir / "ml_monitor_report.html")
+                               output_dir / "ml_monitor_report.html", full_refresh=True)
     click.echo("")
     if project.adapter_type == "duckdb":
         click.echo(f"DuckDB file: {db_path} (schema {project.output_schema})")

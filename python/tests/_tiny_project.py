@@ -46,6 +46,7 @@ def tiny_project(folder: Path, settings: dict | None = None, target: str = "duck
         "duckdb": {"type": "duckdb", "path": str(folder / "warehouse.duckdb"), "schema": "main", "threads": 2,
                    "settings": dict(settings or {})},
         "postgres": packaged["postgres"],
+        "spark": packaged["spark"],
     }
     profiles = folder / "profiles"
     profiles.mkdir(exist_ok=True)

@@ -2,6 +2,7 @@
 monitored by a real `dbt build` of the demo project (which installs this package)."""
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from ml_monitor.config import Project, package_root
 DEMO_PROJECT = package_root() / "demo"
 PROFILES = package_root() / "profiles"
 PREDICTIONS_PER_DAY = 3000
+# a local Spark session needs pyspark and a JVM
+HAS_SPARK = importlib.util.find_spec("pyspark") is not None and shutil.which("java") is not None
 
 
 @dataclass

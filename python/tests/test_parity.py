@@ -9,9 +9,7 @@ the same data."""
 from __future__ import annotations
 
 import decimal
-import importlib.util
 import os
-import shutil
 
 import numpy as np
 import pandas as pd
@@ -21,13 +19,12 @@ from ml_monitor import demo, pipeline, runner
 from ml_monitor.config import Project
 from ml_monitor.warehouse import Warehouse
 
-from conftest import DEMO_PROJECT, PROFILES, make_project
+from conftest import DEMO_PROJECT, HAS_SPARK, PROFILES, make_project
 
 SPARK_PREDICTIONS_PER_DAY = int(os.environ.get("ML_MONITOR_SPARK_PARITY_PER_DAY", "300"))
 AVAILABLE = {
     "postgres": ("ML_MONITOR_PG_PORT" in os.environ, "no PostgreSQL server (run bin/test)"),
-    "spark": (importlib.util.find_spec("pyspark") is not None and shutil.which("java") is not None,
-              "no pyspark or java (pip install 'ml-monitor[spark]')"),
+    "spark": (HAS_SPARK, "no pyspark or java (pip install 'ml-monitor[spark]')"),
 }
 
 GRAINS = {

@@ -3,7 +3,8 @@
 - the SQL metrics (class drift, confidence statistics, null fractions) equal numpy/scipy on
   generated distributions: one class, one dominant class, all mass in a class the
   reference lacks, ties, confidences of exactly 0 and 1, buckets of one row and of tens of
-  thousands; on DuckDB, and on PostgreSQL when bin/test has started one;
+  thousands; on DuckDB, on PostgreSQL when bin/test has started one, and on a local Spark
+  session when pyspark and java are installed;
 - hostile column names (spaces, quotes, reserved words, mixed case, unicode) mapped through
   ml_monitor_columns and used as cohorts, with hostile cohort values (quotes, unicode, line
   breaks, 500 characters) and a hostile model id: the build succeeds, every value comes back
@@ -31,6 +32,7 @@ from hypothesis import HealthCheck, Phase, assume, example, given, settings, str
 from scipy.spatial.distance import jensenshannon
 
 from _tiny_project import build, reference, serving_log, tiny_project, write_tables
+from conftest import HAS_SPARK
 from ml_monitor import cli as ml_monitor_cli
 from ml_monitor.report import build_report
 from ml_monitor.runner import _vars_argument
@@ -44,7 +46,7 @@ def slow(max_examples: int) -> settings:
 START = pd.Timestamp("2024-05-01")
 METRIC_MODELS = "+ml_monitor_class_drift +ml_monitor_confidence +ml_monitor_null_fractions"
 
-TARGETS = ["duckdb"] + (["postgres"] if os.environ.get("ML_MONITOR_PG_PORT") else [])
+TARGETS = ["duckdb"] + (["postgres"] if os.environ.get("ML_MONITOR_PG_PORT") else []) + (["spark"] if HAS_SPARK else [])
 
 
 # --- generated distributions ---------------------------------------------------------------
@@ -155,11 +157,17 @@ def _close(got, expected, rel=1e-9, abs_=1e-12) -> bool:
 
 @pytest.fixture(scope="module", params=TARGETS)
 def metric_project(request, tmp_path_factory):
-    env = {"ML_MONITOR_PG_SCHEMA": f"props_{uuid.uuid4().hex[:8]}"} if request.param == "postgres" else {}
-    project = tiny_project(tmp_path_factory.mktemp(f"metrics_{request.param}"), target=request.param, env=env,
-                           ml_monitor_cohorts=["segment"])
+    folder = tmp_path_factory.mktemp(f"metrics_{request.param}")
+    schema = f"props_{uuid.uuid4().hex[:8]}"
+    env = {"postgres": {"ML_MONITOR_PG_SCHEMA": schema},
+           # a local session's warehouse and metastore in the test's folder, unless
+           # ML_MONITOR_SPARK_DIR points somewhere else (a cluster's shared storage)
+           "spark": {"ML_MONITOR_SPARK_SCHEMA": schema,
+                     "ML_MONITOR_SPARK_DIR": os.environ.get("ML_MONITOR_SPARK_DIR") or str(folder / "spark")},
+           }.get(request.param, {})
+    project = tiny_project(folder, target=request.param, env=env, ml_monitor_cohorts=["segment"])
     yield project
-    if request.param == "postgres":
+    if request.param != "duckdb":
         with Warehouse.connect(project) as wh:
             for schema in (project.source_schema, project.output_schema):
                 wh._execute(f"drop schema if exists {wh.quote(schema)} cascade")
@@ -174,10 +182,22 @@ def _load(project, **frames: pd.DataFrame) -> None:
             wh.replace_table(name, frame, schema=project.source_schema)
 
 
-@slow(2)
-@example(models=EDGE_CASES)
-@given(models=st.lists(distributions(), min_size=1, max_size=4))
-def test_sql_metrics_equal_numpy_and_scipy(metric_project, models):
+MODELS = st.lists(distributions(), min_size=1, max_size=4)
+
+
+def test_sql_metrics_equal_numpy_and_scipy(metric_project):
+    """The edge cases, then two generated examples. A dbt run on local Spark takes about a
+    minute, so there one run checks the edge cases and generated models together."""
+    def check(models):
+        _check_sql_metrics(metric_project, models)
+
+    if metric_project.target == "spark":
+        slow(1)(given(models=MODELS.map(lambda generated: EDGE_CASES + generated))(check))()
+    else:
+        slow(2)(example(models=EDGE_CASES)(given(models=MODELS)(check)))()
+
+
+def _check_sql_metrics(metric_project, models: list[dict]) -> None:
     serving, ref = _tables(models)
     _load(metric_project, predictions=serving, reference=ref)
     build(metric_project, METRIC_MODELS, command="run --full-refresh")

@@ -1,9 +1,7 @@
 """The warehouse layer: connecting from the profile, quoting, typed round trips and atomic
 replaces on DuckDB, on PostgreSQL when ML_MONITOR_PG_PORT points at a server, and on a local
 Spark session when pyspark and java are installed."""
-import importlib.util
 import os
-import shutil
 import subprocess
 import sys
 import uuid
@@ -16,6 +14,8 @@ import pytest
 from ml_monitor.config import Project
 from ml_monitor.errors import MonitorError
 from ml_monitor.warehouse import TEMP_PREFIX, DuckDBWarehouse, PostgresWarehouse, SparkWarehouse, Warehouse
+
+from conftest import HAS_SPARK
 
 HOSTILE = 'we"ird; drop table x; --'
 
@@ -267,8 +267,7 @@ def test_postgres_unreachable(monkeypatch):
 
 # --- Spark ----------------------------------------------------------------------------------
 
-spark_only = pytest.mark.skipif(importlib.util.find_spec("pyspark") is None or shutil.which("java") is None,
-                                reason="needs pyspark and java (pip install 'ml-monitor[spark]')")
+spark_only = pytest.mark.skipif(not HAS_SPARK, reason="needs pyspark and java (pip install 'ml-monitor[spark]')")
 
 
 @pytest.fixture(scope="module")
