@@ -216,8 +216,8 @@ def report(ctx: click.Context, output: Path) -> None:
 @click.option("--full-refresh", is_flag=True, help="Rebuild incremental base tables from the whole log.")
 @click.pass_context
 def run(ctx: click.Context, model_spec, steps: str, report_path: Path, full_refresh: bool) -> None:
-    """Run everything in order: dbt build, fit-thresholds, the dbt models that use them,
-    project, explain, perturb, the alerts that read them, and the report."""
+    """Run everything in order: fit-thresholds on the staged holdout, dbt build (which uses
+    the fit), project, explain, perturb, the alerts that read them, and the report."""
     from . import pipeline
 
     path = pipeline.run(_load_project(ctx), model_spec, [s.strip() for s in steps.split(",") if s.strip()],

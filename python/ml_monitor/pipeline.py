@@ -1,5 +1,6 @@
-"""`ml-monitor run`: dbt build, then the Python steps, then the dbt models that read their
-tables, in that order; and the short summary the demo prints.
+"""`ml-monitor run`: the fit on the staged holdout, dbt build, then the other Python steps,
+then the dbt models that read their tables, in that order; and the short summary the demo
+prints.
 
 Each Python step opens the warehouse, writes its tables (atomic swaps) and closes it before
 dbt runs again, because an embedded DuckDB file admits one writing process at a time.
@@ -87,13 +88,21 @@ def run(project: Project, model_spec: str | None, steps=STEPS, report_path: str 
 
         model = load_model(model_spec)
     if "build" in steps:
-        echo("dbt build: SQL monitors and their tests")
         runner.deps(project)
-        runner.build(project, full_refresh=full_refresh)
     if "fit-thresholds" in steps:
+        if "build" in steps:
+            from .thresholds import HOLDOUT_VIEW
+
+            # fit first, on the staged holdout alone, so that one build uses the new fit
+            echo("dbt run: the staged reference the fit reads")
+            runner.dbt(project, ["run", "--select", HOLDOUT_VIEW])
         summary = fit_thresholds(project)
         echo(f"fit-thresholds: {summary['thresholds']} thresholds, {summary['calibrated_groups']} calibrations "
              f"from {summary['holdout_rows']} holdout rows")
+    if "build" in steps:
+        echo("dbt build: SQL monitors and their tests")
+        runner.build(project, full_refresh=full_refresh)
+    elif "fit-thresholds" in steps:
         echo("dbt build: models that use the fitted thresholds and calibration")
         runner.build(project, select=AFTER_FIT)
     python_steps = 0
