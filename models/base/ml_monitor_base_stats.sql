@@ -17,6 +17,11 @@
 {%- set double = ml_monitor.type_double() -%}
 {%- set band_width = var('ml_monitor_band_width') -%}
 {%- set fit_version = ml_monitor.fit_version() -%}
+{%- set mode = var('ml_monitor_percentiles') -%}
+{%- if mode not in ['exact', 'approximate'] -%}
+{{ exceptions.raise_compiler_error("ml_monitor: var ml_monitor_percentiles must be 'exact' or 'approximate', not '" ~ mode ~ "'") }}
+{%- endif -%}
+{%- set percentiles = ml_monitor.percentiles_cont if mode == 'exact' else ml_monitor.approx_percentiles -%}
 
 
 with new_predictions as (
@@ -91,7 +96,7 @@ grouped as (
         min(confidence) as min_confidence,
         max(confidence) as max_confidence,
         {%- if row_kind == 'class' %}
-        {{ ml_monitor.percentiles_cont('confidence', [0.1, 0.5, 0.9]) }} as percentiles,
+        {{ percentiles('confidence', [0.1, 0.5, 0.9]) }} as percentiles,
         {%- else %}
         null as percentiles,
         {%- endif %}
