@@ -13,7 +13,7 @@
         select
             t.model_id,
             t.input_text,
-            avg(case when v.token is null then 1.0 else 0.0 end) as text_oov_share
+            avg(cast(case when v.token is null then 1 else 0 end as {{ ml_monitor.type_double() }})) as text_oov_share
         from (
             select model_id, input_text, {{ ml_monitor.text_tokens('input_text') }} as token
             from (select distinct model_id, {{ column }} as input_text from {{ relation }}) as texts

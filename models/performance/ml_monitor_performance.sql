@@ -40,7 +40,7 @@ class_metrics as (
         case when n_predicted > 0 then cast(tp as {{ double }}) / n_predicted else 0 end as class_precision,
         case when n_labeled_class > 0 then cast(tp as {{ double }}) / n_labeled_class else 0 end as class_recall,
         case when n_predicted + n_labeled_class > 0
-             then 2.0 * tp / (n_predicted + n_labeled_class) else 0 end as class_f1
+             then cast(2 * tp as {{ double }}) / (n_predicted + n_labeled_class) else 0 end as class_f1
     from per_class
 
 ),

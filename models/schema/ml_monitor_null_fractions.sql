@@ -32,7 +32,7 @@ reference_nulls as (
 
     {%- for name in monitored %}
     select model_id, {{ ml_monitor.string_literal(name) }} as column_name,
-           avg(case when {{ ml_monitor.quote_identifier(name) }} is null then 1.0 else 0.0 end) as reference_null_fraction
+           avg(cast(case when {{ ml_monitor.quote_identifier(name) }} is null then 1 else 0 end as {{ ml_monitor.type_double() }})) as reference_null_fraction
     from {{ ref('stg_ml_monitor__reference') }}
     where split = {{ ml_monitor.string_literal(var('ml_monitor_reference_split')) }}
     group by model_id
