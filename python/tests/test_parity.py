@@ -4,8 +4,8 @@ DuckDB: counts exactly equal, metrics within 1e-9 relative, the same alerts.
 PostgreSQL runs when bin/test has started a server (ML_MONITOR_PG_PORT) and compares the
 session's full demo. Spark runs when pyspark and java are installed, on a local session
 whose warehouse and metastore live in a temporary folder; dbt on local Spark pays seconds
-per model, so it compares a smaller demo (SPARK_PREDICTIONS_PER_DAY) with a DuckDB build of
-the same data."""
+per model and partition, so it compares a smaller demo (SPARK_PREDICTIONS_PER_DAY,
+SPARK_DAYS) with a DuckDB build of the same data."""
 from __future__ import annotations
 
 import decimal
@@ -22,6 +22,7 @@ from ml_monitor.warehouse import Warehouse
 from conftest import DEMO_PROJECT, HAS_SPARK, PROFILES, make_project
 
 SPARK_PREDICTIONS_PER_DAY = int(os.environ.get("ML_MONITOR_SPARK_PARITY_PER_DAY", "300"))
+SPARK_DAYS = 46  # the last planted event starts on day 45; Spark writes a partition per bucket
 AVAILABLE = {
     "postgres": ("ML_MONITOR_PG_PORT" in os.environ, "no PostgreSQL server (run bin/test)"),
     "spark": (HAS_SPARK, "no pyspark or java (pip install 'ml-monitor[spark]')"),
@@ -81,7 +82,7 @@ def parity(request, tmp_path_factory):
         project = Project.load(DEMO_PROJECT, PROFILES, "postgres", {})
         return expected, _load_and_run(project, fitted_run.data)
     folder = tmp_path_factory.mktemp("spark_parity")
-    data = demo.generate(predictions_per_day=SPARK_PREDICTIONS_PER_DAY)
+    data = demo.generate(predictions_per_day=SPARK_PREDICTIONS_PER_DAY, days=SPARK_DAYS)
     duck = make_project(folder / "demo.duckdb")
     demo.write_duckdb(data, folder / "demo.duckdb")
     expected = _run_and_read(duck)
