@@ -3,14 +3,7 @@
     whole population come out of the same pass. Every other monitor reads this table.
     Incremental by bucket: a run recomputes the last ml_monitor_lookback_buckets buckets
     (late data) and new ones; a new fit of thresholds or calibration recomputes them all. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy=ml_monitor.incremental_strategy(),
-    unique_key=['model_id', 'bucket_start'],
-    partition_by=['bucket_start'] if target.type == 'spark' else none,
-    file_format='parquet' if target.type == 'spark' else none,
-    on_schema_change='fail'
-) }}
+{{ config(**ml_monitor.incremental_by_bucket()) }}
 
 {%- set monitored = ml_monitor.monitored_columns() -%}
 {%- set string = dbt.type_string() -%}

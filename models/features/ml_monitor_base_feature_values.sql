@@ -1,14 +1,7 @@
 {#- Counts of every value of every monitored feature per model and bucket, in one pass over
     the new buckets of the log (GROUPING SETS, one set per feature). Exact values, so the KS
     statistic downstream is exact. Incremental by bucket like ml_monitor_base_stats. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy=ml_monitor.incremental_strategy(),
-    unique_key=['model_id', 'bucket_start'],
-    partition_by=['bucket_start'] if target.type == 'spark' else none,
-    file_format='parquet' if target.type == 'spark' else none,
-    on_schema_change='fail'
-) }}
+{{ config(**ml_monitor.incremental_by_bucket()) }}
 
 with new_predictions as (
 

@@ -3,15 +3,7 @@
     and one above the reference range) and the exact two-sample KS statistic. Categorical
     features: PSI, JS distance, L∞ and the share of values the reference never had.
     Incremental by bucket like the base tables; a new reference recomputes every bucket. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy=ml_monitor.incremental_strategy(),
-    unique_key=['model_id', 'bucket_start'],
-    partition_by=['bucket_start'] if target.type == 'spark' else none,
-    file_format='parquet' if target.type == 'spark' else none,
-    on_schema_change='fail',
-    pre_hook=ml_monitor.planner_settings()
-) }}
+{{ config(pre_hook=ml_monitor.planner_settings(), **ml_monitor.incremental_by_bucket()) }}
 {%- set double = ml_monitor.type_double() -%}
 {%- set reference_version = ml_monitor.reference_version() -%}
 
