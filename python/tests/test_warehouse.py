@@ -214,16 +214,22 @@ def test_duckdb_readers_see_the_old_table_until_the_swap(duck, monkeypatch):
 pg_only = pytest.mark.skipif(not os.environ.get("ML_MONITOR_PG_PORT"), reason="set ML_MONITOR_PG_PORT to test PostgreSQL")
 
 
-@pytest.fixture
-def pg(monkeypatch):
-    monkeypatch.setenv("ML_MONITOR_TARGET", "postgres")
-    monkeypatch.setenv("ML_MONITOR_PG_SCHEMA", f"test_{uuid.uuid4().hex[:8]}")
-    project = Project.load()
-    wh = Warehouse.connect(project)
+def scratch_warehouse(monkeypatch, target: str, schema_variable: str, **env: str):
+    """A warehouse of `target` in a fresh schema, dropped afterwards with its sibling."""
+    monkeypatch.setenv("ML_MONITOR_TARGET", target)
+    monkeypatch.setenv(schema_variable, f"test_{uuid.uuid4().hex[:8]}")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    wh = Warehouse.connect(Project.load())
     yield wh
     for schema in (wh.schema, other_schema(wh)):
         wh._execute(f"drop schema if exists {wh.quote(schema)} cascade")
     wh.close()
+
+
+@pytest.fixture
+def pg(monkeypatch):
+    yield from scratch_warehouse(monkeypatch, "postgres", "ML_MONITOR_PG_SCHEMA")
 
 
 @pg_only
@@ -278,14 +284,7 @@ def spark_dir(tmp_path_factory):
 @pytest.fixture
 def spark(spark_dir, monkeypatch):
     """A fresh schema in one local Spark warehouse; the session is shared by the tests."""
-    monkeypatch.setenv("ML_MONITOR_TARGET", "spark")
-    monkeypatch.setenv("ML_MONITOR_SPARK_DIR", str(spark_dir))
-    monkeypatch.setenv("ML_MONITOR_SPARK_SCHEMA", f"test_{uuid.uuid4().hex[:8]}")
-    wh = Warehouse.connect(Project.load())
-    yield wh
-    for schema in (wh.schema, other_schema(wh)):
-        wh._execute(f"drop schema if exists {wh.quote(schema)} cascade")
-    wh.close()
+    yield from scratch_warehouse(monkeypatch, "spark", "ML_MONITOR_SPARK_SCHEMA", ML_MONITOR_SPARK_DIR=str(spark_dir))
 
 
 @spark_only
