@@ -235,9 +235,11 @@ def run(ctx: click.Context, model_spec, steps: str, report_path: Path, full_refr
 @click.option("--steps", default=",".join(("build", "fit-thresholds", "project", "explain", "perturb", "report")),
               show_default=True, help="Steps of `ml-monitor run` to run on the demo.")
 @click.option("--target", "-t", "demo_target", help="Profile target to load the demo into: duckdb (default), postgres or spark.")
+@click.option("--scenario", default="demo", show_default=True,
+              help="Planted events: demo, stable, slow_drift, seasonal or concept_drift (see bench/README.md).")
 @click.pass_context
 def demo(ctx: click.Context, predictions_per_day: int, days: int, seed: int, output_dir: Path | None, steps: str,
-         demo_target: str | None) -> None:
+         demo_target: str | None, scenario: str) -> None:
     """Generate the support-ticket router demo and monitor it end to end.
 
     Trains a TF-IDF + logistic regression router on generated tickets, writes its reference
@@ -258,7 +260,8 @@ def demo(ctx: click.Context, predictions_per_day: int, days: int, seed: int, out
     ctx.obj["project_dir"] = ctx.obj.get("project_dir") or package_root() / "demo"
     project = _load_project(ctx)
     click.echo(f"Generating {predictions_per_day * days:,} predictions over {days} days ...")
-    data = demo_data.generate(predictions_per_day=predictions_per_day, days=days, seed=seed)
+    data = demo_data.generate(predictions_per_day=predictions_per_day, days=days, seed=seed,
+                              scenario=demo_data.scenario(scenario))
     if project.adapter_type == "duckdb":
         # the demo's file holds only what the demo makes: start it afresh
         if db_path.exists():  # held by another process: say so rather than pull it away

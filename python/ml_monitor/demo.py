@@ -13,6 +13,13 @@ days of serving log (`predictions`) and the list of planted events (`demo_events
 Features are drawn independently of the ticket's class from one generator for reference
 and serving, so nothing but the planted events drifts.
 
+Those three events are the default `Scenario`; `SCENARIOS` names others that the alert
+benchmark (bench/alerts.py) scores the alerts against: `stable` (no event, and the serving
+log has the reference's columns and types), `slow_drift` (the fraud share grows one point a
+day), `seasonal` (quieter weekends with a slightly different class mix, no event) and
+`concept_drift` (labels change, inputs and predictions do not). Each scenario's events are
+in `events`, one row each, which is the ground truth the benchmark scores against.
+
 Generation is vectorised so that it scales to millions of rows: the model scores pools of
 tickets per (class, writing style) once, and each serving row picks a ticket from the pool
 of its class, taking the pool's text, predicted class and confidence. The serving log is
@@ -33,7 +40,8 @@ import queue
 import random
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import accumulate
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -61,6 +69,12 @@ SHIFT_COHORT = ("channel", "chat")
 CLASS_SHIFT_DAY = 30
 TYPING_DAY = 40
 UPSTREAM_DAY = 45
+# the seasonal scenario's weekends: more account and billing tickets, a mild change (PSI
+# about 0.02 against the reference) that a drift alert should not take for an event
+WEEKEND_SHARES = (0.29, 0.25, 0.22, 0.14, 0.10)
+# concept drift: tickets of the first class now truly belong to the second, and as many of
+# the second's to the first
+CONCEPT_CLASSES = ("account", "billing")
 
 REFERENCE_ROWS = 20_000
 TRAIN_SHARE = 0.7
@@ -224,6 +238,56 @@ EVENT_COLUMNS = {
     "day": "INTEGER", "cohort_name": "VARCHAR", "cohort_value": "VARCHAR",
     "subject": "VARCHAR", "description": "VARCHAR",
 }
+# A serving log without the upstream change logs the reference's inputs, typed the same.
+UNCHANGED_PREDICTION_COLUMNS = {
+    **{name: kind for name, kind in PREDICTION_COLUMNS.items() if name != "app_version"},
+    "priority": "INTEGER", "legacy_segment": "VARCHAR",
+}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Which events a generated log has: the day each starts (1-based; None: it never
+    happens). The defaults are the demo's three events."""
+
+    name: str = "demo"
+    # the share of SHIFT_CLASS doubles in the SHIFT_COHORT
+    class_shift_day: int | None = CLASS_SHIFT_DAY
+    # TYPED_SHARE of the tickets are typed in a hurry instead of pasted
+    typing_day: int | None = TYPING_DAY
+    # order_value turns NULL, app_version is added, legacy_segment dropped, priority retyped.
+    # A table has one schema, so the last three hold from day 1 (app_version NULL until the
+    # change); without an upstream change the log has the reference's columns and types.
+    upstream_day: int | None = UPSTREAM_DAY
+    # SHIFT_CLASS's share grows by slow_drift_per_day every day, in every cohort
+    slow_drift_day: int | None = None
+    slow_drift_per_day: float = 0.01
+    # weekend traffic as a share of a weekday's, and the weekends' label shares (None: as on
+    # weekdays)
+    weekend_volume: float = 1.0
+    weekend_shares: tuple[float, ...] | None = None
+    # concept_drift_share of CONCEPT_CLASSES[0]'s tickets get the label CONCEPT_CLASSES[1],
+    # and as many of [1]'s get [0]: texts, predictions and the label mix stay as they were
+    concept_drift_day: int | None = None
+    concept_drift_share: float = 0.5
+
+
+DEMO = Scenario()
+STABLE = Scenario("stable", class_shift_day=None, typing_day=None, upstream_day=None)
+SCENARIOS = {scenario.name: scenario for scenario in (
+    DEMO,
+    STABLE,
+    replace(STABLE, name="slow_drift", slow_drift_day=CLASS_SHIFT_DAY),
+    replace(STABLE, name="seasonal", weekend_volume=0.4, weekend_shares=WEEKEND_SHARES),
+    replace(STABLE, name="concept_drift", concept_drift_day=CLASS_SHIFT_DAY),
+)}
+
+
+def scenario(name: str) -> Scenario:
+    """The scenario called `name` in SCENARIOS."""
+    if name not in SCENARIOS:
+        raise MonitorError(f"demo: unknown scenario '{name}'; choose from {', '.join(SCENARIOS)}")
+    return SCENARIOS[name]
 
 
 @dataclass
@@ -235,6 +299,7 @@ class DemoData:
     reference: pd.DataFrame
     events: pd.DataFrame
     model: Pipeline
+    scenario: Scenario = DEMO
 
 
 def planted_dates(start: date = date(2026, 1, 1)) -> dict[str, date]:
@@ -248,17 +313,23 @@ def planted_dates(start: date = date(2026, 1, 1)) -> dict[str, date]:
 
 def generate(predictions_per_day: int = 3000, days: int = 60, seed: int = 7,
              start: date = date(2026, 1, 1), extra_numeric_features: int = 0,
-             extra_categorical_features: int = 0, lazy: bool = False) -> DemoData:
+             extra_categorical_features: int = 0, lazy: bool = False,
+             scenario: Scenario = DEMO) -> DemoData:
     """Reference data, a trained router, its serving log and the planted events.
 
     extra_numeric_features / extra_categorical_features add columns x_1..x_k (DOUBLE) and
     c_1..c_k (VARCHAR) to both tables, from one distribution each (see `_extra_features`).
     lazy: the serving log is a RecordBatchReader that generates each day as it is read.
+    scenario: which events are planted (default: the demo's; see SCENARIOS). Weekdays get
+    predictions_per_day rows, weekends fewer if the scenario says so.
     """
     if predictions_per_day < 1 or days < 1:
         raise MonitorError("demo: predictions per day and days must both be at least 1")
     if extra_numeric_features < 0 or extra_categorical_features < 0:
         raise MonitorError("demo: the number of extra features cannot be negative")
+    if not 0 < scenario.weekend_volume <= 1 or len(scenario.weekend_shares or CLASSES) != len(CLASSES):
+        raise MonitorError(f"demo: scenario '{scenario.name}' needs a weekend volume in (0, 1] "
+                           f"and one weekend share per class ({len(CLASSES)})")
     extras = (extra_numeric_features, extra_categorical_features)
     rnd = random.Random(seed)
     reference = _reference(np.random.default_rng([seed, 0]), rnd, extras)
@@ -269,11 +340,14 @@ def generate(predictions_per_day: int = 3000, days: int = 60, seed: int = 7,
     reference.loc[validation, "confidence"] = confidence
 
     pools = _TicketPools(model, rnd)
+    sizes = [max(1, round(predictions_per_day * scenario.weekend_volume)) if _is_weekend(start, day)
+             else predictions_per_day for day in range(1, days + 1)]
+    first_rows = [0, *accumulate(sizes)]
 
     def day_batch(day: int) -> pa.RecordBatch:
         return _serving_day(np.random.default_rng([seed, day]), pools, day, days, start,
-                            predictions_per_day, first_row=(day - 1) * predictions_per_day,
-                            extras=extras)
+                            sizes[day - 1], first_row=first_rows[day - 1], extras=extras,
+                            scenario=scenario)
 
     first = day_batch(1)
     if lazy:
@@ -282,7 +356,7 @@ def generate(predictions_per_day: int = 3000, days: int = 60, seed: int = 7,
     else:
         batches = [first] + [day_batch(day) for day in range(2, days + 1)]
         predictions = pa.Table.from_batches(batches, schema=first.schema)
-    return DemoData(predictions, reference, _events(start, days), model)
+    return DemoData(predictions, reference, _events(start, days, scenario), model, scenario)
 
 
 def _chain(first, rest):
@@ -301,9 +375,15 @@ def _column_names(table) -> list[str]:
     return list(table.columns) if isinstance(table, pd.DataFrame) else list(table.schema.names)
 
 
+def _prediction_columns(data: DemoData) -> dict[str, str]:
+    """Column types of the serving log: with or without the upstream change, plus extras."""
+    columns = UNCHANGED_PREDICTION_COLUMNS if data.scenario.upstream_day is None else PREDICTION_COLUMNS
+    return _with_extras(columns, _column_names(data.predictions))
+
+
 def _tables(data: DemoData) -> dict:
     return {
-        "predictions": (data.predictions, _with_extras(PREDICTION_COLUMNS, _column_names(data.predictions))),
+        "predictions": (data.predictions, _prediction_columns(data)),
         "reference": (data.reference, _with_extras(REFERENCE_COLUMNS, _column_names(data.reference))),
         "demo_events": (data.events, EVENT_COLUMNS),
     }
@@ -367,7 +447,7 @@ def write_parquet(data: DemoData, folder: str | Path) -> dict[str, Path]:
     if isinstance(log, pd.DataFrame):
         log = pa.Table.from_pandas(log, preserve_index=False)
     batches = log.to_batches() if isinstance(log, pa.Table) else log
-    columns = _with_extras(PREDICTION_COLUMNS, log.schema.names)
+    columns = _prediction_columns(data)
     schema = pa.schema([
         pa.field(c, pa.dictionary(pa.int32(), pa.string())
                  if pa.types.is_dictionary(log.schema.field(c).type) else _ARROW_TYPES[t])
@@ -595,14 +675,42 @@ def _pick_codes(draw: np.ndarray, shares) -> np.ndarray:
     return np.searchsorted(cumulative / cumulative[-1], draw, side="right").astype(np.int32)
 
 
-def _class_shares(shifted: bool) -> np.ndarray:
-    """Label shares; in the shifted cohort the shift class doubles and the rest shrink."""
-    shares = np.array(REFERENCE_SHARES)
-    if shifted:
+def _label_shares(scenario: Scenario, start: date, day: int) -> np.ndarray:
+    """The day's label shares (before the cohort shift): the reference's, or the weekend's,
+    with the slow drift's growth of SHIFT_CLASS on top."""
+    weekend = scenario.weekend_shares is not None and _is_weekend(start, day)
+    shares = np.array(scenario.weekend_shares if weekend else REFERENCE_SHARES)
+    if _live(scenario.slow_drift_day, day):
         k = CLASSES.index(SHIFT_CLASS)
-        shares = shares * (1 - 2 * shares[k]) / (1 - shares[k])
-        shares[k] = 2 * REFERENCE_SHARES[k]
+        grown = shares[k] + scenario.slow_drift_per_day * (day - scenario.slow_drift_day + 1)
+        shares = _with_share(shares, k, min(1.0, grown))
     return shares
+
+
+def _with_share(shares: np.ndarray, k: int, share: float) -> np.ndarray:
+    """Class k at `share`, the other classes scaled to make up the rest."""
+    shares = shares * (1 - share) / (1 - shares[k])
+    shares[k] = share
+    return shares
+
+
+def _swap_labels(rng: np.random.Generator, label: np.ndarray, shares: np.ndarray, share: float) -> np.ndarray:
+    """Concept drift: `share` of CONCEPT_CLASSES[0]'s rows get [1]'s label, and as many of
+    [1]'s rows (in expectation) get [0]'s, so the label mix stays what `shares` says."""
+    a, b = (CLASSES.index(c) for c in CONCEPT_CLASSES)
+    flip = rng.random(len(label))
+    to_b = (label == a) & (flip < share)
+    to_a = (label == b) & (flip < min(1.0, share * shares[a] / shares[b]))
+    return np.where(to_b, b, np.where(to_a, a, label)).astype(np.int32)
+
+
+def _live(first_day: int | None, day: int) -> bool:
+    """Whether an event starting on first_day (None: never) is under way on `day`."""
+    return first_day is not None and day >= first_day
+
+
+def _is_weekend(start: date, day: int) -> bool:
+    return _day_date(start, day).weekday() >= 5
 
 
 def _reference(rng: np.random.Generator, rnd: random.Random,
@@ -633,29 +741,48 @@ def _reference(rng: np.random.Generator, rnd: random.Random,
 
 
 def _serving_day(rng: np.random.Generator, pools: _TicketPools, day: int, days: int,
-                 start: date, n: int, first_row: int,
-                 extras: tuple[int, int] = (0, 0)) -> pa.RecordBatch:
-    """One day of the serving log, with whatever planted events are live that day."""
+                 start: date, n: int, first_row: int, extras: tuple[int, int] = (0, 0),
+                 scenario: Scenario = DEMO) -> pa.RecordBatch:
+    """One day of the serving log, with whatever planted events are live that day.
+
+    The random draws happen in the same order whatever the scenario (an event's own draws
+    only while it is live, concept drift's last), so the demo's log stays as it always was.
+    """
     extra_columns = _extra_features(rng.spawn(1)[0], n, extras) if any(extras) else {}
     features = _features(rng, n)
     in_shift_cohort = features["channel"] == CATEGORIES["channel"][0].index(SHIFT_COHORT[1])
+    shares = _label_shares(scenario, start, day)
     draw = rng.random(n)
-    label = _pick_codes(draw, _class_shares(False))
-    if day >= CLASS_SHIFT_DAY:
-        label = np.where(in_shift_cohort, _pick_codes(draw, _class_shares(True)), label)
-    typed = (rng.random(n) < TYPED_SHARE) if day >= TYPING_DAY else np.zeros(n, dtype=bool)
+    label = _pick_codes(draw, shares)
+    if _live(scenario.class_shift_day, day):
+        k = CLASSES.index(SHIFT_CLASS)
+        label = np.where(in_shift_cohort, _pick_codes(draw, _with_share(shares, k, 2 * shares[k])), label)
+    typed = (rng.random(n) < TYPED_SHARE) if _live(scenario.typing_day, day) else np.zeros(n, dtype=bool)
     ticket = pools.draw(rng, label, typed)
 
     label_share = LABEL_SHARE_SETTLED if day <= days - RECENT_DAYS else LABEL_SHARE_RECENT
     # Sorted seconds keep the log in time order; the other columns are i.i.d., so this
     # does not tie any value to the time of day.
     seconds = np.sort(rng.integers(0, 86_400, n))
+    unlabelled = rng.random(n) >= label_share
+    if _live(scenario.concept_drift_day, day):
+        # after the ticket is drawn: the text and prediction stay those of its old class
+        label = _swap_labels(rng, label, shares, scenario.concept_drift_share)
     predicted_at = np.datetime64(_day_date(start, day), "us") + seconds.astype("timedelta64[s]")
-    upstream_changed = day >= UPSTREAM_DAY
+    upstream_changed = _live(scenario.upstream_day, day)
     order_value = (pa.nulls(n, pa.float64()) if upstream_changed
                    else pa.array(features["order_value"]))
-    app_version = (_categorical(features["app_version"], CATEGORIES["app_version"][0])
-                   if upstream_changed else pa.nulls(n, _CATEGORICAL))
+    if scenario.upstream_day is None:
+        upstream_columns = {
+            "priority": pa.array(features["priority"] + 1),  # as the reference logs it
+            "legacy_segment": _categorical(features["legacy_segment"], CATEGORIES["legacy_segment"][0]),
+        }
+    else:
+        upstream_columns = {
+            "priority": _categorical(features["priority"], CATEGORIES["priority"][0]),
+            "app_version": (_categorical(features["app_version"], CATEGORIES["app_version"][0])
+                            if upstream_changed else pa.nulls(n, _CATEGORICAL)),
+        }
 
     columns = {
         "prediction_id": _prediction_ids(first_row, n),
@@ -664,15 +791,14 @@ def _serving_day(rng: np.random.Generator, pools: _TicketPools, day: int, days: 
         "predicted_at": pa.array(predicted_at),
         "predicted_class": _categorical(pools.predicted_code[ticket], CLASSES),
         "confidence": pa.array(pools.confidence[ticket]),
-        "label": _categorical(label, CLASSES, missing=rng.random(n) >= label_share),
+        "label": _categorical(label, CLASSES, missing=unlabelled),
         **{name: _categorical(features[name], CATEGORIES[name][0])
            for name in ["channel", "country", "customer_tier", "product"]},
         "previous_tickets": pa.array(features["previous_tickets"]),
         "account_age_days": pa.array(features["account_age_days"]),
         "order_value": order_value,
         "ticket_text": pa.DictionaryArray.from_arrays(ticket.astype(np.int32), pools.texts),
-        "priority": _categorical(features["priority"], CATEGORIES["priority"][0]),
-        "app_version": app_version,
+        **upstream_columns,
         **extra_columns,
     }
     return pa.RecordBatch.from_pydict(columns)
@@ -706,26 +832,35 @@ def _encode(values, categories: list[str]) -> np.ndarray:
 
 # --- events ------------------------------------------------------------------------------
 
-def _events(start: date, days: int) -> pd.DataFrame:
+def _events(start: date, days: int, scenario: Scenario) -> pd.DataFrame:
+    """The scenario's events that start within the log, in a fixed order (event ids do not
+    depend on the number of days)."""
     cohort_name, cohort_value = SHIFT_COHORT
+    old, new = CONCEPT_CLASSES
     planted = [
-        ("class_share_shift", CLASS_SHIFT_DAY, cohort_name, cohort_value, SHIFT_CLASS,
+        ("class_share_shift", scenario.class_shift_day, cohort_name, cohort_value, SHIFT_CLASS,
          f"Share of '{SHIFT_CLASS}' tickets doubles in the {cohort_value} channel."),
-        ("typing_drift", TYPING_DAY, None, None, "ticket_text",
+        ("typing_drift", scenario.typing_day, None, None, "ticket_text",
          f"{TYPED_SHARE:.0%} of tickets are typed (short, lower-case, typos), not pasted."),
-        ("feature_nulled", UPSTREAM_DAY, None, None, "order_value",
+        ("feature_nulled", scenario.upstream_day, None, None, "order_value",
          "An upstream change leaves order_value NULL on every row."),
-        ("column_added", UPSTREAM_DAY, None, None, "app_version",
+        ("column_added", scenario.upstream_day, None, None, "app_version",
          "The serving log gains an app_version column."),
-        ("column_dropped", UPSTREAM_DAY, None, None, "legacy_segment",
+        ("column_dropped", scenario.upstream_day, None, None, "legacy_segment",
          "legacy_segment is no longer logged."),
-        ("column_type_changed", UPSTREAM_DAY, None, None, "priority",
+        ("column_type_changed", scenario.upstream_day, None, None, "priority",
          "priority is logged as 'P1'..'P3' instead of the integers 1..3."),
+        ("class_share_drift", scenario.slow_drift_day, None, None, SHIFT_CLASS,
+         f"The share of '{SHIFT_CLASS}' tickets grows by {scenario.slow_drift_per_day:g} a day in every cohort."),
+        ("concept_drift", scenario.concept_drift_day, None, None, old,
+         f"{scenario.concept_drift_share:.0%} of '{old}' tickets now truly belong to '{new}', and as "
+         f"many '{new}' ones to '{old}': texts, predictions and the label mix stay the same."),
     ]
     rows = [
         (event_id, kind, datetime.combine(_day_date(start, day), datetime.min.time()), day,
          name, value, subject, description)
-        for event_id, (kind, day, name, value, subject, description) in enumerate(planted, 1)
+        for event_id, (kind, day, name, value, subject, description)
+        in enumerate((event for event in planted if event[1] is not None), 1)
         if day <= days
     ]
     return pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
