@@ -1,5 +1,5 @@
 {#- Share of each predicted class per model, bucket and cohort, beside its share in the
-    training labels. Classes of the reference that were not predicted in a bucket appear with
+    model's reference mix (its holdout predictions; see ml_monitor_reference_class_shares). Classes of the reference that were not predicted in a bucket appear with
     n = 0, so the rows of a bucket cover the union of serving and reference classes. -#}
 with bucket_totals as (
 
@@ -19,8 +19,15 @@ class_counts as (
 
 reference_shares as (
 
-    select model_id, predicted_class, reference_share
+    select model_id, predicted_class, reference_n, reference_total, reference_share
     from {{ ref('ml_monitor_reference_class_shares') }}
+
+),
+
+reference_totals as (
+
+    select distinct model_id, reference_total
+    from reference_shares
 
 ),
 
@@ -45,6 +52,8 @@ select
     coalesce(n.n, 0) as n,
     t.n_total,
     cast(coalesce(n.n, 0) as {{ ml_monitor.type_double() }}) / t.n_total as share,
+    coalesce(r.reference_n, 0) as reference_n,
+    ref_totals.reference_total,
     coalesce(r.reference_share, 0) as reference_share,
     cast(coalesce(n.n, 0) as {{ ml_monitor.type_double() }}) / t.n_total - coalesce(r.reference_share, 0) as share_delta
 from categories as c
@@ -62,3 +71,5 @@ left join class_counts as n
 left join reference_shares as r
     on r.model_id = c.model_id
     and r.predicted_class = c.predicted_class
+left join reference_totals as ref_totals
+    on ref_totals.model_id = c.model_id

@@ -26,6 +26,8 @@ shares as (
         coalesce(s.n, 0) as n,
         (select sum(n) from serving) as n_total,
         cast(coalesce(s.n, 0) as {{ double }}) / (select sum(n) from serving) as p,
+        coalesce(e.n, 0) as r,
+        (select sum(n) from expected) as r_total,
         cast(coalesce(e.n, 0) as {{ double }}) / (select sum(n) from expected) as q
     from serving as s
     full outer join expected as e on e.category = s.category

@@ -1,0 +1,129 @@
+{#- Every test of every monitor, one row per series and bucket, and the decision. A test
+    alerts when its effect passes the rule's threshold (is_effect: a move that matters) and
+    its Benjamini–Hochberg adjusted p-value is at most ml_monitor_alert_fdr (evidence that
+    it is not sampling noise). The BH family is one model's bucket: every series × monitor
+    tested in it, so an incremental run decides exactly as a full refresh. Rows without a
+    p-value (evidence_note says why) never alert. severity is 'critical' when the effect
+    is at least twice its threshold, else 'warning'. -#}
+{{ ml_monitor.warn_deprecated_vars() }}
+{%- set psi = var('ml_monitor_psi_threshold') -%}
+{%- set js = var('ml_monitor_js_threshold') -%}
+{%- set min_drop = var('ml_monitor_min_performance_drop') -%}
+{%- set tolerance = var('ml_monitor_null_fraction_tolerance') -%}
+{%- set exclusion = var('ml_monitor_exclusion_tolerance') -%}
+{#- drift: the distance furthest past its threshold, relative to it -#}
+{%- set drift_metric = "case when js_distance / " ~ js ~ " >= psi / " ~ psi ~ " then 'js_distance' else 'psi' end" -%}
+{%- set drift_value = "case when js_distance / " ~ js ~ " >= psi / " ~ psi ~ " then js_distance else psi end" -%}
+{%- set drift_threshold = "case when js_distance / " ~ js ~ " >= psi / " ~ psi ~ " then " ~ js ~ " else " ~ psi ~ " end" -%}
+{%- set drift_effect = "(psi > " ~ psi ~ " or js_distance > " ~ js ~ ")" -%}
+{#- null fraction: serving's null count against the reference's fraction, with the variance
+    of the two fractions' mean (a pooled two-proportion test against a large reference) -#}
+{%- set null_fraction_p_value = "case when reference_null_fraction is not null then least(1.0, 2 * "
+      ~ ml_monitor.normal_sf("abs(delta) / sqrt(greatest(1e-300, (serving_null_fraction + reference_null_fraction) / 2"
+      ~ " * (1 - (serving_null_fraction + reference_null_fraction) / 2) / n))") ~ ") end" -%}
+{%- set exclusion_p_value = ml_monitor.normal_sf("(excluded_share - " ~ exclusion ~ ") / sqrt(" ~ exclusion
+      ~ " * (1 - " ~ exclusion ~ ") / n_bucket_rows)") -%}
+
+with tests as (
+
+    {{ ml_monitor.alert_test('confidence_anomaly', ref('int_ml_monitor__confidence'),
+        subject='predicted_class', metric="'mean_confidence_delta'",
+        value='mean_confidence - baseline_mean', threshold=var('ml_monitor_anomaly_min_delta'),
+        is_effect='abs(mean_confidence - baseline_mean) >= ' ~ var('ml_monitor_anomaly_min_delta')) }}
+
+    union all
+
+    {{ ml_monitor.alert_test('class_drift', ref('int_ml_monitor__class_drift'),
+        subject="'class_mix'", metric=drift_metric, value=drift_value, threshold=drift_threshold,
+        is_effect=drift_effect) }}
+
+    union all
+
+    {{ ml_monitor.alert_test('label_shift', ref('int_ml_monitor__label_shift'),
+        subject="'label_mix'", metric=drift_metric, value=drift_value, threshold=drift_threshold,
+        is_effect=drift_effect) }}
+
+    union all
+
+    {{ ml_monitor.alert_test('feature_drift', ref('int_ml_monitor__feature_drift'),
+        cohort_name="'__all__'", cohort_value="'__all__'",
+        subject='feature', metric=drift_metric, value=drift_value, threshold=drift_threshold,
+        is_effect=drift_effect) }}
+
+    union all
+
+    {{ ml_monitor.alert_test('performance_drop', ref('int_ml_monitor__performance_drop'),
+        subject='metric', metric="metric || '_drop'", value='drop_value', threshold=min_drop,
+        is_effect='drop_value >= ' ~ min_drop) }}
+
+    union all
+
+    {{ ml_monitor.alert_test('estimated_performance_drop', ref('int_ml_monitor__estimated_performance'),
+        subject="'__all__'", metric="'estimated_accuracy_drop'",
+        value='reference_accuracy - estimated_accuracy', threshold=min_drop,
+        is_effect='reference_accuracy - estimated_accuracy >= ' ~ min_drop) }}
+
+    union all
+
+    {{ ml_monitor.alert_test('null_fraction', ref('ml_monitor_null_fractions'),
+        cohort_name="'__all__'", cohort_value="'__all__'",
+        subject='column_name', metric="'null_fraction_delta'", value='delta', threshold=tolerance,
+        is_effect='abs(delta) > ' ~ tolerance, where="scope = 'bucket'",
+        p_value=null_fraction_p_value, evidence_note="case when reference_null_fraction is null then 'no_reference' end") }}
+
+    union all
+
+    {{ ml_monitor.alert_test('data_quality', ref('ml_monitor_data_quality'),
+        cohort_name="'__all__'", cohort_value="'__all__'",
+        subject='reason', metric="'excluded_share'", value='excluded_share', threshold=exclusion,
+        is_effect='excluded_share > ' ~ exclusion, where='bucket_start is not null',
+        p_value=exclusion_p_value,
+        evidence_note='cast(null as ' ~ dbt.type_string() ~ ')') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        count(p_value) over (partition by model_id, bucket_start) as family_size,
+        case when p_value is not null then row_number() over (
+            partition by model_id, bucket_start
+            order by case when p_value is null then 1 else 0 end, p_value, alert_type, cohort_name, cohort_value, subject
+        ) end as p_rank
+    from tests
+
+),
+
+adjusted as (
+
+    -- BH: p_(i) · m / i, made monotone from the largest p-value down
+    select
+        *,
+        case when p_value is not null then least(1.0, min(p_value * family_size / p_rank) over (
+            partition by model_id, bucket_start
+            order by p_rank desc
+            rows between unbounded preceding and current row
+        )) end as p_value_adjusted
+    from ranked
+
+)
+
+select
+    alert_type,
+    model_id,
+    bucket_start,
+    cohort_name,
+    cohort_value,
+    subject,
+    metric,
+    value,
+    threshold,
+    is_effect,
+    p_value,
+    cast(p_value_adjusted as {{ ml_monitor.type_double() }}) as p_value_adjusted,
+    cast(family_size as integer) as family_size,
+    coalesce(is_effect and p_value_adjusted <= {{ var('ml_monitor_alert_fdr') }}, false) as is_alert,
+    case when abs(value) >= 2 * threshold then 'critical' else 'warning' end as severity,
+    evidence_note
+from adjusted

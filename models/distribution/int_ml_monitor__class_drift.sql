@@ -1,0 +1,45 @@
+{#- How far the predicted class mix of each bucket and cohort is from the model's reference
+    mix (its holdout predictions): PSI, JS distance, L∞, and the two-sample chi-square test
+    of the bucket's counts against the reference counts with its p-value. The decision
+    (is_drift) is made in ml_monitor_alert_tests; ml_monitor_class_drift shows it. -#}
+with shares as (
+
+    select
+        model_id, bucket_start, cohort_name, cohort_value,
+        n, n_total, share as p, reference_n as r, reference_total as r_total, reference_share as q
+    from {{ ref('ml_monitor_class_distribution') }}
+
+),
+
+distances as (
+
+    {{ ml_monitor.distribution_distances('shares', ['model_id', 'bucket_start', 'cohort_name', 'cohort_value']) }}
+
+),
+
+tested as (
+
+    select
+        *,
+        {{ ml_monitor.chi2_evidence_note() }} as evidence_note
+    from distances
+
+)
+
+select
+    model_id,
+    bucket_start,
+    cohort_name,
+    cohort_value,
+    n,
+    n_reference,
+    psi,
+    js_distance,
+    linf,
+    chi2_statistic,
+    cast(chi2_dof as integer) as chi2_dof,
+    cast(new_categories as integer) as new_classes,
+    unseen_share as new_class_share,
+    case when evidence_note is null then {{ ml_monitor.chi2_sf('chi2_statistic', 'chi2_dof') }} end as p_value,
+    evidence_note
+from tested
