@@ -6,6 +6,7 @@
     p-value (evidence_note says why) never alert. severity is 'critical' when the effect
     is at least twice its threshold, else 'warning'. -#}
 {{ ml_monitor.warn_deprecated_vars() }}
+{%- set embedding_drift = ml_monitor.python_output('ml_monitor_embedding_drift') -%}
 {%- set psi = var('ml_monitor_psi_threshold') -%}
 {%- set js = var('ml_monitor_js_threshold') -%}
 {%- set min_drop = var('ml_monitor_min_performance_drop') -%}
@@ -79,6 +80,24 @@ with tests as (
         is_effect='excluded_share > ' ~ exclusion, where='bucket_start is not null',
         p_value=exclusion_p_value,
         evidence_note='cast(null as ' ~ dbt.type_string() ~ ')') }}
+
+    {%- if embedding_drift is not none %}
+
+    union all
+
+    {#- the domain classifier's cross-validated AUC against chance, with the Mann–Whitney
+        variance (n_r + n_s + 1) / (12 n_r n_s); a window is dated at its start, or at the
+        model's first bucket when it began before it -#}
+    {{ ml_monitor.alert_test('embedding_drift',
+        '(select w.*, greatest(cast(w.window_start as ' ~ dbt.type_timestamp() ~ '), m.first_bucket) as bucket_start'
+        ~ ' from ' ~ embedding_drift ~ ' as w inner join (select model_id, min(bucket_start) as first_bucket from '
+        ~ ref('ml_monitor_bucket_spine') ~ ' group by model_id) as m on m.model_id = w.model_id) as windows',
+        cohort_name="'__all__'", cohort_value="'__all__'",
+        subject='class', metric="'domain_auc_above_chance'", value='domain_auc - 0.5', threshold='threshold - 0.5',
+        is_effect='domain_auc > threshold',
+        p_value=ml_monitor.normal_sf('(domain_auc - 0.5) / sqrt((n_reference + n_serving + 1.0) / (12.0 * n_reference * n_serving))'),
+        evidence_note="case when domain_auc is null then 'too_few_rows' end") }}
+    {%- endif %}
 
 ),
 

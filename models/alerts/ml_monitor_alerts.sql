@@ -1,10 +1,10 @@
-{#- One row per alert: the tests of ml_monitor_alert_tests that alert, the schema changes
-    still in force (dated by when they were first observed: ml_monitor_schema_changes), and
-    the alerts of the Python steps once their tables exist (embedding drift per window;
-    perturbation failures, which are about the model rather than a bucket, undated). -#}
+{#- One row per alert: the tests of ml_monitor_alert_tests that alert (embedding drift
+    among them once the projection step has run), the schema changes still in force (from
+    the bucket in which they were first observed: ml_monitor_schema_changes), and the
+    perturbation failures once that step has run (about the model rather than a bucket:
+    undated). -#}
 {%- set string = dbt.type_string() -%}
 {%- set double = ml_monitor.type_double() -%}
-{%- set embedding_drift = ml_monitor.python_output('ml_monitor_embedding_drift') -%}
 {%- set perturbation = ml_monitor.python_output('ml_monitor_perturbation_checks') -%}
 
 with tested as (
@@ -41,39 +41,6 @@ schema_changes as (
 
 ),
 
-{%- if embedding_drift is not none %}
-
-models as (
-
-    select model_id, min(bucket_start) as first_bucket
-    from {{ ref('ml_monitor_bucket_spine') }}
-    group by model_id
-
-),
-
-embedding as (
-
-    select
-        'embedding_drift' as alert_type,
-        e.model_id,
-        -- a window is dated at its start, or at the model's first bucket when it began before it
-        greatest(cast(e.window_start as {{ dbt.type_timestamp() }}), m.first_bucket) as bucket_start,
-        '__all__' as cohort_name,
-        '__all__' as cohort_value,
-        cast(e.class as {{ string }}) as subject,
-        'domain_auc' as metric,
-        e.domain_auc as value,
-        cast(e.threshold as {{ double }}) as threshold,
-        cast(null as {{ double }}) as p_value,
-        cast(null as {{ double }}) as p_value_adjusted,
-        case when e.domain_auc >= 0.75 then 'critical' else 'warning' end as severity
-    from {{ embedding_drift }} as e
-    inner join models as m on m.model_id = e.model_id
-    where e.is_drift
-
-),
-{%- endif %}
-
 {%- if perturbation is not none %}
 
 perturbation as (
@@ -102,10 +69,6 @@ alerts as (
     select * from tested
     union all
     select * from schema_changes
-    {%- if embedding_drift is not none %}
-    union all
-    select * from embedding
-    {%- endif %}
     {%- if perturbation is not none %}
     union all
     select * from perturbation
