@@ -21,7 +21,7 @@ from .warehouse import Warehouse
 STEPS = ("build", "fit-thresholds", "project", "explain", "perturb", "report")
 # dbt models that read the Python steps' tables, rebuilt after those steps
 AFTER_FIT = "ml_monitor_fitted_thresholds+ ml_monitor_fitted_calibration+"
-AFTER_STEPS = "ml_monitor_alerts+"
+AFTER_STEPS = "ml_monitor_alert_tests+"
 
 
 @contextmanager
