@@ -66,7 +66,7 @@ macro as (
     select
         {{ key_list }},
         avg(class_f1) as macro_f1,
-        sum(smoothed_f1 * (1 - smoothed_f1) / ((n_predicted + n_labeled_class) / 2.0))
+        sum(smoothed_f1 * (1 - smoothed_f1) * 2 / (n_predicted + n_labeled_class))
             / (count(*) * count(*)) as macro_f1_variance
     from class_metrics
     group by {{ key_list }}

@@ -95,7 +95,8 @@ with tests as (
         cohort_name="'__all__'", cohort_value="'__all__'",
         subject='class', metric="'domain_auc_above_chance'", value='domain_auc - 0.5', threshold='threshold - 0.5',
         is_effect='domain_auc > threshold',
-        p_value=ml_monitor.normal_sf('(domain_auc - 0.5) / sqrt((n_reference + n_serving + 1.0) / (12.0 * n_reference * n_serving))'),
+        p_value=ml_monitor.normal_sf('(domain_auc - 0.5) / sqrt(cast(n_reference + n_serving + 1 as ' ~ ml_monitor.type_double()
+                                     ~ ') / (12 * n_reference * n_serving))'),
         evidence_note="case when domain_auc is null then 'too_few_rows' end") }}
     {%- endif %}
 

@@ -63,7 +63,7 @@ metrics as (
         reference_accuracy as reference_value,
         (reference_accuracy * reference_n + 1) / (reference_n + 2)
             * (1 - (reference_accuracy * reference_n + 1) / (reference_n + 2))
-            * (1.0 / n_labeled + 1.0 / reference_n) as variance
+            * (cast(1 as {{ double }}) / n_labeled + cast(1 as {{ double }}) / reference_n) as variance
     from matched
     union all
     select
