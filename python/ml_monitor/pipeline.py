@@ -130,19 +130,34 @@ def run(project: Project, model_spec: str | None, steps=STEPS, report_path: str 
 
 
 def summarize(project: Project) -> list[str]:
-    """One line per kind of alert: how many, since when, where."""
+    """The incidents first, one line each (the most recent first, as the report lists them),
+    then one line per kind of alert: how many, since when, where."""
+    from .report import INCIDENT_ORDER
+
+    listed = 20  # incidents, the most recent first (the report lists more)
     with warehouse(project) as wh:
         if not wh.table_exists("ml_monitor_alerts"):
             return ["no alerts table yet: run dbt build"]
+        # an older build has no incidents table: its summary is the alerts alone
+        incidents = (wh.query(f"select * from {wh.relation('ml_monitor_incidents')} order by {INCIDENT_ORDER}")
+                     if wh.table_exists("ml_monitor_incidents") else None)
         q = wh.quote
         alerts = wh.query(
             f"select {q('alert_type')} as alert_type, {q('bucket_start')} as bucket_start, "
             f"{q('cohort_name')} as cohort_name, {q('cohort_value')} as cohort_value, "
             f"{q('subject')} as subject, {q('severity')} as severity from {wh.relation('ml_monitor_alerts')}"
         )
-    if alerts.empty:
-        return ["no alerts"]
     lines = []
+    if incidents is not None:
+        lines.append(f"incidents ({len(incidents)}, {int((incidents['status'] == 'open').sum())} open):"
+                     if len(incidents) else "no incidents")
+        for i in incidents.head(listed).itertuples(index=False):
+            lines.append(f"  {i.severity:<8} {i.status:<8} {i.title}")  # a title begins with its onset
+        if len(incidents) > listed:
+            lines.append(f"  … and {len(incidents) - listed} more in the report")
+    if alerts.empty:
+        return lines + ["no alerts"]
+    lines.append("alerts by type:")
     for alert_type, group in alerts.groupby("alert_type", sort=True):
         first = group["bucket_start"].min()
         since = f" from {first:%Y-%m-%d}" if first == first and first is not None else ""
@@ -154,6 +169,6 @@ def summarize(project: Project) -> list[str]:
             ("on " + ", ".join(subjects[:4]) + (" …" if len(subjects) > 4 else "")) if subjects else "",
         ]))
         critical = int((group["severity"] == "critical").sum())
-        lines.append(f"{alert_type}: {len(group)} alert(s){since}" + (f" {detail}" if detail else "")
+        lines.append(f"  {alert_type}: {len(group)} alert(s){since}" + (f" {detail}" if detail else "")
                      + (f" ({critical} critical)" if critical else ""))
     return lines

@@ -42,6 +42,10 @@ MAX_POINTS = 1500        # UMAP points per class and source
 MAX_TOKENS = 10          # LIME tokens per class or sample
 MAX_SAMPLES = 6          # LIME sample explanations
 MAX_ROWS = 200           # rows of a table
+MAX_INCIDENTS = 50       # incidents, the most recent first
+MAX_EPISODES = 10        # episodes shown per incident, the most severe first
+MAX_GROUP_ROWS = 10      # alerts shown per alert type or episode, the most severe and recent first
+SHOWN_ROWS = 3           # rows of a group visible before its "more" toggle
 MAX_TEXT = 400           # characters of a text shown
 DECIMALS = 4
 
@@ -53,13 +57,14 @@ DEFAULT_SETTINGS = {
     "ml_monitor_anomaly_z": 3,
 }
 
-# The section that charts each alert type.
+# The section that charts each alert type (types without one link to the alert table).
 ALERT_SECTIONS = {
     "confidence_anomaly": "confidence",
     "class_drift": "class-mix",
     "schema_change": "schema",
     "null_fraction": "schema",
     "feature_drift": "feature-drift",
+    "performance_drop": "performance",
     "estimated_performance_drop": "performance",
     "embedding_drift": "embeddings",
     "perturbation_failure": "perturbation",
@@ -204,22 +209,44 @@ def _where(name: Any, value: Any) -> str:
 # --- sections --------------------------------------------------------------------------
 
 @dataclass
+class Group:
+    """Rows under a heading row: the first SHOWN_ROWS show, the others behind a toggle."""
+
+    head: list[Any]  # cells, on one line
+    rows: list[list[Any]]
+
+
+@dataclass
 class Table:
-    """A table rendered server-side. A cell is text, or a dict with text and optional
-    td (the cell's CSS class), badge (a badge's kind), href and data (data-* attributes)."""
+    """A table rendered server-side: rows, or groups of rows. A cell is text, or a dict with
+    text and optional td (the cell's CSS class), badge (a badge's kind), href and data
+    (data-* attributes)."""
 
     title: str
     columns: list[str]
-    rows: list[list[Any]]
+    rows: list[list[Any]] = field(default_factory=list)
     compact: bool = False  # as wide as its content, not the page
+    groups: list[Group] = field(default_factory=list)
+
+
+@dataclass
+class Incident:
+    """An incident's line in the list, and what it expands to."""
+
+    id: str
+    summary: list[Any]  # cells: severity, status, onset, title
+    facts: list[str]
+    links: list[dict]   # to the charts of its alert types
+    alerts: Table       # grouped by episode
 
 
 @dataclass
 class Content:
-    """What a section shows: data for its charts and tables rendered server-side."""
+    """What a section shows: data for its charts, and tables and incidents rendered server-side."""
 
     data: dict = field(default_factory=dict)
     tables: list[Table] = field(default_factory=list)
+    incidents: list[Incident] = field(default_factory=list)
     note: str = ""
 
 
@@ -233,38 +260,147 @@ def _badge(text: Any, kind: str) -> dict:
     return {"text": _text(text), "badge": kind}
 
 
+def _severe_first(column: str) -> str:
+    return f"case {column} when 'critical' then 0 else 1 end"
+
+
+ALERT_ORDER = f"{_severe_first('severity')}, bucket_start desc, subject"
+# the model last but one: it is the same on most rows, and the last columns are the first to scroll off
+ALERT_COLUMNS = ["severity", "bucket", "where", "subject", "metric", "value", "threshold", "p adj.", "model", ""]
+
+
+def _first_per(partition: str, order: str, source: str, limit: int) -> str:
+    """The first `limit` rows of each partition of `source`, in `order`."""
+    return (f"select * from (select s.*, row_number() over (partition by {partition} order by {order})"
+            f" as rank_in_group from {source} s) ranked where rank_in_group <= {limit} order by rank_in_group")
+
+
+def _by(df: pd.DataFrame, column: str) -> dict[Any, list]:
+    """A frame's rows (named tuples) by their value in one column, in the frame's order."""
+    groups: dict[Any, list] = {}
+    for row in df.itertuples(index=False):
+        groups.setdefault(getattr(row, column), []).append(row)
+    return groups
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
+def _chart_link(alert_type: str, model_id: Any = None, cohort_name: Any = None, cohort_value: Any = None,
+                subject: Any = None, text: str = "chart →") -> dict:
+    # the link carries the model, cohort and class, so that its chart can show that series
+    cohort = "" if _value(cohort_name) is None else f"{cohort_name}={cohort_value}"
+    return {"text": text, "href": f"#section-{ALERT_SECTIONS.get(alert_type, 'alerts')}",
+            "data": {"model": _text(model_id), "cohort": cohort, "class": _text(subject)}}
+
+
+def _p_value(v: Any) -> Any:
+    # significant digits, not decimals: an adjusted p-value of 1e-30 is not 0
+    return "" if _missing(v) else {"text": f"{float(v):.2g}", "td": "num"}
+
+
+def _alert_row(a) -> list:
+    return [_badge(a.severity, a.severity), _text(a.bucket_start), _where(a.cohort_name, a.cohort_value),
+            _text(a.subject), _text(a.metric), _cell(a.value), _cell(a.threshold),
+            _p_value(getattr(a, "p_value_adjusted", None)),  # older builds have no p-values
+            _text(a.model_id), _chart_link(a.alert_type, a.model_id, a.cohort_name, a.cohort_value, a.subject)]
+
+
 def _alerts(r: _Reader) -> Content:
     table = "ml_monitor_alerts"
     rel = r.rel(table)
-    counts = r.frame(f"select severity, alert_type, count(*) as n from {rel} group by severity, alert_type"
-                     f" order by severity, n desc, alert_type")
-    rows = r.frame(
-        f"select severity, alert_type, bucket_start, model_id, cohort_name, cohort_value, subject, metric, value,"
-        f" threshold from {rel} order by case severity when 'critical' then 0 else 1 end, bucket_start desc,"
-        f" alert_type, subject limit {MAX_ROWS}")
+    counts = r.frame(f"select alert_type, count(*) as n, sum(case when severity = 'critical' then 1 else 0 end)"
+                     f" as n_critical from {rel} group by alert_type order by n_critical desc, n desc, alert_type")
+    rows = r.frame(_first_per("alert_type", ALERT_ORDER, rel, MAX_GROUP_ROWS))
     heat = r.tree(
         f"select model_id, alert_type, bucket_start, count(*) as n,"
         f" sum(case when severity = 'critical' then 1 else 0 end) as n_critical"
         f" from {rel} where {r.recent(table)} group by model_id, alert_type, bucket_start order by bucket_start",
         "alert_type")
+    # one group per type, so that a frequent type cannot crowd the others out
+    by_type = _by(rows, "alert_type")
+    groups = []
+    for c in counts.itertuples(index=False):
+        shown = by_type[c.alert_type]
+        head = [_badge(c.alert_type, "critical" if c.n_critical else "warning"),
+                _count(c.n, "alert") + (f", {int(c.n_critical)} critical" if c.n_critical else "")]
+        if c.n > len(shown):
+            head.append(f"the {len(shown)} most severe and recent below")
+        groups.append(Group(head + [_chart_link(c.alert_type)], [_alert_row(a) for a in shown]))
     total = int(counts["n"].sum())
-    shown = f"the {len(rows)} most severe and recent of {total}" if total > len(rows) else f"all {total}"
-    summary = [[_badge(c.severity, c.severity), _text(c.alert_type), _cell(c.n)] for c in counts.itertuples()]
-    return Content({"heat": heat}, [
-        Table("Alerts by type", ["severity", "alert type", "alerts"], summary, compact=True),
-        Table(f"Alerts ({shown})", ["severity", "type", "bucket", "model", "where", "subject", "metric", "value",
-                                     "threshold", ""], [_alert_row(a) for a in rows.itertuples(index=False)]),
-    ], "" if total else "No alert fired.")
+    return Content({"heat": heat}, [Table(f"Alerts by type ({total})", ALERT_COLUMNS, groups=groups)],
+                   note="" if total else "No alert fired.")
 
 
-def _alert_row(a) -> list:
-    # the link carries the alert's model, cohort and class, so its chart can show that series
-    cohort = "" if _value(a.cohort_name) is None else f"{a.cohort_name}={a.cohort_value}"
-    link = {"text": "chart →", "href": f"#section-{ALERT_SECTIONS.get(a.alert_type, 'alerts')}",
-            "data": {"model": _text(a.model_id), "cohort": cohort, "class": _text(a.subject)}}
-    return [_badge(a.severity, a.severity), _text(a.alert_type), _text(a.bucket_start), _text(a.model_id),
-            _where(a.cohort_name, a.cohort_value), _text(a.subject), _text(a.metric), _cell(a.value),
-            _cell(a.threshold), link]
+# the most recent first, standing incidents (no onset) last: the report's and the summary's order
+INCIDENT_ORDER = "case when onset is null then 1 else 0 end, onset desc, incident_id"
+TIMELINE_COLUMNS = ["model_id", "incident_id", "onset", "last_bucket", "status", "severity", "title", "findings"]
+
+
+def _incidents(r: _Reader) -> Content:
+    incidents, episodes, alerts = "ml_monitor_incidents", "ml_monitor_alert_episodes", "ml_monitor_alerts"
+    chosen = (f"select i.*, count(*) over () as n_incidents from {r.rel(incidents)} i"
+              f" order by {INCIDENT_ORDER} limit {MAX_INCIDENTS}")
+    found = r.frame(chosen)
+    if found.empty:
+        return Content(note="No incidents.")
+    found["findings"] = [_findings(i.title, i.onset) for i in found.itertuples(index=False)]
+    # the most severe episode of each alert type first, then the second of each...: the
+    # episodes shown cover every type of the incident
+    order = f"{_severe_first('peak_severity')}, first_bucket, episode_id"
+    episode_sql = _first_per(
+        "incident_id", f"rank_in_type, {order}",
+        f"(select e.*, row_number() over (partition by incident_id, alert_type order by {order}) as rank_in_type"
+        f" from {r.rel(episodes)} e where incident_id in (select incident_id from ({chosen}) c))", MAX_EPISODES)
+    # alerts carry no episode id: an episode's alerts are its series' alerts within its buckets
+    on = " and ".join(f"a.{k} = e.{k}" for k in ("model_id", "alert_type", "cohort_name", "cohort_value", "subject"))
+    in_episode = (f"(select e.episode_id, a.* from {r.rel(alerts)} a join ({episode_sql}) e on {on} and"
+                  f" (a.bucket_start between e.first_bucket and e.last_bucket"
+                  f" or (a.bucket_start is null and e.first_bucket is null)))")
+    by_incident = _by(r.frame(episode_sql), "incident_id")
+    by_episode = _by(r.frame(_first_per("episode_id", ALERT_ORDER, in_episode, MAX_GROUP_ROWS)), "episode_id")
+    sections = {s.id: s.title for s in SECTIONS}
+    items = []
+    for i in found.itertuples(index=False):
+        groups = [Group(_episode_head(e), [_alert_row(a) for a in by_episode.get(e.episode_id, [])])
+                  for e in by_incident.get(i.incident_id, [])]
+        types = [t.strip() for t in str(i.alert_types).split(",")]
+        charted = {ALERT_SECTIONS[t]: t for t in types if t in ALERT_SECTIONS}  # one link per section
+        shown = (_count(len(groups), "episode") if i.n_episodes == len(groups) else
+                 f"{len(groups)} of {i.n_episodes} episodes, every alert type's most severe first")
+        items.append(Incident(
+            str(i.incident_id),
+            [_badge(i.severity, i.severity), _badge(i.status, f"status-{i.status}"),
+             _text(i.onset) or "standing", _text(i.findings)],
+            [f"model {_text(i.model_id)}", f"{_count(i.n_alerts, 'alert')} in {_count(i.n_episodes, 'episode')}",
+             f"last bucket {_text(i.last_bucket)}", f"types: {', '.join(types)}", f"cohorts: {_text(i.cohorts)}",
+             f"subjects: {_text(i.subjects)}"],
+            [_chart_link(t, i.model_id, text=sections[s]) for s, t in charted.items()],
+            Table(shown + ", and their alerts", ALERT_COLUMNS, groups=groups)))
+    total = int(found["n_incidents"].iloc[0])
+    note = f"The {len(found)} most recent of {total} incidents." if total > len(found) else ""
+    # records, not a tree by model: the timeline shows every model's incidents, as the list does
+    timeline = [{k: _value(v) for k, v in zip(TIMELINE_COLUMNS, row)}
+                for row in found[TIMELINE_COLUMNS].itertuples(index=False)]
+    return Content({"timeline": timeline}, incidents=items, note=note)
+
+
+def _findings(title: Any, onset: Any) -> str:
+    """A title without the onset it begins with ("2026-02-09: ..."), where the list and the
+    timeline show the onset on their own."""
+    title, prefix = str(title), f"{_text(onset) or 'standing'}: "
+    return title[len(prefix):] if title.startswith(prefix) else title
+
+
+def _episode_head(e) -> list:
+    first, last = _text(e.first_bucket), _text(e.last_bucket)
+    span = "standing" if not first else first if first == last else f"{first} → {last}"
+    head = [_badge(e.alert_type, e.peak_severity), _where(e.cohort_name, e.cohort_value), _text(e.subject),
+            f"{span}, {_count(e.buckets_alerting, 'bucket')} alerting", f"peak {_text(e.peak_metric)} {_text(e.peak_value)}"]
+    if e.is_open:
+        head.append(_badge("open", "status-open"))
+    return head + [_chart_link(e.alert_type, e.model_id, e.cohort_name, e.cohort_value, e.subject)]
 
 
 def _confidence(r: _Reader) -> Content:
@@ -480,8 +616,11 @@ class Section:
 
 BUILD = "ml-monitor build"
 SECTIONS = (
+    Section("incidents", "Incidents", ("ml_monitor_incidents",), BUILD,
+            "Alerts that began together, as one incident each: when it began and whether it is still open. "
+            "Each expands to its episodes (runs of alerting buckets of one series) and their alerts.", _incidents),
     Section("alerts", "Alerts", ("ml_monitor_alerts",), BUILD,
-            "What fired, when, where and how bad; each row links to its chart.", _alerts),
+            "What fired, when, where and how bad, by alert type; each row links to its chart.", _alerts),
     Section("confidence", "Confidence over time", ("ml_monitor_confidence",), BUILD,
             "Mean confidence per bucket against the band the anomaly rule accepts, and the spread of "
             "individual confidences.", _confidence),
@@ -521,6 +660,16 @@ def _settings(project: Project | None) -> dict:
             "js": var("ml_monitor_js_threshold"), "z": var("ml_monitor_anomaly_z")}
 
 
+def _time_axis(r: _Reader) -> list | None:
+    """The first and last bucket the time series show, so that the incident timeline and the
+    alert heatmap place their buckets on one axis (the confidence series has every bucket)."""
+    table = "ml_monitor_confidence"
+    if not r.exists(table):
+        return None
+    span = r.frame(f"select min(bucket_start) as t0, max(bucket_start) as t1 from {r.rel(table)} where {r.recent(table)}")
+    return [_value(v) for v in span.iloc[0]]
+
+
 def _models(content: dict[str, Content]) -> list[str]:
     """Every model that has data in some chart (the keys of the by-model payloads)."""
     found: set[str] = set()
@@ -547,12 +696,12 @@ def build_report(warehouse: Warehouse, project: Project | None = None, title: st
     reader = _Reader(warehouse)
     present = {s.id: any(reader.exists(t) for t in s.tables) for s in SECTIONS}
     content = {s.id: s.load(reader) for s in SECTIONS if present[s.id]}
-    payload = {"settings": _settings(project), "models": _models(content),
+    payload = {"settings": _settings(project), "models": _models(content), "axis": _time_axis(reader),
                "sections": {sid: c.data for sid, c in content.items()}}
     return _environment().get_template("report.html").render(
         title=title, schema=warehouse.schema, sections=SECTIONS, present=present, content=content,
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), models=payload["models"],
-        max_buckets=MAX_BUCKETS, data_json=Markup(script_json(payload)),
+        max_buckets=MAX_BUCKETS, shown_rows=SHOWN_ROWS, data_json=Markup(script_json(payload)),
         style=_asset("report.css"), script=_asset("report.js"))
 
 

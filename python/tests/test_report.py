@@ -22,12 +22,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml_monitor import demo, report, runner
+from ml_monitor import demo, pipeline, report, runner
 from ml_monitor.config import Project
 from ml_monitor.report import SECTIONS, build_report, script_json, write_report
 from ml_monitor.warehouse import DuckDBWarehouse, Warehouse
 
-from conftest import PROFILES, DEMO_PROJECT
+from conftest import PROFILES, DEMO_PROJECT, make_project
 
 CHROMIUM = shutil.which("chromium")
 needs_browser = pytest.mark.skipif(
@@ -117,6 +117,45 @@ def add_hostile_queue_row(con: duckdb.DuckDBPyConnection, schema: str) -> None:
                 f" select min(model_id), 'p-hostile', 'least_confident', 0, 'billing', 0.2, ? from {queue}", [HOSTILE_TEXT])
 
 
+def add_incident_tables(wh: Warehouse) -> None:
+    """Alerts, episodes and incidents with the columns of docs/alerts.md, for what the demo
+    lacks: an incident of more episodes, and episodes of more alerts, than the report shows,
+    and a standing incident (a perturbation failure)."""
+    day = pd.Timestamp("2026-02-01")
+    series = [  # episode, incident, alert type, cohort, subject, buckets, severity
+        *[(f"e-conf-{k}", "inc-open", "confidence_anomaly", "channel", "chat", f"class_{k:02}", range(18, 30), "critical")
+          for k in range(25)],
+        ("e-drift", "inc-open", "feature_drift", "__all__", "__all__", "text_length", range(18, 21), "critical"),
+        ("e-label", "inc-resolved", "label_shift", "__all__", "__all__", "label_mix", range(3, 5), "warning"),
+        ("e-quality", "inc-resolved", "data_quality", "__all__", "__all__", "null_id", [4], "warning"),
+        ("e-perturb", "inc-standing", "perturbation_failure", "__all__", "__all__", "typos:__all__", [None], "critical"),
+    ]
+    alerts, episodes = [], []
+    for episode, incident, kind, cohort_name, cohort_value, subject, days, severity in series:
+        buckets = [None if d is None else day + pd.Timedelta(days=d) for d in days]
+        key = {"model_id": "m", "alert_type": kind, "cohort_name": cohort_name, "cohort_value": cohort_value,
+               "subject": subject}
+        alerts += [{**key, "bucket_start": b, "metric": "stat", "value": 0.5, "threshold": 0.2,
+                    "p_value": None if b is None else 0.001, "p_value_adjusted": None if b is None else 0.004,
+                    "severity": severity} for b in buckets]
+        episodes.append({"episode_id": episode, "incident_id": incident, **key, "first_bucket": buckets[0],
+                         "last_bucket": buckets[-1], "buckets_alerting": len(buckets), "peak_severity": severity,
+                         "peak_metric": "stat", "peak_value": 0.5, "is_open": incident != "inc-resolved"})
+    episodes = pd.DataFrame(episodes)
+    incidents = episodes.groupby("incident_id").agg(
+        model_id=("model_id", "first"), onset=("first_bucket", "min"), last_bucket=("last_bucket", "max"),
+        severity=("peak_severity", "min"), alert_types=("alert_type", lambda t: ", ".join(sorted(set(t)))),
+        n_episodes=("episode_id", "size"), n_alerts=("buckets_alerting", "sum"),
+        subjects=("subject", lambda t: ", ".join(sorted(set(t))))).reset_index()
+    incidents = incidents.assign(
+        status=np.where(incidents.incident_id == "inc-resolved", "resolved", "open"), is_standing=incidents.onset.isna(),
+        n_cohorts=1, n_subjects=incidents.subjects.str.count(",") + 1, cohorts="all",
+        title=incidents.onset.dt.strftime("%Y-%m-%d").fillna("standing") + ": " + incidents.alert_types)
+    wh.replace_table("ml_monitor_alerts", pd.DataFrame(alerts))
+    wh.replace_table("ml_monitor_alert_episodes", episodes)
+    wh.replace_table("ml_monitor_incidents", incidents)
+
+
 # --- fixtures -----------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -138,6 +177,22 @@ def rendered(full_report, tmp_path_factory) -> tuple[str, subprocess.CompletedPr
         pytest.skip("chromium is not installed and could not be: run bin/setup-browser (bin/test does)")
     result = chromium(tmp_path_factory.mktemp("chromium"), "--dump-dom", full_report.as_uri())
     return result.stdout, result
+
+
+@pytest.fixture(scope="module")
+def incident_project(tmp_path_factory) -> Project:
+    """A warehouse holding only the alert tables of add_incident_tables, as the demo project's."""
+    db_path = tmp_path_factory.mktemp("incidents") / "warehouse.duckdb"
+    project = make_project(db_path)
+    with Warehouse.connect(project, create=True) as wh:
+        add_incident_tables(wh)
+    return project
+
+
+@pytest.fixture(scope="module")
+def incident_report(incident_project, tmp_path_factory) -> Path:
+    with Warehouse.connect(incident_project) as wh:
+        return write_report(wh, tmp_path_factory.mktemp("incident-report") / "report.html", incident_project)
 
 
 @pytest.fixture
@@ -209,6 +264,95 @@ def test_every_alert_links_to_a_section(full_report):
     assert links and set(links) <= {s.id for s in SECTIONS}
 
 
+# --- incidents and alerts ---------------------------------------------------------------------
+
+def incident_ids(page: str) -> list[str]:
+    return re.findall(r'<details class="incident" id="incident-([^"]+)"', page)
+
+
+def incident_html(page: str, incident_id: str) -> str:
+    return re.search(rf'<details class="incident" id="incident-{incident_id}".*?</details>', page, re.S).group(0)
+
+
+def episode_types(incident: str) -> list[str]:
+    """The alert type of each episode an incident's details show, in order."""
+    return re.findall(r'<tr class="group-head"><th[^>]*>\s*<span><span class="badge \w+">([a-z_]+)<', incident)
+
+
+def listed(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Incidents in the order the report and the summary list them: the most recent first, standing last."""
+    return incidents.sort_values(["onset", "incident_id"], ascending=[False, True], na_position="last")
+
+
+def test_incidents_open_the_report_each_with_its_anchor(demo_run, full_report):
+    page = full_report.read_text()
+    assert [a["id"] for t, a in elements(page) if t == "section"][0] == "section-incidents"
+    incidents = listed(demo_run.table("ml_monitor_incidents"))
+    assert len(incidents) >= 3  # the demo plants several events
+    assert incident_ids(page) == list(incidents.incident_id)
+    for i in incidents.itertuples():
+        body = incident_html(page, i.incident_id)
+        assert f">{i.severity}<" in body and f">{i.status}<" in body and f">{i.onset:%Y-%m-%d}<" in body
+        assert html.escape(i.title.split(": ", 1)[1]) in body
+        # episodes of every alert type, however many episodes one type has (the demo's up to dozens)
+        assert set(episode_types(body)) == set(i.alert_types.split(", ")), i.title
+
+
+def test_alert_table_shows_every_alert_type(demo_run, full_report):
+    heads = re.findall(r'<tr class="group-head">(.*?)</tr>', section_html(full_report.read_text(), "alerts"), re.S)
+    shown = {re.search(r'class="badge [a-z]+">([a-z_]+)<', h).group(1): h for h in heads}
+    counts = demo_run.table("ml_monitor_alerts")["alert_type"].value_counts()
+    assert set(shown) == set(counts.index)
+    for alert_type, n in counts.items():
+        assert re.search(rf"(>|of ){n} alerts?\b", shown[alert_type]), alert_type
+
+
+def test_summary_prints_the_incidents_first(demo_run):
+    lines = pipeline.summarize(demo_run.project)
+    incidents = listed(demo_run.table("ml_monitor_incidents"))
+    n = len(incidents)
+    assert lines[0] == f"incidents ({n}, {(incidents.status == 'open').sum()} open):"
+    for line, i in zip(lines[1:n + 1], incidents.itertuples()):
+        assert line.split()[:2] == [i.severity, i.status] and line.endswith(i.title)
+    assert lines[n + 1] == "alerts by type:"
+    assert len(lines) == n + 2 + demo_run.table("ml_monitor_alerts")["alert_type"].nunique()
+
+
+def test_standing_incidents_last_and_big_ones_bounded(incident_project, incident_report):
+    page = incident_report.read_text()
+    assert incident_ids(page) == ["inc-open", "inc-resolved", "inc-standing"]
+    assert pipeline.summarize(incident_project)[1:4] == [
+        "  critical open     2026-02-19: confidence_anomaly, feature_drift",
+        "  warning  resolved 2026-02-04: data_quality, label_shift",
+        "  critical open     standing: perturbation_failure"]
+    standing = incident_html(page, "inc-standing")
+    assert ">standing<" in standing and ">typos:__all__<" in standing
+    # 10 of the open incident's 26 episodes, every type's most severe first, each with 10 of its alerts
+    opened = incident_html(page, "inc-open")
+    assert "10 of 26 episodes" in opened
+    assert episode_types(opened) == ["confidence_anomaly", "feature_drift"] + ["confidence_anomaly"] * 8
+    groups = opened.split('<tbody class="group">')[1:]
+    assert [g.count("<tr") - 1 for g in groups] == [10, 3] + [10] * 8  # of 12, 3, 12 alerts
+    charts = re.search(r'<p class="facts">charts: (.*?)</p>', opened, re.S).group(1)
+    assert re.findall(r'href="#section-([a-z-]+)"', charts) == ["confidence", "feature-drift"]
+
+
+def test_no_incidents_says_so(memory_warehouse, tmp_path):
+    assert "Not computed yet" in section_html(build_report(memory_warehouse), "incidents")
+    empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in (("incident_id", str), ("model_id", str),
+                          ("onset", "datetime64[ns]"), ("status", str), ("title", str))})
+    memory_warehouse.replace_table("ml_monitor_incidents", empty)
+    assert "No incidents." in section_html(build_report(memory_warehouse), "incidents")
+    project = make_project(tmp_path / "empty.duckdb")
+    with Warehouse.connect(project, create=True) as wh:
+        wh.replace_table("ml_monitor_alerts", pd.DataFrame({c: pd.Series(dtype=str) for c in (
+            "alert_type", "bucket_start", "cohort_name", "cohort_value", "subject", "severity")}))
+    assert pipeline.summarize(project) == ["no alerts"]  # an older build: no incidents table
+    with Warehouse.connect(project) as wh:
+        wh.replace_table("ml_monitor_incidents", empty)
+    assert pipeline.summarize(project) == ["no incidents", "no alerts"]
+
+
 # --- in the browser -----------------------------------------------------------------------
 
 @needs_browser
@@ -226,7 +370,7 @@ def test_every_section_and_chart_renders_offline(rendered):
     assert len(charts) == int(status["data-charts"]) >= 20
     assert all(int(a["data-marks"]) > 0 for a in charts), [a for a in charts if a["data-marks"] == "0"]
     # sections with charts each drew at least one
-    for section in ("alerts", "confidence", "class-mix", "threshold-bands", "schema", "performance",
+    for section in ("incidents", "alerts", "confidence", "class-mix", "threshold-bands", "schema", "performance",
                     "feature-drift", "embeddings", "explanations", "perturbation"):
         assert "chart-svg" in section_html(dom, section), section
 
@@ -241,6 +385,27 @@ def test_hostile_texts_show_as_text_and_never_run(rendered):
     assert not [a for t, a in tags if t == "img"]
     assert html.escape(HOSTILE_TEXT, quote=False) in section_html(dom, "label-queue")
     assert "&lt;/script&gt;&lt;script&gt;" in section_html(dom, "explanations")  # drawn as SVG text
+
+
+@needs_browser
+def test_timeline_draws_every_incident(demo_run, rendered):
+    dom, _ = rendered
+    timeline = section_html(dom, "incidents").split('<div class="incidents">')[0]
+    dated = listed(demo_run.table("ml_monitor_incidents")).dropna(subset=["onset"])
+    assert re.findall(r'<a href="#incident-([^"]+)">', timeline) == list(dated.incident_id)
+
+
+@needs_browser
+def test_incident_timeline_and_anchor(incident_report, tmp_path):
+    # a notification's link: the page opens at the incident, expanded
+    dom = chromium(tmp_path, "--dump-dom", incident_report.as_uri() + "#incident-inc-resolved").stdout
+    tags = elements(dom)
+    assert next(a for t, a in tags if a.get("id") == "render-status")["data-errors"] == "0"
+    timeline = section_html(dom, "incidents").split('<div class="incidents">')[0]
+    assert re.findall(r'<a href="#incident-([^"]+)">', timeline) == ["inc-open", "inc-resolved", "inc-standing"]
+    assert 'class="standing"' in timeline  # the standing one apart from the bars
+    opened = [a["id"] for t, a in tags if t == "details" and "open" in a]
+    assert opened == ["incident-inc-resolved"]
 
 
 @needs_browser

@@ -1,8 +1,8 @@
 /* ml_monitor report: draws every chart from the page's JSON blob as SVG.
  *
  * Values from the data only ever reach the page through textContent and setAttribute,
- * never as HTML. Four generic charts (lineChart, heatmap, scatter, barChart) serve every
- * section. Errors and the number of charts drawn are recorded on #render-status, so a
+ * never as HTML. Five generic charts (lineChart, heatmap, scatter, barChart, timeline) serve
+ * every section. Errors and the number of charts drawn are recorded on #render-status, so a
  * headless browser (and a curious user) can tell whether the page rendered.
  */
 (function () {
@@ -411,6 +411,30 @@
     finish(c);
   }
 
+  // --- timeline: one bar per row from its first bucket to the end of its last ------------------
+  // spec: {title, subtitle, legend, times (the axis' buckets), rows: [{label, start, end, color, open, href, tip}]}
+  function timeline(host, spec) {
+    const fig = figure(host, spec.title, spec.subtitle);
+    legend(fig, spec.legend);
+    const labels = spec.rows.map((r) => (r.label.length > 48 ? r.label.slice(0, 47) + "…" : r.label));
+    const left = Math.min(320, 16 + Math.max(4, ...labels.map((s) => s.length)) * 6.3), rowH = 22;
+    const c = canvas(fig, 10 + rowH * spec.rows.length + 30, { left, right: 44, top: 6, bottom: 30 });
+    const times = bucketRange(spec.times), step = STEP[S.grain] || 0;
+    const x = scale(times[0], times[times.length - 1] + step, c.left, c.right);
+    timeAxis(c, x, times);
+    spec.rows.forEach((row, j) => {
+      const mid = c.top + j * rowH + rowH / 2, link = svg("a", { href: row.href }, c.root);
+      const label = svg("text", { x: c.left - 8, y: mid + 4, "text-anchor": "end" }, link, labels[j]);
+      if (labels[j] !== row.label) svg("title", {}, label, row.label);
+      const x0 = x(row.start), x1 = Math.max(x(row.end + step), x0 + 4);
+      withTip(svg("rect", { x: x0, y: mid - rowH / 2 + 4, width: x1 - x0, height: rowH - 8, rx: 3, fill: row.color }, link), row.tip);
+      // an open incident runs on: an arrowhead past its last bucket
+      if (row.open) svg("path", { d: `M${x1 + 2} ${mid - 6}L${x1 + 9} ${mid}L${x1 + 2} ${mid + 6}Z`, fill: row.color }, link);
+      c.marks++;
+    });
+    finish(c);
+  }
+
   // --- controls ---------------------------------------------------------------------------------
   function controls(host, items) {  // items: {label, options: [[value, text]], value, change}
     const bar = html("div", { class: "controls" }, host);
@@ -425,9 +449,36 @@
   const pick = (value, options) => (options.includes(value) ? value : options[0]);
 
   // --- sections -----------------------------------------------------------------------------------
+  const axisTimes = () => (D.axis || []).filter((t) => t).map(time);  // the report's first and last bucket
+
+  function incidents(host) {
+    const all = D.sections.incidents.timeline || [];  // every model's: the model selection hides none
+    const dated = all.filter((r) => r.onset), standing = all.filter((r) => !r.onset);
+    const several = unique(all.map((r) => r.model_id)).length > 1;
+    const name = (r) => (several ? `${r.model_id}: ${r.findings}` : r.findings);
+    const color = (r) => (r.severity === "critical" ? CRITICAL : WARNING);
+    if (dated.length) {
+      timeline(host, {
+        title: "Timeline", subtitle: "from onset to the end of the last alerting bucket, ▸ still open; click one for its details",
+        legend: [{ name: "critical", color: CRITICAL, kind: "box" }, { name: "warning", color: WARNING, kind: "box" }],
+        times: [...axisTimes(), ...dated.flatMap((r) => [time(r.onset), time(r.last_bucket)])],
+        rows: dated.map((r) => ({ label: name(r), start: time(r.onset), end: time(r.last_bucket), color: color(r),
+          open: r.status === "open", href: `#incident-${r.incident_id}`,
+          tip: `${r.title}\n${r.severity}, ${r.status}\n${dateLabel(time(r.onset), true)} – ${dateLabel(time(r.last_bucket), true)}` })),
+      });
+    }
+    if (!standing.length) return;
+    const box = html("p", { class: "standing" }, host, "Standing (no onset): ");
+    for (const r of standing) {
+      const link = html("a", { href: `#incident-${r.incident_id}` }, box);
+      html("span", { class: `badge ${r.severity}` }, link, r.severity);
+      link.appendChild(document.createTextNode(" " + name(r)));
+    }
+  }
+
   function alerts(host) {
     const data = modelRows("alerts", "heat", ["alert_type"]);
-    const xs = bucketRange(data.map((r) => time(r.bucket_start)));
+    const xs = bucketRange([...axisTimes(), ...data.map((r) => time(r.bucket_start))]);
     heatmap(host, {
       title: "Alerts per bucket", subtitle: "red: at least one critical alert, amber: warnings only",
       xs, xTime: true, ys: unique(data.map((r) => r.alert_type)).sort(), sqrt: true,
@@ -682,7 +733,7 @@
   }
 
   const RENDER = {
-    alerts, confidence, "class-mix": classMix, "threshold-bands": thresholdBands, schema, performance,
+    incidents, alerts, confidence, "class-mix": classMix, "threshold-bands": thresholdBands, schema, performance,
     "feature-drift": featureDrift, embeddings, explanations, perturbation,
   };
 
@@ -702,6 +753,23 @@
 
   const modelSelect = document.getElementById("model-select");
   modelSelect.addEventListener("change", () => { state.model = modelSelect.value; renderAll(); });
+  // An incident's anchor (a notification's link) opens it.
+  function openIncident(hash) {
+    const target = hash.startsWith("#incident-") && document.getElementById(hash.slice(1));
+    if (target) target.open = true;
+  }
+  window.addEventListener("hashchange", () => openIncident(location.hash));
+  openIncident(location.hash);
+  document.addEventListener("click", (event) => {
+    const anchor = event.target.closest && event.target.closest("a[href^='#incident-']");
+    if (anchor) openIncident(anchor.getAttribute("href"));  // also when the hash is already that one
+    const more = event.target.closest && event.target.closest("button.more");
+    if (more) {
+      const group = more.closest("tbody");
+      group.classList.toggle("expanded");
+      more.textContent = group.classList.contains("expanded") ? "fewer" : `${group.querySelectorAll("tr.extra").length} more`;
+    }
+  });
   // An alert's link shows its model, cohort and class in the chart it jumps to.
   document.addEventListener("click", (event) => {
     const link = event.target.closest && event.target.closest("a.alert-link");
