@@ -5,6 +5,9 @@
     tested in it, so an incremental run decides exactly as a full refresh. Rows without a
     p-value (evidence_note says why) never alert. severity is 'critical' when the effect
     is at least twice its threshold, else 'warning'. -#}
+{#- embedding drift windows are dated on the bucket spine once that table exists: a
+    dependency dbt cannot see when it parses -#}
+-- depends_on: {{ ref('ml_monitor_bucket_spine') }}
 {{ ml_monitor.warn_deprecated_vars() }}
 {%- set embedding_drift = ml_monitor.python_output('ml_monitor_embedding_drift') -%}
 {%- set psi = var('ml_monitor_psi_threshold') -%}

@@ -54,8 +54,10 @@ DEFAULT_SETTINGS = {
     "ml_monitor_time_grain": "day",
     "ml_monitor_psi_threshold": 0.2,
     "ml_monitor_js_threshold": 0.1,
-    "ml_monitor_anomaly_z": 3,
 }
+# The confidence chart's band, baseline ± this many standard deviations of the bucket means:
+# a guide for the eye (the anomaly decision is the t test of ml_monitor_alert_tests).
+BAND_SD = 3
 
 # The section that charts each alert type (types without one link to the alert table).
 ALERT_SECTIONS = {
@@ -657,7 +659,7 @@ def _settings(project: Project | None) -> dict:
     def var(name: str):
         return DEFAULT_SETTINGS[name] if project is None else project.var(name, DEFAULT_SETTINGS[name])
     return {"grain": var("ml_monitor_time_grain"), "psi": var("ml_monitor_psi_threshold"),
-            "js": var("ml_monitor_js_threshold"), "z": var("ml_monitor_anomaly_z")}
+            "js": var("ml_monitor_js_threshold"), "z": BAND_SD}
 
 
 def _time_axis(r: _Reader) -> list | None:
