@@ -48,7 +48,7 @@ def _tables(db_path) -> dict[str, pd.DataFrame]:
     with duckdb.connect(str(db_path), read_only=True) as con:
         names = [r[0] for r in con.execute(
             "select table_name from information_schema.tables where table_schema = ? "
-            "and table_type = 'BASE TABLE' order by 1", [SCHEMA]).fetchall()]
+            "and table_type in ('BASE TABLE', 'VIEW') order by 1", [SCHEMA]).fetchall()]
         return {name: con.execute(f'select * from {SCHEMA}."{name}"').df() for name in names}
 
 
