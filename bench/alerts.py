@@ -55,32 +55,37 @@ RUNS = {
 FAST_STEPS = ["build", "fit-thresholds"]   # the fit: estimated performance needs the calibration
 ALL_STEPS = [*FAST_STEPS, "project", "explain", "perturb"]
 
-# Which alerts can plausibly show each kind of planted event: alert type -> whether the
-# alert's subject must name the event's subject (the column itself, or a statistic derived
-# from it such as ticket_text.length_chars). Alerts about classes or the class mix
-# (confidence, drift, performance) can show an event under any subject.
+# Which alerts can plausibly show each kind of planted event: alert type -> the column its
+# subject must be (or a statistic of, such as ticket_text.length_chars), EVENT for the
+# event's own subject, None for any subject (alerts about classes, the class mix or
+# performance).
+EVENT = "the event's subject"
+# What a change of the class mix moves: the predicted mix and label mix first, then
+# everything that differs by class (confidence, accuracy, the tickets' length and words).
+CLASS_MIX = {"class_drift": None, "label_shift": None, "confidence_anomaly": None,
+             "estimated_performance_drop": None, "performance_drop": None, "embedding_drift": None,
+             "feature_drift": "ticket_text"}
 PLAUSIBLE = {
-    "class_share_shift": {"class_drift": False, "label_shift": False},
-    "class_share_drift": {"class_drift": False, "label_shift": False},
+    "class_share_shift": CLASS_MIX,
+    "class_share_drift": CLASS_MIX,
     # typed tickets are harder: lower confidence and accuracy, another predicted mix, new words
-    "typing_drift": {"confidence_anomaly": False, "estimated_performance_drop": False,
-                     "performance_drop": False, "class_drift": False, "embedding_drift": False,
-                     "feature_drift": True},
-    "feature_nulled": {"null_fraction": True, "feature_drift": True},
-    "column_added": {"schema_change": True},
-    "column_dropped": {"schema_change": True},
-    "column_type_changed": {"schema_change": True},
-    "concept_drift": {"performance_drop": False},
+    "typing_drift": {"confidence_anomaly": None, "estimated_performance_drop": None, "performance_drop": None,
+                     "class_drift": None, "embedding_drift": None, "feature_drift": "ticket_text"},
+    "feature_nulled": {"null_fraction": EVENT, "feature_drift": EVENT},
+    "column_added": {"schema_change": EVENT},
+    "column_dropped": {"schema_change": EVENT},
+    "column_type_changed": {"schema_change": EVENT},
+    # confidence does not change, so neither does estimated performance: only labels show it
+    "concept_drift": {"performance_drop": None},
 }
 # Buckets an incident's onset may lag its event: a step change is tested in its first
 # bucket; a slow drift needs a few days to grow past the effect-size floor.
 ONSET_TOLERANCE = {"class_share_drift": 7}
 
-INCIDENT_COLUMNS = ["incident_id", "model_id", "onset", "last_bucket", "status", "is_standing",
-                    "severity", "alert_types", "n_episodes", "n_alerts", "cohorts", "subjects", "title"]
-EPISODE_COLUMNS = ["episode_id", "incident_id", "alert_type", "cohort_name", "cohort_value", "subject",
-                   "first_bucket", "last_bucket", "buckets_alerting"]
-ALERT_COLUMNS = ["alert_type", "bucket_start"]
+# the contract's columns the scoring reads (docs/alerts.md)
+INCIDENT_COLUMNS = ["incident_id", "onset", "is_standing", "alert_types", "title"]
+EPISODE_COLUMNS = ["incident_id", "alert_type", "cohort_name", "cohort_value", "subject"]
+ALERT_COLUMNS = ["alert_type"]
 
 
 class BenchError(Exception):
@@ -162,7 +167,7 @@ def benchmark(name: str, run: Run, folder: Path, seed: int, steps: list[str]) ->
 
 
 def read_outputs(project: Project) -> dict[str, pd.DataFrame]:
-    """The contract's columns of the incidents, episodes and alerts (docs/alerts.md)."""
+    """The incidents, episodes and alerts, in the contract's columns that the scoring reads."""
     tables = {"incidents": ("ml_monitor_incidents", INCIDENT_COLUMNS),
               "episodes": ("ml_monitor_alert_episodes", EPISODE_COLUMNS),
               "alerts": ("ml_monitor_alerts", ALERT_COLUMNS)}
@@ -213,15 +218,13 @@ def score(events: pd.DataFrame, incidents: pd.DataFrame, episodes: pd.DataFrame,
         found = sorted(assigned[int(event.event_id)], key=lambda pair: pair[0])
         tolerance = ONSET_TOLERANCE.get(event.event_type, 0)
         error = found[0][0] - event.day if found else None
-        first = found[0][1] if found else None
         event_rows.append({
             "event_type": event.event_type, "day": event.day, "subject": event.subject,
             "cohort": f"{event.cohort_name}={event.cohort_value}" if pd.notna(event.cohort_name) else "",
             "incidents": len(found), "onset_error": error, "tolerance": tolerance,
             "detected": error is not None and error <= tolerance,
             "one_incident": error is not None and error <= tolerance and len(found) == 1,
-            "alert_types": first.alert_types if first is not None else "",
-            "title": first.title if first is not None else "",
+            "raised": [described(incident) for _, incident in found],   # in onset order
         })
 
     concept = [row for row in event_rows if row["event_type"] == "concept_drift"]
@@ -238,17 +241,22 @@ def score(events: pd.DataFrame, incidents: pd.DataFrame, episodes: pd.DataFrame,
         "false": len(false_incidents),
         "false_per_30d": round(len(false_incidents) * 30 / days, 2),
         "concept_by_performance_drop": ("" if not concept else
-                                        "yes" if all(row["detected"] and "performance_drop" in row["alert_types"].split(",")
+                                        "yes" if all(row["detected"] and "performance_drop" in row["raised"][0]["alert_types"]
                                                      for row in concept) else "no"),
     }
     return {
         "summary": summary,
         "events": event_rows,
-        "false_incidents": [{"onset": str(pd.Timestamp(i.onset).date()), "alert_types": i.alert_types, "title": i.title}
-                            for i in sorted(false_incidents, key=lambda i: i.onset)],
-        "standing_incidents": [{"alert_types": i.alert_types, "title": i.title}
-                               for i in incidents[standing].itertuples(index=False)],
+        "false_incidents": [described(i) for i in sorted(false_incidents, key=lambda i: i.onset)],
+        "standing_incidents": [described(i) for i in incidents[standing].itertuples(index=False)],
     }
+
+
+def described(incident) -> dict:
+    """What the tables show of an incident: its onset, alert types (a list) and title."""
+    return {"onset": None if pd.isna(incident.onset) else str(pd.Timestamp(incident.onset).date()),
+            "alert_types": [name.strip() for name in str(incident.alert_types).split(",")],
+            "title": incident.title}
 
 
 def shows(episodes: pd.DataFrame, event) -> bool:
@@ -257,8 +265,9 @@ def shows(episodes: pd.DataFrame, event) -> bool:
     for episode in episodes.itertuples(index=False):
         if episode.alert_type not in fitting:
             continue
+        column = event.subject if fitting[episode.alert_type] == EVENT else fitting[episode.alert_type]
         subject = str(episode.subject)
-        if fitting[episode.alert_type] and not (subject == event.subject or subject.startswith(f"{event.subject}.")):
+        if column is not None and not (subject == column or subject.startswith(f"{column}.")):
             continue
         # an event in one cohort shows there or in the whole population; an event of the
         # whole population shows in every cohort
@@ -299,18 +308,26 @@ def markdown(results: list[dict]) -> str:
         return "\n".join(["| " + " | ".join(headings) + " |", "|" + "---|" * len(headings)]
                          + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows])
 
+    def incident_table(rows):   # (where, described incident)
+        return table(["scenario", "onset", "alert types", "title"],
+                     [[where, i["onset"] or "", ", ".join(i["alert_types"]), i["title"]] for where, i in rows])
+
     parts = ["# Alert-quality benchmark\n",
              table([h for _, h in COLUMNS], [[r["summary"][k] for k, _ in COLUMNS] for r in results]),
              "\n## Planted events\n",
              table(["scenario", "event", "day", "subject", "cohort", "incidents", "onset error", "tolerance",
-                    "detected", "as 1 incident", "first incident's alert types"],
+                    "detected", "as 1 incident", "first incident"],
                    [[r["summary"]["scenario"], e["event_type"], e["day"], e["subject"], e["cohort"], e["incidents"],
                      "" if e["onset_error"] is None else e["onset_error"], e["tolerance"], e["detected"],
-                     e["one_incident"], e["alert_types"]] for r in results for e in r["events"]]),
+                     e["one_incident"], e["raised"][0]["title"] if e["raised"] else ""]
+                    for r in results for e in r["events"]]),
+             "\n## An ongoing event raised again\n",
+             incident_table([(r["summary"]["scenario"] + ": " + e["event_type"], i)
+                             for r in results for e in r["events"] for i in e["raised"][1:]]),
              "\n## False incidents\n",
-             table(["scenario", "onset", "alert types", "title"],
-                   [[r["summary"]["scenario"], i["onset"], i["alert_types"], i["title"]]
-                    for r in results for i in r["false_incidents"]])]
+             incident_table([(r["summary"]["scenario"], i) for r in results for i in r["false_incidents"]]),
+             "\n## Standing incidents\n",
+             incident_table([(r["summary"]["scenario"], i) for r in results for i in r["standing_incidents"]])]
     return "\n".join(parts) + "\n"
 
 

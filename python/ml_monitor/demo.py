@@ -41,8 +41,8 @@ import random
 import re
 import threading
 from dataclasses import dataclass, replace
-from itertools import accumulate
 from datetime import date, datetime, timedelta
+from itertools import accumulate
 from pathlib import Path
 
 import duckdb
