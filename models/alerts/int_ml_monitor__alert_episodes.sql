@@ -1,7 +1,8 @@
 {#- Runs of consecutive alerting buckets of one series (model, alert type, cohort, subject),
-    quiet gaps of up to ml_monitor_episode_gap_buckets merged, one row each. Buckets are counted on the model's bucket spine, so an empty
-    bucket is a bucket. is_open when the series alerted within the gap of the model's latest
-    bucket. Undated alerts (perturbation failures) form one standing episode per series. -#}
+    quiet gaps of up to ml_monitor_episode_gap_buckets merged, one row each. Buckets are
+    counted on the model's bucket spine, so an empty bucket is a bucket. is_open when the
+    series alerted within the gap of the model's latest bucket. Undated alerts
+    (perturbation failures) form one standing episode per series. -#}
 {%- set gap = var('ml_monitor_episode_gap_buckets') -%}
 {%- set series = 'model_id, alert_type, cohort_name, cohort_value, subject' -%}
 

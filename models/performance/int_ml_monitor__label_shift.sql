@@ -29,6 +29,13 @@ training_labels as (
 
 ),
 
+training_totals as (
+
+    select distinct model_id, label_total
+    from training_labels
+
+),
+
 categories as (
 
     select model_id, bucket_start, cohort_name, cohort_value, label from serving_labels
@@ -58,7 +65,7 @@ shares as (
         and s.cohort_name = c.cohort_name and s.cohort_value = c.cohort_value and s.label = c.label
     left join training_labels as r
         on r.model_id = c.model_id and r.label = c.label
-    left join (select distinct model_id, label_total from training_labels) as totals
+    left join training_totals as totals
         on totals.model_id = c.model_id
 
 ),
