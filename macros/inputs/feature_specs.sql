@@ -31,3 +31,13 @@
   {%- endif -%}
   {{- return(specs) -}}
 {% endmacro %}
+
+{#- The configured feature columns that are numeric, in configuration order: staging reads
+    their non-finite values (NaN, ±Infinity) as missing and flags them. -#}
+{% macro numeric_feature_columns() %}
+  {%- set names = [] -%}
+  {%- for spec in ml_monitor.feature_specs() if spec.kind == 'numeric' and spec.name in ml_monitor.feature_columns() -%}
+    {%- do names.append(spec.name) -%}
+  {%- endfor -%}
+  {{- return(names) -}}
+{% endmacro %}

@@ -25,7 +25,7 @@
             s.*,
             row_number() over (
                 partition by s.model_id, s.prediction_id
-                order by s.predicted_at, s.confidence, s.predicted_class
+                order by s.predicted_at, s.confidence, {{ ml_monitor.binary_order('s.predicted_class') }}
             ) as copy_number
         from {{ staged }} as s
         where s.exclusion_reason is null and ({{ where }})

@@ -25,22 +25,23 @@
 
 {#- cohort_name and cohort_value of a grouped row ('__all__' for the whole population). -#}
 {% macro cohort_name_value() -%}
+  {%- set all = ml_monitor.string_literal(ml_monitor.reserved_values().all) -%}
   {%- if not ml_monitor.cohort_columns() -%}
     {#- no cohorts configured: every row is the whole population (a CASE needs a WHEN) -#}
-    '__all__' as cohort_name,
-    '__all__' as cohort_value
+    {{ all }} as cohort_name,
+    {{ all }} as cohort_value
   {%- else %}
     case
         {%- for name in ml_monitor.cohort_columns() %}
         when cohort_{{ loop.index }}_rolled_up = 0 then {{ ml_monitor.string_literal(name) }}
         {%- endfor %}
-        else '__all__'
+        else {{ all }}
     end as cohort_name,
     case
         {%- for name in ml_monitor.cohort_columns() %}
         when cohort_{{ loop.index }}_rolled_up = 0 then cohort_{{ loop.index }}
         {%- endfor %}
-        else '__all__'
+        else {{ all }}
     end as cohort_value
   {%- endif %}
 {%- endmacro %}
@@ -48,6 +49,6 @@
 {#- The positional cohort columns of an input row, as strings ('__null__' for NULL). -#}
 {% macro cohort_input_columns() -%}
   {%- for name in ml_monitor.cohort_columns() %}
-        coalesce(cast({{ ml_monitor.quote_identifier(name) }} as {{ dbt.type_string() }}), '__null__') as cohort_{{ loop.index }},
+        coalesce(cast({{ ml_monitor.quote_identifier(name) }} as {{ dbt.type_string() }}), {{ ml_monitor.string_literal(ml_monitor.reserved_values().null) }}) as cohort_{{ loop.index }},
   {%- endfor %}
 {%- endmacro %}

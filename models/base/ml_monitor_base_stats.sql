@@ -15,12 +15,24 @@
 {{ exceptions.raise_compiler_error("ml_monitor: var ml_monitor_percentiles must be 'exact' or 'approximate', not '" ~ mode ~ "'") }}
 {%- endif -%}
 {%- set percentiles = ml_monitor.percentiles_cont if mode == 'exact' else ml_monitor.approx_percentiles -%}
-
+{%- set new_rows = ml_monitor.recent_buckets_filter() if is_incremental() and not ml_monitor.base_is_stale(fit_version) else '1 = 1' -%}
+{#- a model, class or cohort value that is itself '__all__' (or a cohort value '__null__')
+    would merge with the rows that stand for every one (or for NULL) -#}
+{%- set reserved = ml_monitor.reserved_values() -%}
+{%- set checks = [
+      {'expr': 'model_id', 'column': ml_monitor.column_name('model_id'), 'source': 'the model id', 'values': [reserved.all]},
+      {'expr': 'predicted_class', 'column': ml_monitor.column_name('predicted_class'), 'source': 'the predicted class', 'values': [reserved.all]},
+      {'expr': 'label', 'column': ml_monitor.column_name('label'), 'source': 'the label', 'values': [reserved.all]}] -%}
+{%- for name in ml_monitor.cohort_columns() -%}
+  {%- do checks.append({'expr': ml_monitor.quote_identifier(name), 'column': name, 'source': 'var ml_monitor_cohorts',
+                        'values': [reserved.all, reserved.null]}) -%}
+{%- endfor -%}
+{%- do ml_monitor.check_reserved_values(ref('stg_ml_monitor__predictions'), checks, source('ml_monitor', 'predictions'),
+                                       'exclusion_reason is null and ' ~ new_rows) %}
 
 with new_predictions as (
 
-    {{ ml_monitor.monitored_predictions(
-        ml_monitor.recent_buckets_filter() if is_incremental() and not ml_monitor.base_is_stale(fit_version) else '1 = 1') }}
+    {{ ml_monitor.monitored_predictions(new_rows) }}
 
 ),
 

@@ -2,10 +2,13 @@
     the new buckets of the log (GROUPING SETS, one set per feature). Exact values, so the KS
     statistic downstream is exact. Incremental by bucket like ml_monitor_base_stats. -#}
 {{ config(**ml_monitor.incremental_by_bucket()) }}
+{%- set new_rows = ml_monitor.recent_buckets_filter() if is_incremental() else '1 = 1' -%}
+{%- do ml_monitor.check_reserved_values(ref('stg_ml_monitor__predictions'), ml_monitor.categorical_feature_checks(),
+                                       source('ml_monitor', 'predictions'), 'exclusion_reason is null and ' ~ new_rows) %}
 
 with new_predictions as (
 
-    {{ ml_monitor.monitored_predictions(ml_monitor.recent_buckets_filter() if is_incremental() else '1 = 1') }}
+    {{ ml_monitor.monitored_predictions(new_rows) }}
 
 ),
 

@@ -1,9 +1,13 @@
 {#- Counts of every value of every monitored feature in the reference split, per model. -#}
+{%- set training_rows = 'split = ' ~ ml_monitor.string_literal(var('ml_monitor_reference_split')) -%}
+{%- do ml_monitor.check_reserved_values(ref('stg_ml_monitor__reference'), ml_monitor.categorical_feature_checks(),
+                                       source('ml_monitor', 'reference'), training_rows) %}
+
 with reference_rows as (
 
     select *
     from {{ ref('stg_ml_monitor__reference') }}
-    where split = {{ ml_monitor.string_literal(var('ml_monitor_reference_split')) }}
+    where {{ training_rows }}
 
 ),
 

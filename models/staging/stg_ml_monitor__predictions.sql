@@ -1,11 +1,16 @@
 {#- The serving log under canonical names, one row per logged prediction, each valid row
-    with its bucket and each invalid one with the reason it is excluded from the monitors. -#}
+    with its bucket and each invalid one with the reason it is excluded from the monitors.
+    A numeric feature's NaN or ±Infinity is read as missing (NULL) and flagged in
+    feature_not_finite_<i> (i: its place among the numeric features), for the data-quality
+    count: the row stays, the value is no measurement. -#}
 {%- set relation = source('ml_monitor', 'predictions') -%}
 {%- set c = ml_monitor.resolve_inputs(relation,
       ['prediction_id', 'predicted_at', 'predicted_class', 'confidence'],
       ['model_id', 'model_version', 'label']) -%}
 {%- set string = dbt.type_string() -%}
 {%- set positive_class = var('ml_monitor_positive_class', none) -%}
+{%- set numeric_features = ml_monitor.numeric_feature_columns() -%}
+{%- set min_predicted_at = ml_monitor.min_predicted_at() -%}
 {#- A time-zone-aware predicted_at is converted to UTC explicitly: a plain cast would use
     the session's time zone. "Now" is UTC alike, for the future-timestamp check. -#}
 {%- set predicted_at_type = c.data_types.get('predicted_at') or '' -%}
@@ -30,7 +35,11 @@ with source_rows as (
         cast({{ c.confidence }} as {{ ml_monitor.type_double() }}) as confidence,
         {{ 'cast(' ~ c.label ~ ' as ' ~ string ~ ')' if c.label else 'cast(null as ' ~ string ~ ')' }} as label
         {%- for name, column in c.configured %},
-        {{ column }} as {{ ml_monitor.quote_identifier(name) }}
+        {{ ml_monitor.finite_or_null(column) if name in numeric_features else column }} as {{ ml_monitor.quote_identifier(name) }}
+        {%- endfor %}
+        {%- for name in numeric_features %},
+        {%- set column = dict(c.configured)[name] %}
+        case when {{ column }} is not null and not {{ ml_monitor.is_finite(column) }} then 1 else 0 end as feature_not_finite_{{ loop.index }}
         {%- endfor %}
     from {{ relation }}
 
@@ -42,6 +51,9 @@ classified as (
         *,
         case
             when predicted_at is null then 'predicted_at_null'
+            {%- if min_predicted_at %}
+            when predicted_at < {{ min_predicted_at }} then 'predicted_at_too_old'
+            {%- endif %}
             when predicted_at > {{ ml_monitor.to_utc_timestamp(dbt.current_timestamp()) }} then 'predicted_at_future'
             when predicted_class is null then 'predicted_class_null'
             when confidence is null then 'confidence_null'

@@ -1,11 +1,13 @@
 {#- The reference data (training and holdout splits) under canonical names. Holdout rows
-    carry the model's own predicted_class and confidence. -#}
+    carry the model's own predicted_class and confidence. A numeric feature's NaN or
+    ±Infinity is read as missing (NULL), as in the serving log. -#}
 {%- set relation = source('ml_monitor', 'reference') -%}
 {%- set c = ml_monitor.resolve_inputs(relation,
       ['label', 'split'],
       ['prediction_id', 'model_id', 'predicted_class', 'confidence']) -%}
 {%- set string = dbt.type_string() -%}
 {%- set positive_class = var('ml_monitor_positive_class', none) -%}
+{%- set numeric_features = ml_monitor.numeric_feature_columns() -%}
 {#- Without training rows every drift number would compare serving with nothing: fail with
     the reason instead (a reference without holdout rows is fine until fit-thresholds). -#}
 {%- if execute -%}
@@ -17,6 +19,14 @@
         ~ train_split ~ "' (var ml_monitor_reference_split): drift is measured against them. Load the training data,"
         ~ " or set ml_monitor_reference_split to the split that holds it") }}
   {%- endif -%}
+  {#- a class named '__all__' would merge with the model-wide rows (its calibration too) -#}
+  {%- set every_class = [ml_monitor.reserved_values().all] -%}
+  {%- set class_checks = [{'expr': c.label, 'column': ml_monitor.column_name('label'), 'source': 'the label', 'values': every_class}] -%}
+  {%- if c.predicted_class -%}
+    {%- do class_checks.append({'expr': c.predicted_class, 'column': ml_monitor.column_name('predicted_class'),
+                                'source': 'the predicted class', 'values': every_class}) -%}
+  {%- endif -%}
+  {{- ml_monitor.check_reserved_values(relation, class_checks, relation) -}}
 {%- endif -%}
 
 with source_rows as (
@@ -33,7 +43,7 @@ with source_rows as (
         {{ 'cast(' ~ c.predicted_class ~ ' as ' ~ string ~ ')' if c.predicted_class else 'cast(null as ' ~ string ~ ')' }} as predicted_class,
         {{ 'cast(' ~ c.confidence ~ ' as ' ~ ml_monitor.type_double() ~ ')' if c.confidence else 'cast(null as ' ~ ml_monitor.type_double() ~ ')' }} as confidence
         {%- for name, column in c.configured %},
-        {{ column }} as {{ ml_monitor.quote_identifier(name) }}
+        {{ ml_monitor.finite_or_null(column) if name in numeric_features else column }} as {{ ml_monitor.quote_identifier(name) }}
         {%- endfor %}
     from {{ relation }}
 

@@ -31,10 +31,12 @@ def _parse_vars(_ctx, _param, value: str | None) -> dict:
         return {}
     try:
         parsed = yaml.safe_load(value)
-    except yaml.YAMLError as exc:
-        raise click.BadParameter(f"not YAML: {exc}") from exc
+    except yaml.YAMLError as exc:  # its text draws a caret diagram over several lines
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise MonitorError(f"--vars is not valid YAML: {getattr(exc, 'problem', None) or 'cannot parse it'}{where}") from None
     if not isinstance(parsed, dict):
-        raise click.BadParameter("must be a YAML mapping, e.g. '{ml_monitor_time_grain: hour}'")
+        raise MonitorError("--vars must be a YAML mapping, e.g. '{ml_monitor_time_grain: hour}'")
     return parsed
 
 
@@ -312,9 +314,9 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("Interrupted; tables already written are intact.", err=True)
         sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+    except click.ClickException as exc:  # a usage error: one line too, not the usage banner
+        click.echo(f"Error: {' '.join(exc.format_message().split())} (see --help)", err=True)
+        sys.exit(1)
     except MonitorError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)

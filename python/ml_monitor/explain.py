@@ -56,13 +56,32 @@ def load_model(spec: str) -> Any:
         path = Path(spec).expanduser()
         if not path.is_file():
             raise MonitorError(f"model file not found: {path}")
+        if not _is_pickle_file(path):
+            raise MonitorError(f"{path} is not a model file: expected a joblib (pickle) file of an estimator"
+                               " with predict_proba, or module:callable")
         try:
             model = joblib.load(path)
-        except Exception as exc:  # a corrupt or foreign file raises anything
+        except Exception as exc:  # a corrupt file raises anything
             raise MonitorError(f"cannot read the model file {path}: {type(exc).__name__}: {exc}") from None
     if not (hasattr(model, "predict_proba") or callable(model)):
         raise MonitorError(f"the model from {spec} has no predict_proba and is not a function")
     return model
+
+
+# How a joblib file begins: a pickle (protocol 2 or later), or one of joblib's compressions.
+_PICKLE_STARTS = (b"\x80", b"\x78", b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"\x5d\x00\x00", b"\x04\x22\x4d\x18", b"ZF")
+
+
+def _is_pickle_file(path: Path) -> bool:
+    """Whether the file can be a joblib dump; a text file or a foreign binary cannot (and
+    would fail in the unpickler with a meaningless KeyError). Unreadable files pass, for
+    joblib.load to say why."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(6)
+    except OSError:
+        return True
+    return head.startswith(_PICKLE_STARTS)
 
 
 @dataclass(frozen=True)

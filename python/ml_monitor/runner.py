@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .config import Project
 from .errors import MonitorError
-from .warehouse import release_spark
+from .warehouse import duckdb_lock_error, release_spark
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _NOISE = re.compile(r"^(\d\d:\d\d:\d\d\s+)?(Running with dbt|Registered adapter|Found \d+|Concurrency|Done\.|Finished running|Completed with|$)")
@@ -22,8 +22,10 @@ _NOISE = re.compile(r"^(\d\d:\d\d:\d\d\s+)?(Running with dbt|Registered adapter|
 def dbt(project: Project, command: list[str], show_output: bool = False) -> str:
     """Invoke one dbt command against the project's profile and target.
 
-    Returns dbt's output; on failure raises MonitorError whose message is dbt's own error
-    lines (which model or test failed and why), not a traceback.
+    Returns dbt's output, and prints ml_monitor's warnings in it on stderr. On failure
+    raises MonitorError with one line: a DuckDB file held by another process says so,
+    anything else is dbt's own error lines (which model or test failed and why, not a
+    traceback) and where dbt's log is.
     """
     args = [
         sys.executable, "-m", "dbt.cli.main", "--no-use-colors", *command,
@@ -40,8 +42,17 @@ def dbt(project: Project, command: list[str], show_output: bool = False) -> str:
     if returncode == -signal.SIGINT or returncode == 130:
         raise KeyboardInterrupt
     if returncode != 0:
-        raise MonitorError(f"dbt {command[0]} failed: {_error_summary(output)}")
+        raise MonitorError(duckdb_lock_error(output)
+                           or f"dbt {command[0]} failed: {_error_summary(output)} (dbt's log: {_log_file(project)})")
+    for warning in dict.fromkeys(_warnings(output)):  # shown also when dbt's output is not
+        print(f"Warning: {warning}", file=sys.stderr)
     return output
+
+
+def _log_file(project: Project) -> Path:
+    """Where dbt writes its log: DBT_LOG_PATH, else the project's logs folder."""
+    folder = project.env.get("DBT_LOG_PATH") or os.environ.get("DBT_LOG_PATH") or Path(project.project_dir) / "logs"
+    return Path(folder).resolve() / "dbt.log"
 
 
 # dbt reads --vars as YAML, which refuses these characters raw (or reads them as line
@@ -104,13 +115,23 @@ def build(project: Project, select: str | None = None, exclude: str | None = Non
 
 
 _TIME = re.compile(r"^\d\d:\d\d:\d\d(\s+|$)")
+_WARNING = "ml_monitor: warning:"
+
+
+def _lines(output: str) -> list[str]:
+    return [_TIME.sub("", _ANSI.sub("", line).strip()) for line in output.splitlines()]
+
+
+def _warnings(output: str) -> list[str]:
+    """ml_monitor's own warnings in dbt's output (e.g. a reference too small to judge drift)."""
+    return [line[len(_WARNING):].strip() for line in _lines(output) if line.startswith(_WARNING)]
 
 
 def _error_summary(output: str) -> str:
     """The lines that say what failed: ml_monitor's own messages when there are any (they
     name the var and the column), else dbt's error summary without the macro call stack."""
-    lines = [_TIME.sub("", _ANSI.sub("", line).strip()) for line in output.splitlines()]
-    own = list(dict.fromkeys(line for line in lines if line.startswith("ml_monitor:")))
+    lines = _lines(output)
+    own = list(dict.fromkeys(line for line in lines if line.startswith("ml_monitor:") and not line.startswith(_WARNING)))
     if own:
         return " | ".join(own)[:1500]
     summary = next((i for i, line in enumerate(lines) if re.match(r"Completed with \d+ error", line)), None)

@@ -174,14 +174,16 @@ def fit_thresholds(
 
 def _calibration_groups(holdout: pd.DataFrame, min_rows_per_class: int) -> Iterator[tuple]:
     """(model_id, predicted_class, confidence, correct): each model whole, then each
-    class with enough rows and both outcomes to fit on its own."""
+    class with enough rows to fit on its own. A class whose holdout predictions are all
+    correct (or all wrong) is fitted too: its curve is the constant 1 (or 0), what its
+    holdout shows, rather than silently the model's curve."""
     data = _Coded(holdout)
     correct = data.predicted == data.label
     for model, rows in _partition(data.model):
         yield data.models[model], ALL, data.confidence[rows], correct[rows]
         for cls, part in _partition(data.predicted[rows]):
             in_class = rows[part]
-            if len(in_class) >= min_rows_per_class and 0 < correct[in_class].sum() < len(in_class):
+            if len(in_class) >= min_rows_per_class:
                 yield data.models[model], data.classes[cls], data.confidence[in_class], correct[in_class]
 
 
@@ -220,7 +222,8 @@ def fit_calibration(holdout: pd.DataFrame, min_rows_per_class: int = 200) -> pd.
     """Isotonic calibration of confidence -> P(correct), as a table of score intervals.
 
     One step function per model (predicted_class '__all__') and per predicted class with
-    at least min_rows_per_class holdout rows and both outcomes. The isotonic fit's X
+    at least min_rows_per_class holdout rows (one outcome only: a constant 0 or 1; fewer
+    rows: the class uses the model's function). The isotonic fit's X
     thresholds are the knots; a score s takes the fit's value at the largest knot <= s
     (the lowest knot's value below it). This equals IsotonicRegression.predict at every
     holdout score and every knot; between two knots, where sklearn interpolates linearly,

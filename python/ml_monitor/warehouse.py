@@ -292,10 +292,21 @@ def _raise_if_interrupted(exc: Exception) -> None:
 
 def _duckdb_open_error(path: str, exc: Exception) -> str:
     message = str(exc)
-    held = re.search(r"Conflicting lock is held in (.*?)(?:\. See also|$)", message)
-    if held:
-        return f"the DuckDB file {path} is in use by another process ({held.group(1)}); close it and retry"
-    return f"cannot open the DuckDB file {path}: {message.splitlines()[0]}"
+    return duckdb_lock_error(message, path) or f"cannot open the DuckDB file {path}: {message.splitlines()[0]}"
+
+
+_DUCKDB_LOCK = re.compile(r'(?:lock on file "(?P<path>[^"]*)": )?Conflicting lock is held in (?P<holder>.*?)(?:\. See also|$)',
+                          re.MULTILINE)
+
+
+def duckdb_lock_error(message: str, path: str | None = None) -> str | None:
+    """The one-line error for DuckDB's "file is locked by another process" (from this
+    process's connect, or in a dbt child's output), or None when `message` is not that."""
+    held = _DUCKDB_LOCK.search(message)
+    if not held:
+        return None
+    return (f"the DuckDB file {path or held.group('path')} is in use by another process ({held.group('holder')});"
+            " close it and retry")
 
 
 # Quoted text (kept whole), a `?` placeholder, or a bare `%` that psycopg2 would read.

@@ -24,8 +24,8 @@ from ml_monitor.config import Project, package_root
 
 OUTPUT_SCHEMA = "main_ml_monitor"
 # Everything the bad-input and metric tests read, and what those models need.
-CORE_SELECT = ("+ml_monitor_class_drift +ml_monitor_confidence +ml_monitor_null_fractions "
-               "+ml_monitor_data_quality +ml_monitor_alerts")
+CORE_SELECT = ("+ml_monitor_class_drift +ml_monitor_confidence +ml_monitor_null_fractions +ml_monitor_feature_drift "
+               "+ml_monitor_data_quality +ml_monitor_reference_sizes +ml_monitor_alerts")
 
 
 def tiny_project(folder: Path, settings: dict | None = None, target: str = "duckdb",
@@ -132,3 +132,23 @@ def reference(classes=("a", "b"), per_class: int = 20, holdout: bool = True, coh
     if cohort:
         frame[cohort] = ["FR" if i % 3 else "DE" for i in range(len(frame))]
     return frame
+
+
+def double_type(adapter_type: str) -> str:
+    """The SQL type of a double on the target, for casts in test SQL."""
+    return "float8" if adapter_type == "postgres" else "double"
+
+
+def non_finite_numbers(wh, table: str, adapter_type: str) -> dict[str, int]:
+    """NaN and ±Infinity in each floating-point column of a table (pandas reads NULL and NaN
+    alike, so this asks the warehouse; NULL is a documented "undefined", NaN never is)."""
+    infinity = f"cast('Infinity' as {double_type(adapter_type)})"
+    counts = {}
+    for column, data_type in wh._column_types(table):
+        if data_type.lower() in ("double", "double precision", "float", "float8", "real"):
+            c = wh.quote(column)
+            n = int(wh.query(f"select count(*) as n from {wh.relation(table)}"
+                             f" where not ({c} > -{infinity} and {c} < {infinity})")["n"].iloc[0])
+            if n:
+                counts[column] = n
+    return counts

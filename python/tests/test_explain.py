@@ -90,7 +90,10 @@ def test_load_model_from_joblib_file(tmp_path):
 def test_load_model_errors_are_clear(tmp_path):
     with pytest.raises(MonitorError, match="model file not found"):
         explain.load_model(str(tmp_path / "missing.joblib"))
-    (tmp_path / "broken.joblib").write_bytes(b"not a pickle")
+    (tmp_path / "text.joblib").write_bytes(b"not a pickle")
+    with pytest.raises(MonitorError, match="is not a model file"):
+        explain.load_model(str(tmp_path / "text.joblib"))
+    (tmp_path / "broken.joblib").write_bytes(b"\x80\x04 a pickle cut short")
     with pytest.raises(MonitorError, match="cannot read the model file"):
         explain.load_model(str(tmp_path / "broken.joblib"))
     with pytest.raises(MonitorError, match="cannot load the model"):

@@ -307,10 +307,12 @@ def locked(staged):
 
 
 def test_locked_duckdb_file_is_one_line_and_exit_1(locked, tmp_path):
-    message = _one_line_error(cli(locked, "fit-thresholds"))
-    assert re.search(r"the DuckDB file .*warehouse\.duckdb is in use by another process \(.*PID \d+", message), message
-    message = _one_line_error(cli(locked, "build", "--select", "stg_ml_monitor__predictions"))
-    assert message.startswith("Error: dbt build failed:") and "lock" in message.lower(), message
+    held = re.compile(r"^Error: the DuckDB file .*warehouse\.duckdb is in use by another process \(.*PID \d+\)\); close it"
+                      r" and retry$")
+    for args in (["fit-thresholds"], ["build", "--select", "stg_ml_monitor__predictions"],  # a step; dbt's own error
+                 ["run", "--steps", "build"]):
+        message = _one_line_error(cli(locked, *args))
+        assert held.match(message), (args, message)
     message = _one_line_error(cli(locked, "--db", str(db_path(locked)), "demo", "--predictions-per-day", "20",
                                   "--days", "2", "--output-dir", str(tmp_path), "--steps", "report"))
     assert "is in use by another process" in message
@@ -342,6 +344,15 @@ def test_missing_profile_target_or_credential_variable(staged, tmp_path):
     assert "environment variable ML_MONITOR_TEST_USER is not set" in message and "hunter2" not in message
 
 
+def test_bad_vars_are_one_line_and_exit_1(staged):
+    assert _one_line_error(cli(staged, "--vars", "{a: [1", "report")) == (
+        "Error: --vars is not valid YAML: expected ',' or ']', but got '<stream end>' at line 1, column 7")
+    assert _one_line_error(cli(staged, "--vars", "[1, 2]", "report")) == (
+        "Error: --vars must be a YAML mapping, e.g. '{ml_monitor_time_grain: hour}'")
+    assert _one_line_error(cli(staged, "fit-thresholds", "--objective", "min_precision")) == (
+        "Error: --objective min_precision needs --min-precision (see --help)")
+
+
 def test_model_files_missing_unreadable_or_not_a_model(staged, tmp_path):
     corrupt = tmp_path / "corrupt.joblib"
     corrupt.write_bytes(b"\x80\x04not a pickle at all")
@@ -358,6 +369,10 @@ def test_model_files_missing_unreadable_or_not_a_model(staged, tmp_path):
         cases.append((unreadable, "cannot read the model file"))
     for path, expected in cases:
         assert expected in _one_line_error(cli(staged, "perturb", "--model", str(path))), path
+    readme = package_root() / "README.md"
+    assert _one_line_error(cli(staged, "explain", "--model", str(readme))) == (
+        f"Error: {readme} is not a model file: expected a joblib (pickle) file of an estimator with predict_proba,"
+        " or module:callable")
 
 
 def test_help_says_model_files_are_code():

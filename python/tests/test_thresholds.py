@@ -222,11 +222,15 @@ def test_calibration_improves_brier(calibrated):
         assert np.mean((lookup(intervals, score) - correct) ** 2) < raw - 0.01
 
 
-def test_class_with_one_outcome_is_not_calibrated_alone():
+def test_class_whose_holdout_predictions_are_all_correct_is_calibrated_to_one():
+    """Not NaN, and not silently the model's curve: what its holdout shows."""
     holdout = make_holdout(n=3000, seed=4)
     holdout.loc[holdout["predicted_class"] == "cat", "label"] = "cat"
     table = fit_calibration(holdout, min_rows_per_class=10)
-    assert "cat" not in set(table["predicted_class"]) and "dog" in set(table["predicted_class"])
+    cat = table[table["predicted_class"] == "cat"]
+    assert len(cat) and (cat["calibrated_probability"] == 1.0).all() and "dog" in set(table["predicted_class"])
+    fitted = fit_thresholds(holdout).set_index(["model_id", "predicted_class"])
+    assert fitted.xs("cat", level=1)[["precision", "recall", "f1"]].notna().all().all()
 
 
 # --- run against the warehouse ----------------------------------------------------------
