@@ -209,23 +209,84 @@ def report(ctx: click.Context, output: Path) -> None:
     click.echo(pipeline.report(_load_project(ctx), output))
 
 
+NOTIFY_URLS_HELP = ("Apprise URL of a channel (Slack, Teams, email, any webhook); repeatable. Default: "
+                    "ML_MONITOR_NOTIFY_URLS, URLs separated by spaces. URLs hold secrets: they are never shown.")
+REPORT_URL_HELP = "Where the report is published: messages link to BASE#incident-<id>."
+
+
 @cli.command()
 @_model_option(required=False)
-@click.option("--steps", default=",".join(("build", "fit-thresholds", "project", "explain", "perturb", "report")),
+@click.option("--steps", default=",".join(("build", "fit-thresholds", "project", "explain", "perturb", "report",
+                                            "notify")),
               show_default=True, help="Comma-separated steps to run, always in dependency order.")
 @click.option("--report-path", type=click.Path(dir_okay=False, path_type=Path), default="ml_monitor_report.html",
               show_default=True, help="Where the report step writes.")
 @click.option("--full-refresh", is_flag=True, help="Rebuild incremental base tables from the whole log.")
+@click.option("--notify-url", "notify_urls", multiple=True, envvar="ML_MONITOR_NOTIFY_URLS", help=NOTIFY_URLS_HELP)
+@click.option("--report-url", envvar="ML_MONITOR_REPORT_URL", metavar="BASE", help=REPORT_URL_HELP)
+@click.option("--notify-digest", is_flag=True, help="The notify step sends one message per channel listing every change.")
 @click.pass_context
-def run(ctx: click.Context, model_spec, steps: str, report_path: Path, full_refresh: bool) -> None:
+def run(ctx: click.Context, model_spec, steps: str, report_path: Path, full_refresh: bool, notify_urls, report_url,
+        notify_digest: bool) -> None:
     """Run everything in order: fit-thresholds on the staged holdout, dbt build (which uses
-    the fit), project, explain, perturb, the alerts that read them, and the report."""
+    the fit), project, explain, perturb, the alerts that read them, the report, and the
+    notifications (skipped when no channel is configured)."""
     from . import pipeline
 
     path = pipeline.run(_load_project(ctx), model_spec, [s.strip() for s in steps.split(",") if s.strip()],
-                        report_path, full_refresh)
+                        report_path, full_refresh, notify_urls=notify_urls, report_url=report_url,
+                        notify_digest=notify_digest)
     if path:
         click.echo(f"Report: {path}")
+
+
+@cli.command()
+@click.option("--url", "urls", multiple=True, envvar="ML_MONITOR_NOTIFY_URLS", help=NOTIFY_URLS_HELP)
+@click.option("--report-url", envvar="ML_MONITOR_REPORT_URL", metavar="BASE", help=REPORT_URL_HELP)
+@click.option("--digest", is_flag=True, help="One message per channel listing every change, instead of one per incident.")
+@click.option("--dry-run", is_flag=True, help="Print what would be sent; send and record nothing.")
+@click.pass_context
+def notify(ctx: click.Context, urls, report_url, digest: bool, dry_run: bool) -> None:
+    """Tell each channel about incidents that are new, escalated or resolved for it.
+
+    One message per incident that is new, escalated (warning to critical, or spread to more
+    series) or resolved since the channel was last told; acknowledged incidents send no
+    escalations. What each channel was told is kept in ml_monitor_notifications, written
+    after the channel accepted, so the next run sends exactly what was not delivered. Exit
+    code 1 names any channel that failed three tries.
+    """
+    from . import pipeline
+
+    pipeline.notify(_load_project(ctx), urls, report_url, digest, dry_run)
+
+
+@cli.command()
+@click.argument("incident_id")
+@click.option("--note", help="Why, or who is on it (stored with the acknowledgement).")
+@click.pass_context
+def ack(ctx: click.Context, incident_id: str, note: str | None) -> None:
+    """Acknowledge an open incident (its id, or a unique prefix): notify sends no escalation
+    for it until it resolves; its resolution is still sent."""
+    from . import notify as notifications, pipeline
+
+    with pipeline.warehouse(_load_project(ctx)) as wh:
+        full_id = notifications.acknowledge(wh, incident_id, note)
+    click.echo(f"Acknowledged {full_id}: no escalation messages until it resolves")
+
+
+@cli.command()
+@click.pass_context
+def incidents(ctx: click.Context) -> None:
+    """List the open incidents, the most recent first: id, severity, and the title, which
+    begins with the onset (ack: acknowledged)."""
+    from . import notify as notifications, pipeline
+
+    with pipeline.warehouse(_load_project(ctx)) as wh:
+        found = notifications.open_incidents(wh)
+    if found.empty:
+        click.echo("No open incidents.")
+    for i in found.itertuples(index=False):
+        click.echo(f"{i.incident_id}  {i.severity:<8}  {'ack' if i.acknowledged else '   '}  {i.title}")
 
 
 @cli.command()

@@ -18,7 +18,7 @@ from .config import Project
 from .errors import MonitorError
 from .warehouse import Warehouse
 
-STEPS = ("build", "fit-thresholds", "project", "explain", "perturb", "report")
+STEPS = ("build", "fit-thresholds", "project", "explain", "perturb", "report", "notify")
 # dbt models that read the Python steps' tables, rebuilt after those steps
 AFTER_FIT = "ml_monitor_fitted_thresholds+ ml_monitor_fitted_calibration+"
 AFTER_STEPS = "ml_monitor_alert_tests+"
@@ -75,10 +75,24 @@ def report(project: Project, output: str | Path) -> Path:
         return write_report(wh, output, project)
 
 
+def notify(project: Project, urls=(), report_url: str | None = None, digest: bool = False, dry_run: bool = False,
+           echo: Callable[[str], None] = click.echo):
+    """Send each channel (Apprise URLs) the incidents that are new, escalated or resolved for it."""
+    from . import notify as notifications
+
+    channels = notifications.channels(urls)
+    if not channels:
+        raise MonitorError("notify: no channel: give --url (repeatable) or set ML_MONITOR_NOTIFY_URLS")
+    with warehouse(project) as wh:
+        return notifications.run(wh, channels, report_url, digest, dry_run, echo)
+
+
 def run(project: Project, model_spec: str | None, steps=STEPS, report_path: str | Path = "ml_monitor_report.html",
-        full_refresh: bool = False, echo: Callable[[str], None] = click.echo) -> Path | None:
+        full_refresh: bool = False, echo: Callable[[str], None] = click.echo, notify_urls=(),
+        report_url: str | None = None, notify_digest: bool = False) -> Path | None:
     """Every selected step in dependency order. Steps that need a model are skipped, with a
-    message, when no model is given (projection can still run from an embedding column)."""
+    message, when no model is given (projection can still run from an embedding column).
+    The notify step comes last, so that its messages can link to the new report."""
     unknown = sorted(set(steps) - set(STEPS))
     if unknown:
         raise MonitorError(f"unknown step(s) {', '.join(unknown)}; choose from {', '.join(STEPS)}")
@@ -124,9 +138,13 @@ def run(project: Project, model_spec: str | None, steps=STEPS, report_path: str 
     if python_steps:
         echo("dbt build: alerts of the Python steps")
         runner.build(project, select=AFTER_STEPS)
-    if "report" in steps:
-        return report(project, report_path)
-    return None
+    path = report(project, report_path) if "report" in steps else None
+    if "notify" in steps:
+        if any(url.strip() for url in notify_urls):
+            notify(project, notify_urls, report_url, notify_digest, echo=echo)
+        else:
+            echo("notify: skipped (no channel: --notify-url or ML_MONITOR_NOTIFY_URLS)")
+    return path
 
 
 def summarize(project: Project) -> list[str]:
