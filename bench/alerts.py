@@ -48,8 +48,10 @@ RUNS = {
     "demo": Run("demo", 3000, 60),
     "demo_200": Run("demo", 200, 60),       # the same events, sparse: the tests' power at n = 200
     "stable": Run("stable", 3000, 90),
+    "stable_200": Run("stable", 200, 90),
     "slow_drift": Run("slow_drift", 3000, 90),
     "seasonal": Run("seasonal", 3000, 90),
+    "seasonal_200": Run("seasonal", 200, 90),
     "concept_drift": Run("concept_drift", 3000, 90),
 }
 FAST_STEPS = ["build", "fit-thresholds"]   # the fit: estimated performance needs the calibration
@@ -161,6 +163,8 @@ def benchmark(name: str, run: Run, folder: Path, seed: int, steps: list[str]) ->
 
     outputs = read_outputs(project)
     result = score(data.events, outputs["incidents"], outputs["episodes"], outputs["alerts"], run.days)
+    if data.events.empty:   # every alert is a false alarm: measure each rule's rate
+        result["rule_rates"] = rule_rates(project)
     result["summary"] = {"scenario": name, "per_day": run.per_day, "days": run.days, **result["summary"],
                          "generate_s": round(generated - began, 1), "monitor_s": round(monitored - generated, 1)}
     return result
@@ -182,6 +186,20 @@ def read_outputs(project: Project) -> dict[str, pd.DataFrame]:
                 raise BenchError(f"{table} lacks the contract's column(s) {', '.join(missing)} (docs/alerts.md)")
             frames[key] = wh.query(f"select {', '.join(wh.quote(c) for c in columns)} from {wh.relation(table)}")
     return frames
+
+
+def rule_rates(project: Project) -> list[dict]:
+    """Per alert rule: how many series-buckets it tested with a p-value, how many alerted,
+    and how many would have without the FDR adjustment (raw p ≤ the FDR) or the effect."""
+    with pipeline.warehouse(project) as wh:
+        fdr = project.var("ml_monitor_alert_fdr")
+        frame = wh.query(
+            f"select alert_type, count(p_value) as tests, sum(case when is_alert then 1 else 0 end) as alerts, "
+            f"sum(case when p_value <= {float(fdr)} then 1 else 0 end) as raw_p_below_fdr, "
+            f"sum(case when is_effect then 1 else 0 end) as effect_alone "
+            f"from {wh.relation('ml_monitor_alert_tests')} group by alert_type order by alert_type")
+    return [{key: (int(value) if key != "alert_type" else value) for key, value in row.items()}
+            for row in frame.fillna(0).to_dict("records")]
 
 
 # --- scoring ------------------------------------------------------------------------------
@@ -327,7 +345,12 @@ def markdown(results: list[dict]) -> str:
              "\n## False incidents\n",
              incident_table([(r["summary"]["scenario"], i) for r in results for i in r["false_incidents"]]),
              "\n## Standing incidents\n",
-             incident_table([(r["summary"]["scenario"], i) for r in results for i in r["standing_incidents"]])]
+             incident_table([(r["summary"]["scenario"], i) for r in results for i in r["standing_incidents"]]),
+             "\n## Each rule's false alarms (scenarios without events: every alert is false)\n",
+             table(["scenario", "alert type", "tests", "alerts", "false-alarm rate", "raw p ≤ FDR", "effect alone"],
+                   [[r["summary"]["scenario"], x["alert_type"], x["tests"], x["alerts"],
+                     f"{x['alerts'] / x['tests']:.2%}" if x["tests"] else "", x["raw_p_below_fdr"], x["effect_alone"]]
+                    for r in results for x in r.get("rule_rates", [])])]
     return "\n".join(parts) + "\n"
 
 

@@ -20,11 +20,6 @@
 {%- set drift_value = "case when js_distance / " ~ js ~ " >= psi / " ~ psi ~ " then js_distance else psi end" -%}
 {%- set drift_threshold = "case when js_distance / " ~ js ~ " >= psi / " ~ psi ~ " then " ~ js ~ " else " ~ psi ~ " end" -%}
 {%- set drift_effect = "(psi > " ~ psi ~ " or js_distance > " ~ js ~ ")" -%}
-{#- null fraction: serving's null count against the reference's fraction, with the variance
-    of the two fractions' mean (a pooled two-proportion test against a large reference) -#}
-{%- set null_fraction_p_value = "case when reference_null_fraction is not null then least(1.0, 2 * "
-      ~ ml_monitor.normal_sf("abs(delta) / sqrt(greatest(1e-300, (serving_null_fraction + reference_null_fraction) / 2"
-      ~ " * (1 - (serving_null_fraction + reference_null_fraction) / 2) / n))") ~ ") end" -%}
 {%- set exclusion_p_value = ml_monitor.normal_sf("(excluded_share - " ~ exclusion ~ ") / sqrt(" ~ exclusion
       ~ " * (1 - " ~ exclusion ~ ") / n_bucket_rows)") -%}
 
@@ -69,28 +64,27 @@ with tests as (
 
     union all
 
-    {{ ml_monitor.alert_test('null_fraction', ref('ml_monitor_null_fractions'),
+    {{ ml_monitor.alert_test('null_fraction', ref('int_ml_monitor__null_fractions'),
         cohort_name="'__all__'", cohort_value="'__all__'",
         subject='column_name', metric="'null_fraction_delta'", value='delta', threshold=tolerance,
-        is_effect='abs(delta) > ' ~ tolerance, where="scope = 'bucket'",
-        p_value=null_fraction_p_value, evidence_note="case when reference_null_fraction is null then 'no_reference' end") }}
+        is_effect='abs(delta) > ' ~ tolerance, where="scope = 'bucket'") }}
 
     union all
 
-    {{ ml_monitor.alert_test('data_quality', ref('ml_monitor_data_quality'),
+    {{ ml_monitor.alert_test('data_quality', ref('int_ml_monitor__data_quality'),
         cohort_name="'__all__'", cohort_value="'__all__'",
-        subject='reason', metric="'excluded_share'", value='excluded_share', threshold=exclusion,
+        subject="reason || coalesce(':' || column_name, '')", metric="'excluded_share'", value='excluded_share', threshold=exclusion,
         is_effect='excluded_share > ' ~ exclusion, where='bucket_start is not null',
         p_value=exclusion_p_value,
         evidence_note='cast(null as ' ~ dbt.type_string() ~ ')') }}
 
     {%- if embedding_drift is not none %}
+    {#- the domain classifier's cross-validated AUC against chance, with the Mann–Whitney
+        variance (n_r + n_s + 1) / (12 n_r n_s); a window is dated at its start, or at the
+        model's first bucket when it began before it #}
 
     union all
 
-    {#- the domain classifier's cross-validated AUC against chance, with the Mann–Whitney
-        variance (n_r + n_s + 1) / (12 n_r n_s); a window is dated at its start, or at the
-        model's first bucket when it began before it -#}
     {{ ml_monitor.alert_test('embedding_drift',
         '(select w.*, greatest(cast(w.window_start as ' ~ dbt.type_timestamp() ~ '), m.first_bucket) as bucket_start'
         ~ ' from ' ~ embedding_drift ~ ' as w inner join (select model_id, min(bucket_start) as first_bucket from '

@@ -228,8 +228,12 @@ select
     cast(chi2_dof as integer) as chi2_dof,
     chi2_p_value,
     ks_p_value,
-    case when feature_type = 'numeric' then ks_p_value else chi2_p_value end as p_value,
-    case when feature_type = 'numeric' then {{ ml_monitor.evidence_note([('ks_p_value is null', 'no_reference')]) }}
+    case when feature_type = 'categorical' then chi2_p_value
+         when n_reference >= {{ var('ml_monitor_min_reference_rows') }} then ks_p_value end as p_value,
+    case when feature_type = 'numeric' then {{ ml_monitor.evidence_note([
+             ('ks_p_value is null', 'no_reference'),
+             ('n_reference < ' ~ var('ml_monitor_min_reference_rows'), 'reference_too_small'),
+         ]) }}
          else chi2_evidence_note end as evidence_note,
     {{ ml_monitor.string_literal(reference_version) }} as reference_version
 from evidence
