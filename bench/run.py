@@ -358,6 +358,10 @@ def _snapshot_outputs(db: Path, snapshot: str) -> None:
             con.execute(f'create table {snapshot}."{name}" as select * from {OUTPUT_SCHEMA}."{name}"')
 
 
+# which fit, and when the run happened, differ between two runs by nature
+UNCOMPARED = ("fit_version", "observed_at")
+
+
 def _compare_schemas(db: Path, left: str, right: str, skip: set[str] = frozenset()) -> dict:
     """Every table of `left` equal to the same table of `right` (floats to RTOL), but the
     `skip` columns."""
@@ -370,7 +374,7 @@ def _compare_schemas(db: Path, left: str, right: str, skip: set[str] = frozenset
             columns = con.execute("select column_name, data_type from information_schema.columns "
                                   "where table_schema = ? and table_name = ? order by ordinal_position",
                                   [left, name]).fetchall()
-            exact = [f'"{c}"' for c, t in columns if t not in ("DOUBLE", "FLOAT") and c != "fit_version"]
+            exact = [f'"{c}"' for c, t in columns if t not in ("DOUBLE", "FLOAT") and c not in UNCOMPARED]
             floats = [c for c, t in columns if t in ("DOUBLE", "FLOAT") and c not in skip]
             n_left, n_right = (con.execute(f'select count(*) from {s}."{name}"').fetchone()[0] for s in (left, right))
             if n_left != n_right:
@@ -633,7 +637,7 @@ def _sub_pandas(args) -> dict:
     start = time.perf_counter()
     columns = ["prediction_id", "predicted_at", "predicted_class", "confidence"] + MONITORED
     log = pd.read_parquet(args.parquet / "predictions", columns=columns)
-    reference = pd.read_parquet(args.parquet / "reference.parquet", columns=["split", "label"])
+    reference = pd.read_parquet(args.parquet / "reference.parquet", columns=["split", "label", "predicted_class"])
     loaded = time.perf_counter()
 
     # the same input checks as ml_monitor: a time, a class, a score in [0, 1], each id once (its earliest copy)
@@ -680,8 +684,11 @@ def _sub_pandas(args) -> dict:
     _save(rolling.rename(columns={"n": "rolling_n"})[keys + ["rolling_n", "rolling_mean", "rolling_variance"]],
           args.results_dir, "rolling")
 
-    # class shares against the training labels; PSI and JS distance per bucket and cohort
-    reference_share = reference.loc[reference["split"] == "train", "label"].dropna().value_counts(normalize=True)
+    # class shares against the model's predictions on the holdout split (its classes and the
+    # training labels' classes are the reference's categories); PSI and JS per bucket and cohort
+    holdout = reference.loc[reference["split"] == "validation", "predicted_class"].dropna().value_counts(normalize=True)
+    labels = reference.loc[reference["split"] == "train", "label"].dropna().unique()
+    reference_share = holdout.reindex(holdout.index.union(labels), fill_value=0.0)
     counts = (confidence[confidence["predicted_class"] != "__all__"]
               .pivot_table(index=keys[:3], columns="predicted_class", values="n", aggfunc="sum", fill_value=0))
     counts = counts.reindex(columns=counts.columns.union(reference_share.index).rename("predicted_class"), fill_value=0)

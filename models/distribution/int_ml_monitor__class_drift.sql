@@ -11,18 +11,9 @@ with shares as (
 
 ),
 
-distances as (
-
-    {{ ml_monitor.distribution_distances('shares', ['model_id', 'bucket_start', 'cohort_name', 'cohort_value']) }}
-
-),
-
 tested as (
 
-    select
-        *,
-        {{ ml_monitor.chi2_evidence_note() }} as evidence_note
-    from distances
+    {{ ml_monitor.distribution_test('shares', ['model_id', 'bucket_start', 'cohort_name', 'cohort_value']) }}
 
 )
 
@@ -40,6 +31,6 @@ select
     cast(chi2_dof as integer) as chi2_dof,
     cast(new_categories as integer) as new_classes,
     unseen_share as new_class_share,
-    case when evidence_note is null then {{ ml_monitor.chi2_sf('chi2_statistic', 'chi2_dof') }} end as p_value,
+    chi2_p_value as p_value,
     evidence_note
 from tested

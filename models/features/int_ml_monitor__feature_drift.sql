@@ -119,7 +119,7 @@ shares as (
 
 distances as (
 
-    {{ ml_monitor.distribution_distances('shares', ['model_id', 'bucket_start', 'feature']) }}
+    {{ ml_monitor.distribution_test('shares', ['model_id', 'bucket_start', 'feature']) }}
 
 ),
 
@@ -192,7 +192,6 @@ tested as (
         d.*,
         b.feature_type,
         ks.ks_statistic,
-        {{ ml_monitor.chi2_evidence_note() }} as chi2_evidence_note,
         case when ks.ks_statistic is not null
              then {{ ml_monitor.ks_2samp_p_value('ks.ks_statistic', 'd.n', 'd.n_reference') }} end as ks_p_value
     from distances as d
@@ -200,15 +199,6 @@ tested as (
         on b.model_id = d.model_id and b.bucket_start = d.bucket_start and b.feature = d.feature
     left join ks
         on ks.model_id = d.model_id and ks.bucket_start = d.bucket_start and ks.feature = d.feature
-
-),
-
-evidence as (
-
-    select
-        *,
-        case when chi2_evidence_note is null then {{ ml_monitor.chi2_sf('chi2_statistic', 'chi2_dof') }} end as chi2_p_value
-    from tested
 
 )
 
@@ -234,6 +224,6 @@ select
              ('ks_p_value is null', 'no_reference'),
              ('n_reference < ' ~ var('ml_monitor_min_reference_rows'), 'reference_too_small'),
          ]) }}
-         else chi2_evidence_note end as evidence_note,
+         else evidence_note end as evidence_note,
     {{ ml_monitor.string_literal(reference_version) }} as reference_version
-from evidence
+from tested

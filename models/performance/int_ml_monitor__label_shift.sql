@@ -70,18 +70,9 @@ shares as (
 
 ),
 
-distances as (
-
-    {{ ml_monitor.distribution_distances('shares', ['model_id', 'bucket_start', 'cohort_name', 'cohort_value']) }}
-
-),
-
 tested as (
 
-    select
-        *,
-        {{ ml_monitor.chi2_evidence_note() }} as evidence_note
-    from distances
+    {{ ml_monitor.distribution_test('shares', ['model_id', 'bucket_start', 'cohort_name', 'cohort_value']) }}
 
 )
 
@@ -98,6 +89,6 @@ select
     chi2_statistic,
     cast(chi2_dof as integer) as chi2_dof,
     cast(new_categories as integer) as new_labels,
-    case when evidence_note is null then {{ ml_monitor.chi2_sf('chi2_statistic', 'chi2_dof') }} end as p_value,
+    chi2_p_value as p_value,
     evidence_note
 from tested
