@@ -41,7 +41,7 @@ from _tiny_project import (build, double_type, non_finite_numbers, reference, se
 from conftest import HAS_SPARK
 from ml_monitor import cli as ml_monitor_cli
 from ml_monitor.report import build_report
-from ml_monitor.runner import _vars_argument
+from ml_monitor.config import _vars_argument
 from ml_monitor.warehouse import Warehouse
 
 def slow(max_examples: int) -> settings:
