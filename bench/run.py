@@ -370,7 +370,7 @@ def _compare_schemas(db: Path, left: str, right: str, skip: set[str] = frozenset
             columns = con.execute("select column_name, data_type from information_schema.columns "
                                   "where table_schema = ? and table_name = ? order by ordinal_position",
                                   [left, name]).fetchall()
-            exact = [f'"{c}"' for c, t in columns if t not in ("DOUBLE", "FLOAT") and c != "fit_version"]
+            exact = [f'"{c}"' for c, t in columns if t not in ("DOUBLE", "FLOAT") and c != "config_version"]
             floats = [c for c, t in columns if t in ("DOUBLE", "FLOAT") and c not in skip]
             n_left, n_right = (con.execute(f'select count(*) from {s}."{name}"').fetchone()[0] for s in (left, right))
             if n_left != n_right:

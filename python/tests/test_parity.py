@@ -52,7 +52,7 @@ GRAINS = {
     "ml_monitor_calibration": ["model_id", "predicted_class", "score_lower"],
 }
 # columns that legitimately differ between runs or adapters
-SKIP_COLUMNS = {"fit_version", "reference_version", "fitted_at", "reference_type", "serving_type", "observed_at"}
+SKIP_COLUMNS = {"config_version", "fitted_at", "reference_type", "serving_type", "observed_at"}
 PYTHON_ALERTS = {"embedding_drift", "perturbation_failure"}
 # the session's DuckDB demo also ran the Python steps, whose alerts join incidents: against
 # it, an incident is compared by what the SQL monitors alone decide (its id and onset)
