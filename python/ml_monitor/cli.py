@@ -311,7 +311,7 @@ def demo(ctx: click.Context, predictions_per_day: int, days: int, seed: int, out
     change and a nulled column from day 45) into a DuckDB file, runs `ml-monitor run` on
     the demo dbt project, prints what the monitors found and the report's path.
     """
-    from . import demo as demo_data, pipeline, runner
+    from . import demo as demo_data, pipeline
 
     if demo_target:
         ctx.obj["target"] = demo_target
@@ -324,7 +324,6 @@ def demo(ctx: click.Context, predictions_per_day: int, days: int, seed: int, out
     ctx.obj["project_dir"] = ctx.obj.get("project_dir") or package_root() / "demo"
     ctx.obj["profiles_dir"] = ctx.obj.get("profiles_dir") or package_root() / "profiles"
     project = _load_project(ctx)
-    runner.deps(project)  # dbt resolves the project with its packages installed
     click.echo(f"Generating {predictions_per_day * days:,} predictions over {days} days ...")
     data = demo_data.generate(predictions_per_day=predictions_per_day, days=days, seed=seed,
                               scenario=demo_data.scenario(scenario))

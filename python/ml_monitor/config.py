@@ -95,7 +95,7 @@ class Project:
         return args
 
     @contextmanager
-    def environment(self) -> Iterator[None]:
+    def _environment(self) -> Iterator[None]:
         """os.environ with this project's env, for dbt running in this process."""
         saved = {name: os.environ.get(name) for name in self.env}
         os.environ.update(self.env)
@@ -114,13 +114,20 @@ class Project:
         from dbt.config.runtime import RuntimeConfig
         from dbt.context.configured import generate_schema_yml_context
         from dbt.context.providers import ModelConfiguredVar
+        from dbt.exceptions import UninstalledPackagesFoundError
         from dbt.flags import get_flags
 
-        with self.environment():
+        def invoke(command: str, *options: str):
+            return dbtRunner().invoke([command, *self.dbt_args(), "--log-level", "none",
+                                       "--no-send-anonymous-usage-stats", *options])
+
+        with self._environment():
             # JSON artifacts are left to the user's own dbt commands: writing the manifest
             # takes longer than the parse itself
-            parsed = dbtRunner().invoke(["parse", *self.dbt_args(), "--log-level", "none", "--no-write-json",
-                                         "--no-send-anonymous-usage-stats"])
+            parsed = invoke("parse", "--no-write-json")
+            if isinstance(parsed.exception, UninstalledPackagesFoundError):  # install them first, as `dbt deps`
+                invoke("deps")
+                parsed = invoke("parse", "--no-write-json")
             if not parsed.success:
                 raise MonitorError(f"dbt: {dbt_error_line(parsed.exception or 'parse failed')}")
             manifest, config = parsed.result, RuntimeConfig.from_args(get_flags())
