@@ -43,7 +43,6 @@ class Relation:
 class _Resolved:
     """What dbt resolved for a project: connection, vars and where each table is."""
 
-    profile_name: str
     target_name: str
     adapter_type: str
     credentials: dict
@@ -141,7 +140,6 @@ class Project:
             names = set(config.cli_vars).union(
                 *(project.vars.vars_for(anchor, config.credentials.type) for project in var.packages_for_node()))
             return _Resolved(
-                profile_name=config.profile_name,
                 target_name=config.target_name,
                 adapter_type=config.credentials.type,
                 credentials=config.credentials.to_dict(),
