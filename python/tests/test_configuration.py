@@ -22,7 +22,7 @@ from ml_monitor.errors import MonitorError
 from _tiny_project import build, output_tables, reference, serving_log, table, tiny_project, write_tables
 
 DAYS = 8  # more than the 3 buckets an incremental run recomputes
-SELECT = "+ml_monitor_null_fractions +ml_monitor_confidence +ml_monitor_feature_drift +ml_monitor_data_quality"
+SELECT = "+ml_monitor_null_fractions +int_ml_monitor__confidence +int_ml_monitor__feature_drift +ml_monitor_data_quality"
 VARS = {"ml_monitor_cohorts": ["country"], "ml_monitor_features": ["f_a", "f_b"]}
 
 
@@ -63,7 +63,7 @@ def test_a_configuration_change_recomputes_the_tables_in_full(built, tmp_path, c
     incremental = _copy(project, tmp_path / "incremental", **change)
     output = build(incremental, SELECT, command="run")
     (name,) = change
-    for changed in ("ml_monitor_base_stats", "ml_monitor_base_feature_values", "ml_monitor_feature_drift"):
+    for changed in ("ml_monitor_base_stats", "ml_monitor_base_feature_values", "int_ml_monitor__feature_drift"):
         # a new feature list is also a new reference for the feature drift
         assert re.search(rf"ml_monitor: {changed} was computed with another [^:]*\b{name}\b[^:]*: recomputing every bucket",
                          output), changed
@@ -72,7 +72,7 @@ def test_a_configuration_change_recomputes_the_tables_in_full(built, tmp_path, c
     expected = output_tables(full)
     for name, frame in output_tables(incremental).items():
         pd.testing.assert_frame_equal(frame, expected[name], check_exact=False, rtol=1e-9, obj=name)
-    counted = table(incremental, "ml_monitor_confidence").query("cohort_name == '__all__' and predicted_class == '__all__'")
+    counted = table(incremental, "int_ml_monitor__confidence").query("cohort_name == '__all__' and predicted_class == '__all__'")
     assert counted["n"].sum() == len(log) and set(counted["model_id"]) == {change.get("ml_monitor_default_model_id", "default")}
 
 
