@@ -319,8 +319,7 @@ def test_spark_failed_swap_restores_the_old_table(spark, monkeypatch):
 
 
 @spark_only
-def test_spark_needs_the_session_method(tmp_path):
-    (tmp_path / "profiles.yml").write_text(
-        "ml_monitor:\n  target: x\n  outputs:\n    x: {type: spark, method: thrift, host: h, schema: s}\n")
+def test_spark_needs_the_session_method():
+    # the credentials dbt resolves for a thrift target (dbt-spark[PyHive] installed)
     with pytest.raises(MonitorError, match="SparkSession.*not the 'thrift' method"):
-        Warehouse.connect(package_project(profiles_dir=tmp_path))
+        SparkWarehouse.open({"method": "thrift", "host": "h", "schema": "s"}, "s", create=False)
