@@ -115,6 +115,7 @@ class Project:
         from dbt.context.providers import ModelConfiguredVar
         from dbt.exceptions import UninstalledPackagesFoundError
         from dbt.flags import get_flags
+        from dbt_common.exceptions import DbtBaseException
 
         def invoke(command: str, *options: str):
             return dbtRunner().invoke([command, *self.dbt_args(), "--log-level", "none",
@@ -139,11 +140,15 @@ class Project:
             var = ModelConfiguredVar(generate_schema_yml_context(config, PACKAGE_NAME), config, anchor)
             names = set(config.cli_vars).union(
                 *(project.vars.vars_for(anchor, config.credentials.type) for project in var.packages_for_node()))
+            try:
+                values = {name: var(name) for name in names}
+            except DbtBaseException as error:  # a var whose Jinja does not render: dbt's message
+                raise MonitorError(f"dbt: {dbt_error_line(error)}") from None
             return _Resolved(
                 target_name=config.target_name,
                 adapter_type=config.credentials.type,
                 credentials=config.credentials.to_dict(),
-                vars={name: var(name) for name in names},
+                vars=values,
                 models={node.name: Relation(node.database, node.schema, node.alias) for node in manifest.nodes.values()
                         if node.resource_type == "model" and node.package_name == PACKAGE_NAME},
                 sources={source.name: Relation(source.database, source.schema, source.identifier)
