@@ -18,7 +18,8 @@
     {%- endfor -%}
   {%- endfor -%}
   {%- if changed -%}
-    {%- do log("ml_monitor: " ~ this.identifier ~ " was computed with another " ~ changed | sort | join(', ')
+    {#- a warning the CLI shows too; logged, not raised, so that --warn-error does not fail the run -#}
+    {%- do log("ml_monitor: warning: " ~ this.identifier ~ " was computed with another " ~ changed | sort | join(', ')
           ~ ": recomputing every bucket", info=True) -%}
   {%- endif -%}
   {{- return(changed | length > 0) -}}

@@ -65,7 +65,7 @@ def test_a_configuration_change_recomputes_the_tables_in_full(built, tmp_path, c
     (name,) = change
     for changed in ("ml_monitor_base_stats", "ml_monitor_base_feature_values", "int_ml_monitor__feature_drift"):
         # a new feature list is also a new reference for the feature drift
-        assert re.search(rf"ml_monitor: {changed} was computed with another [^:]*\b{name}\b[^:]*: recomputing every bucket",
+        assert re.search(rf"ml_monitor: warning: {changed} was computed with another [^:]*\b{name}\b[^:]*: recomputing every bucket",
                          output), changed
     full = _copy(project, tmp_path / "full", **change)
     build(full, SELECT, command="run --full-refresh")
@@ -95,9 +95,9 @@ def test_labels_have_their_own_column_mapping(tmp_path):
     log = serving_log(n_per_day=10, days=2).rename(columns={"prediction_id": "id"})
     labels = pd.DataFrame({"pid": log["id"][:5], "truth": "a", "at": log["predicted_at"][:5]})
     write_tables(project, predictions=log, reference=reference(), ground_truth=labels)
-    build(project, "stg_ml_monitor__labels", command="run")
+    build(project, "+stg_ml_monitor__labels", command="run")
     staged = table(project, "stg_ml_monitor__labels")
     assert sorted(staged["prediction_id"]) == sorted(labels["pid"]) and set(staged["label"]) == {"a"}
     write_tables(project, ground_truth=labels.drop(columns="at"))
     with pytest.raises(MonitorError, match=r"column 'at' \(from var ml_monitor_label_columns.labeled_at\) does not exist"):
-        build(project, "stg_ml_monitor__labels", command="run")
+        build(project, "+stg_ml_monitor__labels", command="run")
