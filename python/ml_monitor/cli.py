@@ -1,7 +1,7 @@
 """The `ml-monitor` command line: a thin layer over the library modules.
 
-Every command reads the same dbt profile and vars as `dbt build`, so a connection and the
-inputs are configured once. Errors the user can fix end in one line on stderr and exit
+dbt itself resolves every command's profile, target, vars and table locations, as for
+`dbt build` (config.py), so a connection and the inputs are configured once. Errors the user can fix end in one line on stderr and exit
 code 1; an interrupt exits 130 and leaves no half-written table (writes are swaps).
 """
 from __future__ import annotations
