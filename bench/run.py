@@ -359,7 +359,7 @@ def _snapshot_outputs(db: Path, snapshot: str) -> None:
 
 
 # which fit, and when the run happened, differ between two runs by nature
-UNCOMPARED = ("fit_version", "observed_at")
+UNCOMPARED = ("config_version", "observed_at")
 
 
 def _compare_schemas(db: Path, left: str, right: str, skip: set[str] = frozenset()) -> dict:

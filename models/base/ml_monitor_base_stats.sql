@@ -2,20 +2,25 @@
     predicted class and threshold band, grouped with GROUPING SETS so every cohort and the
     whole population come out of the same pass. Every other monitor reads this table.
     Incremental by bucket: a run recomputes the last ml_monitor_lookback_buckets buckets
-    (late data) and new ones; a new fit of thresholds or calibration recomputes them all. -#}
+    (late data) and new ones; another configuration (config_version: the column mapping,
+    cohorts, monitored columns, model id, grain, percentiles, bands, a new fit of thresholds
+    or calibration) recomputes them all. -#}
 {{ config(**ml_monitor.incremental_by_bucket()) }}
 
 {%- set monitored = ml_monitor.monitored_columns() -%}
 {%- set string = dbt.type_string() -%}
 {%- set double = ml_monitor.type_double() -%}
 {%- set band_width = var('ml_monitor_band_width') -%}
-{%- set fit_version = ml_monitor.fit_version() -%}
+{%- set config_version = ml_monitor.config_version(
+      ['ml_monitor_cohorts', 'ml_monitor_features', 'ml_monitor_text_column', 'ml_monitor_embedding_column',
+       'ml_monitor_percentiles', 'ml_monitor_band_width', 'ml_monitor_default_threshold', 'ml_monitor_positive_class'],
+      {'fitted thresholds and calibration': ml_monitor.fit_version()}) -%}
 {%- set mode = var('ml_monitor_percentiles') -%}
 {%- if mode not in ['exact', 'approximate'] -%}
 {{ exceptions.raise_compiler_error("ml_monitor: var ml_monitor_percentiles must be 'exact' or 'approximate', not '" ~ mode ~ "'") }}
 {%- endif -%}
 {%- set percentiles = ml_monitor.percentiles_cont if mode == 'exact' else ml_monitor.approx_percentiles -%}
-{%- set new_rows = ml_monitor.recent_buckets_filter() if is_incremental() and not ml_monitor.base_is_stale(fit_version) else '1 = 1' -%}
+{%- set new_rows = ml_monitor.recent_buckets_filter() if is_incremental() and not ml_monitor.base_is_stale(config_version) else '1 = 1' -%}
 {#- a model, class or cohort value that is itself '__all__' (or a cohort value '__null__')
     would merge with the rows that stand for every one (or for NULL) -#}
 {%- set reserved = ml_monitor.reserved_values() -%}
@@ -124,6 +129,31 @@ grouped as (
     {{ "union all" if loop.first }}
     {%- endfor %}
 
+),
+
+{#- Null counts are rows of their own, keyed by the column's name (never by its position in
+    the configuration): every grouped row once (column_name NULL), and each model and
+    bucket's population row once more per monitored column, as a 'nulls' row holding that
+    column's null count. -#}
+null_columns as (
+
+    select cast(null as {{ string }}) as column_name
+    {%- for name in monitored %}
+    union all
+    select {{ ml_monitor.string_literal(name) }}
+    {%- endfor %}
+
+),
+
+expanded as (
+
+    select g.*, c.column_name
+    from grouped as g
+    inner join null_columns as c
+        on c.column_name is null
+        or (g.row_kind = 'class' and g.class_rolled_up = 1
+            {%- for name in ml_monitor.cohort_columns() %} and g.cohort_{{ loop.index }}_rolled_up = 1{% endfor %})
+
 )
 
 select
@@ -131,24 +161,26 @@ select
     bucket_start,
     {{ ml_monitor.cohort_name_value() }},
     case when class_rolled_up = 1 then '__all__' else predicted_class end as predicted_class,
-    row_kind,
+    case when column_name is null then row_kind else 'nulls' end as row_kind,
     band,
+    column_name,
     cast(n as {{ dbt.type_bigint() }}) as n,
-    sum_confidence,
-    mean_confidence,
-    m2_confidence,
-    min_confidence,
-    max_confidence,
-    {{ ml_monitor.array_element('percentiles', 1) }} as p10_confidence,
-    {{ ml_monitor.array_element('percentiles', 2) }} as p50_confidence,
-    {{ ml_monitor.array_element('percentiles', 3) }} as p90_confidence,
+    {%- for statistic in ['sum_confidence', 'mean_confidence', 'm2_confidence', 'min_confidence', 'max_confidence'] %}
+    case when column_name is null then {{ statistic }} end as {{ statistic }},
+    {%- endfor %}
+    {%- for percentile in ['p10', 'p50', 'p90'] %}
+    case when column_name is null then {{ ml_monitor.array_element('percentiles', loop.index) }} end as {{ percentile }}_confidence,
+    {%- endfor %}
     case when class_rolled_up = 0 then threshold end as threshold,
     case when class_rolled_up = 0 then threshold_source end as threshold_source,
-    n_near_threshold,
-    n_calibrated,
-    sum_calibrated_probability,
-    {%- for name in monitored %}
-    null_count_{{ loop.index }},
+    {%- for statistic in ['n_near_threshold', 'n_calibrated', 'sum_calibrated_probability'] %}
+    case when column_name is null then {{ statistic }} end as {{ statistic }},
     {%- endfor %}
-    {{ ml_monitor.string_literal(fit_version) }} as fit_version
-from grouped
+    case
+        when 1 = 0 then cast(null as {{ dbt.type_bigint() }})
+        {%- for name in monitored %}
+        when column_name = {{ ml_monitor.string_literal(name) }} then null_count_{{ loop.index }}
+        {%- endfor %}
+    end as null_count,
+    {{ ml_monitor.string_literal(config_version) }} as config_version
+from expanded

@@ -6,16 +6,18 @@
     feature, and for numeric ones the two-sample KS test (ks_p_value, asymptotic Kolmogorov
     distribution), which is the p_value the decision uses for them (it needs no binning).
     The decision is made in ml_monitor_alert_tests; ml_monitor_feature_drift shows it.
-    Incremental by bucket like the base tables; a new reference recomputes every bucket. -#}
+    Incremental by bucket like the base tables; another configuration (config_version: the
+    feature values' own, a new reference) recomputes every bucket. -#}
 {{ config(pre_hook=ml_monitor.planner_settings(), **ml_monitor.incremental_by_bucket()) }}
 {%- set double = ml_monitor.type_double() -%}
-{%- set reference_version = ml_monitor.reference_version() -%}
+{%- set config_version = ml_monitor.config_version(['ml_monitor_features', 'ml_monitor_text_column'],
+      {'reference': ml_monitor.reference_version()}) -%}
 
 with serving_values as (
 
     select *
     from {{ ref('ml_monitor_base_feature_values') }}
-    {%- if is_incremental() and not ml_monitor.base_is_stale(reference_version, 'reference_version') %}
+    {%- if is_incremental() and not ml_monitor.base_is_stale(config_version) %}
     where {{ ml_monitor.recent_buckets_filter(column='bucket_start') }}
     {%- endif %}
 
@@ -225,5 +227,5 @@ select
              ('n_reference < ' ~ var('ml_monitor_min_reference_rows'), 'reference_too_small'),
          ]) }}
          else evidence_note end as evidence_note,
-    {{ ml_monitor.string_literal(reference_version) }} as reference_version
+    {{ ml_monitor.string_literal(config_version) }} as config_version
 from tested

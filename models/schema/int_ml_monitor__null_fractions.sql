@@ -6,26 +6,11 @@
 {%- set monitored = ml_monitor.monitored_columns() -%}
 {%- set double = ml_monitor.type_double() -%}
 
-with bucket_rows as (
+with serving_nulls as (
 
-    select *
+    select model_id, bucket_start, column_name, n, null_count
     from {{ ref('ml_monitor_base_stats') }}
-    where row_kind = 'class' and predicted_class = '__all__' and cohort_name = '__all__'
-
-),
-
-serving_nulls as (
-
-    {%- for name in monitored %}
-    select model_id, bucket_start, {{ ml_monitor.string_literal(name) }} as column_name,
-           n, null_count_{{ loop.index }} as null_count
-    from bucket_rows
-    {{ "union all" if not loop.last }}
-    {%- else %}
-    select cast(null as {{ dbt.type_string() }}) as model_id, cast(null as {{ dbt.type_timestamp() }}) as bucket_start,
-           cast(null as {{ dbt.type_string() }}) as column_name, 0 as n, 0 as null_count
-    where 1 = 0
-    {%- endfor %}
+    where row_kind = 'nulls'
 
 ),
 

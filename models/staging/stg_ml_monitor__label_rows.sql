@@ -4,20 +4,30 @@
     row on every warehouse. Rows not used say why in exclusion_reason: label_null (no
     label), label_unknown_prediction (no prediction_id; ml_monitor_data_quality adds ids the
     log does not hold), label_conflict (another label than the one used). A repeat of the
-    used label is harmless and has none. No rows when the var is not set. -#}
+    used label is harmless and has none. No rows when the var is not set. The table's
+    columns are mapped by var ml_monitor_label_columns (not ml_monitor_columns: a labels
+    table has names of its own); labeled_at is optional unless mapped. -#}
 {%- set string = dbt.type_string() -%}
 {%- set timestamp = dbt.type_timestamp() -%}
 {%- if var('ml_monitor_labels_table', none) -%}
 {%- set relation = source('ml_monitor', 'labels') -%}
 {%- set columns = ml_monitor.relation_columns(relation) -%}
-{%- set labeled_at = ml_monitor.input_column(columns, 'labeled_at', 'var ml_monitor_labels_table', relation, required=false) -%}
+{%- set mapping = var('ml_monitor_label_columns', {}) or {} -%}
+{%- set c = {} -%}
+{%- for canonical in ['prediction_id', 'label', 'labeled_at'] -%}
+  {%- set mapped = canonical in mapping -%}
+  {%- do c.update({canonical: ml_monitor.input_column(
+        columns, ml_monitor.column_name(canonical, 'ml_monitor_label_columns'),
+        'var ml_monitor_label_columns.' ~ canonical if mapped else 'var ml_monitor_labels_table',
+        relation, required=(mapped or canonical != 'labeled_at'))}) -%}
+{%- endfor %}
 
 with labels as (
 
     select
-        cast({{ ml_monitor.input_column(columns, ml_monitor.column_name('prediction_id'), 'var ml_monitor_labels_table', relation) }} as {{ string }}) as prediction_id,
-        cast({{ ml_monitor.input_column(columns, ml_monitor.column_name('label'), 'var ml_monitor_labels_table', relation) }} as {{ string }}) as label,
-        {{ 'cast(' ~ labeled_at ~ ' as ' ~ timestamp ~ ')' if labeled_at else 'cast(null as ' ~ timestamp ~ ')' }} as labeled_at
+        cast({{ c.prediction_id }} as {{ string }}) as prediction_id,
+        cast({{ c.label }} as {{ string }}) as label,
+        {{ 'cast(' ~ c.labeled_at ~ ' as ' ~ timestamp ~ ')' if c.labeled_at else 'cast(null as ' ~ timestamp ~ ')' }} as labeled_at
     from {{ relation }}
 
 ),

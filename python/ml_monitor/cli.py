@@ -1,7 +1,7 @@
 """The `ml-monitor` command line: a thin layer over the library modules.
 
-Every command reads the same dbt profile and vars as `dbt build`, so a connection and the
-inputs are configured once. Errors the user can fix end in one line on stderr and exit
+dbt itself resolves every command's profile, target, vars and table locations, as for
+`dbt build` (config.py), so a connection and the inputs are configured once. Errors the user can fix end in one line on stderr and exit
 code 1; an interrupt exits 130 and leaves no half-written table (writes are swaps).
 """
 from __future__ import annotations
@@ -19,10 +19,9 @@ from .errors import MonitorError
 def _load_project(ctx: click.Context) -> Project:
     options = ctx.obj
     env = {"ML_MONITOR_DUCKDB_PATH": str(Path(options["db"]).resolve())} if options.get("db") else {}
-    # dbt runs in the project folder: pin the local Spark target's folder (default ./spark
-    # here; the demo's output folder for `demo`) as an absolute path for both processes
-    spark_dir = os.environ.get("ML_MONITOR_SPARK_DIR") or options.get("spark_dir") or "spark"
-    env["ML_MONITOR_SPARK_DIR"] = str(Path(spark_dir).resolve())
+    if options.get("spark_dir") and not os.environ.get("ML_MONITOR_SPARK_DIR"):
+        # the demo keeps the local Spark target's folder with its other output
+        env["ML_MONITOR_SPARK_DIR"] = str(Path(options["spark_dir"]).resolve())
     return Project.load(options.get("project_dir"), options.get("profiles_dir"), options.get("target"), options.get("vars"), env)
 
 
@@ -41,14 +40,15 @@ def _parse_vars(_ctx, _param, value: str | None) -> dict:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path), envvar="ML_MONITOR_PROJECT_DIR",
-              help="The dbt project that uses ml_monitor (default: this package's root).")
-@click.option("--profiles-dir", type=click.Path(file_okay=False, path_type=Path), envvar="DBT_PROFILES_DIR",
-              help="Folder of profiles.yml with the `ml_monitor` profile (default: <project>/profiles, else the package's).")
-@click.option("--target", "-t", envvar="ML_MONITOR_TARGET", help="Profile target: duckdb (default), postgres or spark.")
+@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path), envvar="DBT_PROJECT_DIR",
+              help="The dbt project that installs ml_monitor (as dbt: DBT_PROJECT_DIR, else the nearest folder "
+                   "up from here with a dbt_project.yml).")
+@click.option("--profiles-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of profiles.yml (as dbt: DBT_PROFILES_DIR, else here if it has one, else ~/.dbt).")
+@click.option("--target", "-t", help="Target of the project's profile (as dbt: DBT_TARGET, else the profile's target).")
 @click.option("--vars", "vars_", callback=_parse_vars, help="dbt vars as YAML, merged over the project's (as dbt --vars).")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
-              help="DuckDB file to use (sets ML_MONITOR_DUCKDB_PATH for the duckdb target).")
+              help="DuckDB file to use (sets ML_MONITOR_DUCKDB_PATH, which the shipped profile reads).")
 @click.version_option(package_name="ml-monitor")
 @click.pass_context
 def cli(ctx: click.Context, project_dir, profiles_dir, target, vars_, db) -> None:
@@ -320,7 +320,9 @@ def demo(ctx: click.Context, predictions_per_day: int, days: int, seed: int, out
     db_path = Path(ctx.obj.get("db") or output_dir / "ml_monitor_demo.duckdb").resolve()
     ctx.obj["db"] = db_path
     ctx.obj["spark_dir"] = output_dir / "spark"
+    # the demo's own dbt project and the profile shipped for it, unless others are given
     ctx.obj["project_dir"] = ctx.obj.get("project_dir") or package_root() / "demo"
+    ctx.obj["profiles_dir"] = ctx.obj.get("profiles_dir") or package_root() / "profiles"
     project = _load_project(ctx)
     click.echo(f"Generating {predictions_per_day * days:,} predictions over {days} days ...")
     data = demo_data.generate(predictions_per_day=predictions_per_day, days=days, seed=seed,
@@ -349,14 +351,24 @@ def demo(ctx: click.Context, predictions_per_day: int, days: int, seed: int, out
     if project.adapter_type == "duckdb":
         click.echo(f"DuckDB file: {db_path} (schema {project.output_schema})")
     else:
-        click.echo(f"Tables in {project.adapter_type} target '{project.target}', schema {project.output_schema}")
-        if project.adapter_type == "spark" and project.output().get("method", "session") == "session":
+        click.echo(f"Tables in {project.adapter_type} target '{project.target_name}', schema {project.output_schema}")
+        if project.adapter_type == "spark" and project.credentials["method"] == "session":
             click.echo(f"Spark folder (warehouse and metastore): {project.env['ML_MONITOR_SPARK_DIR']}")
     click.echo("What the monitors found:")
     for line in pipeline.summarize(project):
         click.echo(f"  {line}")
     if report_path:
         click.echo(f"Report: {report_path}")
+
+
+@cli.command("dbt-package")
+def dbt_package() -> None:
+    """Print the folder of the ml_monitor dbt package this CLI goes with.
+
+    Install it in your dbt project with `- local: <this folder>` in packages.yml and
+    `dbt deps`: the SQL models and the Python steps then come from the same release.
+    """
+    click.echo(package_root())
 
 
 def _load_model(spec: str):

@@ -1,68 +1,68 @@
-"""Where the dbt project, its profile and its vars are, read the way dbt reads them.
+"""The dbt project ml_monitor runs in, as dbt itself resolves it.
 
-The CLI and dbt share one profile (`ml_monitor`) and one set of `ml_monitor_*` vars, so a
-user configures the connection and the inputs once.
+dbt parses the project in this process (`dbtRunner`, the code behind `dbt parse`), so the
+Python steps see what `dbt build` sees: the profile the project names, --profiles-dir or
+DBT_PROFILES_DIR, --target or DBT_TARGET, env_var() in the profile, the precedence of
+--vars over project and package vars, and where every model lands after +schema,
++database and the project's generate_schema_name.
 """
 from __future__ import annotations
 
+import json
 import os
+import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
-import jinja2
-import yaml
+from .errors import MonitorError, dbt_error_line
 
-from .errors import MonitorError
-
-PROFILE_NAME = "ml_monitor"
 PACKAGE_NAME = "ml_monitor"
-OUTPUT_SCHEMA_SUFFIX = "ml_monitor"  # dbt's +schema for every model of the package
+# The Python steps write their tables beside this model, wherever dbt places it; the models
+# that read those tables look them up there too (macro ml_monitor.python_output).
+ANCHOR_MODEL = "ml_monitor_alerts"
 
 
 def package_root() -> Path:
-    """The ml_monitor dbt package: the repository root, two levels above this file."""
-    return Path(__file__).resolve().parents[2]
+    """The ml_monitor dbt package this CLI goes with: the copy a wheel installs next to this
+    module (ml_monitor/dbt_package), else the repository checkout the module runs from."""
+    installed = Path(__file__).resolve().parent / "dbt_package"
+    return installed if installed.is_dir() else Path(__file__).resolve().parents[2]
 
 
-def _render(value: Any, env: jinja2.Environment) -> Any:
-    """Render the jinja in a profile the way dbt does for env_var() and as_number."""
-    if isinstance(value, dict):
-        return {k: _render(v, env) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_render(v, env) for v in value]
-    if isinstance(value, str) and "{{" in value:
-        rendered = env.from_string(value).render()
-        return yaml.safe_load(rendered) if rendered.strip() else rendered
-    return value
+@dataclass(frozen=True)
+class Relation:
+    database: str | None
+    schema: str
+    identifier: str
 
 
-def _jinja_env(overrides: dict[str, str]) -> jinja2.Environment:
-    def env_var(name: str, default: str | None = None) -> str:
-        value = overrides.get(name, os.environ.get(name, default))
-        if value is None:
-            raise MonitorError(f"profile: environment variable {name} is not set and has no default")
-        return value
+@dataclass(frozen=True)
+class _Resolved:
+    """What dbt resolved for a project: connection, vars and where each table is."""
 
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
-    env.globals["env_var"] = env_var
-    env.filters["as_number"] = lambda v: v
-    env.filters["as_bool"] = lambda v: v
-    env.filters["as_text"] = lambda v: v
-    return env
+    target_name: str
+    adapter_type: str
+    credentials: dict
+    vars: dict
+    models: dict[str, Relation]   # the package's models by name
+    sources: dict[str, Relation]  # the package's inputs (source 'ml_monitor') by table name
 
 
 @dataclass
 class Project:
-    """A dbt project that runs ml_monitor: its folder, profile target and merged vars.
+    """A dbt project that installs ml_monitor, with the options dbt is run with.
 
-    env holds environment variables for the profile (e.g. ML_MONITOR_DUCKDB_PATH) that
-    this project sets for itself and for the dbt processes it starts, over os.environ.
+    profiles_dir and target are None when not given, so that dbt picks them as it always
+    does. env holds environment variables for the profile (e.g. ML_MONITOR_DUCKDB_PATH)
+    that this project sets for dbt, in this process and in the dbt processes it starts.
     """
 
     project_dir: Path
-    profiles_dir: Path
-    target: str
+    profiles_dir: Path | None = None
+    target: str | None = None
     cli_vars: dict = field(default_factory=dict)
     env: dict = field(default_factory=dict)
 
@@ -75,76 +75,134 @@ class Project:
         cli_vars: dict | None = None,
         env: dict | None = None,
     ) -> "Project":
-        project_dir = Path(project_dir or os.environ.get("ML_MONITOR_PROJECT_DIR") or package_root())
-        if not (project_dir / "dbt_project.yml").exists():
-            raise MonitorError(f"no dbt_project.yml in {project_dir} (set --project-dir)")
-        profiles_dir = Path(
-            profiles_dir
-            or os.environ.get("DBT_PROFILES_DIR")
-            or (project_dir / "profiles" if (project_dir / "profiles" / "profiles.yml").exists() else package_root() / "profiles")
-        )
-        if not (profiles_dir / "profiles.yml").exists():
-            raise MonitorError(f"no profiles.yml in {profiles_dir} (set --profiles-dir or DBT_PROFILES_DIR)")
-        project = cls(project_dir.resolve(), profiles_dir.resolve(), "", dict(cli_vars or {}), dict(env or {}))
-        project.target = target or project._profile()["target"]
-        return project
+        if project_dir is None:
+            from dbt.cli.resolvers import default_project_dir  # dbt's default: the nearest dbt project up from here
 
-    # --- profile -----------------------------------------------------------------
-    def _profile(self) -> dict:
-        with open(self.profiles_dir / "profiles.yml") as fh:
-            profiles = yaml.safe_load(fh) or {}
-        if PROFILE_NAME not in profiles:
-            raise MonitorError(f"profile '{PROFILE_NAME}' not found in {self.profiles_dir / 'profiles.yml'}")
-        profile = profiles[PROFILE_NAME]
-        return {"target": _render(profile.get("target", "default"), _jinja_env(self.env)), "outputs": profile.get("outputs", {})}
+            project_dir = default_project_dir()
+        return cls(Path(project_dir).resolve(), Path(profiles_dir).resolve() if profiles_dir else None,
+                   target, dict(cli_vars or {}), dict(env or {}))
 
-    def output(self) -> dict:
-        """The rendered connection settings of the selected target."""
-        outputs = self._profile()["outputs"]
-        if self.target not in outputs:
-            raise MonitorError(f"target '{self.target}' not in profile '{PROFILE_NAME}' (has: {', '.join(outputs)})")
-        return _render(outputs[self.target], _jinja_env(self.env))
+    def dbt_args(self) -> list[str]:
+        """The options that select this project, profile, target and vars, for any dbt command."""
+        args = ["--project-dir", str(self.project_dir)]
+        if self.profiles_dir:
+            args += ["--profiles-dir", str(self.profiles_dir)]
+        if self.target:
+            args += ["--target", self.target]
+        if self.cli_vars:
+            args += ["--vars", _vars_argument(self.cli_vars)]
+        return args
+
+    @contextmanager
+    def _environment(self) -> Iterator[None]:
+        """os.environ with this project's env, for dbt running in this process."""
+        saved = {name: os.environ.get(name) for name in self.env}
+        os.environ.update(self.env)
+        try:
+            yield
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+    @cached_property
+    def _dbt(self) -> _Resolved:
+        from dbt.cli.main import dbtRunner
+        from dbt.config.runtime import RuntimeConfig
+        from dbt.context.configured import generate_schema_yml_context
+        from dbt.context.providers import ModelConfiguredVar
+        from dbt.exceptions import UninstalledPackagesFoundError
+        from dbt.flags import get_flags
+        from dbt_common.exceptions import DbtBaseException
+
+        def invoke(command: str, *options: str):
+            return dbtRunner().invoke([command, *self.dbt_args(), "--log-level", "none",
+                                       "--no-send-anonymous-usage-stats", *options])
+
+        with self._environment():
+            # JSON artifacts are left to the user's own dbt commands: writing the manifest
+            # takes longer than the parse itself
+            parsed = invoke("parse", "--no-write-json")
+            if isinstance(parsed.exception, UninstalledPackagesFoundError):  # install them first, as `dbt deps`
+                invoke("deps")
+                parsed = invoke("parse", "--no-write-json")
+            if not parsed.success:
+                raise MonitorError(f"dbt: {dbt_error_line(parsed.exception or 'parse failed')}")
+            manifest, config = parsed.result, RuntimeConfig.from_args(get_flags())
+            anchor = manifest.nodes.get(f"model.{PACKAGE_NAME}.{ANCHOR_MODEL}")
+            if anchor is None:
+                raise MonitorError(f"the dbt project {self.project_dir} does not install the {PACKAGE_NAME} package "
+                                   f"(add it to packages.yml and run dbt deps)")
+            # var() exactly as the package's models call it: --vars, then the project's vars
+            # (global and package-scoped), then the package's defaults; strings rendered
+            var = ModelConfiguredVar(generate_schema_yml_context(config, PACKAGE_NAME), config, anchor)
+            names = set(config.cli_vars).union(
+                *(project.vars.vars_for(anchor, config.credentials.type) for project in var.packages_for_node()))
+            try:
+                values = {name: var(name) for name in names}
+            except DbtBaseException as error:  # a var whose Jinja does not render: dbt's message
+                raise MonitorError(f"dbt: {dbt_error_line(error)}") from None
+            return _Resolved(
+                target_name=config.target_name,
+                adapter_type=config.credentials.type,
+                credentials=config.credentials.to_dict(),
+                vars=values,
+                models={node.name: Relation(node.database, node.schema, node.alias) for node in manifest.nodes.values()
+                        if node.resource_type == "model" and node.package_name == PACKAGE_NAME},
+                sources={source.name: Relation(source.database, source.schema, source.identifier)
+                         for source in manifest.sources.values()
+                         if source.package_name == PACKAGE_NAME and source.source_name == PACKAGE_NAME},
+            )
+
+    # --- what dbt resolved ----------------------------------------------------------------
+    @property
+    def target_name(self) -> str:
+        return self._dbt.target_name
+
+    @property
+    def credentials(self) -> dict:
+        """The target's connection settings, as dbt's adapter holds them."""
+        return self._dbt.credentials
 
     @property
     def adapter_type(self) -> str:
-        return self.output()["type"]
+        return self._dbt.adapter_type
 
-    @property
-    def target_schema(self) -> str:
-        return str(self.output()["schema"])
+    def relation(self, name: str) -> Relation:
+        """Where a table is: a model of the package where dbt builds it; any other table
+        (those the Python steps write) beside ANCHOR_MODEL."""
+        anchor = self._dbt.models[ANCHOR_MODEL]
+        return self._dbt.models.get(name) or Relation(anchor.database, anchor.schema, name)
 
     @property
     def output_schema(self) -> str:
-        """The schema dbt's default generate_schema_name gives `+schema: ml_monitor`."""
-        return f"{self.target_schema}_{OUTPUT_SCHEMA_SUFFIX}"
+        """The schema the Python steps write to: the package models' schema."""
+        return self.relation(ANCHOR_MODEL).schema
 
     @property
     def source_schema(self) -> str:
-        return self.var("ml_monitor_source_schema") or self.target_schema
-
-    # --- vars ---------------------------------------------------------------------
-    def _project_vars(self) -> dict:
-        """Package defaults, then the user's project vars (global and package-scoped)."""
-        merged: dict = {}
-        with open(package_root() / "dbt_project.yml") as fh:
-            merged.update((yaml.safe_load(fh) or {}).get("vars", {}) or {})
-        if self.project_dir != package_root():
-            with open(self.project_dir / "dbt_project.yml") as fh:
-                user = (yaml.safe_load(fh) or {}).get("vars", {}) or {}
-            merged.update({k: v for k, v in user.items() if not isinstance(v, dict) or k.startswith("ml_monitor_")})
-            merged.update(user.get(PACKAGE_NAME, {}) or {})
-        return merged
-
-    @property
-    def vars(self) -> dict:
-        merged = self._project_vars()
-        merged.update(self.cli_vars)
-        return merged
+        """The schema of the serving log (source ml_monitor.predictions)."""
+        return self._dbt.sources["predictions"].schema
 
     def var(self, name: str, default: Any = None) -> Any:
-        value = self.vars.get(name, default)
+        value = self._dbt.vars.get(name)
         return default if value is None else value
 
     def column(self, canonical: str) -> str:
         """The user's column name for a canonical column (ml_monitor_columns mapping)."""
         return (self.var("ml_monitor_columns", {}) or {}).get(canonical, canonical)
+
+
+# dbt reads --vars as YAML, which refuses these characters raw (or reads them as line
+# breaks); JSON's \uXXXX escape keeps them. JSON escapes the other control characters.
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff\ud800-\udfff]")
+
+
+def _vars_argument(cli_vars: dict) -> str:
+    """The vars as JSON for dbt's --vars, keeping every character exactly: non-ASCII text
+    stays raw (YAML mangles the surrogate pairs of json.dumps' ASCII escapes of emoji and
+    other characters beyond U+FFFF), what YAML cannot take raw is escaped."""
+    text = json.dumps(cli_vars, ensure_ascii=False)
+    return _YAML_UNSAFE.sub(lambda match: "\\u%04x" % ord(match.group()), text)

@@ -3,7 +3,6 @@ child process, so that its warehouse connections (an embedded DuckDB file is hel
 its process) are closed before the Python steps open theirs."""
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -12,7 +11,7 @@ import sys
 from pathlib import Path
 
 from .config import Project
-from .errors import MonitorError
+from .errors import MonitorError, dbt_error_line
 from .warehouse import duckdb_lock_error, release_spark
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -20,25 +19,20 @@ _NOISE = re.compile(r"^(\d\d:\d\d:\d\d\s+)?(Running with dbt|Registered adapter|
 
 
 def dbt(project: Project, command: list[str], show_output: bool = False) -> str:
-    """Invoke one dbt command against the project's profile and target.
+    """Invoke one dbt command with the project's options, from the directory ml-monitor runs
+    in (as the user would run dbt: relative paths and dbt's default profiles folder are the
+    same for both).
 
     Returns dbt's output, and prints ml_monitor's warnings in it on stderr. On failure
     raises MonitorError with one line: a DuckDB file held by another process says so,
     anything else is dbt's own error lines (which model or test failed and why, not a
     traceback) and where dbt's log is.
     """
-    args = [
-        sys.executable, "-m", "dbt.cli.main", "--no-use-colors", *command,
-        "--project-dir", str(project.project_dir),
-        "--profiles-dir", str(project.profiles_dir),
-        "--target", project.target,
-    ]
-    if project.cli_vars:
-        args += ["--vars", _vars_argument(project.cli_vars)]
+    args = [sys.executable, "-m", "dbt.cli.main", "--no-use-colors", *command, *project.dbt_args()]
     env = {**os.environ, **project.env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     # a local Spark metastore (embedded Derby) admits one process: end this one's session
     release_spark()
-    returncode, output = _run_child(args, project.project_dir, env, capture=not show_output)
+    returncode, output = _run_child(args, env, capture=not show_output)
     if returncode == -signal.SIGINT or returncode == 130:
         raise KeyboardInterrupt
     if returncode != 0:
@@ -55,29 +49,16 @@ def _log_file(project: Project) -> Path:
     return Path(folder).resolve() / "dbt.log"
 
 
-# dbt reads --vars as YAML, which refuses these characters raw (or reads them as line
-# breaks); JSON's \uXXXX escape keeps them. JSON escapes the other control characters.
-_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff\ud800-\udfff]")
-
-
-def _vars_argument(cli_vars: dict) -> str:
-    """The vars as JSON for dbt's --vars, keeping every character exactly: non-ASCII text
-    stays raw (YAML mangles the surrogate pairs of json.dumps' ASCII escapes of emoji and
-    other characters beyond U+FFFF), what YAML cannot take raw is escaped."""
-    text = json.dumps(cli_vars, ensure_ascii=False)
-    return _YAML_UNSAFE.sub(lambda match: "\\u%04x" % ord(match.group()), text)
-
-
 INTERRUPT_GRACE_SECONDS = 30
 
 
-def _run_child(args: list[str], cwd, env: dict, capture: bool) -> tuple[int, str]:
+def _run_child(args: list[str], env: dict, capture: bool) -> tuple[int, str]:
     """Run dbt in its own session, so that a Ctrl-C reaches it once, from here: on
     KeyboardInterrupt dbt gets one SIGINT, cancels its queries (its open transactions roll
     back, so no half-written table stays), and is waited for; a second Ctrl-C, or dbt still
     running after INTERRUPT_GRACE_SECONDS, kills it. Then the interrupt goes on up."""
     pipe = subprocess.PIPE if capture else None
-    process = subprocess.Popen(args, cwd=cwd, env=env, text=True, stdout=pipe,
+    process = subprocess.Popen(args, env=env, text=True, stdout=pipe,
                                stderr=subprocess.STDOUT if capture else None, start_new_session=True)
     try:
         output, _ = process.communicate()
@@ -134,6 +115,10 @@ def _error_summary(output: str) -> str:
     own = list(dict.fromkeys(line for line in lines if line.startswith("ml_monitor:") and not line.startswith(_WARNING)))
     if own:
         return " | ".join(own)[:1500]
+    if "Encountered an error:" in lines:  # dbt stopped before running a model: its message, not its traceback
+        message = lines[lines.index("Encountered an error:") + 1:]
+        message = message[:next((i for i, line in enumerate(message) if line.startswith("Traceback")), len(message))]
+        return dbt_error_line("\n".join(message))[:1500]
     summary = next((i for i, line in enumerate(lines) if re.match(r"Completed with \d+ error", line)), None)
     if summary is not None:
         picked = [line for line in lines[summary + 1:] if line and not line.startswith(">") and not _NOISE.match(line)]

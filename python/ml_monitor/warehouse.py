@@ -19,7 +19,7 @@ import warnings
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import duckdb
 import pandas as pd
@@ -40,7 +40,7 @@ else:  # pyspark warns about pandas 3 once, when it first imports this module (w
         warnings.simplefilter("ignore", FutureWarning)
         import pyspark.testing.utils  # noqa: F401
 
-from .config import Project
+from .config import ANCHOR_MODEL, Project, Relation
 from .errors import MonitorError
 
 TEMP_PREFIX = "ml_monitor_tmp_"
@@ -88,27 +88,33 @@ class Warehouse(ABC):
 
     def __init__(self, schema: str):
         self.schema = schema
+        # where a table is by name: dbt's models where dbt built them (set by `connect`)
+        self.locate: Callable[[str], Relation] = lambda name: Relation(None, self.schema, name)
 
     @classmethod
     def connect(cls, project: Project, create: bool = False) -> "Warehouse":
-        """Open the warehouse of the project's dbt target.
+        """Open the warehouse of the project's dbt target, with the credentials dbt resolved.
 
         create: allow creating a new embedded database file (DuckDB); otherwise a missing
         file is an error, since every Python step reads what dbt built.
         """
         backend = BACKENDS.get(project.adapter_type)
         if backend is None:
-            raise MonitorError(
-                f"the Python steps do not support the '{project.adapter_type}' adapter yet "
-                f"(supported: {', '.join(BACKENDS)})"
-            )
-        return backend.open(project.output(), project.output_schema, create)
+            raise MonitorError(f"the Python steps do not support the '{project.adapter_type}' adapter "
+                               f"(supported: {', '.join(BACKENDS)})")
+        database = project.relation(ANCHOR_MODEL).database
+        if database != project.credentials.get("database"):
+            raise MonitorError(f"dbt places the ml_monitor models in database {database}, but the Python steps "
+                               f"reach only the target's own database {project.credentials.get('database')}")
+        warehouse = backend.open(project.credentials, project.output_schema, create)
+        warehouse.locate = project.relation
+        return warehouse
 
     # --- backend primitives ------------------------------------------------------
     @classmethod
     @abstractmethod
-    def open(cls, output: dict, schema: str, create: bool) -> "Warehouse":
-        """Connect with the rendered profile target `output`."""
+    def open(cls, credentials: dict, schema: str, create: bool) -> "Warehouse":
+        """Connect with the target's credentials, as dbt resolved them."""
 
     @abstractmethod
     def query(self, sql: str, params: Sequence | None = None) -> pd.DataFrame:
@@ -137,15 +143,21 @@ class Warehouse(ABC):
         q = self.quote_char
         return q + str(identifier).replace(q, q + q) + q
 
+    def _located(self, name: str, schema: str | None) -> Relation:
+        return Relation(None, schema, name) if schema else self.locate(name)
+
     def relation(self, name: str, schema: str | None = None) -> str:
-        return f"{self.quote(schema or self.schema)}.{self.quote(name)}"
+        """The quoted table `name`: where `locate` finds it, or in `schema` when given."""
+        located = self._located(name, schema)
+        return f"{self.quote(located.schema)}.{self.quote(located.identifier)}"
 
     def _column_types(self, name: str, schema: str | None = None) -> list[tuple[str, str]]:
+        located = self._located(name, schema)
         rows = self.query(
             "select column_name, data_type from information_schema.columns"
             " where table_catalog = current_database() and table_schema = ? and table_name = ?"
             " order by ordinal_position",
-            [schema or self.schema, name],
+            [located.schema, located.identifier],
         )
         return list(rows.itertuples(index=False, name=None))
 
@@ -154,10 +166,11 @@ class Warehouse(ABC):
 
     def table_exists(self, name: str, schema: str | None = None) -> bool:
         """Whether a table or view of that name exists."""
+        located = self._located(name, schema)
         rows = self.query(
             "select 1 from information_schema.tables"
             " where table_catalog = current_database() and table_schema = ? and table_name = ?",
-            [schema or self.schema, name],
+            [located.schema, located.identifier],
         )
         return not rows.empty
 
@@ -204,7 +217,7 @@ class Warehouse(ABC):
         transaction: readers see the old table until the commit, and any failure rolls
         back to the old table with no temporary table left behind.
         """
-        schema = schema or self.schema
+        schema = self._located(name, schema).schema
         frame, kinds = _prepare(df)
         temp = TEMP_PREFIX + uuid.uuid4().hex[:16]
         with self._transaction():
@@ -236,14 +249,14 @@ class DuckDBWarehouse(Warehouse):
         self._con = con
 
     @classmethod
-    def open(cls, output: dict, schema: str, create: bool) -> "DuckDBWarehouse":
-        path = str(output.get("path") or ":memory:")
+    def open(cls, credentials: dict, schema: str, create: bool) -> "DuckDBWarehouse":
+        path = str(credentials["path"])
         if path != ":memory:":
             # dbt resolves a relative path against the directory it runs in; so do we.
             path = str(Path(path).expanduser().resolve())
             if not create and not Path(path).exists():
                 raise MonitorError(f"the DuckDB file {path} does not exist (run dbt build first, or check the profile's path)")
-        settings = {key: str(value) for key, value in (output.get("settings") or {}).items()}
+        settings = {key: str(value) for key, value in (credentials["settings"] or {}).items()}
         # TimeZone and Calendar need the ICU extension, which loads on first use but not
         # from the connect config: set them once connected, as dbt-duckdb does.
         icu = {key.lower(): value for key, value in settings.items() if key.lower() in ("timezone", "calendar")}
@@ -351,15 +364,14 @@ class PostgresWarehouse(Warehouse):
         self._con = con
 
     @classmethod
-    def open(cls, output: dict, schema: str, create: bool) -> "PostgresWarehouse":
+    def open(cls, credentials: dict, schema: str, create: bool) -> "PostgresWarehouse":
         # `create` concerns embedded files only: the database must already exist.
         if psycopg2 is None:
             raise MonitorError("the postgres target needs psycopg2: pip install 'ml-monitor[postgres]'")
-        settings = {"host": output.get("host"), "port": output.get("port"), "user": output.get("user"),
-                    "password": output.get("password") or output.get("pass"),
-                    "dbname": output.get("dbname") or output.get("database"),
-                    "connect_timeout": output.get("connect_timeout", 10)}  # dbt-postgres's default
-        settings.update({key: output[key] for key in ("sslmode", "sslcert", "sslkey", "sslrootcert") if output.get(key)})
+        settings = {"host": credentials["host"], "port": credentials["port"], "user": credentials["user"],
+                    "password": credentials["password"], "dbname": credentials["database"],
+                    "connect_timeout": credentials["connect_timeout"]}
+        settings.update({key: credentials[key] for key in ("sslmode", "sslcert", "sslkey", "sslrootcert") if credentials.get(key)})
         try:
             con = psycopg2.connect(**settings)
         except psycopg2.OperationalError as exc:
@@ -406,10 +418,10 @@ class PostgresWarehouse(Warehouse):
 _SPARK: dict = {"session": None, "conf": None}
 
 
-def _spark_conf(output: dict) -> dict[str, str]:
+def _spark_conf(credentials: dict) -> dict[str, str]:
     """The session settings of a dbt-spark `session` target: its server_side_parameters,
     with ANSI mode off as dbt-spark forces it, so both see the same SQL semantics."""
-    conf = {str(k): str(v) for k, v in (output.get("server_side_parameters") or {}).items()}
+    conf = {str(k): str(v) for k, v in (credentials["server_side_parameters"] or {}).items()}
     conf["spark.sql.ansi.enabled"] = "false"
     return conf
 
@@ -501,15 +513,15 @@ class SparkWarehouse(Warehouse):
         self._spark = session
 
     @classmethod
-    def open(cls, output: dict, schema: str, create: bool) -> "SparkWarehouse":
+    def open(cls, credentials: dict, schema: str, create: bool) -> "SparkWarehouse":
         if pyspark is None:
             raise MonitorError("the spark target needs pyspark: pip install 'ml-monitor[spark]'")
-        method = output.get("method", "session")
+        method = credentials["method"]
         if method != "session":
             raise MonitorError(f"the Python steps reach Spark through a SparkSession (dbt-spark's `session` method), "
                                f"not the '{method}' method: point a session target at your cluster (spark.master)")
         try:
-            return cls(_spark_session(_spark_conf(output)), schema)
+            return cls(_spark_session(_spark_conf(credentials)), schema)
         except Exception as exc:  # a JVM that does not start, a metastore held by another process
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             if "Another instance of Derby" in str(exc):
@@ -559,7 +571,7 @@ class SparkWarehouse(Warehouse):
     def replace_table(self, name: str, df: pd.DataFrame, schema: str | None = None) -> None:
         """Replace table `name` with the frame's rows: written in full under a temporary
         name, then renamed into place (see the class docstring for what is atomic)."""
-        schema = schema or self.schema
+        schema = self._located(name, schema).schema
         frame, kinds = _prepare(df)
         temp = TEMP_PREFIX + uuid.uuid4().hex[:16]
         self._execute(f"create schema if not exists {self.quote(schema)}")

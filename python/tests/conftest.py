@@ -48,6 +48,11 @@ def make_project(db_path: Path, project_dir: Path = DEMO_PROJECT, **cli_vars) ->
     return Project.load(project_dir, PROFILES, "duckdb", cli_vars, {"ML_MONITOR_DUCKDB_PATH": str(db_path)})
 
 
+def package_project(profiles_dir: Path = PROFILES, **options) -> Project:
+    """The package itself as the dbt project, with its shipped profile unless told otherwise."""
+    return Project.load(package_root(), profiles_dir, **options)
+
+
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory) -> DemoRun:
     db_path = tmp_path_factory.mktemp("demo") / "demo.duckdb"

@@ -21,9 +21,11 @@ from _steps_fixtures import TEXT_VARS, demo_data, staging_project
 from _tiny_project import (build, canonical, cli, db_path, output_tables, reference, serving_log, sql,
                            tiny_project, write_tables)
 from ml_monitor import explain, perturb, pipeline, projection, report
-from ml_monitor.config import Project, package_root
+from ml_monitor.config import package_root
 from ml_monitor.errors import MonitorError
 from ml_monitor.warehouse import TEMP_PREFIX, DuckDBWarehouse, Warehouse
+
+from conftest import package_project
 
 FITTED = ["ml_monitor_thresholds", "ml_monitor_calibration"]
 
@@ -327,12 +329,13 @@ def test_missing_profile_target_or_credential_variable(staged, tmp_path):
     def run(*args, env=None):
         return subprocess.run([*base, *args], capture_output=True, text=True, env={**os.environ, **(env or {})})
 
-    assert "no profiles.yml in" in _one_line_error(run("--profiles-dir", str(empty), "fit-thresholds"))
+    # dbt's own messages, on one line
+    assert "Could not find profile named 'ml_monitor'" in _one_line_error(run("--profiles-dir", str(empty), "fit-thresholds"))
     other = tmp_path / "other"
     other.mkdir()
     (other / "profiles.yml").write_text(yaml.safe_dump({"someone_else": {"target": "dev", "outputs": {}}}))
-    assert "profile 'ml_monitor' not found" in _one_line_error(run("--profiles-dir", str(other), "build"))
-    assert "target 'nowhere' not in profile 'ml_monitor'" in _one_line_error(
+    assert "Could not find profile named 'ml_monitor'" in _one_line_error(run("--profiles-dir", str(other), "build"))
+    assert "does not have a target named 'nowhere'" in _one_line_error(
         run("--profiles-dir", str(staged.profiles_dir), "--target", "nowhere", "report"))
     needs_env = tmp_path / "needs_env"
     needs_env.mkdir()
@@ -341,7 +344,7 @@ def test_missing_profile_target_or_credential_variable(staged, tmp_path):
         "password": "{{ env_var('ML_MONITOR_TEST_PASSWORD') }}", "dbname": "x", "schema": "s"}}}}))
     message = _one_line_error(run("--profiles-dir", str(needs_env), "fit-thresholds",
                                   env={"ML_MONITOR_TEST_PASSWORD": "hunter2-secret"}))
-    assert "environment variable ML_MONITOR_TEST_USER is not set" in message and "hunter2" not in message
+    assert "Env var required but not provided: 'ML_MONITOR_TEST_USER'" in message and "hunter2" not in message
 
 
 def test_bad_vars_are_one_line_and_exit_1(staged):
@@ -399,5 +402,5 @@ def test_connection_errors_do_not_show_the_password(monkeypatch):
     monkeypatch.setenv("ML_MONITOR_PG_PORT", "1")
     monkeypatch.setenv("ML_MONITOR_PG_PASSWORD", "hunter2-secret")
     with pytest.raises(MonitorError, match="cannot connect to PostgreSQL") as raised:
-        Warehouse.connect(Project.load())
+        Warehouse.connect(package_project())
     assert "hunter2" not in str(raised.value)

@@ -2,7 +2,7 @@
 
 A small demo log is loaded one day at a time into `predictions`, with a dbt run of the package
 after each day; another DuckDB file gets every row at once and one full build. Every output
-table must be the same in both (floats to 1e-12 relative; `fit_version` aside). Then rows
+table must be the same in both (floats to 1e-12 relative; `config_version` aside). Then rows
 arrive late: those dated inside the incremental lookback window are counted by the next run,
 those older than it are reported in ml_monitor_data_quality as `late_outside_lookback`
 and kept out of the counts until a full refresh.
@@ -54,7 +54,7 @@ def _tables(db_path) -> dict[str, pd.DataFrame]:
 
 def _assert_same_table(name: str, left: pd.DataFrame, right: pd.DataFrame) -> None:
     # when each run happened differs by nature
-    left, right = (frame.drop(columns=["fit_version", "observed_at"], errors="ignore") for frame in (left, right))
+    left, right = (frame.drop(columns=["config_version", "observed_at"], errors="ignore") for frame in (left, right))
     assert list(left.columns) == list(right.columns), name
     assert len(left) == len(right), f"{name}: {len(left)} rows incrementally, {len(right)} in a full build"
     floats = [c for c in left.columns if pd.api.types.is_float_dtype(left[c])]

@@ -53,7 +53,7 @@ GRAINS = {
     "ml_monitor_calibration": ["model_id", "predicted_class", "score_lower"],
 }
 # columns that legitimately differ between runs or adapters
-SKIP_COLUMNS = {"fit_version", "reference_version", "fitted_at", "reference_type", "serving_type", "observed_at"}
+SKIP_COLUMNS = {"config_version", "fitted_at", "reference_type", "serving_type", "observed_at"}
 STEPS = ["build", "fit-thresholds"]
 
 

@@ -41,7 +41,7 @@ from _tiny_project import (build, double_type, non_finite_numbers, reference, se
 from conftest import HAS_SPARK
 from ml_monitor import cli as ml_monitor_cli
 from ml_monitor.report import build_report
-from ml_monitor.runner import _vars_argument
+from ml_monitor.config import _vars_argument
 from ml_monitor.warehouse import Warehouse
 
 def slow(max_examples: int) -> settings:
@@ -567,7 +567,8 @@ def test_cli_filters_are_bound_parameters(filter_project, value):
     if passes:
         code, stderr = _main(filter_project, "--vars", payload, "fit-thresholds")
         assert code == 1 and len(stderr.strip().splitlines()) == 1, stderr
-        assert f"has no row with split = {value!r}: no holdout rows" in stderr
+        if not any(mark in value for mark in ("{{", "{%", "{#")):  # dbt renders the Jinja in a var, as for its models
+            assert f"has no row with split = {value!r}: no holdout rows" in stderr
     assert _tables_and_rows(filter_project) == before
 
 

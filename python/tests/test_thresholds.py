@@ -11,10 +11,11 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.metrics import precision_recall_curve
 
 from ml_monitor import thresholds
-from ml_monitor.config import Project
 from ml_monitor.errors import MonitorError
 from ml_monitor.thresholds import fit_calibration, fit_thresholds
 from ml_monitor.warehouse import Warehouse
+
+from conftest import package_project
 
 CLASSES = np.array(["cat", "dog", "bird"])
 
@@ -242,7 +243,7 @@ def warehouse(request, tmp_path, monkeypatch):
     monkeypatch.setenv("ML_MONITOR_TARGET", request.param)
     monkeypatch.setenv("ML_MONITOR_DUCKDB_PATH", str(tmp_path / "t.duckdb"))
     monkeypatch.setenv("ML_MONITOR_PG_SCHEMA", f"test_{uuid.uuid4().hex[:8]}")
-    with Warehouse.connect(Project.load(), create=True) as wh:
+    with Warehouse.connect(package_project(), create=True) as wh:
         yield wh
         if request.param == "postgres":
             wh._execute(f"drop schema if exists {wh.quote(wh.schema)} cascade")
@@ -265,7 +266,7 @@ def stage(warehouse, holdout):
 def test_run_writes_both_tables(warehouse):
     holdout = make_holdout(n=3000, seed=5)
     stage(warehouse, holdout)
-    summary = thresholds.run(warehouse, Project.load(), objective="min_recall", min_recall=0.5)
+    summary = thresholds.run(warehouse, package_project(), objective="min_recall", min_recall=0.5)
     assert summary["holdout_rows"] == 3000 and summary["excluded_rows"] == 3 and summary["thresholds"] == 6
     written = warehouse.query(f"select * from {warehouse.relation('ml_monitor_thresholds')}")
     expected = fit_thresholds(holdout, "min_recall", min_recall=0.5)
@@ -281,17 +282,17 @@ def test_run_writes_both_tables(warehouse):
 
 def test_run_binary_mode_from_var(warehouse):
     stage(warehouse, make_holdout(n=2000, seed=6))
-    summary = thresholds.run(warehouse, Project.load(cli_vars={"ml_monitor_positive_class": "bird"}))
+    summary = thresholds.run(warehouse, package_project(cli_vars={"ml_monitor_positive_class": "bird"}))
     written = warehouse.query(f"select model_id, predicted_class from {warehouse.relation('ml_monitor_thresholds')}")
     assert summary["mode"].startswith("binary") and set(written["predicted_class"]) == {"bird"}
 
 
 def test_run_needs_the_staging_view(warehouse):
     with pytest.raises(MonitorError, match="run dbt build first"):
-        thresholds.run(warehouse, Project.load())
+        thresholds.run(warehouse, package_project())
 
 
 def test_run_needs_holdout_rows(warehouse):
     stage(warehouse, make_holdout(n=10))
     with pytest.raises(MonitorError, match="no row with split = 'test'"):
-        thresholds.run(warehouse, Project.load(cli_vars={"ml_monitor_holdout_split": "test"}))
+        thresholds.run(warehouse, package_project(cli_vars={"ml_monitor_holdout_split": "test"}))

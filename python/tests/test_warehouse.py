@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml_monitor.config import Project
+from ml_monitor import warehouse
 from ml_monitor.errors import MonitorError
 from ml_monitor.warehouse import TEMP_PREFIX, DuckDBWarehouse, PostgresWarehouse, SparkWarehouse, Warehouse
 
-from conftest import HAS_SPARK
+from conftest import HAS_SPARK, package_project
 
 HOSTILE = 'we"ird; drop table x; --'
 
@@ -43,7 +43,7 @@ STORED_TYPES = {
 def duckdb_project(tmp_path, monkeypatch):
     monkeypatch.setenv("ML_MONITOR_TARGET", "duckdb")
     monkeypatch.setenv("ML_MONITOR_DUCKDB_PATH", str(tmp_path / "wh.duckdb"))
-    return Project.load()
+    return package_project()
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def test_relative_path_is_relative_to_the_working_directory(tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("ML_MONITOR_TARGET", "duckdb")
     monkeypatch.setenv("ML_MONITOR_DUCKDB_PATH", "data.duckdb")
-    Warehouse.connect(Project.load(), create=True).close()
+    Warehouse.connect(package_project(), create=True).close()
     assert (tmp_path / "data.duckdb").exists()
 
 
@@ -106,10 +106,11 @@ def test_quoting():
     wh.close()
 
 
-def test_unsupported_adapter(tmp_path):
-    (tmp_path / "profiles.yml").write_text("ml_monitor:\n  target: x\n  outputs:\n    x: {type: snowflake, schema: s}\n")
-    with pytest.raises(MonitorError, match="do not support the 'snowflake' adapter"):
-        Warehouse.connect(Project.load(profiles_dir=tmp_path))
+def test_unsupported_adapter(duckdb_project, monkeypatch):
+    """An adapter dbt has but the Python steps do not (here duckdb, taken away) is one clear line."""
+    monkeypatch.delitem(warehouse.BACKENDS, "duckdb")
+    with pytest.raises(MonitorError, match=r"^the Python steps do not support the 'duckdb' adapter \(supported: postgres, spark\)$"):
+        Warehouse.connect(duckdb_project)
 
 
 # --- shared behaviour, on every backend ---------------------------------------------------
@@ -220,7 +221,7 @@ def scratch_warehouse(monkeypatch, target: str, schema_variable: str, **env: str
     monkeypatch.setenv(schema_variable, f"test_{uuid.uuid4().hex[:8]}")
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    wh = Warehouse.connect(Project.load())
+    wh = Warehouse.connect(package_project())
     yield wh
     for schema in (wh.schema, other_schema(wh)):
         wh._execute(f"drop schema if exists {wh.quote(schema)} cascade")
@@ -268,7 +269,7 @@ def test_postgres_unreachable(monkeypatch):
     monkeypatch.setenv("ML_MONITOR_TARGET", "postgres")
     monkeypatch.setenv("ML_MONITOR_PG_PORT", "1")
     with pytest.raises(MonitorError, match="cannot connect to PostgreSQL"):
-        Warehouse.connect(Project.load())
+        Warehouse.connect(package_project())
 
 
 # --- Spark ----------------------------------------------------------------------------------
@@ -318,8 +319,7 @@ def test_spark_failed_swap_restores_the_old_table(spark, monkeypatch):
 
 
 @spark_only
-def test_spark_needs_the_session_method(tmp_path):
-    (tmp_path / "profiles.yml").write_text(
-        "ml_monitor:\n  target: x\n  outputs:\n    x: {type: spark, method: thrift, host: h, schema: s}\n")
+def test_spark_needs_the_session_method():
+    # the credentials dbt resolves for a thrift target (dbt-spark[PyHive] installed)
     with pytest.raises(MonitorError, match="SparkSession.*not the 'thrift' method"):
-        Warehouse.connect(Project.load(profiles_dir=tmp_path))
+        SparkWarehouse.open({"method": "thrift", "host": "h", "schema": "s"}, "s", create=False)

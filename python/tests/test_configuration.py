@@ -1,0 +1,103 @@
+"""A configuration change never mixes tables: the incremental tables record the
+configuration their rows were computed with (config_version), and a run with another one
+recomputes them in full by itself, so it gives the tables a --full-refresh gives. Also: the
+labels table's own column mapping (ml_monitor_label_columns).
+
+The regressions of issue 12: swapping one feature for another showed the new feature with
+the old one's nulls (null counts were stored by position); remapping confidence kept the
+old column's statistics in old buckets (a false anomaly); a new default model id counted
+the old model's rows as well (4,000 rows counted as 4,800).
+"""
+from __future__ import annotations
+
+import re
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ml_monitor.errors import MonitorError
+
+from _tiny_project import build, output_tables, reference, serving_log, table, tiny_project, write_tables
+
+DAYS = 8  # more than the 3 buckets an incremental run recomputes
+SELECT = "+ml_monitor_null_fractions +int_ml_monitor__confidence +int_ml_monitor__feature_drift +ml_monitor_data_quality"
+VARS = {"ml_monitor_cohorts": ["country"], "ml_monitor_features": ["f_a", "f_b"]}
+
+
+def _with_inputs(frame: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """A second confidence column and three features, each NULL in its own share of rows."""
+    rng = np.random.default_rng(seed)
+    n = len(frame)
+    return frame.assign(
+        score_b=rng.uniform(0.05, 0.5, n),
+        f_a=np.where(rng.random(n) < 0.1, np.nan, rng.normal(10, 2, n)),
+        f_b=np.where(rng.random(n) < 0.3, None, rng.choice(["x", "y", "z"], n)),
+        f_c=np.where(rng.random(n) < 0.6, np.nan, rng.normal(0, 1, n)),
+    )
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A project built once with VARS, copied by each test."""
+    project = tiny_project(tmp_path_factory.mktemp("configured"), **VARS)
+    log = _with_inputs(serving_log(n_per_day=60, days=DAYS), seed=1)
+    write_tables(project, predictions=log, reference=_with_inputs(reference(per_class=60), seed=2))
+    build(project, SELECT, command="run")
+    return project, log
+
+
+def _copy(built_project, folder, **cli_vars):
+    shutil.copytree(built_project.project_dir, folder, symlinks=True)
+    return tiny_project(folder, cli_vars=cli_vars, **VARS)
+
+
+@pytest.mark.parametrize("change", [
+    {"ml_monitor_features": ["f_a", "f_c"]},
+    {"ml_monitor_columns": {"confidence": "score_b"}},
+    {"ml_monitor_default_model_id": "router"},
+], ids=["swap a feature", "remap confidence", "change the default model id"])
+def test_a_configuration_change_recomputes_the_tables_in_full(built, tmp_path, change):
+    project, log = built
+    incremental = _copy(project, tmp_path / "incremental", **change)
+    output = build(incremental, SELECT, command="run")
+    (name,) = change
+    for changed in ("ml_monitor_base_stats", "ml_monitor_base_feature_values", "int_ml_monitor__feature_drift"):
+        # a new feature list is also a new reference for the feature drift
+        assert re.search(rf"ml_monitor: warning: {changed} was computed with another [^:]*\b{name}\b[^:]*: recomputing every bucket",
+                         output), changed
+    full = _copy(project, tmp_path / "full", **change)
+    build(full, SELECT, command="run --full-refresh")
+    expected = output_tables(full)
+    for name, frame in output_tables(incremental).items():
+        pd.testing.assert_frame_equal(frame, expected[name], check_exact=False, rtol=1e-9, obj=name)
+    counted = table(incremental, "int_ml_monitor__confidence").query("cohort_name == '__all__' and predicted_class == '__all__'")
+    assert counted["n"].sum() == len(log) and set(counted["model_id"]) == {change.get("ml_monitor_default_model_id", "default")}
+
+
+def test_null_counts_are_keyed_by_column_name(built, tmp_path):
+    """The swapped-in feature shows its own nulls in every bucket, not the old feature's."""
+    project, log = built
+    swapped = _copy(project, tmp_path / "swapped", ml_monitor_features=["f_a", "f_c"])
+    build(swapped, SELECT, command="run")
+    nulls = table(swapped, "ml_monitor_null_fractions").query("scope == 'bucket'")
+    assert set(nulls["column_name"]) == {"country", "f_a", "f_c"}
+    per_bucket = log.assign(bucket=log["predicted_at"].dt.floor("D")).groupby("bucket")["f_c"].apply(lambda v: v.isna().sum())
+    f_c = nulls[nulls["column_name"] == "f_c"].set_index("bucket_start")["null_count"].sort_index()
+    assert f_c.tolist() == per_bucket.tolist()
+
+
+def test_labels_have_their_own_column_mapping(tmp_path):
+    project = tiny_project(tmp_path / "labels", ml_monitor_columns={"prediction_id": "id"},
+                           ml_monitor_labels_table="ground_truth",
+                           ml_monitor_label_columns={"prediction_id": "pid", "label": "truth", "labeled_at": "at"})
+    log = serving_log(n_per_day=10, days=2).rename(columns={"prediction_id": "id"})
+    labels = pd.DataFrame({"pid": log["id"][:5], "truth": "a", "at": log["predicted_at"][:5]})
+    write_tables(project, predictions=log, reference=reference(), ground_truth=labels)
+    build(project, "+stg_ml_monitor__labels", command="run")
+    staged = table(project, "stg_ml_monitor__labels")
+    assert sorted(staged["prediction_id"]) == sorted(labels["pid"]) and set(staged["label"]) == {"a"}
+    write_tables(project, ground_truth=labels.drop(columns="at"))
+    with pytest.raises(MonitorError, match=r"column 'at' \(from var ml_monitor_label_columns.labeled_at\) does not exist"):
+        build(project, "+stg_ml_monitor__labels", command="run")
