@@ -125,7 +125,7 @@ def test_p_values_equal_scipy(metric_project):
     (folder / "models" / "p_values.sql").write_text(model_sql())
     build(metric_project, "p_values", command="run")
     with Warehouse.connect(metric_project) as wh:
-        got = wh.query(f"select * from {wh.relation('p_values', metric_project.target_schema)}")
+        got = wh.query(f"select * from {wh.relation('p_values', metric_project.source_schema)}")
 
     nulls = got[got["macro"].str.endswith(" of null")]
     assert len(nulls) == len(MACROS) and nulls["p"].isna().all(), nulls  # NULL in, NULL out

@@ -30,7 +30,8 @@ AVAILABLE = {
 }
 
 GRAINS = {
-    "ml_monitor_base_stats": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class", "row_kind", "band"],
+    "ml_monitor_base_stats": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class", "row_kind", "band",
+                              "column_name"],
     "ml_monitor_confidence": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class"],
     "ml_monitor_confidence_rolling": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class", "window_buckets"],
     "ml_monitor_class_distribution": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class"],

@@ -480,7 +480,7 @@ def test_hostile_names_and_values_round_trip(hostile_folder, columns, cohort_val
     assert sorted(schema["column_name"]) == sorted([cohort_a, cohort_b])
     assert quality.empty
     for value in [*cohort_values, model_id, cohort_a, cohort_b]:
-        if "<" in value:
+        if "<" in value and len(value.strip()) > 1:  # a lone "<" is in any page: only markup matters
             assert value not in html
 
 
