@@ -78,6 +78,10 @@ def build(ctx: click.Context, full_refresh: bool, select: str | None) -> None:
     click.echo(f"dbt build done: tables in schema {project.output_schema}")
 
 
+# The demo's DuckDB file in its output folder; the shipped profile's default path names it too,
+# so the CLI run from the package folder finds the demo without --db.
+DEMO_DATABASE = "ml_monitor_demo.duckdb"
+
 MODEL_HELP = ("The model: a joblib file of a scikit-learn estimator with predict_proba, or "
               "module:callable returning one. A joblib file is code: it runs when loaded, so give "
               "only files you trust; nothing but this path is loaded.")
@@ -317,7 +321,7 @@ def demo(ctx: click.Context, predictions_per_day: int, days: int, seed: int, out
         ctx.obj["target"] = demo_target
     output_dir = (output_dir or package_root() / "data").resolve()
     output_dir.mkdir(parents=True, exist_ok=True)
-    db_path = Path(ctx.obj.get("db") or output_dir / "ml_monitor_demo.duckdb").resolve()
+    db_path = Path(ctx.obj.get("db") or output_dir / DEMO_DATABASE).resolve()
     ctx.obj["db"] = db_path
     ctx.obj["spark_dir"] = output_dir / "spark"
     # the demo's own dbt project and the profile shipped for it, unless others are given

@@ -115,7 +115,7 @@ def run(project: Project, model_spec: str | None, steps=STEPS, report_path: str 
              f"from {summary['holdout_rows']} holdout rows")
     if "build" in steps:
         echo("dbt build: SQL monitors and their tests")
-        runner.build(project, full_refresh=full_refresh)
+        runner.build(project, full_refresh=full_refresh, progress=lambda line: echo(f"  {line}"))
     elif "fit-thresholds" in steps:
         echo("dbt build: models that use the fitted thresholds and calibration")
         runner.build(project, select=AFTER_FIT)

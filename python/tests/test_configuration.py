@@ -11,6 +11,7 @@ the old model's rows as well (4,000 rows counted as 4,800).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 import shutil
 
 import numpy as np
@@ -101,3 +102,12 @@ def test_labels_have_their_own_column_mapping(tmp_path):
     write_tables(project, ground_truth=labels.drop(columns="at"))
     with pytest.raises(MonitorError, match=r"column 'at' \(from var ml_monitor_label_columns.labeled_at\) does not exist"):
         build(project, "+stg_ml_monitor__labels", command="run")
+
+
+def test_the_cli_finds_the_demo_database_without_db(monkeypatch):
+    """`ml-monitor report` run from the package folder after `bin/demo` reads the demo's file."""
+    from conftest import package_project
+    from ml_monitor import cli
+
+    monkeypatch.delenv("ML_MONITOR_DUCKDB_PATH", raising=False)
+    assert Path(package_project().credentials["path"]).name == cli.DEMO_DATABASE
