@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable, Iterator
 
 import click
 import yaml
@@ -44,7 +46,8 @@ def _parse_vars(_ctx, _param, value: str | None) -> dict:
               help="The dbt project that installs ml_monitor (as dbt: DBT_PROJECT_DIR, else the nearest folder "
                    "up from here with a dbt_project.yml).")
 @click.option("--profiles-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder of profiles.yml (as dbt: DBT_PROFILES_DIR, else here if it has one, else ~/.dbt).")
+              help="Folder of profiles.yml (as dbt: DBT_PROFILES_DIR, else here if it has one, else ~/.dbt; "
+                   "where none of them has one, the profile shipped with ml_monitor, as the demo uses).")
 @click.option("--target", "-t", help="Target of the project's profile (as dbt: DBT_TARGET, else the profile's target).")
 @click.option("--vars", "vars_", callback=_parse_vars, help="dbt vars as YAML, merged over the project's (as dbt --vars).")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
@@ -145,7 +148,7 @@ def project_command(ctx: click.Context, model_spec, model_id, sample_size, windo
     project = _load_project(ctx)
     model = _load_model(model_spec) if model_spec else None
     _, drift = pipeline.project_embeddings(
-        project, model, model_id=model_id, sample_size=sample_size, window_sample_size=window_sample_size,
+        project, model, _progress_bar, model_id=model_id, sample_size=sample_size, window_sample_size=window_sample_size,
         window_buckets=window_buckets, threshold=threshold, seed=seed)
     click.echo(f"{int(drift['is_drift'].fillna(False).sum())} of {len(drift)} class windows drifted")
 
@@ -169,7 +172,7 @@ def explain(ctx: click.Context, model_spec, model_id, per_class, queue_limit, nu
     from . import pipeline
 
     explanations, by_class = pipeline.explain(
-        _load_project(ctx), _load_model(model_spec), model_id=model_id, per_class=per_class,
+        _load_project(ctx), _load_model(model_spec), _progress_bar, model_id=model_id, per_class=per_class,
         queue_limit=queue_limit, num_features=num_features, num_samples=num_samples, seed=seed)
     click.echo(f"{explanations['prediction_id'].nunique()} predictions explained, "
                f"{len(by_class)} class-level weights")
@@ -193,7 +196,7 @@ def perturb(ctx: click.Context, model_spec, model_id, per_class, perturbations, 
     """
     from . import pipeline
 
-    checks = pipeline.perturb(_load_project(ctx), _load_model(model_spec), model_id=model_id, per_class=per_class,
+    checks = pipeline.perturb(_load_project(ctx), _load_model(model_spec), _progress_bar, model_id=model_id, per_class=per_class,
                               perturbations=list(perturbations) or None, tolerance=tolerance, seed=seed)
     click.echo(f"{int(checks['is_failure'].sum())} of {len(checks)} checks past the tolerance")
 
@@ -238,8 +241,8 @@ def run(ctx: click.Context, model_spec, steps: str, report_path: Path, full_refr
     from . import pipeline
 
     path = pipeline.run(_load_project(ctx), model_spec, [s.strip() for s in steps.split(",") if s.strip()],
-                        report_path, full_refresh, notify_urls=notify_urls, report_url=report_url,
-                        notify_digest=notify_digest)
+                        report_path, full_refresh, click.echo, notify_urls=notify_urls, report_url=report_url,
+                        notify_digest=notify_digest, progress=_progress_bar)
     if path:
         click.echo(f"Report: {path}")
 
@@ -261,7 +264,7 @@ def notify(ctx: click.Context, urls, report_url, digest: bool, dry_run: bool) ->
     """
     from . import pipeline
 
-    pipeline.notify(_load_project(ctx), urls, report_url, digest, dry_run)
+    pipeline.notify(_load_project(ctx), urls, report_url, digest, dry_run, echo=click.echo)
 
 
 @cli.command()
@@ -350,7 +353,8 @@ def demo(ctx: click.Context, predictions_per_day: int, days: int, seed: int, out
     # full refresh: a warehouse target may hold an earlier demo's buckets, which an
     # incremental run would keep
     report_path = pipeline.run(project, str(model_path), [s.strip() for s in steps.split(",") if s.strip()],
-                               output_dir / "ml_monitor_report.html", full_refresh=True)
+                               output_dir / "ml_monitor_report.html", full_refresh=True, echo=click.echo,
+                               progress=_progress_bar)
     click.echo("")
     if project.adapter_type == "duckdb":
         click.echo(f"DuckDB file: {db_path} (schema {project.output_schema})")
@@ -373,6 +377,16 @@ def dbt_package() -> None:
     `dbt deps`: the SQL models and the Python steps then come from the same release.
     """
     click.echo(package_root())
+
+
+@contextmanager
+def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A click progress bar fed by a step's update(done, total) callback (pipeline.Progress)."""
+    with click.progressbar(length=1, label=label, file=None, show_pos=True) as bar:
+        def update(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+        yield update
 
 
 def _load_model(spec: str):

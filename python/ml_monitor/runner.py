@@ -119,6 +119,7 @@ def _report_node(line: str, progress: Callable[[str], None]) -> None:
     if match and match.group(3) != "PASS":  # passing tests are most of the lines: models and problems only
         index, total, status, words = match.groups()
         name = words.split()[-1].split(".")[-1].strip("`\"") if words.split() else ""
+        name = name if len(name) <= 60 else name[:59] + "…"  # generic tests' names run long
         seconds = _NODE_SECONDS.search(line)
         progress(f"[{index}/{total}] {name} {status}" + (f" {seconds.group(1)}s" if seconds else ""))
 

@@ -111,3 +111,17 @@ def test_the_cli_finds_the_demo_database_without_db(monkeypatch):
 
     monkeypatch.delenv("ML_MONITOR_DUCKDB_PATH", raising=False)
     assert Path(package_project().credentials["path"]).name == cli.DEMO_DATABASE
+
+
+def test_the_shipped_profile_is_the_last_resort(monkeypatch, tmp_path):
+    """dbt's own places win (DBT_PROFILES_DIR, the current folder, ~/.dbt); where none has a
+    profiles.yml the CLI uses the profile the demo ships with instead of failing."""
+    from ml_monitor.config import Project, package_root
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("DBT_PROFILES_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert Project.load(package_root() / "demo").profiles_dir == package_root() / "profiles"
+    (tmp_path / ".dbt").mkdir()
+    (tmp_path / ".dbt" / "profiles.yml").write_text("{}")
+    assert Project.load(package_root() / "demo").profiles_dir is None
