@@ -390,7 +390,7 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
 
 
 def _load_model(spec: str):
-    from .explain import load_model
+    from .model import load_model
 
     return load_model(spec)
 

@@ -97,7 +97,7 @@ def run(project: Project, model_spec: str | None, steps=STEPS, report_path: str 
         raise MonitorError(f"unknown step(s) {', '.join(unknown)}; choose from {', '.join(STEPS)}")
     model = None
     if model_spec and {"project", "explain", "perturb"} & set(steps):
-        from .explain import load_model
+        from .model import load_model
 
         model = load_model(model_spec)
     if "build" in steps:
