@@ -1,6 +1,6 @@
 """The model the Python steps use: loaded from a joblib file or a `module:callable`
 (`load_model`), and called only through `Classifier` (batched class probabilities plus the
-class of each column), so LIME, the perturbation checks and the projection see one interface."""
+class of each column), so LIME and the perturbation checks see one interface."""
 from __future__ import annotations
 
 import importlib
