@@ -20,6 +20,7 @@
 {%- set drift_value = "case when js_distance / " ~ js ~ " >= psi / " ~ psi ~ " then js_distance else psi end" -%}
 {%- set drift_threshold = "case when js_distance / " ~ js ~ " >= psi / " ~ psi ~ " then " ~ js ~ " else " ~ psi ~ " end" -%}
 {%- set drift_effect = "(psi > " ~ psi ~ " or js_distance > " ~ js ~ ")" -%}
+{%- set coverage_ratio = var('ml_monitor_min_label_coverage_ratio') -%}
 {%- set drop = var('ml_monitor_volume_drop') -%}
 {%- set spike = var('ml_monitor_volume_spike') -%}
 {#- a share drop reads like a volume drop (1 − ratio against 1 − drop), a rise like a spike -#}
@@ -134,6 +135,12 @@ with tests as (
         cohort_name="'__all__'", cohort_value="'__all__'",
         subject='stream', metric="'age_hours'", value='age_hours', threshold='max_age_hours',
         is_effect='age_hours > max_age_hours', where="stream = 'labels'") }}
+
+    union all
+
+    {{ ml_monitor.alert_test('label_coverage_drop', ref('int_ml_monitor__label_coverage'),
+        subject="'labels'", metric="'coverage_ratio_drop'", value='1 - coverage_ratio', threshold=1 - coverage_ratio,
+        is_effect='coverage_ratio < ' ~ coverage_ratio) }}
 
 ),
 
