@@ -36,21 +36,26 @@ def _expected_volume(raw: pd.DataFrame, now: datetime) -> pd.DataFrame:
         n = counts.reindex(buckets, fill_value=0).to_numpy()
         for i, bucket in enumerate(buckets):
             row = {"bucket_start": bucket, "cohort_name": name, "cohort_value": value, "n_rows": n[i]}
-            if i >= 7 * WEEKS:
-                same_weekday = [i - 7 * k for k in range(1, WEEKS + 1)]
+            if total[i] > 0:
+                row["share"] = n[i] / total[i]
+            same_weekday = [i - 7 * k for k in range(1, WEEKS + 1) if i - 7 * k >= 0]
+            if same_weekday:
                 base, base_total = n[same_weekday], total[same_weekday]
-                lam, var = base.mean(), base.var(ddof=1)
+                lam = base.mean()
+                var = base.var(ddof=1) if len(base) > 1 else np.nan
+                row.update(expected_rows=lam, baseline_variance=var, baseline_share=base.sum() / base_total.sum())
+            if len(same_weekday) == WEEKS:
                 if var > lam:
                     p_drop = stats.norm.sf((lam - n[i] - 0.5) / np.sqrt(var))
                     p_spike = stats.norm.sf((n[i] - 0.5 - lam) / np.sqrt(var)) if n[i] > 0 else 1.0
                 else:
                     p_drop, p_spike = stats.poisson.cdf(n[i], lam), stats.poisson.sf(n[i] - 1, lam)
-                row.update(expected_rows=lam, baseline_variance=var, p_value_drop=p_drop, p_value_spike=p_spike)
+                row.update(p_value_drop=p_drop, p_value_spike=p_spike)
                 if name != "__all__" and total[i] > 0:
-                    share, base_share = n[i] / total[i], base.sum() / base_total.sum()
+                    share, base_share = row["share"], row["baseline_share"]
                     pooled = (n[i] + base.sum()) / (total[i] + base_total.sum())
                     z = abs(share - base_share) / np.sqrt(pooled * (1 - pooled) * (1 / total[i] + 1 / base_total.sum()))
-                    row.update(share=share, baseline_share=base_share, p_value_share=2 * stats.norm.sf(z))
+                    row["p_value_share"] = 2 * stats.norm.sf(z)
             frames.append(row)
     return pd.DataFrame(frames)
 
