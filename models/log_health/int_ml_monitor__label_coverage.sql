@@ -25,7 +25,9 @@ with predictions as (
         p.model_id,
         p.bucket_start,
         case when coalesce(l.label, p.label) is not null then 1 else 0 end as is_labelled,
-        {{ dbt.datediff('p.predicted_at', 'l.labeled_at', 'second') }} / 3600e0 as lag_hours
+        -- Spark's datediff asserts its arguments are not NULL
+        case when l.labeled_at is not null
+             then {{ dbt.datediff('p.predicted_at', 'l.labeled_at', 'second') }} / 3600e0 end as lag_hours
     from (
         {{ ml_monitor.monitored_predictions() }}
     ) as p

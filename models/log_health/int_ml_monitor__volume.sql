@@ -104,9 +104,12 @@ measured as (
         2 * expected_rows as poisson_x,
         cast(2 * (n_rows + 1) as integer) as dof_at_most,
         cast(2 * n_rows as integer) as dof_at_least,
-        -- the negative binomial's z with a continuity correction, each direction
-        (expected_rows - n_rows - 0.5) / sqrt(baseline_variance) as z_drop,
-        (n_rows - 0.5 - expected_rows) / sqrt(baseline_variance) as z_spike
+        -- the negative binomial's z with a continuity correction, each direction (its
+        -- variance is above its mean, so above 0)
+        case when baseline_variance > expected_rows
+             then (expected_rows - n_rows - 0.5) / sqrt(baseline_variance) end as z_drop,
+        case when baseline_variance > expected_rows
+             then (n_rows - 0.5 - expected_rows) / sqrt(baseline_variance) end as z_spike
     from baselines
 
 ),

@@ -205,7 +205,7 @@ def test_a_stale_log_has_empty_buckets_up_to_now_and_alerts(tmp_path):
             return con.execute(f"select * from {project.output_schema}.{name}").df()
         volume, freshness, alerts = read("ml_monitor_volume"), read("ml_monitor_freshness"), read("ml_monitor_alerts")
     end = pd.Timestamp(data.now) - pd.Timedelta(hours=60)          # the end of the last logged day
-    population = volume[volume.cohort_name == "__all__"].set_index("bucket_start")
+    population = volume[volume.cohort_name == "__all__"].set_index("bucket_start").sort_index()
     assert population.index.max() == end + pd.Timedelta(days=1)   # the current bucket is left out
     empty = population.loc[end:]
     assert list(empty.n_rows) == [0, 0] and empty.is_drop.all()
@@ -233,7 +233,7 @@ def _labels(log: pd.DataFrame, lag_hours) -> pd.DataFrame:
 def test_label_lag_percentiles_and_stale_labels(tmp_path):
     log = serving_log(n_per_day=40, days=12, start=START)
     rng = np.random.default_rng(3)
-    labels = _labels(log, lambda n: np.round(rng.gamma(2.0, 10.0, n), 3))
+    labels = _labels(log, lambda n: np.round(rng.gamma(2.0, 10.0, n) * 3600) / 3600)   # whole seconds
     now = START + timedelta(days=12)
     labels = labels[labels.labeled_at <= now - timedelta(hours=80)]    # labels stopped 80 hours ago
     project = tiny_project(tmp_path / "p", ml_monitor_cohorts=["country"], ml_monitor_labels_table="labels",
@@ -272,7 +272,7 @@ def test_schema_history_across_three_runs(tmp_path):
         write_tables(project, predictions=log, reference=ref)
         build(project, "+ml_monitor_schema_history +ml_monitor_alerts", command="run")
     history = table(project, "ml_monitor_schema_history")
-    states = {(r.column_name, r.data_type, r.status, str(r.first_observed_at), str(r.last_observed_at), r.is_current)
+    states = {(r.column_name, None if pd.isna(r.data_type) else r.data_type, r.status, str(r.first_observed_at), str(r.last_observed_at), r.is_current)
               for r in history.itertuples()}
     day = lambda d: f"2024-03-0{d} 00:00:00"
     assert states == {
