@@ -79,6 +79,10 @@ PLAUSIBLE = {
     "column_type_changed": {"schema_change": EVENT},
     # confidence does not change, so neither does estimated performance: only labels show it
     "concept_drift": {"performance_drop": None},
+    # a cohort's logger losing rows: its volume and its share of the model's
+    "logger_drop": {"volume_drop": None, "cohort_volume_share": None},
+    # the cohort's labels stop: its label coverage (and, with a labels table, their freshness)
+    "labels_stopped": {"label_coverage_drop": None, "stale_labels": None},
 }
 # Buckets an incident's onset may lag its event: a step change is tested in its first
 # bucket; a slow drift needs a few days to grow past the effect-size floor.
@@ -142,14 +146,14 @@ def benchmark(name: str, run: Run, folder: Path, seed: int, steps: list[str]) ->
         shutil.rmtree(folder)   # a fresh DuckDB file: nothing left from an earlier run
     folder.mkdir(parents=True)
     db = folder / "ml_monitor.duckdb"
-    # dbt's target and log folders per scenario: other runs may use the demo project's
-    project = Project.load(ROOT / "demo", ROOT / "profiles", "duckdb", {}, {
-        "ML_MONITOR_DUCKDB_PATH": str(db), "DBT_TARGET_PATH": str(folder / "dbt_target"),
-        "DBT_LOG_PATH": str(folder / "dbt_logs")})
-
     began = time.perf_counter()
     data = demo.generate(predictions_per_day=run.per_day, days=run.days, seed=seed, start=START,
                          scenario=demo.scenario(run.scenario))
+    # dbt's target and log folders per scenario: other runs may use the demo project's;
+    # monitored at the generator's "now"
+    project = Project.load(ROOT / "demo", ROOT / "profiles", "duckdb", data.dbt_vars(), {
+        "ML_MONITOR_DUCKDB_PATH": str(db), "DBT_TARGET_PATH": str(folder / "dbt_target"),
+        "DBT_LOG_PATH": str(folder / "dbt_logs")})
     demo.write_duckdb(data, db, project.source_schema)
     model_path = folder / "ticket_router.joblib"
     demo.save_model(data.model, model_path)

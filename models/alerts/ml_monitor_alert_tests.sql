@@ -20,6 +20,12 @@
 {%- set drift_value = "case when js_distance / " ~ js ~ " >= psi / " ~ psi ~ " then js_distance else psi end" -%}
 {%- set drift_threshold = "case when js_distance / " ~ js ~ " >= psi / " ~ psi ~ " then " ~ js ~ " else " ~ psi ~ " end" -%}
 {%- set drift_effect = "(psi > " ~ psi ~ " or js_distance > " ~ js ~ ")" -%}
+{%- set coverage_ratio = var('ml_monitor_min_label_coverage_ratio') -%}
+{%- set drop = var('ml_monitor_volume_drop') -%}
+{%- set spike = var('ml_monitor_volume_spike') -%}
+{#- a share drop reads like a volume drop (1 − ratio against 1 − drop), a rise like a spike -#}
+{%- set share_value = "case when share_ratio < 1 then 1 - share_ratio else share_ratio end" -%}
+{%- set share_threshold = "case when share_ratio < 1 then " ~ (1 - drop) ~ " else " ~ spike ~ " end" -%}
 {%- set exclusion_p_value = ml_monitor.normal_sf("(excluded_share - " ~ exclusion ~ ") / sqrt(" ~ exclusion
       ~ " * (1 - " ~ exclusion ~ ") / n_bucket_rows)") -%}
 
@@ -96,6 +102,45 @@ with tests as (
                                      ~ ') / (12 * n_reference * n_serving))'),
         evidence_note="case when domain_auc is null then 'too_few_rows' end") }}
     {%- endif %}
+
+    union all
+
+    {{ ml_monitor.alert_test('volume_drop', ref('int_ml_monitor__volume'),
+        subject="'rows'", metric="'volume_ratio_drop'", value='1 - coalesce(volume_ratio, 1)', threshold=1 - drop,
+        is_effect='n_rows <= ' ~ drop ~ ' * expected_rows and expected_rows > 0', p_value='p_value_drop') }}
+
+    union all
+
+    {{ ml_monitor.alert_test('volume_spike', ref('int_ml_monitor__volume'),
+        subject="'rows'", metric="'volume_ratio'", value='volume_ratio', threshold=spike,
+        is_effect='n_rows >= ' ~ spike ~ ' * expected_rows and n_rows > 0', p_value='p_value_spike') }}
+
+    union all
+
+    {{ ml_monitor.alert_test('cohort_volume_share', ref('int_ml_monitor__volume'),
+        subject="'share'", metric="'share_ratio'", value=share_value, threshold=share_threshold,
+        is_effect='(share_ratio <= ' ~ drop ~ ' or share_ratio >= ' ~ spike ~ ')',
+        p_value='p_value_share', where="cohort_name <> '__all__'") }}
+
+    union all
+
+    {{ ml_monitor.alert_test('stale_predictions', ref('int_ml_monitor__freshness'),
+        cohort_name="'__all__'", cohort_value="'__all__'",
+        subject='stream', metric="'age_hours'", value='age_hours', threshold='max_age_hours',
+        is_effect='age_hours > max_age_hours', where="stream = 'predictions'") }}
+
+    union all
+
+    {{ ml_monitor.alert_test('stale_labels', ref('int_ml_monitor__freshness'),
+        cohort_name="'__all__'", cohort_value="'__all__'",
+        subject='stream', metric="'age_hours'", value='age_hours', threshold='max_age_hours',
+        is_effect='age_hours > max_age_hours', where="stream = 'labels'") }}
+
+    union all
+
+    {{ ml_monitor.alert_test('label_coverage_drop', ref('int_ml_monitor__label_coverage'),
+        subject="'labels'", metric="'coverage_ratio_drop'", value='1 - coverage_ratio', threshold=1 - coverage_ratio,
+        is_effect='coverage_ratio < ' ~ coverage_ratio) }}
 
 ),
 

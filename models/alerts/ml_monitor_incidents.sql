@@ -16,6 +16,12 @@
     'schema_change':              (9, 'schema change', 'subject', 'columns'),
     'data_quality':               (10, 'excluded rows', 'subject', 'reasons'),
     'perturbation_failure':       (11, 'perturbation failures', 'subject', 'checks'),
+    'volume_drop':                (12, 'volume drop', 'cohort', 'cohorts'),
+    'volume_spike':               (13, 'volume spike', 'cohort', 'cohorts'),
+    'cohort_volume_share':        (14, 'volume share change', 'cohort', 'cohorts'),
+    'stale_predictions':          (15, 'no new predictions', 'cohort', 'cohorts'),
+    'stale_labels':               (16, 'no new labels', 'cohort', 'cohorts'),
+    'label_coverage_drop':        (17, 'label coverage drop', 'cohort', 'cohorts'),
 } -%}
 
 with episodes as (

@@ -3,7 +3,7 @@
     keeps its date, so its alert and incident keep theirs. A run that finds a change dates it
     at the first bucket in which a column the reference lacks holds a value — the deploy that
     changed the log's columns, which changes them together — or, with no such column, at the
-    log's latest bucket. -#}
+    last complete bucket before the run's "now" (var ml_monitor_now), the run that saw it. -#}
 {{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
 {%- set added = [] -%}
 {%- if execute -%}
@@ -39,10 +39,10 @@ deploy as (
 
 ),
 
-log_start as (
+this_run as (
 
-    select min(bucket_start) as bucket_start
-    from {{ ref('ml_monitor_base_stats') }}
+    -- the last complete bucket before "now": when this run first observes the change
+    select {{ ml_monitor.shift_buckets(-1, ml_monitor.current_bucket()) }} as bucket_start
 
 )
 
@@ -51,8 +51,8 @@ select
     c.status,
     c.reference_type,
     c.serving_type,
-    cast(coalesce(d.bucket_start, l.bucket_start) as {{ dbt.type_timestamp() }}) as first_observed_bucket,
+    cast(coalesce(d.bucket_start, r.bucket_start) as {{ dbt.type_timestamp() }}) as first_observed_bucket,
     {{ dbt.current_timestamp() }} as observed_at
 from changes as c
 cross join deploy as d
-cross join log_start as l
+cross join this_run as r

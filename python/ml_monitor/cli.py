@@ -307,9 +307,11 @@ def incidents(ctx: click.Context) -> None:
 @click.option("--target", "-t", "demo_target", help="Profile target to load the demo into: duckdb (default), postgres or spark.")
 @click.option("--scenario", default="demo", show_default=True,
               help="Planted events: demo, stable, slow_drift, seasonal or concept_drift (see bench/README.md).")
+@click.option("--stale-hours", default=0.0, show_default=True, type=click.FloatRange(min=0),
+              help="Monitor the log this many hours after its end, so that it looks stale.")
 @click.pass_context
 def demo(ctx: click.Context, predictions_per_day: int, days: int, seed: int, output_dir: Path | None, steps: str,
-         demo_target: str | None, scenario: str) -> None:
+         demo_target: str | None, scenario: str, stale_hours: float) -> None:
     """Generate the support-ticket router demo and monitor it end to end.
 
     Trains a TF-IDF + logistic regression router on generated tickets, writes its reference
@@ -330,10 +332,13 @@ def demo(ctx: click.Context, predictions_per_day: int, days: int, seed: int, out
     # the demo's own dbt project and the profile shipped for it, unless others are given
     ctx.obj["project_dir"] = ctx.obj.get("project_dir") or package_root() / "demo"
     ctx.obj["profiles_dir"] = ctx.obj.get("profiles_dir") or package_root() / "profiles"
-    project = _load_project(ctx)
+    _load_project(ctx)   # a bad configuration fails before the generator runs
     click.echo(f"Generating {predictions_per_day * days:,} predictions over {days} days ...")
     data = demo_data.generate(predictions_per_day=predictions_per_day, days=days, seed=seed,
-                              scenario=demo_data.scenario(scenario))
+                              scenario=demo_data.scenario(scenario), stale_hours=stale_hours)
+    # monitored at the generator's "now", the end of the log (plus --stale-hours)
+    ctx.obj["vars"] = {**data.dbt_vars(), **(ctx.obj.get("vars") or {})}
+    project = _load_project(ctx)
     if project.adapter_type == "duckdb":
         # the demo's file holds only what the demo makes: start it afresh
         if db_path.exists():  # held by another process: say so rather than pull it away

@@ -8,7 +8,12 @@ days of serving log (`predictions`) and the list of planted events (`demo_events
 2. from day 40 most users type their tickets instead of pasting them (short, lower-case,
    no punctuation, typos), so the model's confidence drops in every cohort;
 3. from day 45 an upstream change nulls `order_value`, adds `app_version`, drops
-   `legacy_segment` and turns `priority` from an integer into 'P1'..'P3'.
+   `legacy_segment` and turns `priority` from an integer into 'P1'..'P3';
+4. on days 50-52 the `web` channel's logger loses 90 % of its rows;
+5. from day 52 labels stop arriving for country `DE`.
+
+The log ends at the end of its last day, which is the generator's "now" (`DemoData.now`,
+for var ml_monitor_now); `stale_hours` moves now later, so that the log looks stale.
 
 Features are drawn independently of the ticket's class from one generator for reference
 and serving, so nothing but the planted events drifts.
@@ -69,6 +74,12 @@ SHIFT_COHORT = ("channel", "chat")
 CLASS_SHIFT_DAY = 30
 TYPING_DAY = 40
 UPSTREAM_DAY = 45
+LOGGER_DROP_DAY = 50
+LOGGER_DROP_DAYS = 3
+LOGGER_COHORT = ("channel", "web")
+LOGGER_KEPT_EVERY = 10     # the broken logger keeps one row in ten of its cohort
+LABEL_STOP_DAY = 52
+LABEL_STOP_COHORT = ("country", "DE")
 # the seasonal scenario's weekends: more account and billing tickets, a mild change (PSI
 # about 0.02 against the reference) that a drift alert should not take for an event
 WEEKEND_SHARES = (0.29, 0.25, 0.22, 0.14, 0.10)
@@ -270,10 +281,15 @@ class Scenario:
     # and as many of [1]'s get [0]: texts, predictions and the label mix stay as they were
     concept_drift_day: int | None = None
     concept_drift_share: float = 0.5
+    # LOGGER_COHORT's logger keeps one row in LOGGER_KEPT_EVERY for LOGGER_DROP_DAYS days
+    logger_drop_day: int | None = LOGGER_DROP_DAY
+    # labels stop arriving for LABEL_STOP_COHORT
+    label_stop_day: int | None = LABEL_STOP_DAY
 
 
 DEMO = Scenario()
-STABLE = Scenario("stable", class_shift_day=None, typing_day=None, upstream_day=None)
+STABLE = Scenario("stable", class_shift_day=None, typing_day=None, upstream_day=None,
+                  logger_drop_day=None, label_stop_day=None)
 SCENARIOS = {scenario.name: scenario for scenario in (
     DEMO,
     STABLE,
@@ -300,6 +316,12 @@ class DemoData:
     events: pd.DataFrame
     model: Pipeline
     scenario: Scenario = DEMO
+    # the generator's "now": the end of the log's last day, plus stale_hours
+    now: datetime | None = None
+
+    def dbt_vars(self) -> dict[str, str]:
+        """The dbt vars that monitor this log at its own "now"."""
+        return {"ml_monitor_now": self.now.strftime("%Y-%m-%d %H:%M:%S")}
 
 
 def planted_dates(start: date = date(2026, 1, 1)) -> dict[str, date]:
@@ -308,13 +330,15 @@ def planted_dates(start: date = date(2026, 1, 1)) -> dict[str, date]:
         "class_shift": _day_date(start, CLASS_SHIFT_DAY),
         "typing": _day_date(start, TYPING_DAY),
         "upstream": _day_date(start, UPSTREAM_DAY),
+        "logger_drop": _day_date(start, LOGGER_DROP_DAY),
+        "label_stop": _day_date(start, LABEL_STOP_DAY),
     }
 
 
 def generate(predictions_per_day: int = 3000, days: int = 60, seed: int = 7,
              start: date = date(2026, 1, 1), extra_numeric_features: int = 0,
              extra_categorical_features: int = 0, lazy: bool = False,
-             scenario: Scenario = DEMO) -> DemoData:
+             scenario: Scenario = DEMO, stale_hours: float = 0) -> DemoData:
     """Reference data, a trained router, its serving log and the planted events.
 
     extra_numeric_features / extra_categorical_features add columns x_1..x_k (DOUBLE) and
@@ -322,9 +346,12 @@ def generate(predictions_per_day: int = 3000, days: int = 60, seed: int = 7,
     lazy: the serving log is a RecordBatchReader that generates each day as it is read.
     scenario: which events are planted (default: the demo's; see SCENARIOS). Weekdays get
     predictions_per_day rows, weekends fewer if the scenario says so.
+    stale_hours: "now" (DemoData.now) this many hours after the end of the last day.
     """
     if predictions_per_day < 1 or days < 1:
         raise MonitorError("demo: predictions per day and days must both be at least 1")
+    if stale_hours < 0:
+        raise MonitorError("demo: stale hours cannot be negative")
     if extra_numeric_features < 0 or extra_categorical_features < 0:
         raise MonitorError("demo: the number of extra features cannot be negative")
     if not 0 < scenario.weekend_volume <= 1 or len(scenario.weekend_shares or CLASSES) != len(CLASSES):
@@ -356,7 +383,8 @@ def generate(predictions_per_day: int = 3000, days: int = 60, seed: int = 7,
     else:
         batches = [first] + [day_batch(day) for day in range(2, days + 1)]
         predictions = pa.Table.from_batches(batches, schema=first.schema)
-    return DemoData(predictions, reference, _events(start, days, scenario), model, scenario)
+    now = datetime.combine(_day_date(start, days + 1), datetime.min.time()) + timedelta(hours=stale_hours)
+    return DemoData(predictions, reference, _events(start, days, scenario), model, scenario, now)
 
 
 def _chain(first, rest):
@@ -765,6 +793,9 @@ def _serving_day(rng: np.random.Generator, pools: _TicketPools, day: int, days: 
     # does not tie any value to the time of day.
     seconds = np.sort(rng.integers(0, 86_400, n))
     unlabelled = rng.random(n) >= label_share
+    if _live(scenario.label_stop_day, day):
+        name, value = LABEL_STOP_COHORT
+        unlabelled |= features[name] == CATEGORIES[name][0].index(value)
     if _live(scenario.concept_drift_day, day):
         # after the ticket is drawn: the text and prediction stay those of its old class
         label = _swap_labels(rng, label, shares, scenario.concept_drift_share)
@@ -801,7 +832,14 @@ def _serving_day(rng: np.random.Generator, pools: _TicketPools, day: int, days: 
         **upstream_columns,
         **extra_columns,
     }
-    return pa.RecordBatch.from_pydict(columns)
+    batch = pa.RecordBatch.from_pydict(columns)
+    if _live(scenario.logger_drop_day, day) and day < scenario.logger_drop_day + LOGGER_DROP_DAYS:
+        # after every draw, and without one: the other rows stay as they were
+        name, value = LOGGER_COHORT
+        in_cohort = features[name] == CATEGORIES[name][0].index(value)
+        kept = ~in_cohort | (np.cumsum(in_cohort) % LOGGER_KEPT_EVERY == 1)
+        batch = batch.filter(pa.array(kept))
+    return batch
 
 
 _CATEGORICAL = pa.dictionary(pa.int32(), pa.string())
@@ -852,6 +890,11 @@ def _events(start: date, days: int, scenario: Scenario) -> pd.DataFrame:
          "priority is logged as 'P1'..'P3' instead of the integers 1..3."),
         ("class_share_drift", scenario.slow_drift_day, None, None, SHIFT_CLASS,
          f"The share of '{SHIFT_CLASS}' tickets grows by {scenario.slow_drift_per_day:g} a day in every cohort."),
+        ("logger_drop", scenario.logger_drop_day, *LOGGER_COHORT, "rows",
+         f"The {LOGGER_COHORT[1]} channel's logger loses {1 - 1 / LOGGER_KEPT_EVERY:.0%} of its rows "
+         f"for {LOGGER_DROP_DAYS} days."),
+        ("labels_stopped", scenario.label_stop_day, *LABEL_STOP_COHORT, "labels",
+         f"Labels stop arriving for {LABEL_STOP_COHORT[0]} {LABEL_STOP_COHORT[1]}."),
         ("concept_drift", scenario.concept_drift_day, None, None, old,
          f"{scenario.concept_drift_share:.0%} of '{old}' tickets now truly belong to '{new}', and as "
          f"many '{new}' ones to '{old}': texts, predictions and the label mix stay the same."),

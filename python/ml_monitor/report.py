@@ -70,6 +70,8 @@ ALERT_SECTIONS = {
     "estimated_performance_drop": "performance",
     "embedding_drift": "embeddings",
     "perturbation_failure": "perturbation",
+    **{t: "log-health" for t in ("volume_drop", "volume_spike", "cohort_volume_share", "stale_predictions",
+                                 "stale_labels", "label_coverage_drop")},
 }
 
 
@@ -535,6 +537,34 @@ def _feature_drift(r: _Reader) -> Content:
         f" where {r.recent(table, 'f')} order by f.bucket_start", "feature")})
 
 
+def _log_health(r: _Reader) -> Content:
+    volume, coverage = "ml_monitor_volume", "ml_monitor_label_coverage"
+    content = Content()
+    if r.exists(volume):
+        cohorts = r.top(volume, "cohort_name, cohort_value", "1 = 1", MAX_COHORTS + 1, "sum(n_rows) desc")
+        content.data["volume"] = r.tree(
+            f"select v.model_id, v.bucket_start, v.cohort_name, v.cohort_value, v.n_rows, v.expected_rows,"
+            f" v.expected_low, v.expected_high, v.share, v.baseline_share, v.is_alert from {r.rel(volume)} v"
+            f" join ({cohorts}) tc on tc.cohort_name = v.cohort_name and tc.cohort_value = v.cohort_value"
+            f" where {r.recent(volume, 'v')} order by v.bucket_start", "cohort")
+    if r.exists(coverage):
+        cohorts = r.top(coverage, "cohort_name, cohort_value", "1 = 1", MAX_COHORTS + 1, "sum(n_predictions) desc")
+        content.data["coverage"] = r.tree(
+            f"select c.model_id, c.bucket_start, c.cohort_name, c.cohort_value, c.coverage, c.usual_coverage,"
+            f" c.lag_p50_hours, c.lag_p90_hours, c.is_alert from {r.rel(coverage)} c"
+            f" join ({cohorts}) tc on tc.cohort_name = c.cohort_name and tc.cohort_value = c.cohort_value"
+            f" where {r.recent(coverage, 'c')} order by c.bucket_start", "cohort")
+    if r.exists("ml_monitor_freshness"):
+        content.tables.append(_table(r, "ml_monitor_freshness", "Freshness at the run's now",
+                                     ["model_id", "stream", "latest_at", "age_hours", "usual_gap_hours", "max_age_hours",
+                                      "is_alert"], "model_id, stream"))
+    if r.exists("ml_monitor_schema_history"):
+        content.tables.append(_table(r, "ml_monitor_schema_history", "Schema history (as runs observed it)",
+                                     ["column_name", "data_type", "status", "first_observed_at", "last_observed_at",
+                                      "is_current"], "column_name, first_observed_at"))
+    return content
+
+
 def _missing_columns(r: _Reader, table: str, *columns: str) -> str:
     return "" if r.has(table, *columns) else f"{table} lacks the columns {', '.join(columns)}."
 
@@ -657,6 +687,9 @@ SECTIONS = (
     Section("performance", "Performance", ("ml_monitor_performance", "ml_monitor_estimated_performance"), BUILD,
             "Accuracy measured on the labels that arrived, and accuracy estimated from calibrated "
             "confidence (no labels needed).", _performance),
+    Section("log-health", "Log health", ("ml_monitor_volume", "ml_monitor_label_coverage", "ml_monitor_freshness"), BUILD,
+            "Rows logged per cohort against the volume expected of the bucket (the same weekday over the "
+            "last weeks), label coverage and lag, freshness and the schema as runs saw it.", _log_health),
     Section("feature-drift", "Feature drift", ("ml_monitor_feature_drift",), BUILD,
             "Drift of each input feature against the training data, per bucket.", _feature_drift),
     Section("embeddings", "Embeddings (UMAP)", ("ml_monitor_embedding_projection",), "ml-monitor project",

@@ -58,7 +58,7 @@ def demo_run(tmp_path_factory) -> DemoRun:
     db_path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     data = demo.generate(predictions_per_day=PREDICTIONS_PER_DAY)
     demo.write_duckdb(data, db_path)
-    project = make_project(db_path)
+    project = make_project(db_path, **data.dbt_vars())
     runner.deps(project)
     runner.build(project)
     start = pd.Timestamp(demo.planted_dates()["class_shift"]) - pd.Timedelta(days=29)
@@ -72,7 +72,7 @@ def fitted_run(demo_run, tmp_path_factory) -> DemoRun:
     shutil.copy(demo_run.db_path, db_path)
     model_path = folder / "router.joblib"
     demo.save_model(demo_run.data.model, model_path)
-    project = make_project(db_path)
+    project = make_project(db_path, **demo_run.data.dbt_vars())
     report = pipeline.run(project, str(model_path), steps=[s for s in pipeline.STEPS if s != "build"],
                           report_path=folder / "report.html", echo=lambda _: None)
     assert report.exists()

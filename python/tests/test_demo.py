@@ -1,6 +1,7 @@
 """The generated demo: its tables as written to DuckDB, and the drift planted in them."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import duckdb
@@ -79,9 +80,12 @@ def test_demo_events_columns_and_rows(con):
         ("column_added", 45, day_start(45), None, None, "app_version"),
         ("column_dropped", 45, day_start(45), None, None, "legacy_segment"),
         ("column_type_changed", 45, day_start(45), None, None, "priority"),
+        ("logger_drop", 50, day_start(50), "channel", "web", "rows"),
+        ("labels_stopped", 52, day_start(52), "country", "DE", "labels"),
     ]
     assert demo.planted_dates(START) == {
         "class_shift": date(2026, 1, 30), "typing": date(2026, 2, 9), "upstream": date(2026, 2, 14),
+        "logger_drop": date(2026, 2, 19), "label_stop": date(2026, 2, 21),
     }
 
 
@@ -90,7 +94,11 @@ def test_serving_log_rows(con):
         "SELECT count(*), count(DISTINCT prediction_id), min(predicted_at), max(predicted_at), "
         "list(DISTINCT predicted_class ORDER BY predicted_class), min(confidence), max(confidence) "
         "FROM predictions").fetchone()
-    assert n == distinct_ids == PER_DAY * DAYS
+    # the web channel's logger keeps one row in ten on the logger-drop days
+    kept = scalar(con, f"SELECT count(*) FROM predictions WHERE channel = 'web' AND predicted_at >= "
+                          f"'{day_start(demo.LOGGER_DROP_DAY)}' AND predicted_at < "
+                          f"'{day_start(demo.LOGGER_DROP_DAY + demo.LOGGER_DROP_DAYS)}'")
+    assert n == distinct_ids and 0 < kept < (PER_DAY * DAYS - n) / 5
     assert day_start(1) <= first < day_start(2) and day_start(DAYS) <= last < day_start(DAYS + 1)
     assert classes == sorted(demo.CLASSES)
     assert 0 < min_conf <= max_conf <= 1
@@ -194,6 +202,36 @@ def test_same_seed_same_data_and_short_runs_record_only_their_events():
     pd.testing.assert_frame_equal(first.reference, second.reference)
     pd.testing.assert_frame_equal(first.events, second.events)
     assert list(first.events["event_type"]) == ["class_share_shift", "typing_drift"]
+
+
+def test_log_failures_change_only_their_rows(data):
+    """The logger drop removes rows of its channel on its days, the label stop blanks its
+    country's labels from its day: every other row is what the log without them has."""
+    plain = demo.generate(predictions_per_day=PER_DAY, days=DAYS, seed=11, start=START,
+                          scenario=replace(demo.DEMO, logger_drop_day=None, label_stop_day=None)).predictions
+    with_events, without = (t.drop_columns(["ticket_text"]).to_pandas() for t in (data.predictions, plain))
+    without = without.set_index("prediction_id")
+    day = (without.predicted_at - pd.Timestamp(START)).dt.days + 1
+    drop_days = day.between(demo.LOGGER_DROP_DAY, demo.LOGGER_DROP_DAY + demo.LOGGER_DROP_DAYS - 1)
+    name, value = demo.LOGGER_COHORT
+    lost = without.index.difference(with_events.prediction_id)
+    assert ((without.loc[lost, name] == value) & drop_days[lost]).all()
+    per_day = day[(without[name] == value) & drop_days].value_counts()
+    assert len(lost) == sum(k - -(-k // demo.LOGGER_KEPT_EVERY) for k in per_day)   # one in ten kept
+    got = with_events.set_index("prediction_id")
+    expected = without.loc[got.index]
+    stop_name, stop_value = demo.LABEL_STOP_COHORT
+    stopped = (expected[stop_name] == stop_value) & (day[got.index] >= demo.LABEL_STOP_DAY)
+    assert got.loc[stopped, "label"].isna().all()
+    pd.testing.assert_frame_equal(got[~stopped], expected[~stopped])
+    pd.testing.assert_frame_equal(got[stopped].drop(columns="label"), expected[stopped].drop(columns="label"))
+
+
+def test_stale_hours_move_now():
+    assert demo.generate(predictions_per_day=5, days=3, start=START).now == datetime(2026, 1, 4)
+    assert demo.generate(predictions_per_day=5, days=3, start=START, stale_hours=30).now == datetime(2026, 1, 5, 6)
+    with pytest.raises(MonitorError):
+        demo.generate(predictions_per_day=5, days=3, stale_hours=-1)
 
 
 def test_empty_demo_is_refused():

@@ -84,7 +84,7 @@ def incremental(data, tmp_path_factory):
     with duckdb.connect(str(db_path)) as con:
         con.execute("alter table main.predictions rename to all_predictions")
         con.execute("create table main.predictions as select * from main.all_predictions limit 0")
-    project = make_project(db_path)
+    project = make_project(db_path, **data.dbt_vars())
     runner.deps(project)
     _load_days(db_path, 1, FIRST_DAYS)
     _build(project)
@@ -98,7 +98,7 @@ def incremental(data, tmp_path_factory):
 def full(data, tmp_path_factory):
     db_path = tmp_path_factory.mktemp("full") / "full.duckdb"
     demo.write_duckdb(data, db_path)
-    project = make_project(db_path)
+    project = make_project(db_path, **data.dbt_vars())
     runner.deps(project)
     runner.dbt(project, ["run", "--select", "ml_monitor", "--full-refresh"])
     return db_path
@@ -109,7 +109,8 @@ def test_day_by_day_runs_equal_one_full_build(incremental, full):
     assert set(incremental_tables) == set(full_tables)
     assert {"ml_monitor_base_stats", "ml_monitor_base_feature_values", "ml_monitor_confidence",
             "ml_monitor_confidence_rolling", "ml_monitor_class_drift", "ml_monitor_feature_drift",
-            "ml_monitor_data_quality"} <= set(full_tables)
+            "ml_monitor_data_quality", "ml_monitor_volume_counts", "ml_monitor_volume",
+            "ml_monitor_freshness", "ml_monitor_label_coverage", "ml_monitor_schema_history"} <= set(full_tables)
     counts = full_tables["ml_monitor_base_stats"]
     everything = counts[(counts.row_kind == "class") & (counts.cohort_name == "__all__") & (counts.predicted_class == "__all__")]
     assert sorted(everything.n) == [PER_DAY] * DAYS

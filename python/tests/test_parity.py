@@ -52,9 +52,14 @@ GRAINS = {
     "ml_monitor_incidents": ["incident_id"],
     "ml_monitor_thresholds": ["model_id", "predicted_class"],
     "ml_monitor_calibration": ["model_id", "predicted_class", "score_lower"],
+    "ml_monitor_volume": ["model_id", "bucket_start", "cohort_name", "cohort_value"],
+    "ml_monitor_freshness": ["model_id", "stream"],
+    "ml_monitor_label_coverage": ["model_id", "bucket_start", "cohort_name", "cohort_value"],
+    "ml_monitor_schema_history": ["column_name", "first_observed_at"],
 }
 # columns that legitimately differ between runs or adapters
-SKIP_COLUMNS = {"config_version", "fitted_at", "reference_type", "serving_type", "observed_at"}
+SKIP_COLUMNS = {"config_version", "fitted_at", "reference_type", "serving_type", "observed_at",
+                "data_type"}  # types as each warehouse names them
 STEPS = ["build", "fit-thresholds"]
 
 
@@ -87,18 +92,18 @@ def parity(request, tmp_path_factory):
         demo_run = request.getfixturevalue("demo_run")
         folder = tmp_path_factory.mktemp("postgres_parity")
         shutil.copy(demo_run.db_path, folder / "demo.duckdb")
-        expected = _run_and_read(make_project(folder / "demo.duckdb"))
-        project = Project.load(DEMO_PROJECT, PROFILES, "postgres", {})
+        expected = _run_and_read(make_project(folder / "demo.duckdb", **demo_run.data.dbt_vars()))
+        project = Project.load(DEMO_PROJECT, PROFILES, "postgres", demo_run.data.dbt_vars())
         return expected, _load_and_run(project, demo_run.data)
     folder = tmp_path_factory.mktemp("spark_parity")
     data = demo.generate(predictions_per_day=SPARK_PREDICTIONS_PER_DAY, days=SPARK_DAYS)
-    duck = make_project(folder / "demo.duckdb")
+    duck = make_project(folder / "demo.duckdb", **data.dbt_vars())
     demo.write_duckdb(data, folder / "demo.duckdb")
     expected = _run_and_read(duck)
     # a local session keeps its warehouse and metastore in the test's folder, unless
     # ML_MONITOR_SPARK_DIR points somewhere else (a cluster's shared storage, see README)
     env = {} if os.environ.get("ML_MONITOR_SPARK_DIR") else {"ML_MONITOR_SPARK_DIR": str(folder / "spark")}
-    project = Project.load(DEMO_PROJECT, PROFILES, "spark", {}, env)
+    project = Project.load(DEMO_PROJECT, PROFILES, "spark", data.dbt_vars(), env)
     return expected, _load_and_run(project, data)
 
 

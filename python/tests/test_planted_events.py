@@ -75,7 +75,7 @@ def test_each_planted_event_is_one_incident_at_its_day(demo_run):
     incidents = demo_run.table("ml_monitor_incidents")
     episodes = demo_run.table("ml_monitor_alert_episodes")
     onsets = {int((o - demo_run.start).days) + 1: i for o, i in zip(incidents.onset, incidents.incident_id)}
-    planted = {demo.CLASS_SHIFT_DAY, demo.TYPING_DAY, demo.UPSTREAM_DAY}
+    planted = {demo.CLASS_SHIFT_DAY, demo.TYPING_DAY, demo.UPSTREAM_DAY, demo.LOGGER_DROP_DAY, demo.LABEL_STOP_DAY}
     assert planted <= set(onsets), incidents[["onset", "title"]]
     assert len(set(onsets) - planted) <= 1, incidents[["onset", "title"]]
     assert not [d for d in onsets if d < demo.CLASS_SHIFT_DAY], "an incident on a stable day"
@@ -93,6 +93,12 @@ def test_each_planted_event_is_one_incident_at_its_day(demo_run):
     upstream = found(demo.UPSTREAM_DAY)
     assert set(upstream.alert_type) == {"null_fraction", "schema_change"}
     assert set(upstream.subject) == {"order_value", "priority", "app_version", "legacy_segment"}
+    logger = found(demo.LOGGER_DROP_DAY)
+    assert set(logger.alert_type) == {"volume_drop", "cohort_volume_share"}
+    assert set(zip(logger.cohort_name, logger.cohort_value)) == {demo.LOGGER_COHORT}
+    labels = found(demo.LABEL_STOP_DAY)
+    assert set(labels.alert_type) == {"label_coverage_drop"}
+    assert set(zip(labels.cohort_name, labels.cohort_value)) == {demo.LABEL_STOP_COHORT}
 
 
 def test_second_build_gives_identical_tables(demo_run):

@@ -420,9 +420,10 @@ def test_screenshot(full_report, tmp_path):
 
 def test_report_stays_small_at_a_million_predictions(tmp_path, monkeypatch):
     db_path = tmp_path / "million.duckdb"
-    demo.write_duckdb(demo.generate(predictions_per_day=17_000, days=60), db_path)
+    data = demo.generate(predictions_per_day=17_000, days=60)
+    demo.write_duckdb(data, db_path)
     monkeypatch.setenv("ML_MONITOR_DUCKDB_PATH", str(db_path))
-    project = Project.load(DEMO_PROJECT, PROFILES, "duckdb", {})
+    project = Project.load(DEMO_PROJECT, PROFILES, "duckdb", data.dbt_vars())
     runner.deps(project)
     runner.build(project)
     with Warehouse.connect(project) as wh:

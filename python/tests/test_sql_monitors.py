@@ -184,7 +184,7 @@ def test_rolling_counts_empty_buckets_as_buckets(tmp_path):
     with duckdb.connect(str(db_path)) as con:
         con.execute("delete from main.predictions where cast(predicted_at as date) = date '2026-01-20'")
         raw = con.execute("select * from main.predictions").df()
-    project = make_project(db_path)
+    project = make_project(db_path, **data.dbt_vars())
     runner.deps(project)
     runner.build(project, select="ml_monitor")
     with duckdb.connect(str(db_path), read_only=True) as con:

@@ -636,6 +636,46 @@
     });
   }
 
+  function logHealth(host) {
+    const volume = modelRows("log-health", "volume", ["cohort"]), coverage = modelRows("log-health", "coverage", ["cohort"]);
+    const cohorts = unique([...volume, ...coverage].map((r) => r.cohort)).sort(allFirst);
+    if (!cohorts.length) return;
+    const st = (state.logHealth = state.logHealth || { cohort: ALL_COHORT });
+    st.cohort = pick(st.cohort, cohorts);
+    const plot = () => {
+      grid.replaceChildren();
+      const vs = volume.filter((r) => r.cohort === st.cohort).map((r) => ({ ...r, t: time(r.bucket_start) }));
+      const cs = coverage.filter((r) => r.cohort === st.cohort).map((r) => ({ ...r, t: time(r.bucket_start) }));
+      const where = cohortLabel(st.cohort);
+      lineChart(grid, {
+        title: "Rows logged", subtitle: where, yLabel: "rows",
+        bands: [{ name: "expected band (drop – spike)", color: ACCENT, points: vs.map((r) => [r.t, r.expected_low, r.expected_high]) }],
+        series: [{ name: "rows", color: ACCENT, points: vs.map((r) => [r.t, r.n_rows]) },
+                 { name: "expected (same weekday)", color: MUTED, dash: true, points: vs.map((r) => [r.t, r.expected_rows]) }],
+        markers: [{ name: "alert", color: CRITICAL, points: vs.filter((r) => r.is_alert).map((r) => [r.t, r.n_rows,
+          r.share != null ? `share ${pct(r.share)} (usually ${pct(r.baseline_share)})` : ""]) }],
+      });
+      lineChart(grid, {
+        title: "Label coverage", subtitle: where, yLabel: "labelled share", format: pct,
+        series: [{ name: "coverage", color: "#3f9142", points: cs.map((r) => [r.t, r.coverage]) },
+                 { name: "usual coverage", color: MUTED, dash: true, points: cs.map((r) => [r.t, r.usual_coverage]) }],
+        markers: [{ name: "coverage drop", color: CRITICAL, points: cs.filter((r) => r.is_alert).map((r) => [r.t, r.coverage]) }],
+      });
+      if (cs.some((r) => r.lag_p90_hours != null)) {
+        lineChart(grid, {
+          title: "Label lag", subtitle: `${where}, hours from prediction to label`, yLabel: "hours",
+          series: [{ name: "p50", color: "#8e6cc9", points: cs.map((r) => [r.t, r.lag_p50_hours]) },
+                   { name: "p90", color: "#8e6cc9", dash: true, points: cs.map((r) => [r.t, r.lag_p90_hours]) }],
+        });
+      }
+    };
+    controls(host, [
+      { label: "cohort", options: cohorts.map((k) => [k, cohortLabel(k)]), value: st.cohort, change: (v) => { st.cohort = v; plot(); } },
+    ]);
+    const grid = html("div", { class: "grid two" }, host);
+    plot();
+  }
+
   function featureDrift(host) {
     const data = modelRows("feature-drift", "rows", ["feature"]);
     const metrics = [["psi", "PSI"], ["js_distance", "JS distance"], ["ks_statistic", "KS statistic"], ["unseen_share", "unseen share"]]
@@ -740,7 +780,7 @@
 
   const RENDER = {
     incidents, alerts, confidence, "class-mix": classMix, "threshold-bands": thresholdBands, schema, performance,
-    "feature-drift": featureDrift, embeddings, explanations, perturbation,
+    "feature-drift": featureDrift, "log-health": logHealth, embeddings, explanations, perturbation,
   };
 
   function renderAll() {

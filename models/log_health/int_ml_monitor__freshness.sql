@@ -1,0 +1,88 @@
+{#- How long ago each model's latest prediction was logged (stream 'predictions'), and its
+    latest label arrived (stream 'labels': labeled_at of the labels table, when one is
+    configured), at "now" (var ml_monitor_now), one row per model and stream, dated at the
+    last complete bucket. The usual gap between arrivals comes from the first rolling
+    window's buckets (ml_monitor_rolling_windows) before the latest arrival's bucket.
+    Effect: the age past ml_monitor_freshness_max_age_hours (default twice the grain).
+    Evidence: if arrivals kept coming as a Poisson process at their usual rate, the chance of
+    none for this long is exp(−age / usual gap). The decisions (stale_predictions,
+    stale_labels) are made in ml_monitor_alert_tests; ml_monitor_freshness shows them. -#}
+{%- set double = ml_monitor.type_double() -%}
+{%- set grain_hours = {'hour': 1, 'day': 24, 'week': 168}[ml_monitor.time_grain()] -%}
+{%- set window = var('ml_monitor_rolling_windows')[0] -%}
+{%- set max_age = var('ml_monitor_freshness_max_age_hours', none) or 2 * grain_hours -%}
+{%- set now = ml_monitor.run_now() -%}
+
+with predictions as (
+
+    select model_id, prediction_id, predicted_at
+    from {{ ref('stg_ml_monitor__predictions') }}
+    where predicted_at is not null and predicted_at <= {{ now }}
+
+),
+
+arrivals as (
+
+    select model_id, 'predictions' as stream, predicted_at as arrived_at
+    from predictions
+    union all
+    select p.model_id, 'labels' as stream, l.labeled_at
+    from {{ ref('stg_ml_monitor__labels') }} as l
+    inner join (select distinct model_id, prediction_id from predictions) as p
+        on p.prediction_id = l.prediction_id
+    where l.labeled_at is not null and l.labeled_at <= {{ now }}
+
+),
+
+latest as (
+
+    select model_id, stream, max(arrived_at) as latest_at
+    from arrivals
+    group by model_id, stream
+
+),
+
+usual as (
+
+    -- arrivals in the window of buckets before the latest arrival's bucket
+    select
+        l.model_id,
+        l.stream,
+        l.latest_at,
+        count(a.arrived_at) as n_recent
+    from latest as l
+    left join arrivals as a
+        on a.model_id = l.model_id
+        and a.stream = l.stream
+        and a.arrived_at >= {{ ml_monitor.shift_buckets(-window, ml_monitor.bucket_start('l.latest_at')) }}
+        and a.arrived_at < {{ ml_monitor.bucket_start('l.latest_at') }}
+    group by l.model_id, l.stream, l.latest_at
+
+),
+
+aged as (
+
+    select
+        model_id,
+        stream,
+        latest_at,
+        {{ dbt.datediff('latest_at', now, 'second') }} / 3600e0 as age_hours,
+        case when n_recent > 0 then {{ window * grain_hours }}e0 / n_recent end as usual_gap_hours,
+        n_recent
+    from usual
+
+)
+
+select
+    model_id,
+    cast({{ ml_monitor.shift_buckets(-1, ml_monitor.current_bucket()) }} as {{ dbt.type_timestamp() }}) as bucket_start,
+    cast(stream as {{ dbt.type_string() }}) as stream,
+    latest_at,
+    cast(age_hours as {{ double }}) as age_hours,
+    cast(usual_gap_hours as {{ double }}) as usual_gap_hours,
+    cast(n_recent as {{ dbt.type_bigint() }}) as n_recent,
+    cast({{ max_age }} as {{ double }}) as max_age_hours,
+    case when usual_gap_hours is not null
+         then exp(greatest(-age_hours / usual_gap_hours, -745e0)) end as p_value,
+    case when usual_gap_hours is null then 'no_baseline' end as evidence_note
+from aged
