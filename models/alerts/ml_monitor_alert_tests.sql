@@ -45,7 +45,6 @@ with tests as (
     union all
 
     {{ ml_monitor.alert_test('feature_drift', ref('int_ml_monitor__feature_drift'),
-        cohort_name="'__all__'", cohort_value="'__all__'",
         subject='feature', metric=drift_metric, value=drift_value, threshold=drift_threshold,
         is_effect=drift_effect) }}
 

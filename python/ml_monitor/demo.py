@@ -8,12 +8,14 @@ days of serving log (`predictions`) and the list of planted events (`demo_events
 2. from day 40 most users type their tickets instead of pasting them (short, lower-case,
    no punctuation, typos), so the model's confidence drops in every cohort;
 3. from day 45 an upstream change nulls `order_value`, adds `app_version`, drops
-   `legacy_segment` and turns `priority` from an integer into 'P1'..'P3'.
+   `legacy_segment` and turns `priority` from an integer into 'P1'..'P3';
+4. from day 35 `order_value` doubles in country DE only: drift that the population's
+   numbers hide (DE is a fifth of the log), found only in its cohort.
 
 Features are drawn independently of the ticket's class from one generator for reference
 and serving, so nothing but the planted events drifts.
 
-Those three events are the default `Scenario`; `SCENARIOS` names others that the alert
+Those four events are the default `Scenario`; `SCENARIOS` names others that the alert
 benchmark (bench/alerts.py) scores the alerts against: `stable` (no event, and the serving
 log has the reference's columns and types), `slow_drift` (the fraud share grows one point a
 day), `seasonal` (quieter weekends with a slightly different class mix, no event) and
@@ -69,6 +71,11 @@ SHIFT_COHORT = ("channel", "chat")
 CLASS_SHIFT_DAY = 30
 TYPING_DAY = 40
 UPSTREAM_DAY = 45
+# the cohort-only feature drift: order_value times COHORT_DRIFT_FACTOR in COHORT_DRIFT_COHORT
+COHORT_DRIFT_DAY = 35
+COHORT_DRIFT_COHORT = ("country", "DE")
+COHORT_DRIFT_FEATURE = "order_value"
+COHORT_DRIFT_FACTOR = 2.0
 # the seasonal scenario's weekends: more account and billing tickets, a mild change (PSI
 # about 0.02 against the reference) that a drift alert should not take for an event
 WEEKEND_SHARES = (0.29, 0.25, 0.22, 0.14, 0.10)
@@ -248,7 +255,7 @@ UNCHANGED_PREDICTION_COLUMNS = {
 @dataclass(frozen=True)
 class Scenario:
     """Which events a generated log has: the day each starts (1-based; None: it never
-    happens). The defaults are the demo's three events."""
+    happens). The defaults are the demo's four events."""
 
     name: str = "demo"
     # the share of SHIFT_CLASS doubles in the SHIFT_COHORT
@@ -270,10 +277,12 @@ class Scenario:
     # and as many of [1]'s get [0]: texts, predictions and the label mix stay as they were
     concept_drift_day: int | None = None
     concept_drift_share: float = 0.5
+    # COHORT_DRIFT_FEATURE is multiplied by COHORT_DRIFT_FACTOR in COHORT_DRIFT_COHORT only
+    cohort_drift_day: int | None = COHORT_DRIFT_DAY
 
 
 DEMO = Scenario()
-STABLE = Scenario("stable", class_shift_day=None, typing_day=None, upstream_day=None)
+STABLE = Scenario("stable", class_shift_day=None, typing_day=None, upstream_day=None, cohort_drift_day=None)
 SCENARIOS = {scenario.name: scenario for scenario in (
     DEMO,
     STABLE,
@@ -308,6 +317,7 @@ def planted_dates(start: date = date(2026, 1, 1)) -> dict[str, date]:
         "class_shift": _day_date(start, CLASS_SHIFT_DAY),
         "typing": _day_date(start, TYPING_DAY),
         "upstream": _day_date(start, UPSTREAM_DAY),
+        "cohort_drift": _day_date(start, COHORT_DRIFT_DAY),
     }
 
 
@@ -770,6 +780,11 @@ def _serving_day(rng: np.random.Generator, pools: _TicketPools, day: int, days: 
         label = _swap_labels(rng, label, shares, scenario.concept_drift_share)
     predicted_at = np.datetime64(_day_date(start, day), "us") + seconds.astype("timedelta64[s]")
     upstream_changed = _live(scenario.upstream_day, day)
+    if _live(scenario.cohort_drift_day, day):  # no draws of its own
+        name, value = COHORT_DRIFT_COHORT
+        in_cohort = features[name] == CATEGORIES[name][0].index(value)
+        features[COHORT_DRIFT_FEATURE] = np.where(in_cohort, features[COHORT_DRIFT_FEATURE] * COHORT_DRIFT_FACTOR,
+                                                  features[COHORT_DRIFT_FEATURE])
     order_value = (pa.nulls(n, pa.float64()) if upstream_changed
                    else pa.array(features["order_value"]))
     if scenario.upstream_day is None:
@@ -855,6 +870,9 @@ def _events(start: date, days: int, scenario: Scenario) -> pd.DataFrame:
         ("concept_drift", scenario.concept_drift_day, None, None, old,
          f"{scenario.concept_drift_share:.0%} of '{old}' tickets now truly belong to '{new}', and as "
          f"many '{new}' ones to '{old}': texts, predictions and the label mix stay the same."),
+        ("cohort_feature_drift", scenario.cohort_drift_day, *COHORT_DRIFT_COHORT, COHORT_DRIFT_FEATURE,
+         f"{COHORT_DRIFT_FEATURE} is {COHORT_DRIFT_FACTOR:g} times as large in {COHORT_DRIFT_COHORT[0]} "
+         f"{COHORT_DRIFT_COHORT[1]} only."),
     ]
     rows = [
         (event_id, kind, datetime.combine(_day_date(start, day), datetime.min.time()), day,
