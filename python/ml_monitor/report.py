@@ -509,11 +509,12 @@ def _performance(r: _Reader) -> Content:
 
 def _feature_drift(r: _Reader) -> Content:
     table = "ml_monitor_feature_drift"
-    features = r.top(table, "feature", "1 = 1", MAX_FEATURES, "max(coalesce(psi, 0)) desc")
+    population = "cohort_name = '__all__'"  # cohorts' drift reaches the report through segment findings
+    features = r.top(table, "feature", population, MAX_FEATURES, "max(coalesce(psi, 0)) desc")
     return Content({"rows": r.tree(
         f"select f.model_id, f.bucket_start, f.feature, f.feature_type, f.n, f.psi, f.js_distance, f.ks_statistic,"
         f" f.unseen_share, f.is_drift from {r.rel(table)} f join ({features}) tf on tf.feature = f.feature"
-        f" where {r.recent(table, 'f')} order by f.bucket_start", "feature")})
+        f" where f.{population} and {r.recent(table, 'f')} order by f.bucket_start", "feature")})
 
 
 def _missing_columns(r: _Reader, table: str, *columns: str) -> str:

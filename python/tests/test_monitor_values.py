@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.spatial.distance import jensenshannon
-from scipy.stats import ks_2samp
+from scipy.stats import ks_2samp, kstwobign
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
 from ml_monitor import demo
@@ -70,7 +70,8 @@ def _distances(p_counts: pd.Series, q_counts: pd.Series) -> dict:
 def test_numeric_feature_drift_matches_scipy(demo_run, rows, train, feature, day):
     serving = rows[rows.bucket_start == demo_run.day(day)][feature].dropna().to_numpy(float)
     reference = train[feature].dropna().to_numpy(float)
-    got = _one(demo_run.table("ml_monitor_feature_drift"), bucket_start=demo_run.day(day), feature=feature)
+    got = _one(demo_run.table("ml_monitor_feature_drift"), bucket_start=demo_run.day(day), feature=feature,
+               cohort_name="__all__")
     assert got.feature_type == "numeric" and got.n == len(serving)
     assert got.ks_statistic == pytest.approx(ks_2samp(serving, reference).statistic, rel=1e-12)
     expected = _distances(pd.Series(_bins(serving, reference)).value_counts(),
@@ -79,9 +80,38 @@ def test_numeric_feature_drift_matches_scipy(demo_run, rows, train, feature, day
     assert got.js_distance == pytest.approx(expected["js_distance"], rel=1e-9)
 
 
+@pytest.mark.parametrize("feature, cohort_name, cohort_value, day", [
+    ("order_value", "country", "DE", 36), ("account_age_days", "channel", "web", 12),
+    ("product", "channel", "chat", 20), ("customer_tier", "country", "FR", 50)])
+def test_feature_drift_per_cohort_matches_scipy(demo_run, rows, train, feature, cohort_name, cohort_value, day):
+    """A cohort value is compared with the training rows of the same value, on the
+    population's bins."""
+    in_cohort = rows[(rows.bucket_start == demo_run.day(day)) & (rows[cohort_name] == cohort_value)]
+    reference = train[train[cohort_name] == cohort_value]
+    got = _one(demo_run.table("ml_monitor_feature_drift"), bucket_start=demo_run.day(day), feature=feature,
+               cohort_name=cohort_name, cohort_value=cohort_value)
+    assert got.reference_scope == "cohort"
+    if got.feature_type == "numeric":
+        serving, own = in_cohort[feature].dropna().to_numpy(float), reference[feature].dropna().to_numpy(float)
+        population = train[feature].dropna().to_numpy(float)
+        assert (got.n, got.n_reference) == (len(serving), len(own))
+        assert got.ks_statistic == pytest.approx(ks_2samp(serving, own).statistic, rel=1e-12)
+        en = len(serving) * len(own) / (len(serving) + len(own))  # Stephens' correction (docs/statistics.md)
+        assert got.ks_p_value == pytest.approx(
+            kstwobign.sf((np.sqrt(en) + 0.12 + 0.11 / np.sqrt(en)) * got.ks_statistic), rel=1e-6, abs=1e-12)
+        distances = _distances(pd.Series(_bins(serving, population)).value_counts(),
+                               pd.Series(_bins(own, population)).value_counts())
+        expected = {metric: distances[metric] for metric in ("psi", "js_distance")}
+    else:
+        expected = _distances(in_cohort[feature].fillna("__null__").value_counts(),
+                              reference[feature].fillna("__null__").value_counts())
+    for metric, value in expected.items():
+        assert got[metric] == pytest.approx(value, rel=1e-9, abs=1e-15), metric
+
+
 def test_text_statistics_drift_when_users_start_typing(demo_run, rows, train):
     drift = demo_run.table("ml_monitor_feature_drift")
-    length = drift[drift.feature == "ticket_text.length_chars"].set_index("bucket_start").sort_index()
+    length = drift[(drift.feature == "ticket_text.length_chars") & (drift.cohort_name == "__all__")].set_index("bucket_start").sort_index()
     assert not length.loc[:demo_run.day(demo.TYPING_DAY - 1), "is_drift"].any()
     assert length.loc[demo_run.day(demo.TYPING_DAY):, "is_drift"].all()
     day = demo_run.day(demo.TYPING_DAY + 2)
@@ -94,7 +124,8 @@ def test_text_statistics_drift_when_users_start_typing(demo_run, rows, train):
 def test_categorical_feature_drift_matches_numpy(demo_run, rows, train, feature, day):
     serving = rows[rows.bucket_start == demo_run.day(day)][feature].fillna("__null__")
     expected = _distances(serving.value_counts(), train[feature].fillna("__null__").value_counts())
-    got = _one(demo_run.table("ml_monitor_feature_drift"), bucket_start=demo_run.day(day), feature=feature)
+    got = _one(demo_run.table("ml_monitor_feature_drift"), bucket_start=demo_run.day(day), feature=feature,
+               cohort_name="__all__")
     for metric, value in expected.items():
         assert got[metric] == pytest.approx(value, rel=1e-9, abs=1e-15), metric
 
@@ -139,7 +170,7 @@ def _oov_share(texts: pd.Series, vocabulary: set[str]) -> np.ndarray:
 def test_out_of_vocabulary_share_drifts_with_typing(demo_run, rows, train):
     vocabulary = {w for ws in train["ticket_text"].str.lower().str.findall(r"[a-z]+") for w in ws}
     drift = demo_run.table("ml_monitor_feature_drift")
-    oov = drift[drift.feature == "ticket_text.oov_share"].set_index("bucket_start").sort_index()
+    oov = drift[(drift.feature == "ticket_text.oov_share") & (drift.cohort_name == "__all__")].set_index("bucket_start").sort_index()
     assert not oov.loc[:demo_run.day(demo.TYPING_DAY - 1), "is_drift"].any()
     assert oov.loc[demo_run.day(demo.TYPING_DAY):, "is_drift"].all()
     day = demo_run.day(demo.TYPING_DAY + 5)

@@ -39,7 +39,7 @@ GRAINS = {
     "ml_monitor_schema_diff": ["column_name"],
     "ml_monitor_null_fractions": ["model_id", "column_name", "scope", "bucket_start"],
     "ml_monitor_threshold_bands": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class", "band"],
-    "ml_monitor_feature_drift": ["model_id", "bucket_start", "feature"],
+    "ml_monitor_feature_drift": ["model_id", "bucket_start", "cohort_name", "cohort_value", "feature"],
     "ml_monitor_label_queue": ["model_id", "reason", "priority"],
     "ml_monitor_performance": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class"],
     "ml_monitor_estimated_performance": ["model_id", "bucket_start", "cohort_name", "cohort_value"],

@@ -393,17 +393,25 @@ def _check_bad_input(read: dict, serving: pd.DataFrame, ref: pd.DataFrame, label
     buckets = kept.groupby("model_id")["bucket_start"].agg(["min", "max"])
     pd.testing.assert_frame_equal(spine.sort_index(), buckets.sort_index(), check_dtype=False, check_names=False)
 
-    features = read["ml_monitor_feature_drift"].set_index(["model_id", "bucket_start"])
-    reference_values = ref.dropna(subset=["amount"]).groupby("model_id")["amount"]
+    # per cohort: against the same segment value's training rows when there are enough
+    features = read["ml_monitor_feature_drift"].set_index(["model_id", "bucket_start", "cohort_name", "cohort_value"])
+    training = ref[ref.split == "train"].dropna(subset=["amount"])
+    training = training.assign(segment=training["segment"].fillna("__null__"))
     expected_keys = set()
     for (model_id, bucket), rows in kept.dropna(subset=["amount"]).groupby(["model_id", "bucket_start"]):
-        if model_id not in reference_values.groups:
+        model_reference = training[training.model_id == model_id]
+        if model_reference.empty:
             continue  # no finite reference value: nothing to compare with
-        expected_keys.add((model_id, bucket))
-        got = features.loc[(model_id, bucket)]
-        assert got["n"] == len(rows)
-        ks = ks_2samp(rows["amount"], reference_values.get_group(model_id)).statistic
-        assert _close(float(got["ks_statistic"]), ks), (model_id, bucket)
+        for cohort_name, cohort_value, part in _cohorts(rows):
+            own = model_reference if cohort_name == "__all__" else model_reference[model_reference.segment == cohort_value]
+            scope = "cohort" if len(own) >= 30 else "model"
+            reference_values = own if scope == "cohort" else model_reference
+            key = (model_id, bucket, cohort_name, cohort_value)
+            expected_keys.add(key)
+            got = features.loc[key]
+            assert (got["n"], got["n_reference"], got["reference_scope"]) == (len(part), len(reference_values), scope), key
+            ks = ks_2samp(part["amount"], reference_values["amount"]).statistic
+            assert _close(float(got["ks_statistic"]), ks), key
     assert set(features.index) == expected_keys
 
 
