@@ -64,7 +64,6 @@ with tests as (
     union all
 
     {{ ml_monitor.alert_test('null_fraction', ref('int_ml_monitor__null_fractions'),
-        cohort_name="'__all__'", cohort_value="'__all__'",
         subject='column_name', metric="'null_fraction_delta'", value='delta', threshold=tolerance,
         is_effect='abs(delta) > ' ~ tolerance, where="scope = 'bucket'") }}
 

@@ -478,15 +478,17 @@ def _schema(r: _Reader) -> Content:
             [_text(d.column_name), _text(d.reference_type), _text(d.serving_type), _badge(d.status, f"status-{d.status}")]
             for d in df.itertuples(index=False)]))
     if r.exists(nulls):
-        columns = r.top(nulls, "column_name", "scope = 'bucket'", MAX_FEATURES, "max(abs(coalesce(delta, 0))) desc")
+        population = "cohort_name = '__all__'"
+        columns = r.top(nulls, "column_name", f"scope = 'bucket' and {population}", MAX_FEATURES,
+                        "max(abs(coalesce(delta, 0))) desc")
         content.data["nulls"] = r.tree(
             f"select f.model_id, f.bucket_start, f.column_name, f.serving_null_fraction, f.reference_null_fraction,"
             f" f.is_alert from {r.rel(nulls)} f join ({columns}) tc on tc.column_name = f.column_name"
-            f" where f.scope = 'bucket' and {r.recent(nulls, 'f')} order by f.bucket_start", "column_name")
+            f" where f.scope = 'bucket' and f.{population} and {r.recent(nulls, 'f')} order by f.bucket_start", "column_name")
         content.tables.append(_table(
             r, nulls, "Null fractions over the whole log",
             ["model_id", "column_name", "n", "null_count", "reference_null_fraction", "serving_null_fraction", "delta",
-             "is_alert"], "is_alert desc, abs(coalesce(delta, 0)) desc, column_name", "scope = 'overall'"))
+             "is_alert"], "is_alert desc, abs(coalesce(delta, 0)) desc, column_name", f"scope = 'overall' and {population}"))
     return content
 
 

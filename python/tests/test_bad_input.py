@@ -217,7 +217,7 @@ def test_non_finite_feature_values_are_missing_and_left_out_of_drift(bad_run):
     distinct value, and for a feature that never varies, drift is defined: 0 where serving
     is that value too."""
     project, log, _ = bad_run
-    nulls = _main(table(project, "ml_monitor_null_fractions")).set_index(["column_name", "scope"])
+    nulls = _main(table(project, "ml_monitor_null_fractions")).query("cohort_name == '__all__'").set_index(["column_name", "scope"])
     overall = nulls.loc[("amount", "overall")]
     assert overall.null_count == len(NOT_FINITE)
     assert overall.reference_null_fraction == pytest.approx(2 / 40)  # two NaN among main's 40 training rows

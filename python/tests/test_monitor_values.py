@@ -2,6 +2,9 @@
 scikit-learn, scipy) on the raw demo rows."""
 from __future__ import annotations
 
+import shutil
+
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,8 +12,9 @@ from scipy.spatial.distance import jensenshannon
 from scipy.stats import ks_2samp, kstwobign
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
-from ml_monitor import demo
+from ml_monitor import demo, runner
 
+from conftest import make_project
 from test_sql_monitors import _one
 
 
@@ -130,8 +134,15 @@ def test_categorical_feature_drift_matches_numpy(demo_run, rows, train, feature,
         assert got[metric] == pytest.approx(value, rel=1e-9, abs=1e-15), metric
 
 
-def _expected_queue(rows: pd.DataFrame, last_bucket, size=100, buckets=7, threshold=0.5, width=0.05) -> pd.DataFrame:
+def _strata(rows: pd.DataFrame, balance: str) -> pd.Series:
+    cohorts = "channel=" + rows.channel.fillna("__null__") + ", country=" + rows.country.fillna("__null__")
+    return {"classes": rows.predicted_class, "cohorts": cohorts, "both": rows.predicted_class + " | " + cohorts}[balance]
+
+
+def _expected_queue(rows: pd.DataFrame, last_bucket, size=100, buckets=7, threshold=0.5, width=0.05,
+                    balance="classes") -> pd.DataFrame:
     recent = rows[rows.bucket_start > last_bucket - pd.Timedelta(days=buckets)].copy()
+    recent["stratum"] = _strata(recent, balance)
     unlabelled = recent[recent.label.isna()]
     reasons = {
         "least_confident": unlabelled.assign(key=unlabelled.confidence),
@@ -144,22 +155,42 @@ def _expected_queue(rows: pd.DataFrame, last_bucket, size=100, buckets=7, thresh
     queues = []
     for reason, frame in reasons.items():
         frame = frame.sort_values(["key", "prediction_id"])
-        frame["class_rank"] = frame.groupby("predicted_class").cumcount() + 1
-        frame = frame.sort_values(["class_rank", "key", "predicted_class", "prediction_id"]).head(size)
+        frame["stratum_rank"] = frame.groupby("stratum").cumcount() + 1
+        frame = frame.sort_values(["stratum_rank", "key", "stratum", "prediction_id"]).head(size)
         queues.append(frame.assign(reason=reason, priority=np.arange(1, len(frame) + 1)))
-    return pd.concat(queues)[["reason", "priority", "prediction_id", "class_rank"]]
+    return pd.concat(queues)[["reason", "priority", "prediction_id", "stratum", "stratum_rank"]]
 
 
 def test_label_queue_follows_the_rules(demo_run, rows):
     queue = demo_run.table("ml_monitor_label_queue")
     expected = _expected_queue(rows, rows.bucket_start.max())
-    got = queue[["reason", "priority", "prediction_id", "class_rank"]]
+    got = queue[["reason", "priority", "prediction_id", "stratum", "stratum_rank"]]
     key = ["reason", "priority"]
     pd.testing.assert_frame_equal(got.sort_values(key).reset_index(drop=True),
                                   expected.sort_values(key).reset_index(drop=True), check_dtype=False)
     least = queue[queue.reason == "least_confident"]
     assert least.predicted_class.nunique() == len(demo.CLASSES)  # balanced across classes
     assert queue[queue.reason != "below_threshold_correct"].label.isna().all()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("balance", ["cohorts", "both"])
+def test_label_queue_balanced_across_cohorts(demo_run, rows, tmp_path, balance):
+    """Balanced across cohorts, every combination of channel and country — the smallest
+    is a twentieth of the log — gets its share of the queue."""
+    db_path = tmp_path / "demo.duckdb"
+    shutil.copy(demo_run.db_path, db_path)
+    project = make_project(db_path, ml_monitor_label_queue_balance=balance)
+    runner.build(project, select="ml_monitor_label_queue")
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        queue = con.execute(f"select * from {project.output_schema}.ml_monitor_label_queue").df()
+    expected = _expected_queue(rows, rows.bucket_start.max(), balance=balance)
+    key = ["reason", "priority"]
+    pd.testing.assert_frame_equal(queue[expected.columns].sort_values(key).reset_index(drop=True),
+                                  expected.sort_values(key).reset_index(drop=True), check_dtype=False)
+    least = queue[queue.reason == "least_confident"]
+    counts = least.stratum.str.rsplit(" | ", n=1).str[-1].value_counts()  # the cohorts part
+    assert len(counts) == 12 and counts.max() - counts.min() <= (1 if balance == "cohorts" else 5)
 
 
 def _oov_share(texts: pd.Series, vocabulary: set[str]) -> np.ndarray:

@@ -86,10 +86,13 @@ def test_null_fraction_alert_on_the_nulled_column(demo_run):
     nulls = demo_run.table("ml_monitor_null_fractions")
     buckets = nulls[nulls.scope == "bucket"]
     order_value = buckets[buckets.column_name == "order_value"]
-    alert_days = _days(demo_run, order_value[order_value.is_alert])
-    assert alert_days == set(range(demo.UPSTREAM_DAY, 61))
+    # in the population and in every cohort
+    for _, cohort in order_value.groupby(["cohort_name", "cohort_value"]):
+        assert _days(demo_run, cohort[cohort.is_alert]) == set(range(demo.UPSTREAM_DAY, 61))
     others = buckets[buckets.column_name != "order_value"]
-    assert not others.is_alert.any()
+    assert not others.is_alert.any(), others[others.is_alert]
+    # a cohort column's nulls are not monitored within its own cohorts
+    assert not ((buckets.column_name == "country") & (buckets.cohort_name == "country")).any()
 
 
 def test_each_planted_event_is_one_incident_at_its_day(demo_run):

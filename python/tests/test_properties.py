@@ -327,14 +327,20 @@ def _check_metrics(read: dict, serving: pd.DataFrame, ref: pd.DataFrame) -> None
                 for q in (10, 50, 90):
                     assert _close(float(row[f"p{q}_confidence"]), np.percentile(values, q), rel=1e-12), q
                 checked += 1
-        got = nulls[(nulls.model_id == model_id) & (nulls.scope == "bucket") & (pd.to_datetime(nulls.bucket_start) == bucket)]
-        assert sorted(got["column_name"]) == ["amount", "segment"]
-        for column, got in got.set_index("column_name").iterrows():
-            # a NaN or infinite amount is missing, like a NULL one (both NaN in these frames)
-            serving_fraction, reference_fraction = rows[column].isna().mean(), model_ref[column].isna().mean()
-            assert _close(float(got["serving_null_fraction"]), serving_fraction), column
-            assert _close(float(got["reference_null_fraction"]), reference_fraction), column
-            assert _close(float(got["delta"]), serving_fraction - reference_fraction), column
+        training = model_ref[model_ref.split == "train"]
+        in_bucket = nulls[(nulls.model_id == model_id) & (nulls.scope == "bucket") & (pd.to_datetime(nulls.bucket_start) == bucket)]
+        for cohort_name, cohort_value, part in _cohorts(rows):
+            got = in_bucket[(in_bucket.cohort_name == cohort_name) & (in_bucket.cohort_value == cohort_value)]
+            # a cohort column is not monitored within its own cohorts
+            assert sorted(got["column_name"]) == (["amount", "segment"] if cohort_name == "__all__" else ["amount"])
+            own = training if cohort_name == "__all__" else training[training["segment"].fillna("__null__") == cohort_value]
+            reference_rows = own if len(own) >= 30 else training
+            for column, got in got.set_index("column_name").iterrows():
+                # a NaN or infinite amount is missing, like a NULL one (both NaN in these frames)
+                serving_fraction, reference_fraction = part[column].isna().mean(), reference_rows[column].isna().mean()
+                assert _close(float(got["serving_null_fraction"]), serving_fraction), (column, cohort_value)
+                assert _close(float(got["reference_null_fraction"]), reference_fraction), (column, cohort_value)
+                assert _close(float(got["delta"]), serving_fraction - reference_fraction), (column, cohort_value)
     assert checked and len(drift) == sum(1 for _ in serving.groupby(["model_id", "bucket_start"])) + len(
         serving.assign(v=serving["segment"].fillna("__null__")).groupby(["model_id", "bucket_start", "v"]))
 
