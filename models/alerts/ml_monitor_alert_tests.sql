@@ -70,7 +70,6 @@ with tests as (
     union all
 
     {{ ml_monitor.alert_test('data_quality', ref('int_ml_monitor__data_quality'),
-        cohort_name="'__all__'", cohort_value="'__all__'",
         subject="reason || coalesce(':' || column_name, '')", metric="'excluded_share'", value='excluded_share', threshold=exclusion,
         is_effect='excluded_share > ' ~ exclusion, where='bucket_start is not null',
         p_value=exclusion_p_value,

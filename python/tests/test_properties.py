@@ -390,7 +390,7 @@ def _check_bad_input(read: dict, serving: pd.DataFrame, ref: pd.DataFrame, label
         key = ("__all__", None if pd.isna(bucket) else bucket, reason, None)
         in_bucket = label_buckets.isna() if pd.isna(bucket) else label_buckets == bucket
         expected[key] = (expected.get(key, (0,))[0] + 1, in_bucket.sum())
-    quality = read["ml_monitor_data_quality"]
+    quality = read["ml_monitor_data_quality"].query("cohort_name == '__all__'")
     got = {(r.model_id, None if pd.isna(r.bucket_start) else r.bucket_start, r.reason,
             None if pd.isna(r.column_name) else r.column_name): (r.n_rows, r.n_bucket_rows) for r in quality.itertuples()}
     assert got == expected
