@@ -113,6 +113,35 @@ def test_feature_drift_per_cohort_matches_scipy(demo_run, rows, train, feature, 
         assert got[metric] == pytest.approx(value, rel=1e-9, abs=1e-15), metric
 
 
+def test_segment_findings_weigh_each_cohort_by_its_rows(demo_run, rows):
+    """Each population alert's cohort values: weight from the raw rows (of the subject class
+    for confidence), times the cohort's own effect over its threshold, shares per cohort
+    column, ranked over all of them."""
+    day = demo_run.day(demo.TYPING_DAY + 1)
+    tests = demo_run.table("ml_monitor_alert_tests")
+    tests = tests[tests.bucket_start == day]
+    alerts = tests[(tests.cohort_name == "__all__") & tests.is_alert]
+    findings = demo_run.table("ml_monitor_segment_findings")
+    findings = findings[findings.bucket_start == day]
+    assert set(zip(findings.alert_type, findings.subject)) == set(zip(alerts.alert_type, alerts.subject))
+    bucket = rows[rows.bucket_start == day]
+    for alert in alerts.itertuples():
+        of_class = bucket[bucket.predicted_class == alert.subject] if alert.alert_type == "confidence_anomaly" else bucket
+        cohorts = tests[(tests.alert_type == alert.alert_type) & (tests.subject == alert.subject)
+                        & (tests.cohort_name != "__all__") & tests.value.notna()]
+        expected = cohorts.assign(
+            weight=[(of_class[c] == v).mean() for c, v in zip(cohorts.cohort_name, cohorts.cohort_value)])
+        expected["contribution"] = expected.weight * expected.value / expected.threshold * (-1 if alert.value < 0 else 1)
+        expected["share"] = expected.contribution / expected.groupby("cohort_name").contribution.transform("sum")
+        expected = expected.sort_values(["contribution", "cohort_name", "cohort_value"], ascending=[False, True, True])
+        got = findings[(findings.alert_type == alert.alert_type) & (findings.subject == alert.subject)]
+        got = got.sort_values("contribution_rank")
+        assert list(got.contribution_rank) == list(range(1, len(expected) + 1))
+        assert list(zip(got.cohort_name, got.cohort_value)) == list(zip(expected.cohort_name, expected.cohort_value))
+        for column in ("weight", "contribution", "share"):
+            np.testing.assert_allclose(got[column], expected[column], rtol=1e-9, err_msg=column)
+
+
 def test_text_statistics_drift_when_users_start_typing(demo_run, rows, train):
     drift = demo_run.table("ml_monitor_feature_drift")
     length = drift[(drift.feature == "ticket_text.length_chars") & (drift.cohort_name == "__all__")].set_index("bucket_start").sort_index()

@@ -17,8 +17,10 @@ GRAINS = {
     "ml_monitor_class_distribution": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class"],
     "ml_monitor_class_drift": ["model_id", "bucket_start", "cohort_name", "cohort_value"],
     "ml_monitor_schema_diff": ["column_name"],
-    "ml_monitor_null_fractions": ["model_id", "column_name", "scope"],  # + bucket_start, NULL on overall rows
+    "ml_monitor_null_fractions": ["model_id", "column_name", "scope", "cohort_name", "cohort_value"],  # + bucket_start, NULL on overall rows
     "ml_monitor_threshold_bands": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class", "band"],
+    "ml_monitor_feature_drift": ["model_id", "bucket_start", "cohort_name", "cohort_value", "feature"],
+    "ml_monitor_segment_findings": ["alert_type", "model_id", "bucket_start", "subject", "cohort_name", "cohort_value"],
 }
 
 CASES = [  # (day, cohort_name, cohort_value, predicted_class)
