@@ -77,6 +77,8 @@ PLAUSIBLE = {
     "column_added": {"schema_change": EVENT},
     "column_dropped": {"schema_change": EVENT},
     "column_type_changed": {"schema_change": EVENT},
+    # a feature moves in one cohort: its drift there
+    "cohort_feature_drift": {"feature_drift": EVENT},
     # confidence does not change, so neither does estimated performance: only labels show it
     "concept_drift": {"performance_drop": None},
     # a cohort's logger losing rows: its volume and its share of the model's

@@ -436,7 +436,7 @@ ML_MONITOR_QUERIES = {
                            from {OUTPUT_SCHEMA}.ml_monitor_threshold_bands""",
                         ["bucket_start", "cohort_name", "cohort_value", "predicted_class", "band"], ["n"]),
     "null_fractions": (f"""select scope, bucket_start, column_name, n, null_count, serving_null_fraction
-                          from {OUTPUT_SCHEMA}.ml_monitor_null_fractions""",
+                          from {OUTPUT_SCHEMA}.ml_monitor_null_fractions where cohort_name = '__all__'""",
                        ["scope", "bucket_start", "column_name"], ["n", "null_count", "serving_null_fraction"]),
 }
 

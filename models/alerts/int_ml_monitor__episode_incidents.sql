@@ -3,7 +3,9 @@
          previous episode's end continues that run (a flickering series is one problem);
       2. spreads: runs of one model and alert type whose spans (onset to end plus the reopen
          horizon) overlap are one spread — the same kind of alert reaching more cohorts or
-         subjects while it is still alerting is the problem spreading, not a new one;
+         subjects while it is still alerting is the problem spreading, not a new one. For
+         alerts about one input column (feature drift, null fractions) the column is part
+         of the kind: another column drifting is another upstream cause;
       3. incidents: spreads of a model that begin within ml_monitor_incident_window_buckets
          of each other are one incident.
     The incident's id is a hash of the model and its onset bucket, so a run that recomputes
@@ -11,6 +13,7 @@
     standing incident per model and alert type. -#}
 {%- set series = 'model_id, alert_type, cohort_name, cohort_value, subject' -%}
 {%- set reopen = var('ml_monitor_incident_reopen_buckets') -%}
+{%- set spread = "model_id, alert_type, spread_column" -%}
 {%- set string = dbt.type_string() -%}
 
 with episodes as (
@@ -46,6 +49,7 @@ run_spans as (
 
     select
         {{ series }}, run_number,
+        case when alert_type in ('feature_drift', 'null_fraction') then subject end as spread_column,
         min(first_index) as run_onset,
         max(last_index) + {{ reopen }} as run_reach
     from runs
@@ -60,7 +64,7 @@ spread_starts as (
         *,
         case
             when run_onset <= max(run_reach) over (
-                partition by model_id, alert_type order by run_onset, cohort_name, cohort_value, subject
+                partition by {{ spread }} order by run_onset, cohort_name, cohort_value, subject
                 rows between unbounded preceding and 1 preceding)
             then 0 else 1
         end as starts_spread
@@ -72,7 +76,7 @@ spreads as (
 
     select
         *,
-        sum(starts_spread) over (partition by model_id, alert_type order by run_onset, cohort_name, cohort_value, subject
+        sum(starts_spread) over (partition by {{ spread }} order by run_onset, cohort_name, cohort_value, subject
                                  rows between unbounded preceding and current row) as spread_number
     from spread_starts
 
@@ -82,7 +86,7 @@ spread_onsets as (
 
     select
         *,
-        min(run_onset) over (partition by model_id, alert_type, spread_number) as spread_onset
+        min(run_onset) over (partition by {{ spread }}, spread_number) as spread_onset
     from spreads
 
 ),

@@ -51,7 +51,6 @@ with tests as (
     union all
 
     {{ ml_monitor.alert_test('feature_drift', ref('int_ml_monitor__feature_drift'),
-        cohort_name="'__all__'", cohort_value="'__all__'",
         subject='feature', metric=drift_metric, value=drift_value, threshold=drift_threshold,
         is_effect=drift_effect) }}
 
@@ -71,14 +70,12 @@ with tests as (
     union all
 
     {{ ml_monitor.alert_test('null_fraction', ref('int_ml_monitor__null_fractions'),
-        cohort_name="'__all__'", cohort_value="'__all__'",
         subject='column_name', metric="'null_fraction_delta'", value='delta', threshold=tolerance,
         is_effect='abs(delta) > ' ~ tolerance, where="scope = 'bucket'") }}
 
     union all
 
     {{ ml_monitor.alert_test('data_quality', ref('int_ml_monitor__data_quality'),
-        cohort_name="'__all__'", cohort_value="'__all__'",
         subject="reason || coalesce(':' || column_name, '')", metric="'excluded_share'", value='excluded_share', threshold=exclusion,
         is_effect='excluded_share > ' ~ exclusion, where='bucket_start is not null',
         p_value=exclusion_p_value,

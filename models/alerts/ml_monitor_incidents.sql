@@ -89,6 +89,8 @@ phrased as (
                 {%- else %}
                 case when n_subjects > 1 then {{ ml_monitor.string_literal(words ~ ' in ') }} || cast(n_subjects as {{ string }}) || ' {{ unit }}'
                      else {{ ml_monitor.string_literal(words ~ ': ') }} || first_subject end
+                -- found in one cohort only (per-cohort feature drift, null fractions)
+                || case when n_cohorts = 1 and first_cohort <> 'all' then ' in ' || first_cohort else '' end
                 {%- endif %}
             {%- endfor %}
             else alert_type

@@ -133,8 +133,9 @@ grouped as (
 
 {#- Null counts are rows of their own, keyed by the column's name (never by its position in
     the configuration): every grouped row once (column_name NULL), and each model and
-    bucket's population row once more per monitored column, as a 'nulls' row holding that
-    column's null count. -#}
+    bucket's population and cohort rows (all classes) once more per monitored column, as a
+    'nulls' row holding that column's null count — a cohort column's own, which its cohorts
+    fix, not within them. -#}
 null_columns as (
 
     select cast(null as {{ string }}) as column_name
@@ -152,7 +153,9 @@ expanded as (
     inner join null_columns as c
         on c.column_name is null
         or (g.row_kind = 'class' and g.class_rolled_up = 1
-            {%- for name in ml_monitor.cohort_columns() %} and g.cohort_{{ loop.index }}_rolled_up = 1{% endfor %})
+            {%- for name in ml_monitor.cohort_columns() %}
+            and not (g.cohort_{{ loop.index }}_rolled_up = 0 and c.column_name = {{ ml_monitor.string_literal(name) }})
+            {%- endfor %})
 
 )
 

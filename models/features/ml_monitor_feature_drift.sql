@@ -1,5 +1,4 @@
-{#- Feature drift per model, bucket and feature (int_ml_monitor__feature_drift) with the
-    drift decision of ml_monitor_alert_tests. -#}
+{#- Feature drift per model, bucket, cohort and feature (int_ml_monitor__feature_drift) with
+    the drift decision of ml_monitor_alert_tests. -#}
 {{ config(materialized='view') }}
-{{ ml_monitor.with_decision(ref('int_ml_monitor__feature_drift'), 'feature_drift', 'is_drift', subject='i.feature',
-                            cohort_name="'__all__'", cohort_value="'__all__'") }}
+{{ ml_monitor.with_decision(ref('int_ml_monitor__feature_drift'), 'feature_drift', 'is_drift', subject='i.feature') }}

@@ -5,11 +5,27 @@
       near_threshold           unlabelled, |score − threshold| < band width, closest first
       below_threshold_correct  labelled, score below the threshold yet the label agrees,
                                lowest score first (add back to training and validation)
-    Balanced across classes: each class's best candidate comes first, then each class's
-    second, and so on; ties break on prediction_id. priority 1 is the first to label; at most
-    ml_monitor_label_queue_size rows per model and reason. -#}
+    Balanced across strata (ml_monitor_label_queue_balance): the predicted classes
+    ('classes'), the cohorts — each combination of cohort values, so that small segments get
+    labels too ('cohorts') — or both: each stratum's best candidate comes first, then each
+    stratum's second, and so on; ties break on prediction_id. priority 1 is the first to
+    label; at most ml_monitor_label_queue_size rows per model and reason. -#}
 {%- set text = var('ml_monitor_text_column', none) -%}
 {%- set width = var('ml_monitor_band_width') -%}
+{%- set balance = var('ml_monitor_label_queue_balance') -%}
+{%- if balance not in ['classes', 'cohorts', 'both'] -%}
+  {{ exceptions.raise_compiler_error("ml_monitor: var ml_monitor_label_queue_balance is '" ~ balance
+      ~ "'; it must be classes, cohorts or both") }}
+{%- endif -%}
+{#- a row's cohorts as one text, e.g. channel=chat, country=DE ('__all__' without cohorts) -#}
+{%- set cohort_parts = [] -%}
+{%- for name in ml_monitor.cohort_columns() -%}
+  {%- do cohort_parts.append(ml_monitor.string_literal(name ~ '=') ~ ' || coalesce(cast(p.' ~ ml_monitor.quote_identifier(name)
+        ~ ' as ' ~ dbt.type_string() ~ '), ' ~ ml_monitor.string_literal(ml_monitor.reserved_values().null) ~ ')') -%}
+{%- endfor -%}
+{%- set cohorts = cohort_parts | join(" || ', ' || ") if cohort_parts else ml_monitor.string_literal(ml_monitor.reserved_values().all) -%}
+{%- set stratum = {'classes': 'p.predicted_class', 'cohorts': cohorts,
+                   'both': "p.predicted_class || ' | ' || " ~ cohorts}[balance] -%}
 
 {#- the latest buckets come from the base table, not from another pass over the log -#}
 {%- set base = ref('ml_monitor_base_stats') %}
@@ -30,6 +46,7 @@ candidates as (
         p.predicted_at,
         p.bucket_start,
         p.predicted_class,
+        {{ stratum }} as stratum,
         p.confidence,
         p.score,
         coalesce(l.label, p.label) as label,
@@ -54,56 +71,56 @@ candidates as (
 -- ranked on narrow rows (keys and sort key), the rest of each chosen row joined back after
 reasons as (
 
-    select model_id, 'least_confident' as reason, predicted_class, prediction_id, confidence as sort_key
+    select model_id, 'least_confident' as reason, stratum, prediction_id, confidence as sort_key
     from candidates where label is null
     union all
-    select model_id, 'high_confidence', predicted_class, prediction_id, -confidence
+    select model_id, 'high_confidence', stratum, prediction_id, -confidence
     from candidates where label is null
     union all
-    select model_id, 'near_threshold', predicted_class, prediction_id, abs(score - threshold)
+    select model_id, 'near_threshold', stratum, prediction_id, abs(score - threshold)
     from candidates where label is null and abs(score - threshold) < {{ width }}
     union all
-    select model_id, 'below_threshold_correct', predicted_class, prediction_id, score
+    select model_id, 'below_threshold_correct', stratum, prediction_id, score
     from candidates where label is not null and score < threshold and label = predicted_class
 
 ),
 
-class_cutoffs as (
+stratum_cutoffs as (
 
-    -- the size-th smallest sort key per reason and class: a numeric top-N that engines
+    -- the size-th smallest sort key per reason and stratum: a numeric top-N that engines
     -- answer without sorting every candidate; ties at the cutoff are kept below
-    select model_id, reason, predicted_class, max(sort_key) as cutoff
+    select model_id, reason, stratum, max(sort_key) as cutoff
     from (
         select
-            model_id, reason, predicted_class, sort_key,
-            row_number() over (partition by model_id, reason, predicted_class order by sort_key) as key_rank
+            model_id, reason, stratum, sort_key,
+            row_number() over (partition by model_id, reason, stratum order by sort_key) as key_rank
         from reasons
     ) as keys
     where key_rank <= {{ var('ml_monitor_label_queue_size') }}
-    group by model_id, reason, predicted_class
+    group by model_id, reason, stratum
 
 ),
 
-class_ranked as (
+stratum_ranked as (
 
     select
         r.*,
-        row_number() over (partition by r.model_id, r.reason, r.predicted_class order by r.sort_key, r.prediction_id) as class_rank
+        row_number() over (partition by r.model_id, r.reason, r.stratum order by r.sort_key, r.prediction_id) as stratum_rank
     from reasons as r
-    inner join class_cutoffs as k
-        on k.model_id = r.model_id and k.reason = r.reason and k.predicted_class = r.predicted_class
+    inner join stratum_cutoffs as k
+        on k.model_id = r.model_id and k.reason = r.reason and k.stratum = r.stratum
         and r.sort_key <= k.cutoff
 
 ),
 
 prioritized as (
 
-    -- a row past class rank `size` can never be within the first `size` priorities
+    -- a row past stratum rank `size` can never be within the first `size` priorities
     select
         *,
-        row_number() over (partition by model_id, reason order by class_rank, sort_key, predicted_class, prediction_id) as priority
-    from class_ranked
-    where class_rank <= {{ var('ml_monitor_label_queue_size') }}
+        row_number() over (partition by model_id, reason order by stratum_rank, sort_key, stratum, prediction_id) as priority
+    from stratum_ranked
+    where stratum_rank <= {{ var('ml_monitor_label_queue_size') }}
 
 )
 
@@ -112,8 +129,9 @@ select
     q.prediction_id,
     q.reason,
     q.priority,
-    q.class_rank,
-    q.predicted_class,
+    q.stratum,
+    q.stratum_rank,
+    c.predicted_class,
     c.confidence,
     c.score,
     c.threshold,

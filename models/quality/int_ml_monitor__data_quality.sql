@@ -16,7 +16,10 @@
       label_conflict, label_unknown_prediction (see stg_ml_monitor__label_rows) — in the
       bucket of their labeled_at (NULL when undated) under model_id '__all__': the labels
       table names no model, and its problems arrive with the labels.
-    excluded_share = n_rows / n_bucket_rows, over every row of the bucket in the log; for
+    The serving log's exclusion reasons and feature_not_finite are counted per cohort as
+    well ('__all__': the population), so bad input from one segment shows; duplicates, late
+    rows and the labels' reasons are the population's only.
+    excluded_share = n_rows / n_bucket_rows, over every row of the bucket (and cohort) in the log; for
     label_unknown_class over the bucket's labelled predictions, for the labels table's
     reasons over its rows labelled in the bucket. The decision (excluded share past
     ml_monitor_exclusion_tolerance, with evidence) is made in ml_monitor_alert_tests;
@@ -25,24 +28,49 @@
 {%- set string = dbt.type_string() -%}
 {%- set numeric_features = ml_monitor.numeric_feature_columns() -%}
 {%- set staged = ref('stg_ml_monitor__predictions') -%}
+{%- set all = ml_monitor.string_literal(ml_monitor.reserved_values().all) -%}
 
-with log_rows as (
+with log_groups as (
 
     select
-        model_id, bucket_start, exclusion_reason, count(*) as n
+        model_id, bucket_start, exclusion_reason,
+        {{- ml_monitor.cohort_grouping_columns() }}
+        count(*) as n
         {%- for name in numeric_features %},
         sum(feature_not_finite_{{ loop.index }}) as not_finite_{{ loop.index }}
         {%- endfor %}
-    from {{ staged }}
-    group by 1, 2, 3
+    from (
+        select
+            {{- ml_monitor.cohort_input_columns() }}
+            *
+        from {{ staged }}
+    ) as log_inputs
+    group by {{ ml_monitor.cohort_grouping_sets([['model_id', 'bucket_start', 'exclusion_reason']]) }}
+
+),
+
+-- the log's rows per model, bucket, cohort and exclusion reason (NULL: valid), in one pass
+cohort_log_rows as (
+
+    select model_id, bucket_start, {{ ml_monitor.cohort_name_value() }}, exclusion_reason, n
+        {%- for name in numeric_features %},
+        not_finite_{{ loop.index }}
+        {%- endfor %}
+    from log_groups
+
+),
+
+log_rows as (
+
+    select * from cohort_log_rows where cohort_name = {{ all }}
 
 ),
 
 bucket_totals as (
 
-    select model_id, bucket_start, sum(n) as n_rows
-    from log_rows
-    group by 1, 2
+    select model_id, bucket_start, cohort_name, cohort_value, sum(n) as n_rows
+    from cohort_log_rows
+    group by 1, 2, 3, 4
 
 ),
 
@@ -83,27 +111,30 @@ late_rows as (
 not_finite_values as (
 
     {%- for name in numeric_features %}
-    select model_id, bucket_start, {{ ml_monitor.string_literal(name) }} as column_name, sum(not_finite_{{ loop.index }}) as n
-    from log_rows
+    select model_id, bucket_start, cohort_name, cohort_value, {{ ml_monitor.string_literal(name) }} as column_name,
+           not_finite_{{ loop.index }} as n
+    from cohort_log_rows
     where exclusion_reason is null
-    group by 1, 2
     {{ "union all" if not loop.last }}
     {%- else %}
-    select model_id, bucket_start, cast(null as {{ string }}) as column_name, n from log_rows where 1 = 0
+    select model_id, bucket_start, cohort_name, cohort_value, cast(null as {{ string }}) as column_name, n
+    from cohort_log_rows where 1 = 0
     {%- endfor %}
 
 ),
 
 log_problems as (
 
-    select model_id, bucket_start, exclusion_reason as reason, cast(null as {{ string }}) as column_name, n
-    from log_rows where exclusion_reason is not null
+    select model_id, bucket_start, cohort_name, cohort_value, exclusion_reason as reason,
+           cast(null as {{ string }}) as column_name, n
+    from cohort_log_rows where exclusion_reason is not null
     union all
-    select model_id, bucket_start, reason, null, n from duplicates
+    select model_id, bucket_start, {{ all }}, {{ all }}, reason, null, n from duplicates
     union all
-    select model_id, bucket_start, reason, null, n from late_rows
+    select model_id, bucket_start, {{ all }}, {{ all }}, reason, null, n from late_rows
     union all
-    select model_id, bucket_start, 'feature_not_finite', column_name, n from not_finite_values where n > 0
+    select model_id, bucket_start, cohort_name, cohort_value, 'feature_not_finite', column_name, n
+    from not_finite_values where n > 0
 
 ),
 
@@ -171,18 +202,18 @@ label_row_totals as (
 
 problems as (
 
-    select p.model_id, p.bucket_start, p.reason, p.column_name, p.n, t.n_rows as n_total
+    select p.model_id, p.bucket_start, p.cohort_name, p.cohort_value, p.reason, p.column_name, p.n, t.n_rows as n_total
     from log_problems as p
     inner join bucket_totals as t
-        on t.model_id = p.model_id
+        on t.model_id = p.model_id and t.cohort_name = p.cohort_name and t.cohort_value = p.cohort_value
         and (t.bucket_start = p.bucket_start or (t.bucket_start is null and p.bucket_start is null))
     union all
-    select model_id, bucket_start, 'label_unknown_class', null, n_unknown_class, n_labeled
+    select model_id, bucket_start, {{ all }}, {{ all }}, 'label_unknown_class', null, n_unknown_class, n_labeled
     from labeled_predictions
     where n_unknown_class > 0
     union all
     select
-        {{ ml_monitor.string_literal(ml_monitor.reserved_values().all) }}, p.bucket_start, p.reason, null,
+        {{ all }}, p.bucket_start, {{ all }}, {{ all }}, p.reason, null,
         count(*), max(t.n_rows)
     from label_row_problems as p
     inner join label_row_totals as t
@@ -195,6 +226,8 @@ problems as (
 select
     model_id,
     bucket_start,
+    cohort_name,
+    cohort_value,
     reason,
     column_name,
     cast(n as {{ dbt.type_bigint() }}) as n_rows,

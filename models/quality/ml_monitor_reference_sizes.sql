@@ -29,6 +29,7 @@ counts as (
     union all
     select model_id, 'feature', feature, sum(n)
     from {{ ref('ml_monitor_reference_feature_values') }}
+    where cohort_name = {{ all }}
     group by model_id, feature
 
 )

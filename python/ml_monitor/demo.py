@@ -9,8 +9,10 @@ days of serving log (`predictions`) and the list of planted events (`demo_events
    no punctuation, typos), so the model's confidence drops in every cohort;
 3. from day 45 an upstream change nulls `order_value`, adds `app_version`, drops
    `legacy_segment` and turns `priority` from an integer into 'P1'..'P3';
-4. on days 50-52 the `web` channel's logger loses 90 % of its rows;
-5. from day 52 labels stop arriving for country `DE`.
+4. from day 35 `order_value` doubles in country DE only: drift that the population's
+   numbers hide (DE is a fifth of the log), found only in its cohort;
+5. on days 50-52 the `web` channel's logger loses 90 % of its rows;
+6. from day 52 labels stop arriving for country `DE`.
 
 The log ends at the end of its last day, which is the generator's "now" (`DemoData.now`,
 for var ml_monitor_now); `stale_hours` moves now later, so that the log looks stale.
@@ -18,7 +20,7 @@ for var ml_monitor_now); `stale_hours` moves now later, so that the log looks st
 Features are drawn independently of the ticket's class from one generator for reference
 and serving, so nothing but the planted events drifts.
 
-Those three events are the default `Scenario`; `SCENARIOS` names others that the alert
+Those four events are the default `Scenario`; `SCENARIOS` names others that the alert
 benchmark (bench/alerts.py) scores the alerts against: `stable` (no event, and the serving
 log has the reference's columns and types), `slow_drift` (the fraud share grows one point a
 day), `seasonal` (quieter weekends with a slightly different class mix, no event) and
@@ -80,6 +82,11 @@ LOGGER_COHORT = ("channel", "web")
 LOGGER_KEPT_EVERY = 10     # the broken logger keeps one row in ten of its cohort
 LABEL_STOP_DAY = 52
 LABEL_STOP_COHORT = ("country", "DE")
+# the cohort-only feature drift: order_value times COHORT_DRIFT_FACTOR in COHORT_DRIFT_COHORT
+COHORT_DRIFT_DAY = 35
+COHORT_DRIFT_COHORT = ("country", "DE")
+COHORT_DRIFT_FEATURE = "order_value"
+COHORT_DRIFT_FACTOR = 2.0
 # the seasonal scenario's weekends: more account and billing tickets, a mild change (PSI
 # about 0.02 against the reference) that a drift alert should not take for an event
 WEEKEND_SHARES = (0.29, 0.25, 0.22, 0.14, 0.10)
@@ -259,7 +266,7 @@ UNCHANGED_PREDICTION_COLUMNS = {
 @dataclass(frozen=True)
 class Scenario:
     """Which events a generated log has: the day each starts (1-based; None: it never
-    happens). The defaults are the demo's three events."""
+    happens). The defaults are the demo's four events."""
 
     name: str = "demo"
     # the share of SHIFT_CLASS doubles in the SHIFT_COHORT
@@ -285,11 +292,13 @@ class Scenario:
     logger_drop_day: int | None = LOGGER_DROP_DAY
     # labels stop arriving for LABEL_STOP_COHORT
     label_stop_day: int | None = LABEL_STOP_DAY
+    # COHORT_DRIFT_FEATURE is multiplied by COHORT_DRIFT_FACTOR in COHORT_DRIFT_COHORT only
+    cohort_drift_day: int | None = COHORT_DRIFT_DAY
 
 
 DEMO = Scenario()
 STABLE = Scenario("stable", class_shift_day=None, typing_day=None, upstream_day=None,
-                  logger_drop_day=None, label_stop_day=None)
+                  logger_drop_day=None, label_stop_day=None, cohort_drift_day=None)
 SCENARIOS = {scenario.name: scenario for scenario in (
     DEMO,
     STABLE,
@@ -332,6 +341,7 @@ def planted_dates(start: date = date(2026, 1, 1)) -> dict[str, date]:
         "upstream": _day_date(start, UPSTREAM_DAY),
         "logger_drop": _day_date(start, LOGGER_DROP_DAY),
         "label_stop": _day_date(start, LABEL_STOP_DAY),
+        "cohort_drift": _day_date(start, COHORT_DRIFT_DAY),
     }
 
 
@@ -801,6 +811,11 @@ def _serving_day(rng: np.random.Generator, pools: _TicketPools, day: int, days: 
         label = _swap_labels(rng, label, shares, scenario.concept_drift_share)
     predicted_at = np.datetime64(_day_date(start, day), "us") + seconds.astype("timedelta64[s]")
     upstream_changed = _live(scenario.upstream_day, day)
+    if _live(scenario.cohort_drift_day, day):  # no draws of its own
+        name, value = COHORT_DRIFT_COHORT
+        in_cohort = features[name] == CATEGORIES[name][0].index(value)
+        features[COHORT_DRIFT_FEATURE] = np.where(in_cohort, features[COHORT_DRIFT_FEATURE] * COHORT_DRIFT_FACTOR,
+                                                  features[COHORT_DRIFT_FEATURE])
     order_value = (pa.nulls(n, pa.float64()) if upstream_changed
                    else pa.array(features["order_value"]))
     if scenario.upstream_day is None:
@@ -898,6 +913,9 @@ def _events(start: date, days: int, scenario: Scenario) -> pd.DataFrame:
         ("concept_drift", scenario.concept_drift_day, None, None, old,
          f"{scenario.concept_drift_share:.0%} of '{old}' tickets now truly belong to '{new}', and as "
          f"many '{new}' ones to '{old}': texts, predictions and the label mix stay the same."),
+        ("cohort_feature_drift", scenario.cohort_drift_day, *COHORT_DRIFT_COHORT, COHORT_DRIFT_FEATURE,
+         f"{COHORT_DRIFT_FEATURE} is {COHORT_DRIFT_FACTOR:g} times as large in {COHORT_DRIFT_COHORT[0]} "
+         f"{COHORT_DRIFT_COHORT[1]} only."),
     ]
     rows = [
         (event_id, kind, datetime.combine(_day_date(start, day), datetime.min.time()), day,

@@ -42,6 +42,7 @@ MAX_POINTS = 1500        # UMAP points per class and source
 MAX_TOKENS = 10          # LIME tokens per class or sample
 MAX_SAMPLES = 6          # LIME sample explanations
 MAX_ROWS = 200           # rows of a table
+MAX_SEGMENTS = 3         # cohort values shown per population alert
 MAX_INCIDENTS = 50       # incidents, the most recent first
 MAX_EPISODES = 10        # episodes shown per incident, the most severe first
 MAX_GROUP_ROWS = 10      # alerts shown per alert type or episode, the most severe and recent first
@@ -499,15 +500,17 @@ def _schema(r: _Reader) -> Content:
             [_text(d.column_name), _text(d.reference_type), _text(d.serving_type), _badge(d.status, f"status-{d.status}")]
             for d in df.itertuples(index=False)]))
     if r.exists(nulls):
-        columns = r.top(nulls, "column_name", "scope = 'bucket'", MAX_FEATURES, "max(abs(coalesce(delta, 0))) desc")
+        population = "cohort_name = '__all__'"
+        columns = r.top(nulls, "column_name", f"scope = 'bucket' and {population}", MAX_FEATURES,
+                        "max(abs(coalesce(delta, 0))) desc")
         content.data["nulls"] = r.tree(
             f"select f.model_id, f.bucket_start, f.column_name, f.serving_null_fraction, f.reference_null_fraction,"
             f" f.is_alert from {r.rel(nulls)} f join ({columns}) tc on tc.column_name = f.column_name"
-            f" where f.scope = 'bucket' and {r.recent(nulls, 'f')} order by f.bucket_start", "column_name")
+            f" where f.scope = 'bucket' and f.{population} and {r.recent(nulls, 'f')} order by f.bucket_start", "column_name")
         content.tables.append(_table(
             r, nulls, "Null fractions over the whole log",
             ["model_id", "column_name", "n", "null_count", "reference_null_fraction", "serving_null_fraction", "delta",
-             "is_alert"], "is_alert desc, abs(coalesce(delta, 0)) desc, column_name", "scope = 'overall'"))
+             "is_alert"], "is_alert desc, abs(coalesce(delta, 0)) desc, column_name", f"scope = 'overall' and {population}"))
     return content
 
 
@@ -528,13 +531,23 @@ def _performance(r: _Reader) -> Content:
     return Content(data)
 
 
+def _segments(r: _Reader) -> Content:
+    table = "ml_monitor_segment_findings"
+    columns = ["bucket_start", "alert_type", "subject", "contribution_rank", "cohort_name", "cohort_value", "share",
+               "cohort_effect", "cohort_is_alert", "model_id"]
+    return Content(tables=[_table(r, table, "The cohort values carrying each population alert (first three)", columns,
+                                  "bucket_start desc, alert_type, subject, contribution_rank",
+                                  f"contribution_rank <= {MAX_SEGMENTS} and {r.recent(table)}")])
+
+
 def _feature_drift(r: _Reader) -> Content:
     table = "ml_monitor_feature_drift"
-    features = r.top(table, "feature", "1 = 1", MAX_FEATURES, "max(coalesce(psi, 0)) desc")
+    population = "cohort_name = '__all__'"  # cohorts' drift: the alerts and segment findings
+    features = r.top(table, "feature", population, MAX_FEATURES, "max(coalesce(psi, 0)) desc")
     return Content({"rows": r.tree(
         f"select f.model_id, f.bucket_start, f.feature, f.feature_type, f.n, f.psi, f.js_distance, f.ks_statistic,"
         f" f.unseen_share, f.is_drift from {r.rel(table)} f join ({features}) tf on tf.feature = f.feature"
-        f" where {r.recent(table, 'f')} order by f.bucket_start", "feature")})
+        f" where f.{population} and {r.recent(table, 'f')} order by f.bucket_start", "feature")})
 
 
 def _log_health(r: _Reader) -> Content:
@@ -672,6 +685,9 @@ SECTIONS = (
             "Each expands to its episodes (runs of alerting buckets of one series) and their alerts.", _incidents),
     Section("alerts", "Alerts", ("ml_monitor_alerts",), BUILD,
             "What fired, when, where and how bad, by alert type; each row links to its chart.", _alerts),
+    Section("segments", "Which cohorts matter", ("ml_monitor_segment_findings",), BUILD,
+            "For each alert of the whole population, the cohort values that carry most of the move: "
+            "share is a value's part of its cohort column's weight × effect.", _segments),
     Section("confidence", "Confidence over time", ("ml_monitor_confidence",), BUILD,
             "Mean confidence per bucket against the band the anomaly rule accepts, and the spread of "
             "individual confidences.", _confidence),

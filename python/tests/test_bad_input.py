@@ -117,7 +117,8 @@ EXPECTED_EXCLUSIONS = {  # (bucket, reason, column_name) -> rows
 
 def test_each_bad_row_is_counted_per_reason_and_bucket(bad_run):
     project, log, _ = bad_run
-    quality = _main(table(project, "ml_monitor_data_quality"))
+    by_cohort = _main(table(project, "ml_monitor_data_quality"))
+    quality = by_cohort[by_cohort.cohort_name == "__all__"]
     assert set(table(project, "ml_monitor_data_quality").model_id) == {"main", "__all__"}  # __all__: labels
     future = _bucket_of(log, "future")
     got = {(None if pd.isna(b) else ("future" if b == future else b), r, None if pd.isna(c) else c): n
@@ -131,6 +132,18 @@ def test_each_bad_row_is_counted_per_reason_and_bucket(bad_run):
         assert row.excluded_share == pytest.approx(row.n_rows / row.n_bucket_rows)
         if pd.isna(row.bucket_start):
             assert not row.is_alert  # an undated problem is counted, not tested
+    # the log's own reasons per country too: its rows add up to the population's
+    countries = _main(log)["country"].fillna("__null__")
+    per_country = by_cohort[by_cohort.cohort_name == "country"]
+    assert set(per_country.reason) == {r for _, r, _ in EXPECTED_EXCLUSIONS} - {
+        "duplicate_prediction_id", "duplicate_across_buckets", "late_outside_lookback"}
+    for row in per_country.itertuples():
+        in_bucket = buckets.isna() if pd.isna(row.bucket_start) else buckets == row.bucket_start
+        assert row.n_bucket_rows == (in_bucket & (countries == row.cohort_value)).sum()
+    summed = per_country.fillna({"column_name": ""}).groupby(["bucket_start", "reason", "column_name"], dropna=False).n_rows.sum()
+    population = quality[quality.reason.isin(per_country.reason)].fillna({"column_name": ""}).set_index(
+        ["bucket_start", "reason", "column_name"]).n_rows
+    pd.testing.assert_series_equal(summed.sort_index(), population.sort_index(), check_names=False, check_dtype=False)
 
 
 def test_every_dated_exclusion_is_tested_for_an_alert(bad_run):
@@ -139,10 +152,11 @@ def test_every_dated_exclusion_is_tested_for_an_alert(bad_run):
     project, _, _ = bad_run
     quality = table(project, "ml_monitor_data_quality").dropna(subset=["bucket_start"])
     tests = table(project, "ml_monitor_alert_tests")
-    tests = tests[tests.alert_type == "data_quality"].set_index(["model_id", "bucket_start", "subject"])
+    tests = tests[tests.alert_type == "data_quality"].set_index(["model_id", "bucket_start", "cohort_name", "cohort_value",
+                                                                 "subject"])
     for row in quality.itertuples():
         subject = row.reason if pd.isna(row.column_name) else f"{row.reason}:{row.column_name}"
-        tested = tests.loc[(row.model_id, row.bucket_start, subject)]
+        tested = tests.loc[(row.model_id, row.bucket_start, row.cohort_name, row.cohort_value, subject)]
         assert tested.value == pytest.approx(row.excluded_share) and tested.threshold == TOLERANCE
         assert tested.is_effect == (row.excluded_share > TOLERANCE)
         assert row.is_alert == tested.is_alert  # the monitor's view shows the decision
@@ -217,11 +231,11 @@ def test_non_finite_feature_values_are_missing_and_left_out_of_drift(bad_run):
     distinct value, and for a feature that never varies, drift is defined: 0 where serving
     is that value too."""
     project, log, _ = bad_run
-    nulls = _main(table(project, "ml_monitor_null_fractions")).set_index(["column_name", "scope"])
+    nulls = _main(table(project, "ml_monitor_null_fractions")).query("cohort_name == '__all__'").set_index(["column_name", "scope"])
     overall = nulls.loc[("amount", "overall")]
     assert overall.null_count == len(NOT_FINITE)
     assert overall.reference_null_fraction == pytest.approx(2 / 40)  # two NaN among main's 40 training rows
-    drift = _main(table(project, "ml_monitor_feature_drift")).set_index(["feature", "bucket_start"])
+    drift = _main(table(project, "ml_monitor_feature_drift")).query("cohort_name == '__all__'").set_index(["feature", "bucket_start"])
     assert (drift.loc["constant", ["psi", "js_distance", "ks_statistic"]] == 0).all().all()
     assert drift.loc[("amount", D1), "n"] == 40 - 3  # p5, p6, p7 are not finite
     assert (drift.loc[("amount", D1), ["psi", "js_distance", "ks_statistic"]] == 0).all()

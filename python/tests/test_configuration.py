@@ -82,7 +82,7 @@ def test_null_counts_are_keyed_by_column_name(built, tmp_path):
     project, log = built
     swapped = _copy(project, tmp_path / "swapped", ml_monitor_features=["f_a", "f_c"])
     build(swapped, SELECT, command="run")
-    nulls = table(swapped, "ml_monitor_null_fractions").query("scope == 'bucket'")
+    nulls = table(swapped, "ml_monitor_null_fractions").query("scope == 'bucket' and cohort_name == '__all__'")
     assert set(nulls["column_name"]) == {"country", "f_a", "f_c"}
     per_bucket = log.assign(bucket=log["predicted_at"].dt.floor("D")).groupby("bucket")["f_c"].apply(lambda v: v.isna().sum())
     f_c = nulls[nulls["column_name"] == "f_c"].set_index("bucket_start")["null_count"].sort_index()

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 import joblib
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -82,10 +83,11 @@ def test_demo_events_columns_and_rows(con):
         ("column_type_changed", 45, day_start(45), None, None, "priority"),
         ("logger_drop", 50, day_start(50), "channel", "web", "rows"),
         ("labels_stopped", 52, day_start(52), "country", "DE", "labels"),
+        ("cohort_feature_drift", 35, day_start(35), "country", "DE", "order_value"),
     ]
     assert demo.planted_dates(START) == {
         "class_shift": date(2026, 1, 30), "typing": date(2026, 2, 9), "upstream": date(2026, 2, 14),
-        "logger_drop": date(2026, 2, 19), "label_stop": date(2026, 2, 21),
+        "logger_drop": date(2026, 2, 19), "label_stop": date(2026, 2, 21), "cohort_drift": date(2026, 2, 4),
     }
 
 
@@ -201,7 +203,21 @@ def test_same_seed_same_data_and_short_runs_record_only_their_events():
     assert first.predictions.equals(second.predictions)
     pd.testing.assert_frame_equal(first.reference, second.reference)
     pd.testing.assert_frame_equal(first.events, second.events)
-    assert list(first.events["event_type"]) == ["class_share_shift", "typing_drift"]
+    assert list(first.events["event_type"]) == ["class_share_shift", "typing_drift", "cohort_feature_drift"]
+
+
+def test_cohort_drift_doubles_one_feature_in_one_cohort_and_draws_nothing():
+    """Without the cohort drift the log is the same but for order_value in DE from its day."""
+    planted = demo.generate(predictions_per_day=50, days=demo.UPSTREAM_DAY, seed=3).predictions.unify_dictionaries().to_pandas()
+    without = demo.generate(predictions_per_day=50, days=demo.UPSTREAM_DAY, seed=3,
+                            scenario=replace(demo.DEMO, cohort_drift_day=None)).predictions.unify_dictionaries().to_pandas()
+    feature, (name, value) = demo.COHORT_DRIFT_FEATURE, demo.COHORT_DRIFT_COHORT
+    moved = (planted[name] == value) & (planted.predicted_at >= pd.Timestamp(demo.planted_dates()["cohort_drift"])) \
+        & planted[feature].notna()
+    assert moved.sum() > 0
+    pd.testing.assert_frame_equal(planted.drop(columns=feature), without.drop(columns=feature))
+    pd.testing.assert_series_equal(planted[feature][~moved], without[feature][~moved])
+    np.testing.assert_array_equal(planted[feature][moved], without[feature][moved] * demo.COHORT_DRIFT_FACTOR)
 
 
 def test_log_failures_change_only_their_rows(data):

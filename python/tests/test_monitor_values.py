@@ -2,15 +2,19 @@
 scikit-learn, scipy) on the raw demo rows."""
 from __future__ import annotations
 
+import shutil
+
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.spatial.distance import jensenshannon
-from scipy.stats import ks_2samp
+from scipy.stats import ks_2samp, kstwobign
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
-from ml_monitor import demo
+from ml_monitor import demo, runner
 
+from conftest import make_project
 from test_sql_monitors import _one
 
 
@@ -70,7 +74,8 @@ def _distances(p_counts: pd.Series, q_counts: pd.Series) -> dict:
 def test_numeric_feature_drift_matches_scipy(demo_run, rows, train, feature, day):
     serving = rows[rows.bucket_start == demo_run.day(day)][feature].dropna().to_numpy(float)
     reference = train[feature].dropna().to_numpy(float)
-    got = _one(demo_run.table("ml_monitor_feature_drift"), bucket_start=demo_run.day(day), feature=feature)
+    got = _one(demo_run.table("ml_monitor_feature_drift"), bucket_start=demo_run.day(day), feature=feature,
+               cohort_name="__all__")
     assert got.feature_type == "numeric" and got.n == len(serving)
     assert got.ks_statistic == pytest.approx(ks_2samp(serving, reference).statistic, rel=1e-12)
     expected = _distances(pd.Series(_bins(serving, reference)).value_counts(),
@@ -79,9 +84,67 @@ def test_numeric_feature_drift_matches_scipy(demo_run, rows, train, feature, day
     assert got.js_distance == pytest.approx(expected["js_distance"], rel=1e-9)
 
 
+@pytest.mark.parametrize("feature, cohort_name, cohort_value, day", [
+    ("order_value", "country", "DE", 36), ("account_age_days", "channel", "web", 12),
+    ("product", "channel", "chat", 20), ("customer_tier", "country", "FR", 50)])
+def test_feature_drift_per_cohort_matches_scipy(demo_run, rows, train, feature, cohort_name, cohort_value, day):
+    """A cohort value is compared with the training rows of the same value, on the
+    population's bins."""
+    in_cohort = rows[(rows.bucket_start == demo_run.day(day)) & (rows[cohort_name] == cohort_value)]
+    reference = train[train[cohort_name] == cohort_value]
+    got = _one(demo_run.table("ml_monitor_feature_drift"), bucket_start=demo_run.day(day), feature=feature,
+               cohort_name=cohort_name, cohort_value=cohort_value)
+    assert got.reference_scope == "cohort"
+    if got.feature_type == "numeric":
+        serving, own = in_cohort[feature].dropna().to_numpy(float), reference[feature].dropna().to_numpy(float)
+        population = train[feature].dropna().to_numpy(float)
+        assert (got.n, got.n_reference) == (len(serving), len(own))
+        assert got.ks_statistic == pytest.approx(ks_2samp(serving, own).statistic, rel=1e-12)
+        en = len(serving) * len(own) / (len(serving) + len(own))  # Stephens' correction (docs/statistics.md)
+        assert got.ks_p_value == pytest.approx(
+            kstwobign.sf((np.sqrt(en) + 0.12 + 0.11 / np.sqrt(en)) * got.ks_statistic), rel=1e-6, abs=1e-12)
+        distances = _distances(pd.Series(_bins(serving, population)).value_counts(),
+                               pd.Series(_bins(own, population)).value_counts())
+        expected = {metric: distances[metric] for metric in ("psi", "js_distance")}
+    else:
+        expected = _distances(in_cohort[feature].fillna("__null__").value_counts(),
+                              reference[feature].fillna("__null__").value_counts())
+    for metric, value in expected.items():
+        assert got[metric] == pytest.approx(value, rel=1e-9, abs=1e-15), metric
+
+
+def test_segment_findings_weigh_each_cohort_by_its_rows(demo_run, rows):
+    """Each population alert's cohort values: weight from the raw rows (of the subject class
+    for confidence), times the cohort's own effect over its threshold, shares per cohort
+    column, ranked over all of them."""
+    day = demo_run.day(demo.TYPING_DAY + 1)
+    tests = demo_run.table("ml_monitor_alert_tests")
+    tests = tests[tests.bucket_start == day]
+    alerts = tests[(tests.cohort_name == "__all__") & tests.is_alert]
+    findings = demo_run.table("ml_monitor_segment_findings")
+    findings = findings[findings.bucket_start == day]
+    assert set(zip(findings.alert_type, findings.subject)) == set(zip(alerts.alert_type, alerts.subject))
+    bucket = rows[rows.bucket_start == day]
+    for alert in alerts.itertuples():
+        of_class = bucket[bucket.predicted_class == alert.subject] if alert.alert_type == "confidence_anomaly" else bucket
+        cohorts = tests[(tests.alert_type == alert.alert_type) & (tests.subject == alert.subject)
+                        & (tests.cohort_name != "__all__") & tests.value.notna()]
+        expected = cohorts.assign(
+            weight=[(of_class[c] == v).mean() for c, v in zip(cohorts.cohort_name, cohorts.cohort_value)])
+        expected["contribution"] = expected.weight * expected.value / expected.threshold * (-1 if alert.value < 0 else 1)
+        expected["share"] = expected.contribution / expected.groupby("cohort_name").contribution.transform("sum")
+        expected = expected.sort_values(["contribution", "cohort_name", "cohort_value"], ascending=[False, True, True])
+        got = findings[(findings.alert_type == alert.alert_type) & (findings.subject == alert.subject)]
+        got = got.sort_values("contribution_rank")
+        assert list(got.contribution_rank) == list(range(1, len(expected) + 1))
+        assert list(zip(got.cohort_name, got.cohort_value)) == list(zip(expected.cohort_name, expected.cohort_value))
+        for column in ("weight", "contribution", "share"):
+            np.testing.assert_allclose(got[column], expected[column], rtol=1e-9, err_msg=column)
+
+
 def test_text_statistics_drift_when_users_start_typing(demo_run, rows, train):
     drift = demo_run.table("ml_monitor_feature_drift")
-    length = drift[drift.feature == "ticket_text.length_chars"].set_index("bucket_start").sort_index()
+    length = drift[(drift.feature == "ticket_text.length_chars") & (drift.cohort_name == "__all__")].set_index("bucket_start").sort_index()
     assert not length.loc[:demo_run.day(demo.TYPING_DAY - 1), "is_drift"].any()
     assert length.loc[demo_run.day(demo.TYPING_DAY):, "is_drift"].all()
     day = demo_run.day(demo.TYPING_DAY + 2)
@@ -94,13 +157,21 @@ def test_text_statistics_drift_when_users_start_typing(demo_run, rows, train):
 def test_categorical_feature_drift_matches_numpy(demo_run, rows, train, feature, day):
     serving = rows[rows.bucket_start == demo_run.day(day)][feature].fillna("__null__")
     expected = _distances(serving.value_counts(), train[feature].fillna("__null__").value_counts())
-    got = _one(demo_run.table("ml_monitor_feature_drift"), bucket_start=demo_run.day(day), feature=feature)
+    got = _one(demo_run.table("ml_monitor_feature_drift"), bucket_start=demo_run.day(day), feature=feature,
+               cohort_name="__all__")
     for metric, value in expected.items():
         assert got[metric] == pytest.approx(value, rel=1e-9, abs=1e-15), metric
 
 
-def _expected_queue(rows: pd.DataFrame, last_bucket, size=100, buckets=7, threshold=0.5, width=0.05) -> pd.DataFrame:
+def _strata(rows: pd.DataFrame, balance: str) -> pd.Series:
+    cohorts = "channel=" + rows.channel.fillna("__null__") + ", country=" + rows.country.fillna("__null__")
+    return {"classes": rows.predicted_class, "cohorts": cohorts, "both": rows.predicted_class + " | " + cohorts}[balance]
+
+
+def _expected_queue(rows: pd.DataFrame, last_bucket, size=100, buckets=7, threshold=0.5, width=0.05,
+                    balance="classes") -> pd.DataFrame:
     recent = rows[rows.bucket_start > last_bucket - pd.Timedelta(days=buckets)].copy()
+    recent["stratum"] = _strata(recent, balance)
     unlabelled = recent[recent.label.isna()]
     reasons = {
         "least_confident": unlabelled.assign(key=unlabelled.confidence),
@@ -113,22 +184,42 @@ def _expected_queue(rows: pd.DataFrame, last_bucket, size=100, buckets=7, thresh
     queues = []
     for reason, frame in reasons.items():
         frame = frame.sort_values(["key", "prediction_id"])
-        frame["class_rank"] = frame.groupby("predicted_class").cumcount() + 1
-        frame = frame.sort_values(["class_rank", "key", "predicted_class", "prediction_id"]).head(size)
+        frame["stratum_rank"] = frame.groupby("stratum").cumcount() + 1
+        frame = frame.sort_values(["stratum_rank", "key", "stratum", "prediction_id"]).head(size)
         queues.append(frame.assign(reason=reason, priority=np.arange(1, len(frame) + 1)))
-    return pd.concat(queues)[["reason", "priority", "prediction_id", "class_rank"]]
+    return pd.concat(queues)[["reason", "priority", "prediction_id", "stratum", "stratum_rank"]]
 
 
 def test_label_queue_follows_the_rules(demo_run, rows):
     queue = demo_run.table("ml_monitor_label_queue")
     expected = _expected_queue(rows, rows.bucket_start.max())
-    got = queue[["reason", "priority", "prediction_id", "class_rank"]]
+    got = queue[["reason", "priority", "prediction_id", "stratum", "stratum_rank"]]
     key = ["reason", "priority"]
     pd.testing.assert_frame_equal(got.sort_values(key).reset_index(drop=True),
                                   expected.sort_values(key).reset_index(drop=True), check_dtype=False)
     least = queue[queue.reason == "least_confident"]
     assert least.predicted_class.nunique() == len(demo.CLASSES)  # balanced across classes
     assert queue[queue.reason != "below_threshold_correct"].label.isna().all()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("balance", ["cohorts", "both"])
+def test_label_queue_balanced_across_cohorts(demo_run, rows, tmp_path, balance):
+    """Balanced across cohorts, every combination of channel and country — the smallest
+    is a twentieth of the log — gets its share of the queue."""
+    db_path = tmp_path / "demo.duckdb"
+    shutil.copy(demo_run.db_path, db_path)
+    project = make_project(db_path, ml_monitor_label_queue_balance=balance)
+    runner.build(project, select="ml_monitor_label_queue")
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        queue = con.execute(f"select * from {project.output_schema}.ml_monitor_label_queue").df()
+    expected = _expected_queue(rows, rows.bucket_start.max(), balance=balance)
+    key = ["reason", "priority"]
+    pd.testing.assert_frame_equal(queue[expected.columns].sort_values(key).reset_index(drop=True),
+                                  expected.sort_values(key).reset_index(drop=True), check_dtype=False)
+    least = queue[queue.reason == "least_confident"]
+    counts = least.stratum.str.rsplit(" | ", n=1).str[-1].value_counts()  # the cohorts part
+    assert len(counts) == 12 and counts.max() - counts.min() <= (1 if balance == "cohorts" else 5)
 
 
 def _oov_share(texts: pd.Series, vocabulary: set[str]) -> np.ndarray:
@@ -139,7 +230,7 @@ def _oov_share(texts: pd.Series, vocabulary: set[str]) -> np.ndarray:
 def test_out_of_vocabulary_share_drifts_with_typing(demo_run, rows, train):
     vocabulary = {w for ws in train["ticket_text"].str.lower().str.findall(r"[a-z]+") for w in ws}
     drift = demo_run.table("ml_monitor_feature_drift")
-    oov = drift[drift.feature == "ticket_text.oov_share"].set_index("bucket_start").sort_index()
+    oov = drift[(drift.feature == "ticket_text.oov_share") & (drift.cohort_name == "__all__")].set_index("bucket_start").sort_index()
     assert not oov.loc[:demo_run.day(demo.TYPING_DAY - 1), "is_drift"].any()
     assert oov.loc[demo_run.day(demo.TYPING_DAY):, "is_drift"].all()
     day = demo_run.day(demo.TYPING_DAY + 5)

@@ -53,6 +53,27 @@ def test_no_anomaly_on_stable_days(demo_run):
     assert (stable.p_value < 0.01).mean() < 0.03
 
 
+def test_feature_drift_in_the_planted_cohort_only(demo_run):
+    """order_value doubles in one country from its day until the upstream change nulls it:
+    its cohort drifts; the population, whose numbers it hides in, and the other countries
+    do not; before it nothing but the text statistics (typing) ever drifts."""
+    drift = demo_run.table("ml_monitor_feature_drift")
+    cohort_name, cohort_value = demo.COHORT_DRIFT_COHORT
+    feature = drift[drift.feature == demo.COHORT_DRIFT_FEATURE]
+    planted = feature[(feature.cohort_name == cohort_name) & (feature.cohort_value == cohort_value)]
+    assert _days(demo_run, planted[planted.is_drift]) == set(range(demo.COHORT_DRIFT_DAY, demo.UPSTREAM_DAY))
+    assert (planted.reference_scope == "cohort").all()
+    elsewhere = feature[(feature.cohort_name != cohort_name) | (feature.cohort_value != cohort_value)]
+    assert not elsewhere.is_drift.any(), elsewhere[elsewhere.is_drift]
+    # the population's effect stays below the drift thresholds, though its KS test sees it
+    population = feature[(feature.cohort_name == "__all__") & (feature.bucket_start >= demo_run.day(demo.COHORT_DRIFT_DAY))]
+    assert (population.psi < 0.2).all() and (population.js_distance < 0.1).all()
+    others = drift[~drift.feature.str.startswith("ticket_text.") & (drift.feature != demo.COHORT_DRIFT_FEATURE)]
+    assert not others.is_drift.any(), others[others.is_drift]
+    text = drift[drift.feature.str.startswith("ticket_text.")]
+    assert _days(demo_run, text[text.is_drift]).isdisjoint(range(1, demo.TYPING_DAY))
+
+
 def test_schema_diff_statuses(demo_run):
     diff = demo_run.table("ml_monitor_schema_diff").set_index("column_name")["status"]
     assert diff["priority"] == "type_changed"
@@ -65,17 +86,21 @@ def test_null_fraction_alert_on_the_nulled_column(demo_run):
     nulls = demo_run.table("ml_monitor_null_fractions")
     buckets = nulls[nulls.scope == "bucket"]
     order_value = buckets[buckets.column_name == "order_value"]
-    alert_days = _days(demo_run, order_value[order_value.is_alert])
-    assert alert_days == set(range(demo.UPSTREAM_DAY, 61))
+    # in the population and in every cohort
+    for _, cohort in order_value.groupby(["cohort_name", "cohort_value"]):
+        assert _days(demo_run, cohort[cohort.is_alert]) == set(range(demo.UPSTREAM_DAY, 61))
     others = buckets[buckets.column_name != "order_value"]
-    assert not others.is_alert.any()
+    assert not others.is_alert.any(), others[others.is_alert]
+    # a cohort column's nulls are not monitored within its own cohorts
+    assert not ((buckets.column_name == "country") & (buckets.cohort_name == "country")).any()
 
 
 def test_each_planted_event_is_one_incident_at_its_day(demo_run):
     incidents = demo_run.table("ml_monitor_incidents")
     episodes = demo_run.table("ml_monitor_alert_episodes")
     onsets = {int((o - demo_run.start).days) + 1: i for o, i in zip(incidents.onset, incidents.incident_id)}
-    planted = {demo.CLASS_SHIFT_DAY, demo.TYPING_DAY, demo.UPSTREAM_DAY, demo.LOGGER_DROP_DAY, demo.LABEL_STOP_DAY}
+    planted = {demo.CLASS_SHIFT_DAY, demo.TYPING_DAY, demo.UPSTREAM_DAY, demo.LOGGER_DROP_DAY, demo.LABEL_STOP_DAY,
+               demo.COHORT_DRIFT_DAY}
     assert planted <= set(onsets), incidents[["onset", "title"]]
     assert len(set(onsets) - planted) <= 1, incidents[["onset", "title"]]
     assert not [d for d in onsets if d < demo.CLASS_SHIFT_DAY], "an incident on a stable day"
@@ -90,6 +115,9 @@ def test_each_planted_event_is_one_incident_at_its_day(demo_run):
     typing = found(demo.TYPING_DAY)
     assert {"confidence_anomaly", "feature_drift", "performance_drop"} <= set(typing.alert_type)
     assert typing[typing.alert_type == "feature_drift"].subject.str.startswith("ticket_text.").all()
+    cohort_drift = found(demo.COHORT_DRIFT_DAY)
+    assert set(zip(cohort_drift.alert_type, cohort_drift.cohort_name, cohort_drift.cohort_value, cohort_drift.subject)) == {
+        ("feature_drift", *demo.COHORT_DRIFT_COHORT, demo.COHORT_DRIFT_FEATURE)}
     upstream = found(demo.UPSTREAM_DAY)
     assert set(upstream.alert_type) == {"null_fraction", "schema_change"}
     assert set(upstream.subject) == {"order_value", "priority", "app_version", "legacy_segment"}

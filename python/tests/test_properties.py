@@ -327,14 +327,20 @@ def _check_metrics(read: dict, serving: pd.DataFrame, ref: pd.DataFrame) -> None
                 for q in (10, 50, 90):
                     assert _close(float(row[f"p{q}_confidence"]), np.percentile(values, q), rel=1e-12), q
                 checked += 1
-        got = nulls[(nulls.model_id == model_id) & (nulls.scope == "bucket") & (pd.to_datetime(nulls.bucket_start) == bucket)]
-        assert sorted(got["column_name"]) == ["amount", "segment"]
-        for column, got in got.set_index("column_name").iterrows():
-            # a NaN or infinite amount is missing, like a NULL one (both NaN in these frames)
-            serving_fraction, reference_fraction = rows[column].isna().mean(), model_ref[column].isna().mean()
-            assert _close(float(got["serving_null_fraction"]), serving_fraction), column
-            assert _close(float(got["reference_null_fraction"]), reference_fraction), column
-            assert _close(float(got["delta"]), serving_fraction - reference_fraction), column
+        training = model_ref[model_ref.split == "train"]
+        in_bucket = nulls[(nulls.model_id == model_id) & (nulls.scope == "bucket") & (pd.to_datetime(nulls.bucket_start) == bucket)]
+        for cohort_name, cohort_value, part in _cohorts(rows):
+            got = in_bucket[(in_bucket.cohort_name == cohort_name) & (in_bucket.cohort_value == cohort_value)]
+            # a cohort column is not monitored within its own cohorts
+            assert sorted(got["column_name"]) == (["amount", "segment"] if cohort_name == "__all__" else ["amount"])
+            own = training if cohort_name == "__all__" else training[training["segment"].fillna("__null__") == cohort_value]
+            reference_rows = own if len(own) >= 30 else training
+            for column, got in got.set_index("column_name").iterrows():
+                # a NaN or infinite amount is missing, like a NULL one (both NaN in these frames)
+                serving_fraction, reference_fraction = part[column].isna().mean(), reference_rows[column].isna().mean()
+                assert _close(float(got["serving_null_fraction"]), serving_fraction), (column, cohort_value)
+                assert _close(float(got["reference_null_fraction"]), reference_fraction), (column, cohort_value)
+                assert _close(float(got["delta"]), serving_fraction - reference_fraction), (column, cohort_value)
     assert checked and len(drift) == sum(1 for _ in serving.groupby(["model_id", "bucket_start"])) + len(
         serving.assign(v=serving["segment"].fillna("__null__")).groupby(["model_id", "bucket_start", "v"]))
 
@@ -384,7 +390,7 @@ def _check_bad_input(read: dict, serving: pd.DataFrame, ref: pd.DataFrame, label
         key = ("__all__", None if pd.isna(bucket) else bucket, reason, None)
         in_bucket = label_buckets.isna() if pd.isna(bucket) else label_buckets == bucket
         expected[key] = (expected.get(key, (0,))[0] + 1, in_bucket.sum())
-    quality = read["ml_monitor_data_quality"]
+    quality = read["ml_monitor_data_quality"].query("cohort_name == '__all__'")
     got = {(r.model_id, None if pd.isna(r.bucket_start) else r.bucket_start, r.reason,
             None if pd.isna(r.column_name) else r.column_name): (r.n_rows, r.n_bucket_rows) for r in quality.itertuples()}
     assert got == expected
@@ -393,17 +399,25 @@ def _check_bad_input(read: dict, serving: pd.DataFrame, ref: pd.DataFrame, label
     buckets = kept.groupby("model_id")["bucket_start"].agg(["min", "max"])
     pd.testing.assert_frame_equal(spine.sort_index(), buckets.sort_index(), check_dtype=False, check_names=False)
 
-    features = read["ml_monitor_feature_drift"].set_index(["model_id", "bucket_start"])
-    reference_values = ref.dropna(subset=["amount"]).groupby("model_id")["amount"]
+    # per cohort: against the same segment value's training rows when there are enough
+    features = read["ml_monitor_feature_drift"].set_index(["model_id", "bucket_start", "cohort_name", "cohort_value"])
+    training = ref[ref.split == "train"].dropna(subset=["amount"])
+    training = training.assign(segment=training["segment"].fillna("__null__"))
     expected_keys = set()
     for (model_id, bucket), rows in kept.dropna(subset=["amount"]).groupby(["model_id", "bucket_start"]):
-        if model_id not in reference_values.groups:
+        model_reference = training[training.model_id == model_id]
+        if model_reference.empty:
             continue  # no finite reference value: nothing to compare with
-        expected_keys.add((model_id, bucket))
-        got = features.loc[(model_id, bucket)]
-        assert got["n"] == len(rows)
-        ks = ks_2samp(rows["amount"], reference_values.get_group(model_id)).statistic
-        assert _close(float(got["ks_statistic"]), ks), (model_id, bucket)
+        for cohort_name, cohort_value, part in _cohorts(rows):
+            own = model_reference if cohort_name == "__all__" else model_reference[model_reference.segment == cohort_value]
+            scope = "cohort" if len(own) >= 30 else "model"
+            reference_values = own if scope == "cohort" else model_reference
+            key = (model_id, bucket, cohort_name, cohort_value)
+            expected_keys.add(key)
+            got = features.loc[key]
+            assert (got["n"], got["n_reference"], got["reference_scope"]) == (len(part), len(reference_values), scope), key
+            ks = ks_2samp(part["amount"], reference_values["amount"]).statistic
+            assert _close(float(got["ks_statistic"]), ks), key
     assert set(features.index) == expected_keys
 
 

@@ -307,6 +307,14 @@ def test_alert_table_shows_every_alert_type(demo_run, full_report):
         assert re.search(rf"(>|of ){n} alerts?\b", shown[alert_type]), alert_type
 
 
+def test_segments_show_the_cohorts_carrying_each_population_alert(demo_run, full_report):
+    section = section_html(full_report.read_text(), "segments")
+    findings = demo_run.table("ml_monitor_segment_findings")
+    latest = findings[findings.bucket_start == findings.bucket_start.max()]
+    first = latest.sort_values(["alert_type", "subject", "contribution_rank"]).iloc[0]
+    assert first.contribution_rank == 1 and f">{first.cohort_value}<" in section and ">contribution rank<" in section
+
+
 def test_summary_prints_the_incidents_first(demo_run):
     lines = pipeline.summarize(demo_run.project)
     incidents = listed(demo_run.table("ml_monitor_incidents"))

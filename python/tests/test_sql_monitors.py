@@ -17,8 +17,10 @@ GRAINS = {
     "ml_monitor_class_distribution": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class"],
     "ml_monitor_class_drift": ["model_id", "bucket_start", "cohort_name", "cohort_value"],
     "ml_monitor_schema_diff": ["column_name"],
-    "ml_monitor_null_fractions": ["model_id", "column_name", "scope"],  # + bucket_start, NULL on overall rows
+    "ml_monitor_null_fractions": ["model_id", "column_name", "scope", "cohort_name", "cohort_value"],  # + bucket_start, NULL on overall rows
     "ml_monitor_threshold_bands": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class", "band"],
+    "ml_monitor_feature_drift": ["model_id", "bucket_start", "cohort_name", "cohort_value", "feature"],
+    "ml_monitor_segment_findings": ["alert_type", "model_id", "bucket_start", "subject", "cohort_name", "cohort_value"],
 }
 
 CASES = [  # (day, cohort_name, cohort_value, predicted_class)
@@ -166,12 +168,19 @@ def test_null_fractions(demo_run, rows, column, day):
     serving = _select(rows, demo_run.day(day), "__all__", "__all__", "__all__")
     reference = demo_run.raw("reference")
     reference = reference[reference["split"] == "train"]
-    got = _one(demo_run.table("ml_monitor_null_fractions"), column_name=column, scope="bucket",
-               bucket_start=demo_run.day(day))
+    nulls = demo_run.table("ml_monitor_null_fractions")
+    got = _one(nulls, column_name=column, scope="bucket", bucket_start=demo_run.day(day), cohort_name="__all__")
     assert got.serving_null_fraction == pytest.approx(serving[column].isna().mean(), abs=1e-12)
     assert got.reference_null_fraction == pytest.approx(reference[column].isna().mean(), abs=1e-12)
-    overall = _one(demo_run.table("ml_monitor_null_fractions"), column_name=column, scope="overall")
+    overall = _one(nulls, column_name=column, scope="overall", cohort_name="__all__")
     assert overall.serving_null_fraction == pytest.approx(rows[column].isna().mean(), abs=1e-12)
+    # per cohort, against the same cohort value's training rows
+    chat = _one(nulls, column_name=column, scope="bucket", bucket_start=demo_run.day(day), cohort_name="channel",
+                cohort_value="chat")
+    serving_chat, reference_chat = serving[serving.channel == "chat"], reference[reference.channel == "chat"]
+    assert (chat.n, chat.reference_rows, chat.reference_scope) == (len(serving_chat), len(reference_chat), "cohort")
+    assert chat.serving_null_fraction == pytest.approx(serving_chat[column].isna().mean(), abs=1e-12)
+    assert chat.reference_null_fraction == pytest.approx(reference_chat[column].isna().mean(), abs=1e-12)
 
 
 def test_rolling_counts_empty_buckets_as_buckets(tmp_path):
