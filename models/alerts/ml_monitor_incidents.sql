@@ -16,6 +16,7 @@
     'schema_change':              (9, 'schema change', 'subject', 'columns'),
     'data_quality':               (10, 'excluded rows', 'subject', 'reasons'),
     'perturbation_failure':       (11, 'perturbation failures', 'subject', 'checks'),
+    'estimator_unreliable':       (12, 'performance estimate unreliable', 'subject', 'metrics'),
 } -%}
 
 with episodes as (

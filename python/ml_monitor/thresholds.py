@@ -202,8 +202,9 @@ def _fit_rows(n: int) -> np.ndarray | slice:
 
 
 def _prior(confidence: np.ndarray, model_curve: pd.DataFrame, prior_rows: float) -> tuple:
-    """The model's curve as pseudo-rows of total weight prior_rows: its value at each of
-    the model's holdout confidences (the fitted sample of them)."""
+    """The model's curve as pseudo-rows of total weight prior_rows, at the class's own
+    holdout confidences (the fitted sample of them): a prior on P(correct) where the class
+    has rows, and no say beyond them."""
     x = confidence[_fit_rows(len(confidence))]
     lower = model_curve["score_lower"].to_numpy()
     y = model_curve["calibrated_probability"].to_numpy()[np.searchsorted(lower, x, side="right") - 1]
@@ -233,13 +234,16 @@ def fit_calibration(holdout: pd.DataFrame, prior_rows: float) -> pd.DataFrame:
 
     One step function per model (predicted_class '__all__') and one per class the model
     predicts on the holdout. A class's curve is the
-    isotonic fit of its own rows plus the model's curve as a Beta-like prior worth
-    prior_rows rows (pseudo-rows, see _prior): a class of
-    thousands of rows follows its own rows, a class of five follows mostly the model's
-    curve, and a class whose holdout rows are all correct (or all wrong) gets a curve just
-    below 1 (above 0) where its rows lie — what a few hundred successes show, never a
-    certainty and never silently the model's curve. A class the holdout never predicts has
-    no rows here; the SQL uses the model's curve for it and says so (calibration_source).
+    isotonic fit of its own rows plus, at the same confidences, the model's curve as a
+    Beta-like prior worth prior_rows rows in all (pseudo-rows, see _prior): at each
+    confidence, roughly (correct + prior_rows' share × model's P) / (rows + that share).
+    A class of thousands of rows follows its own rows, a class of five mostly the model's
+    curve, and a class whose holdout rows are all correct (all wrong) gets a curve just
+    below 1 (above 0) — what a few hundred successes show, never a certainty and never
+    silently the model's curve. Beyond the class's lowest (highest) holdout confidence the
+    curve stays at its first (last) value, as isotonic regression does: the model's curve
+    there describes other classes. A class the holdout never predicts has no rows here;
+    the SQL uses the model's curve for it and says so (calibration_source 'model').
 
     The isotonic fit's X thresholds are the knots; a score s takes the fit's value at the
     largest knot <= s (the lowest knot's value below it). This equals
@@ -260,10 +264,9 @@ def fit_calibration(holdout: pd.DataFrame, prior_rows: float) -> pd.DataFrame:
     for model, cls, confidence, correct in _calibration_groups(holdout):
         if cls == ALL:  # each model's own curve comes first: its classes' prior
             model_curve = _intervals(confidence, correct)
-            prior = _prior(confidence, model_curve, prior_rows)
             parts.append(model_curve.assign(model_id=model, predicted_class=cls))
         else:
-            curve = _intervals(confidence, correct, prior)
+            curve = _intervals(confidence, correct, _prior(confidence, model_curve, prior_rows))
             parts.append(curve.assign(model_id=model, predicted_class=cls))
     columns = ["model_id", "predicted_class", "score_lower", "score_upper", "calibrated_probability", "n"]
     return pd.concat(parts, ignore_index=True)[columns]

@@ -185,10 +185,11 @@ def groups(holdout, table):
         yield rows, intervals.sort_values("score_lower")
 
 
-def prior_rows(holdout, table, model):
-    """The model's curve at each of its holdout rows, weight PRIOR_ROWS in all."""
+def prior_rows(table, rows):
+    """The model's curve at each of the class's holdout rows, weight PRIOR_ROWS in all."""
+    model = rows["model_id"].iloc[0]
     curve = table[(table["model_id"] == model) & (table["predicted_class"] == "__all__")]
-    x = holdout.loc[holdout["model_id"] == model, "confidence"].to_numpy()
+    x = rows["confidence"].to_numpy()
     return x, lookup(curve, x), np.full(len(x), PRIOR_ROWS / len(x))
 
 
@@ -197,7 +198,7 @@ def isotonic(holdout, table, rows, cls):
     x, y = rows["confidence"].to_numpy(), (rows["predicted_class"] == rows["label"]).to_numpy(float)
     w = np.ones(len(x))
     if cls != "__all__":
-        px, py, pw = prior_rows(holdout, table, rows["model_id"].iloc[0])
+        px, py, pw = prior_rows(table, rows)
         x, y, w = np.r_[x, px], np.r_[y, py], np.r_[w, pw]
     return IsotonicRegression(out_of_bounds="clip", y_min=0, y_max=1).fit(x, y, sample_weight=w)
 
