@@ -8,7 +8,6 @@
 
 {% macro default__binomial_sf(k, n, p, max_n) -%}
   {%- set double = ml_monitor.type_double() -%}
-  {%- set n_double = 'cast(' ~ n ~ ' as ' ~ double ~ ')' -%}
   {%- set p = 'cast(' ~ p ~ ' as ' ~ double ~ ')' -%}
   (case when {{ k }} is null or {{ n }} is null or {{ p }} is null then null
         when {{ k }} <= 0 then 1
@@ -16,7 +15,7 @@
         else least(1.0, 0
         {%- for j in range(1, max_n + 1) %}
             + case when {{ j }} >= {{ k }} and {{ j }} <= {{ n }} then
-                {%- for i in range(j) %} ({{ n_double }} - {{ i }}) / {{ i + 1 }}e0 *{% endfor %}
-                power({{ p }}, {{ j }}) * power(1 - {{ p }}, {{ n_double }} - {{ j }}) else 0 end
+                {%- for i in range(j) %} ({{ n }} - {{ i }}) / {{ i + 1 }}e0 *{% endfor %}
+                power({{ p }}, {{ j }}) * power(1 - {{ p }}, {{ n }} - {{ j }}) else 0 end
         {%- endfor %}) end)
 {%- endmacro %}
