@@ -50,7 +50,7 @@ def error_spread(holdout: pd.DataFrame) -> pd.DataFrame:
     errors by label (c != k) as a prior of PRIOR_ROWS rows."""
     errors = pd.crosstab(holdout["predicted_class"], holdout["label"])
     classes = errors.index.union(errors.columns)
-    errors = errors.reindex(index=classes, columns=classes, fill_value=0).to_numpy(float)
+    errors = np.array(errors.reindex(index=classes, columns=classes, fill_value=0), dtype=float)
     np.fill_diagonal(errors, 0)
     by_label = errors.sum(axis=0)
     prior = np.array([np.where(np.arange(len(classes)) == k, 0, by_label) / (by_label.sum() - by_label[k])
@@ -141,10 +141,12 @@ def test_estimated_performance_keeps_its_columns_and_carries_the_checking_band(f
     assert {"estimated_accuracy", "lower", "upper", "realized_accuracy", "n_labeled", "calibration_source",
             "checking_lower", "checking_upper", "is_alert"} <= set(perf.columns)
     accuracy = metrics[metrics["metric"] == "accuracy"].set_index(METRIC_KEYS[:3])
-    joined = perf.set_index(METRIC_KEYS[:3]).join(accuracy, how="inner")
+    joined = perf.set_index(METRIC_KEYS[:3]).join(accuracy[["estimate", "alerting_lower", "checking_upper"]],
+                                                  how="inner", rsuffix="_metrics")
     assert len(joined) == len(perf)
+    np.testing.assert_allclose(joined["estimated_accuracy"], joined["estimate"], rtol=1e-12)
     np.testing.assert_allclose(joined["lower"], joined["alerting_lower"], rtol=1e-12)
-    np.testing.assert_allclose(joined["checking_upper"].fillna(-1), joined["checking_upper"].fillna(-1))
+    np.testing.assert_allclose(joined["checking_upper"].fillna(-1), joined["checking_upper_metrics"].fillna(-1), rtol=1e-12)
 
 
 def test_estimator_unreliable_is_scipy_binomial_tail_and_quiet_on_the_demo(fitted_run, metrics):
