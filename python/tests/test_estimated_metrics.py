@@ -163,3 +163,38 @@ def test_estimator_unreliable_is_scipy_binomial_tail_and_quiet_on_the_demo(fitte
     np.testing.assert_allclose(reliability["p_value"], binom.sf(n_misses - 1, n_checks, p0), rtol=1e-5, atol=1e-300)
     # the calibration transfers well enough on the demo: no alert anywhere
     assert not reliability["is_alert"].any()
+
+
+@pytest.mark.slow
+def test_estimator_unreliable_finds_labels_that_stop_matching_the_confidence(fitted_run, tmp_path):
+    """Concept drift planted in a copy of the fitted demo: from day 50, a quarter of the
+    labelled rows get another class as their label (confidence unchanged). The estimate
+    no longer matches the labels; estimator_unreliable fires from a few buckets after day
+    50 and never before it."""
+    import duckdb
+    import shutil
+
+    from ml_monitor import runner
+    from conftest import make_project
+
+    day = 50
+    db_path = tmp_path / "demo.duckdb"
+    shutil.copy(fitted_run.db_path, db_path)
+    classes = ", ".join(f"'{c}'" for c in demo.CLASSES)
+    with duckdb.connect(str(db_path)) as con:
+        con.execute(f"""
+            update main.predictions
+            set label = list_element([{classes}], cast((list_position([{classes}], label) + hash(prediction_id || 'x') % 4) % 5 + 1 as bigint))
+            where label is not null and predicted_at >= ? and hash(prediction_id) % 4 = 0
+        """, [fitted_run.day(day).to_pydatetime()])
+    project = make_project(db_path)
+    runner.build(project, select="ml_monitor_confusion_counts+")
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        reliability = con.execute(f"select * from {project.output_schema}.ml_monitor_estimator_reliability").df()
+        alerts = con.execute(f"select * from {project.output_schema}.ml_monitor_alerts"
+                             " where alert_type = 'estimator_unreliable'").df()
+    alert_days = sorted(((alerts["bucket_start"] - fitted_run.start).dt.days + 1).tolist())
+    assert alert_days and min(alert_days) >= day and min(alert_days) <= day + 3, alert_days
+    assert set(alert_days) == set(range(min(alert_days), 61)) & set(
+        ((reliability["bucket_start"] - fitted_run.start).dt.days + 1).tolist())
+    assert (alerts["cohort_name"] == "__all__").all() and (alerts["subject"] == "accuracy").all()
