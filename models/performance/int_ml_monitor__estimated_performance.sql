@@ -9,8 +9,6 @@
     (conservative), and the holdout's own sampling error is the second term. The decision is
     made in ml_monitor_alert_tests. Before `ml-monitor fit-thresholds` has
     written a calibration, estimates are NULL and calibration_source is 'none'. -#}
-{%- set double = ml_monitor.type_double() -%}
-
 {%- set z = var('ml_monitor_estimate_band_z') -%}
 
 with buckets as (
