@@ -141,8 +141,8 @@ def test_estimated_performance_keeps_its_columns_and_carries_the_checking_band(f
     assert {"estimated_accuracy", "lower", "upper", "realized_accuracy", "n_labeled", "calibration_source",
             "checking_lower", "checking_upper", "is_alert"} <= set(perf.columns)
     accuracy = metrics[metrics["metric"] == "accuracy"].set_index(METRIC_KEYS[:3])
-    joined = perf.set_index(METRIC_KEYS[:3]).join(accuracy[["estimate", "alerting_lower", "checking_upper"]],
-                                                  how="inner", rsuffix="_metrics")
+    theirs = accuracy[["estimate", "alerting_lower", "checking_upper"]].rename(columns={"checking_upper": "checking_upper_metrics"})
+    joined = perf.set_index(METRIC_KEYS[:3]).join(theirs, how="inner")
     assert len(joined) == len(perf)
     np.testing.assert_allclose(joined["estimated_accuracy"], joined["estimate"], rtol=1e-12)
     np.testing.assert_allclose(joined["lower"], joined["alerting_lower"], rtol=1e-12)
