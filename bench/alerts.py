@@ -66,25 +66,27 @@ EVENT = "the event's subject"
 # everything that differs by class (confidence, accuracy, the tickets' length and words).
 CLASS_MIX = {"class_drift": None, "label_shift": None, "confidence_anomaly": None,
              "estimated_performance_drop": None, "performance_drop": None, "embedding_drift": None,
-             "feature_drift": "ticket_text"}
+             "feature_drift": "ticket_text", "estimator_unreliable": None}
 PLAUSIBLE = {
     "class_share_shift": CLASS_MIX,
     "class_share_drift": CLASS_MIX,
     # typed tickets are harder: lower confidence and accuracy, another predicted mix, new words
     "typing_drift": {"confidence_anomaly": None, "estimated_performance_drop": None, "performance_drop": None,
-                     "class_drift": None, "embedding_drift": None, "feature_drift": "ticket_text"},
+                     "class_drift": None, "embedding_drift": None, "feature_drift": "ticket_text",
+                     "estimator_unreliable": None},
     "feature_nulled": {"null_fraction": EVENT, "feature_drift": EVENT},
     "column_added": {"schema_change": EVENT},
     "column_dropped": {"schema_change": EVENT},
     "column_type_changed": {"schema_change": EVENT},
     # a feature moves in one cohort: its drift there
     "cohort_feature_drift": {"feature_drift": EVENT},
-    # confidence does not change, so neither does estimated performance: only labels show it
-    "concept_drift": {"performance_drop": None},
     # a cohort's logger losing rows: its volume and its share of the model's
     "logger_drop": {"volume_drop": None, "cohort_volume_share": None},
     # the cohort's labels stop: its label coverage (and, with a labels table, their freshness)
     "labels_stopped": {"label_coverage_drop": None, "stale_labels": None},
+    # confidence does not change, so neither does estimated performance: only labels show
+    # it, and that the estimate no longer matches them
+    "concept_drift": {"performance_drop": None, "estimator_unreliable": None},
 }
 # Buckets an incident's onset may lag its event: a step change is tested in its first
 # bucket; a slow drift needs a few days to grow past the effect-size floor.

@@ -139,6 +139,14 @@ with tests as (
         subject="'labels'", metric="'coverage_ratio_drop'", value='1 - coverage_ratio', threshold=1 - coverage_ratio,
         is_effect='coverage_ratio < ' ~ coverage_ratio) }}
 
+    union all
+
+    {# the estimator's checking band missed more often than its level allows #}
+    {{ ml_monitor.alert_test('estimator_unreliable', ref('int_ml_monitor__estimator_reliability'),
+        cohort_name="'__all__'", cohort_value="'__all__'",
+        subject="'accuracy'", metric="'checking_band_miss_share'", value='miss_share', threshold='miss_probability',
+        is_effect='miss_share > miss_probability') }}
+
 ),
 
 ranked as (

@@ -22,6 +22,7 @@
     'stale_predictions':          (15, 'no new predictions', 'cohort', 'cohorts'),
     'stale_labels':               (16, 'no new labels', 'cohort', 'cohorts'),
     'label_coverage_drop':        (17, 'label coverage drop', 'cohort', 'cohorts'),
+    'estimator_unreliable':       (18, 'performance estimate unreliable', 'subject', 'metrics'),
 } -%}
 
 with episodes as (

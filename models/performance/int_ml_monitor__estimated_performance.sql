@@ -1,21 +1,26 @@
-{#- Accuracy estimated from confidence alone (the idea of NannyML's CBPE), per model, bucket
-    and cohort: the mean calibrated P(correct) of the bucket's predictions, with the band
-    estimate ± 3·√(a(1−a)/n) clipped to [0, 1], beside the realised accuracy where labels
-    have arrived. The reference band is the holdout accuracy ± 3σ at the bucket's size.
+{#- Accuracy estimated from confidence alone, per model, bucket and cohort: the accuracy
+    rows of ml_monitor_estimated_metrics (the mean calibrated P(correct) of the bucket's
+    predictions, its alerting band as lower/upper and its checking band), beside the
+    realised accuracy where labels have arrived. The reference band is the holdout accuracy
+    ± ml_monitor_estimate_band_z σ at the bucket's size.
     Evidence that the estimate is below the holdout's: the one-sided test
         z = (reference − estimate) / √(a(1−a)/n + r(1−r)/n_holdout),
     where a(1−a)/n bounds the variance of a mean of n probabilities with mean a from above
     (conservative), and the holdout's own sampling error is the second term. The decision is
     made in ml_monitor_alert_tests. Before `ml-monitor fit-thresholds` has
     written a calibration, estimates are NULL and calibration_source is 'none'. -#}
-{%- set double = ml_monitor.type_double() -%}
+{%- set z = var('ml_monitor_estimate_band_z') -%}
 
 with buckets as (
 
-    select model_id, bucket_start, cohort_name, cohort_value, n, n_calibrated,
-           sum_calibrated_probability / nullif(n_calibrated, 0) as estimated_accuracy
-    from {{ ref('ml_monitor_base_stats') }}
-    where row_kind = 'class' and predicted_class = '__all__'
+    select b.model_id, b.bucket_start, b.cohort_name, b.cohort_value, b.n, b.n_calibrated,
+           e.estimate as estimated_accuracy, e.alerting_lower, e.alerting_upper,
+           e.checking_lower, e.checking_upper, e.realized as realized_accuracy, e.n_checked
+    from {{ ref('ml_monitor_base_stats') }} as b
+    inner join {{ ref('ml_monitor_estimated_metrics') }} as e
+        on e.model_id = b.model_id and e.bucket_start = b.bucket_start and e.cohort_name = b.cohort_name
+        and e.cohort_value = b.cohort_value and e.predicted_class = '__all__' and e.metric = 'accuracy'
+    where b.row_kind = 'class' and b.predicted_class = '__all__'
 
 ),
 
@@ -30,22 +35,13 @@ reference as (
 
 ),
 
-realized as (
-
-    select model_id, bucket_start, cohort_name, cohort_value, n_labeled, accuracy
-    from {{ ref('ml_monitor_performance') }}
-    where predicted_class = '__all__'
-
-),
-
 banded as (
 
     select
         b.*,
-        3 * sqrt(b.estimated_accuracy * (1 - b.estimated_accuracy) / b.n) as half_width,
         r.reference_accuracy,
         r.reference_n,
-        3 * sqrt(r.reference_accuracy * (1 - r.reference_accuracy) / b.n) as reference_half_width,
+        {{ z }} * sqrt(r.reference_accuracy * (1 - r.reference_accuracy) / b.n) as reference_half_width,
         sqrt(b.estimated_accuracy * (1 - b.estimated_accuracy) / b.n_calibrated
              + r.reference_accuracy * (1 - r.reference_accuracy) / r.reference_n) as standard_error
     from buckets as b
@@ -70,10 +66,12 @@ select
     b.n,
     b.n_calibrated,
     b.estimated_accuracy,
-    greatest(0.0, b.estimated_accuracy - b.half_width) as lower,
-    least(1.0, b.estimated_accuracy + b.half_width) as upper,
-    x.accuracy as realized_accuracy,
-    coalesce(x.n_labeled, 0) as n_labeled,
+    b.alerting_lower as lower,
+    b.alerting_upper as upper,
+    b.realized_accuracy,
+    cast(coalesce(b.n_checked, 0) as {{ dbt.type_bigint() }}) as n_labeled,
+    b.checking_lower,
+    b.checking_upper,
     b.reference_accuracy,
     greatest(0.0, b.reference_accuracy - b.reference_half_width) as reference_lower,
     least(1.0, b.reference_accuracy + b.reference_half_width) as reference_upper,
@@ -87,6 +85,3 @@ select
         ('b.reference_accuracy is null', 'no_reference'),
     ]) }} as evidence_note
 from tested as b
-left join realized as x
-    on x.model_id = b.model_id and x.bucket_start = b.bucket_start
-    and x.cohort_name = b.cohort_name and x.cohort_value = b.cohort_value

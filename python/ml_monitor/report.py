@@ -69,6 +69,7 @@ ALERT_SECTIONS = {
     "feature_drift": "feature-drift",
     "performance_drop": "performance",
     "estimated_performance_drop": "performance",
+    "estimator_unreliable": "performance",
     "embedding_drift": "embeddings",
     "perturbation_failure": "perturbation",
     **{t: "log-health" for t in ("volume_drop", "volume_spike", "cohort_volume_share", "stale_predictions",
@@ -516,6 +517,7 @@ def _schema(r: _Reader) -> Content:
 
 def _performance(r: _Reader) -> Content:
     measured, estimated = "ml_monitor_performance", "ml_monitor_estimated_performance"
+    cbpe, reliability = "ml_monitor_estimated_metrics", "ml_monitor_estimator_reliability"
     data = {}
     if r.exists(measured):
         classes = r.top(measured, "predicted_class", "cohort_name = '__all__'", MAX_CLASSES + 1, "sum(n_labeled) desc")
@@ -528,7 +530,19 @@ def _performance(r: _Reader) -> Content:
             f"select model_id, bucket_start, n, n_calibrated, estimated_accuracy, lower, upper, realized_accuracy,"
             f" n_labeled, reference_accuracy, reference_lower, reference_upper, is_alert from {r.rel(estimated)}"
             f" where cohort_name = '__all__' and {r.recent(estimated)} order by bucket_start")
-    return Content(data)
+    if r.exists(cbpe):  # every estimated metric with its alerting and checking bands
+        data["metrics"] = r.tree(
+            f"select model_id, bucket_start, predicted_class, metric, estimate, alerting_lower, alerting_upper,"
+            f" n_checked, realized, checking_lower, checking_upper, is_within_checking_band from {r.rel(cbpe)}"
+            f" where cohort_name = '__all__' and estimate is not null and {r.recent(cbpe)} order by bucket_start",
+            "metric", "predicted_class")
+    content = Content(data)
+    if r.exists(reliability):
+        content.tables.append(_table(
+            r, reliability, "Estimator checks: realised accuracy outside its checking band (estimator_unreliable)",
+            ["model_id", "bucket_start", "n_checks", "n_misses", "miss_probability", "p_value", "p_value_adjusted",
+             "is_alert"], "is_alert desc, n_misses desc, bucket_start desc", "n_misses > 0"))
+    return content
 
 
 def _segments(r: _Reader) -> Content:

@@ -172,19 +172,16 @@ def fit_thresholds(
 
 # --- calibration ----------------------------------------------------------------------
 
-def _calibration_groups(holdout: pd.DataFrame, min_rows_per_class: int) -> Iterator[tuple]:
+def _calibration_groups(holdout: pd.DataFrame) -> Iterator[tuple]:
     """(model_id, predicted_class, confidence, correct): each model whole, then each
-    class with enough rows to fit on its own. A class whose holdout predictions are all
-    correct (or all wrong) is fitted too: its curve is the constant 1 (or 0), what its
-    holdout shows, rather than silently the model's curve."""
+    class it predicts on the holdout, however few its rows or however one-sided."""
     data = _Coded(holdout)
     correct = data.predicted == data.label
     for model, rows in _partition(data.model):
         yield data.models[model], ALL, data.confidence[rows], correct[rows]
         for cls, part in _partition(data.predicted[rows]):
             in_class = rows[part]
-            if len(in_class) >= min_rows_per_class:
-                yield data.models[model], data.classes[cls], data.confidence[in_class], correct[in_class]
+            yield data.models[model], data.classes[cls], data.confidence[in_class], correct[in_class]
 
 
 def _step(knots: np.ndarray, values: np.ndarray, score: np.ndarray) -> np.ndarray:
@@ -204,9 +201,23 @@ def _fit_rows(n: int) -> np.ndarray | slice:
     return np.sort(np.random.default_rng(0).choice(n, MAX_CALIBRATION_ROWS, replace=False))
 
 
-def _intervals(confidence: np.ndarray, correct: np.ndarray) -> pd.DataFrame:
+def _prior(confidence: np.ndarray, model_curve: pd.DataFrame, prior_rows: float) -> tuple:
+    """The model's curve as pseudo-rows of total weight prior_rows, at the class's own
+    holdout confidences (the fitted sample of them): a prior on P(correct) where the class
+    has rows, and no say beyond them."""
+    x = confidence[_fit_rows(len(confidence))]
+    lower = model_curve["score_lower"].to_numpy()
+    y = model_curve["calibrated_probability"].to_numpy()[np.searchsorted(lower, x, side="right") - 1]
+    return x, y, np.full(len(x), prior_rows / len(x))
+
+
+def _intervals(confidence: np.ndarray, correct: np.ndarray, prior: tuple | None = None) -> pd.DataFrame:
     rows = _fit_rows(len(confidence))
-    iso = IsotonicRegression(out_of_bounds="clip", y_min=0, y_max=1).fit(confidence[rows], correct[rows].astype(float))
+    x, y = confidence[rows], correct[rows].astype(float)
+    weight = np.ones(len(x))
+    if prior is not None:
+        x, y, weight = np.r_[x, prior[0]], np.r_[y, prior[1]], np.r_[weight, prior[2]]
+    iso = IsotonicRegression(out_of_bounds="clip", y_min=0, y_max=1).fit(x, y, sample_weight=weight)
     knots, values = iso.X_thresholds_, iso.y_thresholds_
     lower = np.r_[0.0, knots[(knots > 0) & (knots < 1)], 1.0]
     n = np.bincount(np.searchsorted(lower, confidence, side="right") - 1, minlength=len(lower))
@@ -218,16 +229,26 @@ def _intervals(confidence: np.ndarray, correct: np.ndarray) -> pd.DataFrame:
     })
 
 
-def fit_calibration(holdout: pd.DataFrame, min_rows_per_class: int = 200) -> pd.DataFrame:
+def fit_calibration(holdout: pd.DataFrame, prior_rows: float) -> pd.DataFrame:
     """Isotonic calibration of confidence -> P(correct), as a table of score intervals.
 
-    One step function per model (predicted_class '__all__') and per predicted class with
-    at least min_rows_per_class holdout rows (one outcome only: a constant 0 or 1; fewer
-    rows: the class uses the model's function). The isotonic fit's X
-    thresholds are the knots; a score s takes the fit's value at the largest knot <= s
-    (the lowest knot's value below it). This equals IsotonicRegression.predict at every
-    holdout score and every knot; between two knots, where sklearn interpolates linearly,
-    the step keeps the lower knot's value.
+    One step function per model (predicted_class '__all__') and one per class the model
+    predicts on the holdout. A class's curve is the
+    isotonic fit of its own rows plus, at the same confidences, the model's curve as a
+    Beta-like prior worth prior_rows rows in all (pseudo-rows, see _prior): at each
+    confidence, roughly (correct + prior_rows' share × model's P) / (rows + that share).
+    A class of thousands of rows follows its own rows, a class of five mostly the model's
+    curve, and a class whose holdout rows are all correct (all wrong) gets a curve just
+    below 1 (above 0) — what a few hundred successes show, never a certainty and never
+    silently the model's curve. Beyond the class's lowest (highest) holdout confidence the
+    curve stays at its first (last) value, as isotonic regression does: the model's curve
+    there describes other classes. A class the holdout never predicts has no rows here;
+    the SQL uses the model's curve for it and says so (calibration_source 'model').
+
+    The isotonic fit's X thresholds are the knots; a score s takes the fit's value at the
+    largest knot <= s (the lowest knot's value below it). This equals
+    IsotonicRegression.predict at every knot; between two knots, where sklearn
+    interpolates linearly, the step keeps the lower knot's value.
 
     The table holds that step function exactly: per (model, class), intervals
     [score_lower, score_upper) between consecutive knots, starting at 0.0, followed by the
@@ -237,10 +258,16 @@ def fit_calibration(holdout: pd.DataFrame, min_rows_per_class: int = 200) -> pd.
     rows are fitted on a seeded sample of that size (n still counts every row).
     """
     _check_holdout(holdout)
-    parts = [
-        _intervals(confidence, correct).assign(model_id=model, predicted_class=cls)
-        for model, cls, confidence, correct in _calibration_groups(holdout, min_rows_per_class)
-    ]
+    if not prior_rows > 0:
+        raise MonitorError(f"the calibration prior needs a positive weight in rows, not {prior_rows}")
+    parts = []
+    for model, cls, confidence, correct in _calibration_groups(holdout):
+        if cls == ALL:  # each model's own curve comes first: its classes' prior
+            model_curve = _intervals(confidence, correct)
+            parts.append(model_curve.assign(model_id=model, predicted_class=cls))
+        else:
+            curve = _intervals(confidence, correct, _prior(confidence, model_curve, prior_rows))
+            parts.append(curve.assign(model_id=model, predicted_class=cls))
     columns = ["model_id", "predicted_class", "score_lower", "score_upper", "calibrated_probability", "n"]
     return pd.concat(parts, ignore_index=True)[columns]
 
@@ -285,7 +312,7 @@ def run(
     holdout, excluded = _read_holdout(warehouse, project)
     thresholds = fit_thresholds(holdout, objective, min_precision, min_recall, positive)
     # one fit time for both tables: dbt recomputes base buckets computed with another fit
-    calibration = fit_calibration(holdout).assign(fitted_at=thresholds["fitted_at"].iloc[0])
+    calibration = fit_calibration(holdout, project.var("ml_monitor_calibration_prior_rows")).assign(fitted_at=thresholds["fitted_at"].iloc[0])
     with warehouse.atomic():  # a threshold never meets the calibration of another fit
         warehouse.replace_table(THRESHOLDS_TABLE, thresholds)
         warehouse.replace_table(CALIBRATION_TABLE, calibration)

@@ -28,8 +28,11 @@ from _tiny_project import build
 from ml_monitor.warehouse import Warehouse
 from test_properties import metric_project  # noqa: F401 (a tiny project per warehouse, dropped afterwards)
 
-# Each macro's arguments, as grid columns: a = z, x, t or d; b = dof or n; c = m.
-MACROS = {"normal_sf": "a", "chi2_sf": "ab", "student_t_sf": "ab", "kolmogorov_sf": "a", "ks_2samp_p_value": "abc"}
+# Each macro's arguments, as grid columns: a = z, x, t, d or p; b = dof, n or k; c = m or n.
+MACROS = {"normal_sf": "a", "chi2_sf": "ab", "student_t_sf": "ab", "kolmogorov_sf": "a", "ks_2samp_p_value": "abc",
+          "binomial_sf": "bca"}
+# literal arguments after the columns: binomial_sf's largest n
+LITERALS = {"binomial_sf": ["14"]}
 # (max absolute error, max relative error where p >= 1e-300)
 BOUNDS = {
     "normal_sf": (6e-8, 1.2e-7),  # the erfc fit's own bound
@@ -37,6 +40,7 @@ BOUNDS = {
     "student_t_sf": (2e-10, 3e-8),
     "kolmogorov_sf": (2e-14, 3e-14),
     "ks_2samp_p_value": (2e-14, 3e-14),
+    "binomial_sf": (1e-14, 1e-12),
 }
 MAX_EXPRESSION_CHARS = 6000  # with plain column names, on every warehouse
 
@@ -88,6 +92,11 @@ union all
 select 'ks_2samp_p_value', d.v, s.n, s.m
 from {_numbers(np.linspace(0, 1, 41))} d
 cross join (values (1, 1), (3, 8), (20, 30), (100, 100), (1000, 50), (20000, 1000000), (0, 10), (10, -1)) as s(n, m)
+union all
+select 'binomial_sf', p.v, k.v, n.v
+from {_numbers([0, 1e-6, 0.0027, 0.01, 0.1, 0.3, 0.5, 0.9, 1])} p
+cross join {_integers(range(-1, 16))} k
+cross join {_integers(range(0, 15))} n
 """
 
 
@@ -96,9 +105,9 @@ def model_sql() -> str:
     def call(macro, *args):
         return f"{{{{ ml_monitor.{macro}({', '.join(args)}) }}}}"
 
-    selects = [f"select macro, a, b, c, {call(macro, *map(repr, columns))} as p from grid where macro = '{macro}'"
+    selects = [f"select macro, a, b, c, {call(macro, *map(repr, columns), *LITERALS.get(macro, []))} as p from grid where macro = '{macro}'"
                for macro, columns in MACROS.items()]
-    selects += [f"select '{macro} of null', null, 3, 3, {call(macro, 'null', *['3'] * (len(columns) - 1))}"
+    selects += [f"select '{macro} of null', null, 3, 3, {call(macro, 'null', *['3'] * (len(columns) - 1), *LITERALS.get(macro, []))}"
                 for macro, columns in MACROS.items()]
     return ("{{ config(materialized='table') }}\n"
             "{% set double = ml_monitor.type_double() %}{% set null = 'cast(null as ' ~ double ~ ')' %}\n"
@@ -116,6 +125,8 @@ def scipy_p(macro: str, a, b, c):
             return np.where(b >= 1, stats.chi2.sf(a, b), np.nan)
         if macro == "student_t_sf":
             return np.where(b >= 1, stats.t.sf(a, b), np.nan)
+        if macro == "binomial_sf":  # P(X >= k), X ~ Binomial(n = c, p = a), k = b
+            return stats.binom.sf(b - 1, c, a)
         e = b * c / (b + c)  # Stephens' corrected statistic, as the macro documents it
         return np.where((b >= 1) & (c >= 1), stats.kstwobign.sf((np.sqrt(e) + 0.12 + 0.11 / np.sqrt(e)) * a), np.nan)
 

@@ -44,6 +44,8 @@ GRAINS = {
     "ml_monitor_performance": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class"],
     "ml_monitor_estimated_performance": ["model_id", "bucket_start", "cohort_name", "cohort_value"],
     "ml_monitor_data_quality": ["model_id", "bucket_start", "cohort_name", "cohort_value", "reason", "column_name"],
+    "ml_monitor_estimated_metrics": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class", "metric"],
+    "ml_monitor_estimator_reliability": ["model_id", "bucket_start"],
     "ml_monitor_performance_drop": ["model_id", "bucket_start", "cohort_name", "cohort_value", "metric"],
     "ml_monitor_label_shift": ["model_id", "bucket_start", "cohort_name", "cohort_value"],
     "ml_monitor_alert_tests": ["alert_type", "model_id", "bucket_start", "cohort_name", "cohort_value", "subject"],

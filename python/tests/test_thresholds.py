@@ -169,11 +169,14 @@ def lookup(table, score):
     return table["calibrated_probability"].to_numpy()[inside.argmax(axis=1)]
 
 
+PRIOR_ROWS = 20
+
+
 @pytest.fixture(scope="module")
 def calibrated():
     holdout = make_holdout(n=20000, seed=3, decimals=3, overconfident=True)
     holdout.loc[holdout.index[:50], "confidence"] = 1.0
-    return holdout, fit_calibration(holdout, min_rows_per_class=200)
+    return holdout, fit_calibration(holdout, PRIOR_ROWS)
 
 
 def groups(holdout, table):
@@ -182,12 +185,32 @@ def groups(holdout, table):
         yield rows, intervals.sort_values("score_lower")
 
 
+def prior_rows(table, rows):
+    """The model's curve at each of the class's holdout rows, weight PRIOR_ROWS in all."""
+    model = rows["model_id"].iloc[0]
+    curve = table[(table["model_id"] == model) & (table["predicted_class"] == "__all__")]
+    x = rows["confidence"].to_numpy()
+    return x, lookup(curve, x), np.full(len(x), PRIOR_ROWS / len(x))
+
+
+def isotonic(holdout, table, rows, cls):
+    """sklearn's fit: the rows alone for a model, the rows plus the model's prior for a class."""
+    x, y = rows["confidence"].to_numpy(), (rows["predicted_class"] == rows["label"]).to_numpy(float)
+    w = np.ones(len(x))
+    if cls != "__all__":
+        px, py, pw = prior_rows(table, rows)
+        x, y, w = np.r_[x, px], np.r_[y, py], np.r_[w, pw]
+    return IsotonicRegression(out_of_bounds="clip", y_min=0, y_max=1).fit(x, y, sample_weight=w)
+
+
 def test_calibration_groups(calibrated):
     holdout, table = calibrated
     keys = set(map(tuple, table[["model_id", "predicted_class"]].drop_duplicates().to_numpy()))
     assert keys == {(m, c) for m in ("m1", "m2") for c in ("__all__", *CLASSES)}
-    small = fit_calibration(holdout, min_rows_per_class=len(holdout))
-    assert set(small["predicted_class"]) == {"__all__"}
+    # a class of three rows is calibrated too (mostly by the model's curve), never skipped
+    bird = (holdout["predicted_class"] == "bird") & (holdout["model_id"] == "m1")
+    few = pd.concat([holdout[~bird], holdout[bird].head(3)])
+    assert ("m1", "bird") in set(map(tuple, fit_calibration(few, PRIOR_ROWS)[["model_id", "predicted_class"]].to_numpy()))
 
 
 def test_calibration_intervals_cover_0_1_and_are_monotone(calibrated):
@@ -205,14 +228,14 @@ def test_calibration_table_equals_the_isotonic_fit(calibrated):
     holdout, table = calibrated
     probe = np.r_[0.0, np.linspace(0, 1, 1001), 1.0, np.nextafter(1.0, 0)]
     for rows, intervals in groups(holdout, table):
-        score, correct = rows["confidence"].to_numpy(), (rows["predicted_class"] == rows["label"]).to_numpy()
-        iso = IsotonicRegression(out_of_bounds="clip", y_min=0, y_max=1).fit(score, correct)
-        # At every holdout score the table gives IsotonicRegression.predict ...
-        np.testing.assert_allclose(lookup(intervals, score), iso.predict(score), rtol=0, atol=1e-12)
-        # ... and everywhere the step function: the fit's value at the largest knot <= s.
+        cls = intervals["predicted_class"].iloc[0]
+        iso = isotonic(holdout, table, rows, cls)
         knots, values = iso.X_thresholds_, iso.y_thresholds_
+        # At every knot the table gives IsotonicRegression.predict ...
+        np.testing.assert_allclose(lookup(intervals, knots), iso.predict(knots), rtol=0, atol=1e-12)
+        # ... and everywhere the step function: the fit's value at the largest knot <= s.
         step = values[np.maximum(np.searchsorted(knots, probe, side="right") - 1, 0)]
-        np.testing.assert_array_equal(lookup(intervals, probe), step)
+        np.testing.assert_allclose(lookup(intervals, probe), step, rtol=0, atol=1e-12)
 
 
 def test_calibration_improves_brier(calibrated):
@@ -223,15 +246,31 @@ def test_calibration_improves_brier(calibrated):
         assert np.mean((lookup(intervals, score) - correct) ** 2) < raw - 0.01
 
 
-def test_class_whose_holdout_predictions_are_all_correct_is_calibrated_to_one():
-    """Not NaN, and not silently the model's curve: what its holdout shows."""
+def test_class_whose_holdout_predictions_are_all_correct_is_near_one_not_the_models_curve():
+    """Not NaN, not silently the model's curve, and not a certainty: 1000 successes in
+    a row against a prior of PRIOR_ROWS rows."""
     holdout = make_holdout(n=3000, seed=4)
     holdout.loc[holdout["predicted_class"] == "cat", "label"] = "cat"
-    table = fit_calibration(holdout, min_rows_per_class=10)
-    cat = table[table["predicted_class"] == "cat"]
-    assert len(cat) and (cat["calibrated_probability"] == 1.0).all() and "dog" in set(table["predicted_class"])
+    table = fit_calibration(holdout, PRIOR_ROWS)
+    for model in ("m1", "m2"):
+        rows = holdout[(holdout["model_id"] == model) & (holdout["predicted_class"] == "cat")]
+        cat = table[(table["model_id"] == model) & (table["predicted_class"] == "cat")]
+        model_curve = table[(table["model_id"] == model) & (table["predicted_class"] == "__all__")]
+        p, pooled = lookup(cat, rows["confidence"].to_numpy()), lookup(model_curve, rows["confidence"].to_numpy())
+        # below 1 wherever the model's curve is (make_holdout's confidence 1.0 is always right)
+        assert ((p < 1) | (pooled == 1)).all() and p.mean() > 1 - 2 * PRIOR_ROWS / len(rows)
+        assert p.mean() > pooled.mean() + 0.15
+    # all wrong: just above 0
+    holdout.loc[holdout["predicted_class"] == "dog", "label"] = "bird"
+    dog = fit_calibration(holdout, PRIOR_ROWS).query("predicted_class == 'dog'")
+    assert (dog["calibrated_probability"] > 0).any() and (dog["calibrated_probability"] < 0.05).all()
     fitted = fit_thresholds(holdout).set_index(["model_id", "predicted_class"])
     assert fitted.xs("cat", level=1)[["precision", "recall", "f1"]].notna().all().all()
+
+
+def test_calibration_needs_a_positive_prior():
+    with pytest.raises(MonitorError, match="positive weight"):
+        fit_calibration(make_holdout(n=100), 0)
 
 
 # --- run against the warehouse ----------------------------------------------------------
@@ -277,7 +316,7 @@ def test_run_writes_both_tables(warehouse):
         check_dtype=False,
     )
     calibration = warehouse.query(f"select * from {warehouse.relation('ml_monitor_calibration')}")
-    assert len(calibration) == len(fit_calibration(holdout)) and summary["calibrated_groups"] > 0
+    assert len(calibration) == len(fit_calibration(holdout, PRIOR_ROWS)) and summary["calibrated_groups"] > 0
 
 
 def test_run_binary_mode_from_var(warehouse):

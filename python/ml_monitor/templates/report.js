@@ -634,6 +634,36 @@
       series: unique(perClass.map((r) => r.predicted_class)).sort().map((k) => ({
         name: k, color: classColor(k), points: perClass.filter((r) => r.predicted_class === k).map((r) => [time(r.bucket_start), r.f1]) })),
     });
+    estimatedMetrics(host);
+  }
+
+  // CBPE: each estimated metric with the band of the estimate (alerting) and the band the
+  // metric measured on the labelled rows should fall in if the estimate is right (checking).
+  function estimatedMetrics(host) {
+    const rows = modelRows("performance", "metrics", ["metric", "predicted_class"]);
+    if (!rows.length) return;
+    const options = unique(rows.map((r) => `${r.metric}|${r.predicted_class}`)).sort()
+      .map((k) => [k, k.endsWith(`|${ALL}`) ? k.split("|")[0].replace("_", " ") : k.replace("|", " of ")]);
+    const st = (state.estimatedMetrics = state.estimatedMetrics || { key: `accuracy|${ALL}` });
+    st.key = pick(st.key, options.map((o) => o[0]));
+    const plot = () => {
+      area.replaceChildren();
+      const rs = rows.filter((r) => `${r.metric}|${r.predicted_class}` === st.key).map((r) => ({ ...r, t: time(r.bucket_start) }));
+      const checked = rs.filter((r) => r.realized != null);
+      lineChart(area, {
+        title: "Estimated and realised", yLabel: options.find((o) => o[0] === st.key)[1],
+        subtitle: "estimate with its alerting band (over the bucket's rows); realised with its checking band (over the labelled rows)",
+        bands: [{ name: "alerting band", color: "#3f9142", points: rs.map((r) => [r.t, r.alerting_lower, r.alerting_upper]) },
+                { name: "checking band", color: ACCENT, points: checked.map((r) => [r.t, r.checking_lower, r.checking_upper]) }],
+        series: [{ name: "estimated", color: "#3f9142", points: rs.map((r) => [r.t, r.estimate]) },
+                 { name: "realised", color: ACCENT, points: checked.map((r) => [r.t, r.realized]) }],
+        markers: [{ name: "outside the checking band", color: CRITICAL, points: checked.filter((r) => r.is_within_checking_band === false)
+          .map((r) => [r.t, r.realized, `n labelled = ${fmt(r.n_checked)}`]) }],
+      });
+    };
+    controls(host, [{ label: "estimated metric", options, value: st.key, change: (v) => { st.key = v; plot(); } }]);
+    const area = html("div", {}, host);
+    plot();
   }
 
   function logHealth(host) {
