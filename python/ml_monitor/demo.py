@@ -8,7 +8,9 @@ days of serving log (`predictions`) and the list of planted events (`demo_events
 2. from day 40 most users type their tickets instead of pasting them (short, lower-case,
    no punctuation, typos), so the model's confidence drops in every cohort;
 3. from day 45 an upstream change nulls `order_value`, adds `app_version`, drops
-   `legacy_segment` and turns `priority` from an integer into 'P1'..'P3'.
+   `legacy_segment` and turns `priority` from an integer into 'P1'..'P3';
+4. from day 50 `account_age_days` rises with `previous_tickets` (re-paired by rank, so each
+   keeps its distribution exactly): a joint change that no single-feature monitor can see.
 
 Features are drawn independently of the ticket's class from one generator for reference
 and serving, so nothing but the planted events drifts.
@@ -69,6 +71,9 @@ SHIFT_COHORT = ("channel", "chat")
 CLASS_SHIFT_DAY = 30
 TYPING_DAY = 40
 UPSTREAM_DAY = 45
+JOINT_CHANGE_DAY = 50
+# independent in the reference; comonotone once the joint change starts
+JOINT_FEATURES = ("previous_tickets", "account_age_days")
 # the seasonal scenario's weekends: more account and billing tickets, a mild change (PSI
 # about 0.02 against the reference) that a drift alert should not take for an event
 WEEKEND_SHARES = (0.29, 0.25, 0.22, 0.14, 0.10)
@@ -270,10 +275,12 @@ class Scenario:
     # and as many of [1]'s get [0]: texts, predictions and the label mix stay as they were
     concept_drift_day: int | None = None
     concept_drift_share: float = 0.5
+    # JOINT_FEATURES[1] re-paired to rise with JOINT_FEATURES[0]: both marginals unchanged
+    joint_change_day: int | None = JOINT_CHANGE_DAY
 
 
 DEMO = Scenario()
-STABLE = Scenario("stable", class_shift_day=None, typing_day=None, upstream_day=None)
+STABLE = Scenario("stable", class_shift_day=None, typing_day=None, upstream_day=None, joint_change_day=None)
 SCENARIOS = {scenario.name: scenario for scenario in (
     DEMO,
     STABLE,
@@ -308,6 +315,7 @@ def planted_dates(start: date = date(2026, 1, 1)) -> dict[str, date]:
         "class_shift": _day_date(start, CLASS_SHIFT_DAY),
         "typing": _day_date(start, TYPING_DAY),
         "upstream": _day_date(start, UPSTREAM_DAY),
+        "joint_change": _day_date(start, JOINT_CHANGE_DAY),
     }
 
 
@@ -675,6 +683,14 @@ def _pick_codes(draw: np.ndarray, shares) -> np.ndarray:
     return np.searchsorted(cumulative / cumulative[-1], draw, side="right").astype(np.int32)
 
 
+def _comonotone(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """y's own values re-paired to rise with x (ties of x in row order, which is random):
+    y keeps its distribution exactly, and needs no random draws of its own."""
+    paired = np.empty_like(y)
+    paired[np.argsort(x, kind="stable")] = np.sort(y)
+    return paired
+
+
 def _label_shares(scenario: Scenario, start: date, day: int) -> np.ndarray:
     """The day's label shares (before the cohort shift): the reference's, or the weekend's,
     with the slow drift's growth of SHIFT_CLASS on top."""
@@ -750,6 +766,9 @@ def _serving_day(rng: np.random.Generator, pools: _TicketPools, day: int, days: 
     """
     extra_columns = _extra_features(rng.spawn(1)[0], n, extras) if any(extras) else {}
     features = _features(rng, n)
+    if _live(scenario.joint_change_day, day):
+        first, second = JOINT_FEATURES
+        features[second] = _comonotone(features[first], features[second])
     in_shift_cohort = features["channel"] == CATEGORIES["channel"][0].index(SHIFT_COHORT[1])
     shares = _label_shares(scenario, start, day)
     draw = rng.random(n)
@@ -855,6 +874,8 @@ def _events(start: date, days: int, scenario: Scenario) -> pd.DataFrame:
         ("concept_drift", scenario.concept_drift_day, None, None, old,
          f"{scenario.concept_drift_share:.0%} of '{old}' tickets now truly belong to '{new}', and as "
          f"many '{new}' ones to '{old}': texts, predictions and the label mix stay the same."),
+        ("joint_change", scenario.joint_change_day, None, None, ",".join(JOINT_FEATURES),
+         f"{JOINT_FEATURES[1]} rises with {JOINT_FEATURES[0]} (independent before); each keeps its distribution."),
     ]
     rows = [
         (event_id, kind, datetime.combine(_day_date(start, day), datetime.min.time()), day,
