@@ -10,6 +10,7 @@
 -- depends_on: {{ ref('ml_monitor_bucket_spine') }}
 {{ ml_monitor.warn_deprecated_vars() }}
 {%- set embedding_drift = ml_monitor.python_output('ml_monitor_embedding_drift') -%}
+{%- set multivariate_drift = ml_monitor.python_output('ml_monitor_multivariate_drift') -%}
 {%- set psi = var('ml_monitor_psi_threshold') -%}
 {%- set js = var('ml_monitor_js_threshold') -%}
 {%- set min_drop = var('ml_monitor_min_performance_drop') -%}
@@ -85,15 +86,25 @@ with tests as (
 
     union all
 
-    {{ ml_monitor.alert_test('embedding_drift',
-        '(select w.*, greatest(cast(w.window_start as ' ~ dbt.type_timestamp() ~ '), m.first_bucket) as bucket_start'
-        ~ ' from ' ~ embedding_drift ~ ' as w inner join (select model_id, min(bucket_start) as first_bucket from '
-        ~ ref('ml_monitor_bucket_spine') ~ ' group by model_id) as m on m.model_id = w.model_id) as windows',
+    {{ ml_monitor.alert_test('embedding_drift', ml_monitor.dated_windows(embedding_drift),
         cohort_name="'__all__'", cohort_value="'__all__'",
         subject='class', metric="'domain_auc_above_chance'", value='domain_auc - 0.5', threshold='threshold - 0.5',
         is_effect='domain_auc > threshold',
         p_value=ml_monitor.normal_sf('(domain_auc - 0.5) / sqrt(cast(n_reference + n_serving + 1 as ' ~ ml_monitor.type_double()
                                      ~ ') / (12 * n_reference * n_serving))'),
+        evidence_note="case when domain_auc is null then 'too_few_rows' end") }}
+    {%- endif %}
+
+    {%- if multivariate_drift is not none %}
+    {#- the tabular features' domain classifier: its p-value (the AUC's permutation
+        distribution in closed form) comes with the table #}
+
+    union all
+
+    {{ ml_monitor.alert_test('multivariate_drift', ml_monitor.dated_windows(multivariate_drift),
+        cohort_name="'__all__'", cohort_value="'__all__'",
+        subject="'__all__'", metric="'domain_auc_above_chance'", value='domain_auc - 0.5', threshold='threshold - 0.5',
+        is_effect='domain_auc > threshold',
         evidence_note="case when domain_auc is null then 'too_few_rows' end") }}
     {%- endif %}
 

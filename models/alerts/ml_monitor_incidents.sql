@@ -16,6 +16,8 @@
     'schema_change':              (9, 'schema change', 'subject', 'columns'),
     'data_quality':               (10, 'excluded rows', 'subject', 'reasons'),
     'perturbation_failure':       (11, 'perturbation failures', 'subject', 'checks'),
+    'calibration_drift':          (12, 'calibration worse than holdout', 'subject', 'classes'),
+    'multivariate_drift':         (13, 'joint drift of the features', 'cohort', 'cohorts'),
 } -%}
 
 with episodes as (

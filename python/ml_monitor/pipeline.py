@@ -18,7 +18,7 @@ from .config import Project
 from .errors import MonitorError
 from .warehouse import Warehouse
 
-STEPS = ("build", "fit-thresholds", "project", "explain", "perturb", "report", "notify")
+STEPS = ("build", "fit-thresholds", "project", "multivariate", "explain", "perturb", "report", "notify")
 # dbt models that read the Python steps' tables, rebuilt after those steps
 AFTER_FIT = "ml_monitor_fitted_thresholds+ ml_monitor_fitted_calibration+"
 AFTER_STEPS = "ml_monitor_alert_tests+"
@@ -52,6 +52,13 @@ def project_embeddings(project: Project, model=None, **options) -> tuple:
 
     with warehouse(project) as wh, progress_bar("UMAP per class") as progress:
         return projection.run(wh, project, model, progress=progress, **options)
+
+
+def multivariate_drift(project: Project, **options):
+    from . import multivariate
+
+    with warehouse(project) as wh, progress_bar("Multivariate drift per window") as progress:
+        return multivariate.run(wh, project, progress=progress, **options)
 
 
 def explain(project: Project, model, **options) -> tuple:
@@ -126,6 +133,13 @@ def run(project: Project, model_spec: str | None, steps=STEPS, report_path: str 
         else:
             _, drift = project_embeddings(project, model)
             echo(f"project: {int(drift['is_drift'].fillna(False).sum())} of {len(drift)} class windows drifted")
+            python_steps += 1
+    if "multivariate" in steps:
+        if not project.var("ml_monitor_features"):
+            echo("multivariate: skipped (no ml_monitor_features)")
+        else:
+            drift = multivariate_drift(project)
+            echo(f"multivariate: {int(drift['is_drift'].fillna(False).sum())} of {len(drift)} windows drifted")
             python_steps += 1
     for step, function in (("explain", explain), ("perturb", perturb)):
         if step in steps:
