@@ -95,6 +95,14 @@ with tests as (
         evidence_note="case when domain_auc is null then 'too_few_rows' end") }}
     {%- endif %}
 
+    union all
+
+    {{ ml_monitor.alert_test('calibration_drift', ref('int_ml_monitor__calibration_drift'),
+        cohort_name="'__all__'", cohort_value="'__all__'",
+        subject='predicted_class', metric="'brier_increase'", value='brier_increase',
+        threshold=var('ml_monitor_min_brier_increase'),
+        is_effect='brier_increase >= ' ~ var('ml_monitor_min_brier_increase'), where="scope = 'bucket'") }}
+
     {%- if multivariate_drift is not none %}
     {#- the tabular features' domain classifier: its p-value (the AUC's permutation
         distribution in closed form) comes with the table #}
