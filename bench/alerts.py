@@ -55,7 +55,7 @@ RUNS = {
     "concept_drift": Run("concept_drift", 3000, 90),
 }
 FAST_STEPS = ["build", "fit-thresholds"]   # the fit: estimated performance needs the calibration
-ALL_STEPS = [*FAST_STEPS, "project", "explain", "perturb"]
+ALL_STEPS = [*FAST_STEPS, "project", "multivariate", "explain", "perturb"]
 
 # Which alerts can plausibly show each kind of planted event: alert type -> the column its
 # subject must be (or a statistic of, such as ticket_text.length_chars), EVENT for the
@@ -72,17 +72,23 @@ PLAUSIBLE = {
     "class_share_drift": CLASS_MIX,
     # typed tickets are harder: lower confidence and accuracy, another predicted mix, new words
     "typing_drift": {"confidence_anomaly": None, "estimated_performance_drop": None, "performance_drop": None,
-                     "class_drift": None, "embedding_drift": None, "feature_drift": "ticket_text"},
+                     "class_drift": None, "embedding_drift": None, "feature_drift": "ticket_text",
+                     "calibration_drift": None},
     "feature_nulled": {"null_fraction": EVENT, "feature_drift": EVENT},
     "column_added": {"schema_change": EVENT},
     "column_dropped": {"schema_change": EVENT},
     "column_type_changed": {"schema_change": EVENT},
     # confidence does not change, so neither does estimated performance: only labels show it
     "concept_drift": {"performance_drop": None},
+    # two features start to move together, each keeping its distribution: only the
+    # multivariate step (bench --all-steps) sees it
+    "joint_change": {"multivariate_drift": None},
 }
 # Buckets an incident's onset may lag its event: a step change is tested in its first
 # bucket; a slow drift needs a few days to grow past the effect-size floor.
-ONSET_TOLERANCE = {"class_share_drift": 7}
+ONSET_TOLERANCE = {"class_share_drift": 7,
+                   # a window is dated at its latest bucket: up to a week after the change
+                   "joint_change": 6}
 
 # the contract's columns the scoring reads (docs/alerts.md)
 INCIDENT_COLUMNS = ["incident_id", "onset", "is_standing", "alert_types", "title"]

@@ -86,7 +86,10 @@ with tests as (
 
     union all
 
-    {{ ml_monitor.alert_test('embedding_drift', ml_monitor.dated_windows(embedding_drift),
+    {{ ml_monitor.alert_test('embedding_drift',
+        '(select w.*, greatest(cast(w.window_start as ' ~ dbt.type_timestamp() ~ '), m.first_bucket) as bucket_start'
+        ~ ' from ' ~ embedding_drift ~ ' as w inner join (select model_id, min(bucket_start) as first_bucket from '
+        ~ ref('ml_monitor_bucket_spine') ~ ' group by model_id) as m on m.model_id = w.model_id) as windows',
         cohort_name="'__all__'", cohort_value="'__all__'",
         subject='class', metric="'domain_auc_above_chance'", value='domain_auc - 0.5', threshold='threshold - 0.5',
         is_effect='domain_auc > threshold',
@@ -104,12 +107,14 @@ with tests as (
         is_effect='brier_increase >= ' ~ var('ml_monitor_min_brier_increase'), where="scope = 'bucket'") }}
 
     {%- if multivariate_drift is not none %}
-    {#- the tabular features' domain classifier: its p-value (the AUC's permutation
-        distribution in closed form) comes with the table #}
+    {#- the tabular features' domain classifier, per window dated at its latest bucket; its
+        p-value (the AUC's permutation distribution in closed form) comes with the table #}
 
     union all
 
-    {{ ml_monitor.alert_test('multivariate_drift', ml_monitor.dated_windows(multivariate_drift),
+    {{ ml_monitor.alert_test('multivariate_drift',
+        '(select model_id, cast(bucket_start as ' ~ dbt.type_timestamp() ~ ') as bucket_start, domain_auc, threshold, p_value'
+        ~ ' from ' ~ multivariate_drift ~ ') as windows',
         cohort_name="'__all__'", cohort_value="'__all__'",
         subject="'__all__'", metric="'domain_auc_above_chance'", value='domain_auc - 0.5', threshold='threshold - 0.5',
         is_effect='domain_auc > threshold',

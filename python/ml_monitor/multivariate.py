@@ -55,7 +55,7 @@ BAND_WIDTH = 3            # standard errors of the reference's reconstruction er
 MIN_ROWS = 20             # fewer rows on either side: no score
 FOLDS = 5
 
-COLUMNS = ["window", "window_start", "n_reference", "n_serving", "features", "dropped_features",
+COLUMNS = ["window", "window_start", "bucket_start", "n_reference", "n_serving", "features", "dropped_features",
            "domain_auc", "auc_null_sd", "p_value", "threshold", "is_drift",
            "reconstruction_error", "reconstruction_lower", "reconstruction_upper", "is_reconstruction_drift"]
 
@@ -122,7 +122,9 @@ class Reconstruction:
 def score_windows(reference: pd.DataFrame, serving: pd.DataFrame, features: list[str], categorical: list[str], *,
                   null_tolerance: float, threshold: float = DRIFT_THRESHOLD, seed: int = 0,
                   progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
-    """One row per serving window (column window_start) of both signals; see the module."""
+    """One row per serving window (column window_start) of both signals; see the module.
+    A window is dated at its latest bucket (bucket_start), when its evidence is complete:
+    an alert never precedes the change it reports."""
     reference_nulls = reference[features].isna().mean()
     fitted: dict[tuple, Reconstruction] = {}
     rows = []
@@ -131,7 +133,8 @@ def score_windows(reference: pd.DataFrame, serving: pd.DataFrame, features: list
         moved = (window[features].isna().mean() - reference_nulls).abs() > null_tolerance
         kept = [f for f in features if not moved[f]]
         kept_categorical = [f for f in categorical if f in kept]
-        row = {"window": window_label(start), "window_start": start, "n_reference": len(reference),
+        row = {"window": window_label(start), "window_start": start, "bucket_start": window["bucket_start"].max(),
+               "n_reference": len(reference),
                "n_serving": len(window), "features": ",".join(kept),
                "dropped_features": ",".join(f for f in features if moved[f])}
         if kept and min(len(reference), len(window)) >= MIN_ROWS:

@@ -38,8 +38,9 @@ def scored():
     rng = np.random.default_rng(3)
     reference = _rows(rng, 1000)
     start = pd.Timestamp("2026-01-05")
-    serving = pd.concat([_rows(rng, 400).assign(window_start=start),
-                         _rows(rng, 400, comonotone=True).assign(window_start=start + WEEK)], ignore_index=True)
+    serving = pd.concat([_rows(rng, 400).assign(window_start=start, bucket_start=start + pd.Timedelta(days=6)),
+                         _rows(rng, 400, comonotone=True).assign(window_start=start + WEEK, bucket_start=start + WEEK)],
+                        ignore_index=True)
     scores = multivariate.score_windows(reference, serving, ["x", "y", "tier"], ["tier"], null_tolerance=0.05)
     return reference, serving, scores
 
@@ -47,6 +48,7 @@ def scored():
 def test_a_joint_change_drifts_and_an_unchanged_window_does_not(scored):
     _, _, scores = scored
     stable, joint = scores.itertuples(index=False)
+    assert stable.bucket_start == pd.Timestamp("2026-01-11")  # dated at its latest bucket
     assert not stable.is_drift and stable.p_value > 0.01 and abs(stable.domain_auc - 0.5) < 0.05
     assert joint.is_drift and joint.domain_auc > 0.8 and joint.p_value < 1e-10
 
@@ -100,7 +102,7 @@ def test_reconstruction_error_equals_an_independent_pca(scored):
 def test_a_feature_whose_missingness_moved_is_left_out_of_the_window():
     rng = np.random.default_rng(5)
     reference = _rows(rng, 300)
-    serving = _rows(rng, 200).assign(window_start=pd.Timestamp("2026-01-05"))
+    serving = _rows(rng, 200).assign(window_start=pd.Timestamp("2026-01-05"), bucket_start=pd.Timestamp("2026-01-05"))
     serving.loc[:30, "y"] = np.nan      # 15.5 % missing against none: the null-fraction monitor's finding
     scores = multivariate.score_windows(reference, serving, ["x", "y", "tier"], ["tier"], null_tolerance=0.05)
     row = scores.iloc[0]
@@ -110,7 +112,8 @@ def test_a_feature_whose_missingness_moved_is_left_out_of_the_window():
 
 def test_too_few_rows_give_no_verdict():
     rng = np.random.default_rng(6)
-    scores = multivariate.score_windows(_rows(rng, 300), _rows(rng, 5).assign(window_start=pd.Timestamp("2026-01-05")),
+    few = _rows(rng, 5).assign(window_start=pd.Timestamp("2026-01-05"), bucket_start=pd.Timestamp("2026-01-05"))
+    scores = multivariate.score_windows(_rows(rng, 300), few,
                                         ["x", "y", "tier"], ["tier"], null_tolerance=0.05)
     assert scores["domain_auc"].isna().all() and scores["is_drift"].isna().all()
 
@@ -149,12 +152,13 @@ def test_the_planted_joint_change_is_found_in_its_first_window(fitted_run):
     assert (drift[drift.window_start >= fitted_run.day(demo.UPSTREAM_DAY)]["dropped_features"] == "order_value").all()
 
 
-def test_multivariate_alert_at_the_joint_changes_window_only(fitted_run):
+def test_multivariate_alert_at_the_end_of_the_joint_changes_first_window(fitted_run):
     alerts = fitted_run.table("ml_monitor_alerts")
     found = alerts[alerts.alert_type == "multivariate_drift"]
     changed = fitted_run.day(demo.JOINT_CHANGE_DAY)
-    assert not found.empty and found["bucket_start"].min() > changed - WEEK
-    assert found["bucket_start"].min() <= changed
+    # the window of Monday 16 February: dated at its last day, after the change and within a week of it
+    assert found["bucket_start"].min() == fitted_run.day(53)
+    assert set(found["bucket_start"]) <= set(fitted_run.day(d) for d in range(demo.JOINT_CHANGE_DAY, 61))
     # no single feature shows it: neither feature drifts, on any day
     features = fitted_run.table("ml_monitor_feature_drift")
     joint = features[features.feature.isin(demo.JOINT_FEATURES)]
