@@ -17,8 +17,10 @@ signals, both against a sample of the training split:
   missing values as the reference mean; categorical: the value's share in the reference),
   standardised, projected on the principal components that keep 65 % of the reference's
   variance and back. The window's mean reconstruction error is compared with the
-  reference's mean ± 3 standard errors at the window's size, measured on the half of the
-  reference sample that the PCA was not fitted on (in-sample errors are too small).
+  reference's mean ± 3 standard errors of the difference of the two means, the reference's
+  measured on the half of the reference sample that the PCA was not fitted on (in-sample
+  errors are too small). A chart, not an alert: with heavy-tailed features its band is a
+  guide for the eye.
 
 A feature whose share of missing values moved by more than ml_monitor_null_fraction_tolerance
 in a window is left out of that window (listed in dropped_features): the null-fraction
@@ -105,7 +107,7 @@ class Reconstruction:
         self.scaler = StandardScaler().fit(encoded)
         self.pca = PCA(n_components=PCA_VARIANCE, svd_solver="full", random_state=seed).fit(self.scaler.transform(encoded))
         held_out = self.errors(reference[~half])
-        self.mean, self.sd = float(held_out.mean()), float(held_out.std(ddof=1))
+        self.mean, self.sd, self.n = float(held_out.mean()), float(held_out.std(ddof=1)), len(held_out)
 
     def _encode(self, rows: pd.DataFrame) -> np.ndarray:
         numeric = rows.drop(columns=self.categorical).astype(float).fillna(self.means)
@@ -143,7 +145,8 @@ def score_windows(reference: pd.DataFrame, serving: pd.DataFrame, features: list
             if tuple(kept) not in fitted:
                 fitted[tuple(kept)] = Reconstruction(reference[kept], kept_categorical, seed)
             pca = fitted[tuple(kept)]
-            half_width = BAND_WIDTH * pca.sd / math.sqrt(len(window))
+            # the standard error of a difference of two means: the window's and the held-out half's
+            half_width = BAND_WIDTH * pca.sd * math.sqrt(1 / len(window) + 1 / pca.n)
             row |= {"domain_auc": auc, "auc_null_sd": sd, "p_value": float(norm.sf((auc - 0.5) / sd)),
                     "reconstruction_error": float(pca.errors(window[kept]).mean()),
                     "reconstruction_lower": pca.mean - half_width, "reconstruction_upper": pca.mean + half_width}

@@ -21,7 +21,7 @@ def labelled(demo_run) -> pd.DataFrame:
     raw = demo_run.raw()
     rows = raw[raw.label.notna()].copy()
     rows["bucket_start"] = rows["predicted_at"].dt.floor("D")
-    rows["week_start"] = rows["bucket_start"] - pd.to_timedelta(rows["bucket_start"].dt.weekday, unit="D")
+    rows["week_start"] = rows["bucket_start"] - pd.to_timedelta(rows["bucket_start"].dt.day_of_week, unit="D")
     rows["correct"] = (rows["label"] == rows["predicted_class"]).astype(float)
     return rows
 
@@ -56,7 +56,7 @@ def _check(got, expected: dict) -> None:
         (expected["ece"], expected["brier"], expected["log_loss"]), rel=1e-9)
 
 
-@pytest.mark.parametrize("day, predicted_class", [(5, "__all__"), (12, "fraud"), (41, "billing")])
+@pytest.mark.parametrize("day, predicted_class", [(5, "__all__"), (12, "fraud"), (20, "technical"), (41, "billing")])
 def test_bucket_values_equal_sklearn(demo_run, labelled, holdout, day, predicted_class):
     rows = labelled[labelled.bucket_start == demo_run.day(day)]
     reference = holdout
@@ -71,7 +71,13 @@ def test_bucket_values_equal_sklearn(demo_run, labelled, holdout, day, predicted
         (held["ece"], held["brier"], held["log_loss"]), rel=1e-9)
     z = (serving["brier"] - held["brier"]) / np.sqrt(serving["variance"] / serving["n"] + held["variance"] / held["n"])
     assert got.z_brier == pytest.approx(z, rel=1e-9)
-    assert got.p_value == pytest.approx(norm.sf(z), rel=1e-6, abs=1e-300)
+    # a p-value needs about five expected errors and five expected successes
+    accuracy = reference["correct"].mean()
+    if len(rows) * min(accuracy, 1 - accuracy) < 5:
+        assert got.evidence_note == "too_few_rows" and pd.isna(got.p_value)
+    else:
+        assert pd.isna(got.evidence_note)
+        assert got.p_value == pytest.approx(norm.sf(z), rel=1e-6, abs=1e-300)
 
 
 def test_week_roll_up_equals_sklearn(demo_run, labelled):
@@ -107,6 +113,3 @@ def test_calibration_drift_from_the_typing_drift_never_on_stable_days(demo_run):
     # typed tickets: the router is underconfident, by more than on the holdout
     assert (typed.accuracy - typed.mean_confidence > typed.reference_accuracy - typed.reference_mean_confidence).all()
     assert (typed.ece > typed.reference_ece).all()
-    alerts = demo_run.table("ml_monitor_alerts")
-    found = alerts[alerts.alert_type == "calibration_drift"]
-    assert found.bucket_start.min() == demo_run.day(demo.TYPING_DAY)

@@ -1,7 +1,7 @@
 """Multivariate drift of the tabular features: the domain classifier's AUC and p-value and
 the PCA reconstruction error equal an independent scikit-learn/scipy computation, a joint
 change that keeps every marginal is found, and the demo's planted one is found in its
-first window with no single-feature alert on its features."""
+first window (with no single-feature alert on its features: test_planted_events.py)."""
 from __future__ import annotations
 
 import numpy as np
@@ -94,7 +94,7 @@ def test_reconstruction_error_equals_an_independent_pca(scored):
     reference_errors = errors(held_out)
     for row, (_, window) in zip(scores.itertuples(index=False), serving.groupby("window_start")):
         assert row.reconstruction_error == pytest.approx(errors(window).mean(), rel=1e-9)
-        half_width = 3 * reference_errors.std(ddof=1) / np.sqrt(len(window))
+        half_width = 3 * reference_errors.std(ddof=1) * np.sqrt(1 / len(window) + 1 / len(reference_errors))
         assert (row.reconstruction_lower, row.reconstruction_upper) == pytest.approx(
             (reference_errors.mean() - half_width, reference_errors.mean() + half_width), rel=1e-9)
 
@@ -155,11 +155,7 @@ def test_the_planted_joint_change_is_found_in_its_first_window(fitted_run):
 def test_multivariate_alert_at_the_end_of_the_joint_changes_first_window(fitted_run):
     alerts = fitted_run.table("ml_monitor_alerts")
     found = alerts[alerts.alert_type == "multivariate_drift"]
-    changed = fitted_run.day(demo.JOINT_CHANGE_DAY)
-    # the window of Monday 16 February: dated at its last day, after the change and within a week of it
+    # the change's window (Monday 16 to Sunday 22 February) is dated at its last day
     assert found["bucket_start"].min() == fitted_run.day(53)
     assert set(found["bucket_start"]) <= set(fitted_run.day(d) for d in range(demo.JOINT_CHANGE_DAY, 61))
-    # no single feature shows it: neither feature drifts, on any day
-    features = fitted_run.table("ml_monitor_feature_drift")
-    joint = features[features.feature.isin(demo.JOINT_FEATURES)]
-    assert len(joint) > 0 and not joint["is_drift"].any(), joint[joint["is_drift"]]
+    # no single feature shows it: test_planted_events.py

@@ -52,6 +52,8 @@ GRAINS = {
     "ml_monitor_incidents": ["incident_id"],
     "ml_monitor_thresholds": ["model_id", "predicted_class"],
     "ml_monitor_calibration": ["model_id", "predicted_class", "score_lower"],
+    "ml_monitor_calibration_drift": ["model_id", "scope", "bucket_start", "predicted_class"],
+    "ml_monitor_calibration_bins": ["model_id", "scope", "bucket_start", "predicted_class", "bin"],
 }
 # columns that legitimately differ between runs or adapters
 SKIP_COLUMNS = {"config_version", "fitted_at", "reference_type", "serving_type", "observed_at"}
