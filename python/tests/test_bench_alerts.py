@@ -126,7 +126,7 @@ def _episode(incident_id, alert_type, subject, cohort=("__all__", "__all__")):
 
 def test_matching_rule_on_hand_made_incidents():
     bench = _bench()
-    events = demo.generate(predictions_per_day=1, days=60, start=START).events   # the demo's six events
+    events = demo.generate(predictions_per_day=1, days=60, start=START).events   # the demo's seven events
     day = lambda d: pd.Timestamp(START) + pd.Timedelta(days=d - 1)   # noqa: E731
     incidents = pd.DataFrame([
         _incident("shift", day(30), "class_drift"),
@@ -155,9 +155,10 @@ def test_matching_rule_on_hand_made_incidents():
     for event_type in ("feature_nulled", "column_added", "column_type_changed"):
         assert by_type[event_type]["one_incident"], event_type
     assert by_type["column_dropped"]["incidents"] == 0
+    assert by_type["joint_change"]["incidents"] == 0 and not by_type["joint_change"]["detected"]
     summary = result["summary"]
     assert (summary["detected"], summary["one_incident"], summary["false"], summary["standing"]) == (4, 4, 1, 1)
-    assert summary["false_per_30d"] == 0.5 and summary["onset_errors"] == "0 1 0 0 - 0"
+    assert summary["false_per_30d"] == 0.5 and summary["onset_errors"] == "0 1 0 0 - 0 -"
     assert result["false_incidents"][0]["alert_types"] == ["confidence_anomaly"]
     assert [i["title"] for i in by_type["typing_drift"]["raised"]] == ["typing", "typing again"]
 
