@@ -53,7 +53,7 @@ TABLE = "ml_monitor_multivariate_drift"
 # demo's joint change 0.7 in its first, partly changed window and 0.9 after.
 DRIFT_THRESHOLD = 0.6
 PCA_VARIANCE = 0.65       # NannyML's default share of variance the components keep
-BAND_WIDTH = 3            # standard errors of the reference's reconstruction error
+BAND_WIDTH = 3            # standard errors of the window's mean error minus the reference's
 MIN_ROWS = 20             # fewer rows on either side: no score
 FOLDS = 5
 
@@ -86,7 +86,7 @@ def auc_null_sd(n_reference: int, n_serving: int) -> float:
 def _encoded(rows: pd.DataFrame, categorical: list[str]) -> np.ndarray:
     """Categories as codes (HistGradientBoosting takes at most 255 of a feature: the rarest
     are grouped); missing values stay NaN, which the classifier routes on its own."""
-    x = rows.astype({name: float for name in rows.columns if name not in categorical}).copy()
+    x = rows.astype({name: float for name in rows.columns if name not in categorical})
     if categorical:
         encoder = OrdinalEncoder(max_categories=250, dtype=float)
         x[categorical] = encoder.fit_transform(rows[categorical].astype(object).where(rows[categorical].notna(), None))
@@ -136,8 +136,7 @@ def score_windows(reference: pd.DataFrame, serving: pd.DataFrame, features: list
         kept = [f for f in features if not moved[f]]
         kept_categorical = [f for f in categorical if f in kept]
         row = {"window": window_label(start), "window_start": start, "bucket_start": window["bucket_start"].max(),
-               "n_reference": len(reference),
-               "n_serving": len(window), "features": ",".join(kept),
+               "n_reference": len(reference), "n_serving": len(window), "features": ",".join(kept),
                "dropped_features": ",".join(f for f in features if moved[f])}
         if kept and min(len(reference), len(window)) >= MIN_ROWS:
             auc = domain_auc(reference[kept], window[kept], kept_categorical, seed)
@@ -183,14 +182,14 @@ def run(
     from its buckets (ceil(size / buckets) per bucket); both chosen by a seeded hash of the
     prediction id (samples.sample). Returns the frame written.
     """
-    features = list(project.var("ml_monitor_features", []) or [])
+    features = list(project.var("ml_monitor_features") or [])
     if not features:
         raise MonitorError("multivariate drift needs the tabular features: set ml_monitor_features")
     window_buckets, length = windowing(project, window_buckets)
     model_id = samples.resolve_model_id(warehouse, samples.PREDICTIONS, model_id)
     q = warehouse.quote
     columns = {name: name for name in features}
-    split = project.var("ml_monitor_reference_split", "train")
+    split = project.var("ml_monitor_reference_split")
     reference = samples.sample(warehouse, samples.REFERENCE, columns, per_group=sample_size, seed=seed,
                                where=[(f"{q('model_id')} = ? and {q('split')} = ?", [model_id, split])])
     if reference.empty:
@@ -210,7 +209,7 @@ def run(
     categorical = [name for name in features if not pd.api.types.is_numeric_dtype(reference[name])
                    or not pd.api.types.is_numeric_dtype(serving[name])]
     scores = score_windows(reference, serving, features, categorical,
-                           null_tolerance=float(project.var("ml_monitor_null_fraction_tolerance", 0.05)),
+                           null_tolerance=float(project.var("ml_monitor_null_fraction_tolerance")),
                            threshold=threshold, seed=seed, progress=progress)
     with warehouse.atomic():
         samples.write_model_rows(warehouse, TABLE, scores, model_id)
