@@ -10,6 +10,7 @@
 -- depends_on: {{ ref('ml_monitor_bucket_spine') }}
 {{ ml_monitor.warn_deprecated_vars() }}
 {%- set embedding_drift = ml_monitor.python_output('ml_monitor_embedding_drift') -%}
+{%- set multivariate_drift = ml_monitor.python_output('ml_monitor_multivariate_drift') -%}
 {%- set psi = var('ml_monitor_psi_threshold') -%}
 {%- set js = var('ml_monitor_js_threshold') -%}
 {%- set min_drop = var('ml_monitor_min_performance_drop') -%}
@@ -146,6 +147,29 @@ with tests as (
         cohort_name="'__all__'", cohort_value="'__all__'",
         subject="'accuracy'", metric="'checking_band_miss_share'", value='miss_share', threshold='miss_probability',
         is_effect='miss_share > miss_probability') }}
+
+    union all
+
+    {{ ml_monitor.alert_test('calibration_drift', ref('int_ml_monitor__calibration_drift'),
+        cohort_name="'__all__'", cohort_value="'__all__'",
+        subject='predicted_class', metric="'brier_increase'", value='brier_increase',
+        threshold=var('ml_monitor_min_brier_increase'),
+        is_effect='brier_increase >= ' ~ var('ml_monitor_min_brier_increase'), where="scope = 'bucket'") }}
+
+    {%- if multivariate_drift is not none %}
+    {#- the tabular features' domain classifier, per window dated at its latest bucket; its
+        p-value (the AUC's permutation distribution in closed form) comes with the table #}
+
+    union all
+
+    {{ ml_monitor.alert_test('multivariate_drift',
+        '(select model_id, cast(bucket_start as ' ~ dbt.type_timestamp() ~ ') as bucket_start, domain_auc, threshold, p_value'
+        ~ ' from ' ~ multivariate_drift ~ ') as windows',
+        cohort_name="'__all__'", cohort_value="'__all__'",
+        subject="'__all__'", metric="'domain_auc_above_chance'", value='domain_auc - 0.5', threshold='threshold - 0.5',
+        is_effect='domain_auc > threshold',
+        evidence_note="case when domain_auc is null then 'too_few_rows' end") }}
+    {%- endif %}
 
 ),
 

@@ -23,6 +23,8 @@
     'stale_labels':               (16, 'no new labels', 'cohort', 'cohorts'),
     'label_coverage_drop':        (17, 'label coverage drop', 'cohort', 'cohorts'),
     'estimator_unreliable':       (18, 'performance estimate unreliable', 'subject', 'metrics'),
+    'calibration_drift':          (19, 'calibration worse than holdout', 'subject', 'classes'),
+    'multivariate_drift':         (20, 'joint drift of the features', 'cohort', 'cohorts'),
 } -%}
 
 with episodes as (

@@ -13,22 +13,7 @@
 
 with labeled as (
 
-    select
-        {{- ml_monitor.cohort_input_columns() }}
-        p.model_id,
-        p.bucket_start,
-        p.predicted_class,
-        coalesce(l.label, p.label) as label
-    from (
-        {#- narrowed before de-duplication: of a prediction logged twice with the label on
-            the later copy only, that copy is the one counted here -#}
-        {{ ml_monitor.monitored_predictions(
-            'label is not null' ~ (' or prediction_id in (select prediction_id from ' ~ ref('stg_ml_monitor__labels') ~ ')'
-                                   if var('ml_monitor_labels_table', none) else '')) }}
-    ) as p
-    left join {{ ref('stg_ml_monitor__labels') }} as l
-        on l.prediction_id = p.prediction_id
-    where coalesce(l.label, p.label) is not null
+    {{ ml_monitor.labeled_predictions(ml_monitor.cohort_input_columns() ~ ' p.model_id, p.bucket_start, p.predicted_class,') }}
 
 ),
 

@@ -153,6 +153,27 @@ def project_command(ctx: click.Context, model_spec, model_id, sample_size, windo
     click.echo(f"{int(drift['is_drift'].fillna(False).sum())} of {len(drift)} class windows drifted")
 
 
+@cli.command("multivariate")
+@model_id_option
+@click.option("--sample-size", default=2000, show_default=True, help="Training rows the windows are compared with.")
+@click.option("--window-sample-size", default=700, show_default=True, help="Serving rows per window.")
+@click.option("--window-buckets", type=int, help="Buckets per serving window (default: a week of buckets).")
+@seed_option
+@click.pass_context
+def multivariate_command(ctx: click.Context, model_id, sample_size, window_sample_size, window_buckets, seed) -> None:
+    """Multivariate drift of the tabular features (ml_monitor_features) per serving window.
+
+    A gradient-boosted domain classifier tells each window's rows from the training
+    split's (cross-validated ROC AUC, with its p-value against no drift), beside PCA
+    reconstruction error against the reference's band. Writes ml_monitor_multivariate_drift.
+    """
+    from . import pipeline
+
+    drift = pipeline.multivariate_drift(_load_project(ctx), _progress_bar, model_id=model_id, sample_size=sample_size,
+                                        window_sample_size=window_sample_size, window_buckets=window_buckets, seed=seed)
+    click.echo(f"{int(drift['is_drift'].fillna(False).sum())} of {len(drift)} windows drifted")
+
+
 @cli.command()
 @_model_option(required=True)
 @model_id_option
@@ -223,8 +244,8 @@ REPORT_URL_HELP = "Where the report is published: messages link to BASE#incident
 
 @cli.command()
 @_model_option(required=False)
-@click.option("--steps", default=",".join(("build", "fit-thresholds", "project", "explain", "perturb", "report",
-                                            "notify")),
+@click.option("--steps", default=",".join(("build", "fit-thresholds", "project", "multivariate", "explain", "perturb",
+                                            "report", "notify")),
               show_default=True, help="Comma-separated steps to run, always in dependency order.")
 @click.option("--report-path", type=click.Path(dir_okay=False, path_type=Path), default="ml_monitor_report.html",
               show_default=True, help="Where the report step writes.")
@@ -236,7 +257,7 @@ REPORT_URL_HELP = "Where the report is published: messages link to BASE#incident
 def run(ctx: click.Context, model_spec, steps: str, report_path: Path, full_refresh: bool, notify_urls, report_url,
         notify_digest: bool) -> None:
     """Run everything in order: fit-thresholds on the staged holdout, dbt build (which uses
-    the fit), project, explain, perturb, the alerts that read them, the report, and the
+    the fit), project, multivariate, explain, perturb, the alerts that read them, the report, and the
     notifications (skipped when no channel is configured)."""
     from . import pipeline
 
@@ -298,11 +319,12 @@ def incidents(ctx: click.Context) -> None:
 
 @cli.command()
 @click.option("--predictions-per-day", default=3000, show_default=True, help="Size of the serving log per day.")
-@click.option("--days", default=60, show_default=True, help="Days of serving log (events at days 30, 40, 45).")
+@click.option("--days", default=60, show_default=True, help="Days of serving log (events at days 30, 40, 45, 50).")
 @click.option("--seed", default=7, show_default=True, help="Seed of the generator.")
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the DuckDB file, the model and the report (default: <package>/data).")
-@click.option("--steps", default=",".join(("build", "fit-thresholds", "project", "explain", "perturb", "report")),
+@click.option("--steps", default=",".join(("build", "fit-thresholds", "project", "multivariate", "explain", "perturb",
+                                            "report")),
               show_default=True, help="Steps of `ml-monitor run` to run on the demo.")
 @click.option("--target", "-t", "demo_target", help="Profile target to load the demo into: duckdb (default), postgres or spark.")
 @click.option("--scenario", default="demo", show_default=True,
@@ -315,9 +337,9 @@ def demo(ctx: click.Context, predictions_per_day: int, days: int, seed: int, out
     """Generate the support-ticket router demo and monitor it end to end.
 
     Trains a TF-IDF + logistic regression router on generated tickets, writes its reference
-    data and a serving log with three planted events (a class-share shift in the chat
+    data and a serving log with four planted events (a class-share shift in the chat
     channel from day 30, typed instead of pasted tickets from day 40, an upstream schema
-    change and a nulled column from day 45) into a DuckDB file, runs `ml-monitor run` on
+    change and a nulled column from day 45, two features that move together from day 50) into a DuckDB file, runs `ml-monitor run` on
     the demo dbt project, prints what the monitors found and the report's path.
     """
     from . import demo as demo_data, pipeline

@@ -12,7 +12,9 @@ days of serving log (`predictions`) and the list of planted events (`demo_events
 4. from day 35 `order_value` doubles in country DE only: drift that the population's
    numbers hide (DE is a fifth of the log), found only in its cohort;
 5. on days 50-52 the `web` channel's logger loses 90 % of its rows;
-6. from day 52 labels stop arriving for country `DE`.
+6. from day 52 labels stop arriving for country `DE`;
+7. from day 50 `account_age_days` rises with `previous_tickets` (re-paired by rank, so each
+   keeps its distribution exactly): a joint change that no single-feature monitor can see.
 
 The log ends at the end of its last day, which is the generator's "now" (`DemoData.now`,
 for var ml_monitor_now); `stale_hours` moves now later, so that the log looks stale.
@@ -87,6 +89,9 @@ COHORT_DRIFT_DAY = 35
 COHORT_DRIFT_COHORT = ("country", "DE")
 COHORT_DRIFT_FEATURE = "order_value"
 COHORT_DRIFT_FACTOR = 2.0
+JOINT_CHANGE_DAY = 50
+# independent in the reference; comonotone once the joint change starts
+JOINT_FEATURES = ("previous_tickets", "account_age_days")
 # the seasonal scenario's weekends: more account and billing tickets, a mild change (PSI
 # about 0.02 against the reference) that a drift alert should not take for an event
 WEEKEND_SHARES = (0.29, 0.25, 0.22, 0.14, 0.10)
@@ -294,11 +299,13 @@ class Scenario:
     label_stop_day: int | None = LABEL_STOP_DAY
     # COHORT_DRIFT_FEATURE is multiplied by COHORT_DRIFT_FACTOR in COHORT_DRIFT_COHORT only
     cohort_drift_day: int | None = COHORT_DRIFT_DAY
+    # JOINT_FEATURES[1] re-paired to rise with JOINT_FEATURES[0]: both marginals unchanged
+    joint_change_day: int | None = JOINT_CHANGE_DAY
 
 
 DEMO = Scenario()
 STABLE = Scenario("stable", class_shift_day=None, typing_day=None, upstream_day=None,
-                  logger_drop_day=None, label_stop_day=None, cohort_drift_day=None)
+                  logger_drop_day=None, label_stop_day=None, cohort_drift_day=None, joint_change_day=None)
 SCENARIOS = {scenario.name: scenario for scenario in (
     DEMO,
     STABLE,
@@ -342,6 +349,7 @@ def planted_dates(start: date = date(2026, 1, 1)) -> dict[str, date]:
         "logger_drop": _day_date(start, LOGGER_DROP_DAY),
         "label_stop": _day_date(start, LABEL_STOP_DAY),
         "cohort_drift": _day_date(start, COHORT_DRIFT_DAY),
+        "joint_change": _day_date(start, JOINT_CHANGE_DAY),
     }
 
 
@@ -713,6 +721,14 @@ def _pick_codes(draw: np.ndarray, shares) -> np.ndarray:
     return np.searchsorted(cumulative / cumulative[-1], draw, side="right").astype(np.int32)
 
 
+def _comonotone(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """y's own values re-paired to rise with x (ties of x in row order, which is random):
+    y keeps its distribution exactly, and needs no random draws of its own."""
+    paired = np.empty_like(y)
+    paired[np.argsort(x, kind="stable")] = np.sort(y)
+    return paired
+
+
 def _label_shares(scenario: Scenario, start: date, day: int) -> np.ndarray:
     """The day's label shares (before the cohort shift): the reference's, or the weekend's,
     with the slow drift's growth of SHIFT_CLASS on top."""
@@ -788,6 +804,9 @@ def _serving_day(rng: np.random.Generator, pools: _TicketPools, day: int, days: 
     """
     extra_columns = _extra_features(rng.spawn(1)[0], n, extras) if any(extras) else {}
     features = _features(rng, n)
+    if _live(scenario.joint_change_day, day):
+        first, second = JOINT_FEATURES
+        features[second] = _comonotone(features[first], features[second])
     in_shift_cohort = features["channel"] == CATEGORIES["channel"][0].index(SHIFT_COHORT[1])
     shares = _label_shares(scenario, start, day)
     draw = rng.random(n)
@@ -916,6 +935,8 @@ def _events(start: date, days: int, scenario: Scenario) -> pd.DataFrame:
         ("cohort_feature_drift", scenario.cohort_drift_day, *COHORT_DRIFT_COHORT, COHORT_DRIFT_FEATURE,
          f"{COHORT_DRIFT_FEATURE} is {COHORT_DRIFT_FACTOR:g} times as large in {COHORT_DRIFT_COHORT[0]} "
          f"{COHORT_DRIFT_COHORT[1]} only."),
+        ("joint_change", scenario.joint_change_day, None, None, ",".join(JOINT_FEATURES),
+         f"{JOINT_FEATURES[1]} rises with {JOINT_FEATURES[0]} (independent before); each keeps its distribution."),
     ]
     rows = [
         (event_id, kind, datetime.combine(_day_date(start, day), datetime.min.time()), day,

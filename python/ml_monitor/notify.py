@@ -67,7 +67,7 @@ ACK_TYPES = {"incident_id": "string", "acknowledged_at": "datetime64[us]", "ackn
 SEVERITY_RANK = {"warning": 0, "critical": 1}
 # what an alert type's subject is, to say "where" in words (confidence: per predicted class)
 SUBJECT_KINDS = {
-    "confidence_anomaly": "classes", "embedding_drift": "classes", "performance_drop": "metrics",
+    "confidence_anomaly": "classes", "embedding_drift": "classes", "calibration_drift": "classes", "performance_drop": "metrics",
     "feature_drift": "features", "null_fraction": "columns", "schema_change": "columns",
     "data_quality": "reasons", "perturbation_failure": "checks",
 }

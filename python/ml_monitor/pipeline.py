@@ -16,7 +16,7 @@ from .config import Project
 from .errors import MonitorError
 from .warehouse import Warehouse
 
-STEPS = ("build", "fit-thresholds", "project", "explain", "perturb", "report", "notify")
+STEPS = ("build", "fit-thresholds", "project", "multivariate", "explain", "perturb", "report", "notify")
 # dbt models that read the Python steps' tables, rebuilt after those steps
 AFTER_FIT = "ml_monitor_fitted_thresholds+ ml_monitor_fitted_calibration+"
 AFTER_STEPS = "ml_monitor_alert_tests+"
@@ -51,6 +51,13 @@ def project_embeddings(project: Project, model=None, progress: Progress = no_pro
 
     with warehouse(project) as wh, progress("UMAP per class") as update:
         return projection.run(wh, project, model, progress=update, **options)
+
+
+def multivariate_drift(project: Project, progress: Progress = no_progress, **options):
+    from . import multivariate
+
+    with warehouse(project) as wh, progress("Multivariate drift per window") as update:
+        return multivariate.run(wh, project, progress=update, **options)
 
 
 def explain(project: Project, model, progress: Progress = no_progress, **options) -> tuple:
@@ -125,6 +132,13 @@ def run(project: Project, model_spec: str | None, steps=STEPS, report_path: str 
         else:
             _, drift = project_embeddings(project, model, progress)
             echo(f"project: {int(drift['is_drift'].fillna(False).sum())} of {len(drift)} class windows drifted")
+            python_steps += 1
+    if "multivariate" in steps:
+        if not project.var("ml_monitor_features"):
+            echo("multivariate: skipped (no ml_monitor_features)")
+        else:
+            drift = multivariate_drift(project, progress)
+            echo(f"multivariate: {int(drift['is_drift'].fillna(False).sum())} of {len(drift)} windows drifted")
             python_steps += 1
     for step, function in (("explain", explain), ("perturb", perturb)):
         if step in steps:

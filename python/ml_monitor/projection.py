@@ -257,7 +257,7 @@ def run(
     needed only when vectors come from text. Returns the two frames written.
     """
     column, vectorize, key = _inputs(project, model)
-    window_buckets, length = _windowing(project, window_buckets)
+    window_buckets, length = windowing(project, window_buckets)
     model_id = samples.resolve_model_id(warehouse, samples.PREDICTIONS, model_id)
     split = split or project.var("ml_monitor_holdout_split", "validation")
     q = warehouse.quote
@@ -305,7 +305,7 @@ def _inputs(project: Project, model) -> tuple[str, Vectorize, list[str]]:
     return text, text_vectors(model), ["prediction_id", text]
 
 
-def _windowing(project: Project, window_buckets: int | None) -> tuple[int, pd.Timedelta]:
+def windowing(project: Project, window_buckets: int | None) -> tuple[int, pd.Timedelta]:
     """Buckets per window (default: a week's worth) and the window's length."""
     grain = GRAIN.get(project.var("ml_monitor_time_grain", "day"))
     if grain is None:

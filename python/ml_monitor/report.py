@@ -74,6 +74,8 @@ ALERT_SECTIONS = {
     "perturbation_failure": "perturbation",
     **{t: "log-health" for t in ("volume_drop", "volume_spike", "cohort_volume_share", "stale_predictions",
                                  "stale_labels", "label_coverage_drop")},
+    "calibration_drift": "calibration",
+    "multivariate_drift": "multivariate",
 }
 
 
@@ -682,6 +684,36 @@ def _perturbation(r: _Reader) -> Content:
     return Content({"rows": rows}, [_table(r, table, "Perturbation checks", columns, order)])
 
 
+def _calibration(r: _Reader) -> Content:
+    drift, bins = "ml_monitor_calibration_drift", "ml_monitor_calibration_bins"
+    data = {}
+    if r.exists(drift):
+        data["series"] = r.tree(
+            f"select model_id, scope, bucket_start, n, ece, brier, log_loss, reference_ece, reference_brier,"
+            f" reference_log_loss, is_calibration_drift from {r.rel(drift)}"
+            f" where predicted_class = '__all__' and {r.recent(drift)} order by bucket_start", "scope")
+    if r.exists(bins):
+        # the reliability diagram: the holdout's bins against the latest week's
+        data["bins"] = r.tree(
+            f"select b.model_id, b.scope, b.bucket_start, b.bin, b.n, b.mean_confidence, b.accuracy from {r.rel(bins)} b"
+            f" where b.predicted_class = '__all__' and (b.scope = 'holdout' or (b.scope = 'week' and b.bucket_start ="
+            f" (select max(w.bucket_start) from {r.rel(bins)} w where w.model_id = b.model_id and w.scope = 'week')))"
+            f" order by b.bin", "scope")
+    return Content(data)
+
+
+def _multivariate(r: _Reader) -> Content:
+    table = "ml_monitor_multivariate_drift"
+    if note := _missing_columns(r, table, "model_id", "window_start", "domain_auc"):
+        return Content(note=note)
+    columns = ["model_id", "window", "window_start", "n_reference", "n_serving", "features", "dropped_features",
+               "domain_auc", "p_value", "threshold", "is_drift", "reconstruction_error", "reconstruction_lower",
+               "reconstruction_upper", "is_reconstruction_drift"]
+    order = "window_start"
+    rows = r.tree(f"select {r.cols(table, columns)} from {r.rel(table)} order by {order} limit {MAX_ROWS}")
+    return Content({"rows": rows})
+
+
 @dataclass(frozen=True)
 class Section:
     id: str
@@ -717,11 +749,19 @@ SECTIONS = (
     Section("performance", "Performance", ("ml_monitor_performance", "ml_monitor_estimated_performance"), BUILD,
             "Accuracy measured on the labels that arrived, and accuracy estimated from calibrated "
             "confidence (no labels needed).", _performance),
+    Section("calibration", "Calibration", ("ml_monitor_calibration_drift",), BUILD,
+            "Whether confidence still means what it meant on the holdout, on the labelled rows: expected "
+            "calibration error and Brier score over time, and the reliability diagram of the latest week.",
+            _calibration),
     Section("log-health", "Log health", ("ml_monitor_volume", "ml_monitor_label_coverage", "ml_monitor_freshness"), BUILD,
             "Rows logged per cohort against the volume expected of the bucket (the same weekday over the "
             "last weeks), label coverage and lag, freshness and the schema as runs saw it.", _log_health),
     Section("feature-drift", "Feature drift", ("ml_monitor_feature_drift",), BUILD,
             "Drift of each input feature against the training data, per bucket.", _feature_drift),
+    Section("multivariate", "Multivariate drift", ("ml_monitor_multivariate_drift",), "ml-monitor multivariate",
+            "Changes of the features taken together (such as two features that start to move together): a "
+            "domain classifier's AUC per window, and PCA reconstruction error against the reference's band.",
+            _multivariate),
     Section("embeddings", "Embeddings (UMAP)", ("ml_monitor_embedding_projection",), "ml-monitor project",
             "Each class's inputs mapped in two dimensions: serving samples over the reference map, "
             "and a domain classifier's AUC per window (0.5: indistinguishable).", _embeddings),

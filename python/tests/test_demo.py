@@ -84,10 +84,12 @@ def test_demo_events_columns_and_rows(con):
         ("logger_drop", 50, day_start(50), "channel", "web", "rows"),
         ("labels_stopped", 52, day_start(52), "country", "DE", "labels"),
         ("cohort_feature_drift", 35, day_start(35), "country", "DE", "order_value"),
+        ("joint_change", 50, day_start(50), None, None, "previous_tickets,account_age_days"),
     ]
     assert demo.planted_dates(START) == {
         "class_shift": date(2026, 1, 30), "typing": date(2026, 2, 9), "upstream": date(2026, 2, 14),
         "logger_drop": date(2026, 2, 19), "label_stop": date(2026, 2, 21), "cohort_drift": date(2026, 2, 4),
+        "joint_change": date(2026, 2, 19),
     }
 
 
@@ -190,6 +192,25 @@ def test_upstream_change_nulls_order_value_and_adds_app_version(con):
     assert values_after == 0 and versions_after > 0
     priorities = scalar(con, "SELECT list(DISTINCT priority ORDER BY priority) FROM predictions")
     assert priorities == ["P1", "P2", "P3"]
+
+
+def test_joint_change_keeps_each_days_values_and_pairs_them_by_rank(con):
+    first, second = demo.JOINT_FEATURES
+    daily = con.execute(
+        f"SELECT predicted_at::DATE >= ? AS changed, corr(rank_x, rank_y) FROM ("
+        f"  SELECT predicted_at, rank() OVER (PARTITION BY predicted_at::DATE ORDER BY {first}) AS rank_x,"
+        f"         rank() OVER (PARTITION BY predicted_at::DATE ORDER BY {second}) AS rank_y FROM predictions)"
+        f" GROUP BY changed ORDER BY changed", [demo.planted_dates(START)["joint_change"]]).fetchall()
+    (_, before), (_, after) = daily
+    assert abs(before) < 0.05 and after > 0.95
+    # the generator re-pairs one day's values: without the change the day holds the same ones
+    day = demo.planted_dates(START)["joint_change"]
+    stable = demo.generate(predictions_per_day=PER_DAY, days=DAYS, seed=11, start=START, scenario=demo.STABLE)
+    unchanged = stable.predictions.select(["predicted_at", first, second]).to_pandas()
+    unchanged = unchanged[unchanged["predicted_at"].dt.date == day]
+    for name in (first, second):
+        changed = con.execute(f"SELECT {name} FROM predictions WHERE predicted_at::DATE = ?", [day]).df()[name]
+        assert sorted(changed) == sorted(unchanged[name])
 
 
 def test_class_keywords_point_to_their_class(data):

@@ -59,6 +59,8 @@ GRAINS = {
     "ml_monitor_freshness": ["model_id", "stream"],
     "ml_monitor_label_coverage": ["model_id", "bucket_start", "cohort_name", "cohort_value"],
     "ml_monitor_schema_history": ["column_name", "first_observed_at"],
+    "ml_monitor_calibration_drift": ["model_id", "scope", "bucket_start", "predicted_class"],
+    "ml_monitor_calibration_bins": ["model_id", "scope", "bucket_start", "predicted_class", "bin"],
 }
 # columns that legitimately differ between runs or adapters
 SKIP_COLUMNS = {"config_version", "fitted_at", "reference_type", "serving_type", "observed_at",

@@ -91,7 +91,7 @@ def _cli(*args, env=None):
 def test_cli_help_explains_every_command():
     result = _cli("--help")
     assert result.returncode == 0
-    for command in ["demo", "run", "build", "fit-thresholds", "project", "explain", "perturb", "report"]:
+    for command in ["demo", "run", "build", "fit-thresholds", "project", "multivariate", "explain", "perturb", "report"]:
         assert command in result.stdout
         sub = _cli(command, "--help")
         assert sub.returncode == 0 and len(sub.stdout.splitlines()) > 5, command

@@ -129,6 +129,21 @@ def test_each_planted_event_is_one_incident_at_its_day(demo_run):
     assert set(zip(labels.cohort_name, labels.cohort_value)) == {demo.LABEL_STOP_COHORT}
 
 
+def test_no_single_feature_sees_the_joint_change(demo_run):
+    """Each of the two features keeps its distribution: their drift stays quiet (the
+    multivariate step finds the change, test_multivariate.py)."""
+    drift = demo_run.table("ml_monitor_feature_drift")
+    joint = drift[drift.feature.isin(demo.JOINT_FEATURES)]
+    assert set(joint.feature) == set(demo.JOINT_FEATURES) and (joint.bucket_start >= demo_run.day(demo.JOINT_CHANGE_DAY)).any()
+    assert not joint.is_drift.any(), joint[joint.is_drift]
+
+
+def test_calibration_drift_from_the_typing_drift_only(demo_run):
+    alerts = demo_run.table("ml_monitor_alerts")
+    days = _days(demo_run, alerts[alerts.alert_type == "calibration_drift"])
+    assert min(days) == demo.TYPING_DAY and days.isdisjoint(STABLE_DAYS)
+
+
 def test_second_build_gives_identical_tables(demo_run):
     tables = ["ml_monitor_base_stats", "ml_monitor_confidence", "ml_monitor_confidence_rolling",
               "ml_monitor_class_distribution", "ml_monitor_class_drift", "ml_monitor_schema_diff",

@@ -84,7 +84,8 @@ def section_html(page: str, section_id: str) -> str:
 
 
 def add_python_tables(wh: Warehouse) -> None:
-    """Small stand-ins for the tables the Python steps write (projection, LIME, perturbation)."""
+    """Small stand-ins for the tables the Python steps write (projection, LIME, perturbation,
+    multivariate drift)."""
     classes = sorted(wh.query(f"select distinct predicted_class from {wh.relation('ml_monitor_class_distribution')}")
                      ["predicted_class"])
     model = wh.query(f"select min(model_id) as m from {wh.relation('ml_monitor_confidence')}")["m"].iloc[0]
@@ -109,6 +110,13 @@ def add_python_tables(wh: Warehouse) -> None:
         [{"model_id": model, "perturbation": p, "predicted_class": "__all__", "n": 500, "flip_rate": f,
           "mean_abs_confidence_change": f / 2, "tolerance": 0.1, "is_failure": f > 0.1}
          for p, f in (("typos", 0.04), ("lowercase", 0.01), ("shuffle_sentences", 0.16))]))
+    weeks = pd.date_range("2026-01-05", periods=4, freq="7D")
+    wh.replace_table("ml_monitor_multivariate_drift", pd.DataFrame(
+        [{"model_id": model, "window": f"{w:%Y-%m-%d}", "window_start": w, "bucket_start": w + pd.Timedelta(days=6),
+          "n_reference": 2000, "n_serving": 700, "features": "x,y", "dropped_features": "", "domain_auc": auc,
+          "auc_null_sd": 0.0127, "p_value": 0.5 if auc < 0.6 else 1e-20, "threshold": 0.6, "is_drift": auc > 0.6,
+          "reconstruction_error": 0.8, "reconstruction_lower": 0.7, "reconstruction_upper": 0.9,
+          "is_reconstruction_drift": False} for w, auc in zip(weeks, (0.5, 0.51, 0.72, 0.93))]))
 
 
 def add_hostile_queue_row(con: duckdb.DuckDBPyConnection, schema: str) -> None:
@@ -379,7 +387,7 @@ def test_every_section_and_chart_renders_offline(rendered):
     assert all(int(a["data-marks"]) > 0 for a in charts), [a for a in charts if a["data-marks"] == "0"]
     # sections with charts each drew at least one
     for section in ("incidents", "alerts", "confidence", "class-mix", "threshold-bands", "schema", "performance",
-                    "feature-drift", "embeddings", "explanations", "perturbation"):
+                    "feature-drift", "embeddings", "explanations", "perturbation", "calibration", "multivariate"):
         assert "chart-svg" in section_html(dom, section), section
 
 

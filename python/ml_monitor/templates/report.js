@@ -808,9 +808,82 @@
     });
   }
 
+  // --- reliability diagram: accuracy against mean confidence per bin, the diagonal as perfect ----
+  // spec: {title, subtitle, series: [{name, color, dash, points: [[confidence, accuracy, n]]}]}
+  function reliability(host, spec) {
+    const fig = figure(host, spec.title, spec.subtitle);
+    legend(fig, [...spec.series.map((s) => ({ name: s.name, color: s.color, kind: s.dash ? "dash" : "line" })),
+                 { name: "perfectly calibrated", color: REFERENCE, kind: "dash" }]);
+    const c = canvas(fig, 280, { left: 58, right: 18, top: 10, bottom: 30 });
+    const all = spec.series.flatMap((s) => s.points);
+    if (!all.length) return empty(c);
+    const lo = Math.min(...all.flatMap((p) => [p[0], p[1]])), domain = [Math.max(0, Math.floor(lo * 10) / 10), 1];
+    const x = scale(domain[0], domain[1], c.left, c.right), y = scale(domain[0], domain[1], c.bottom, c.top);
+    const ticks = niceTicks(domain[0], domain[1], 5);
+    yAxis(c, y, ticks, fmt, "accuracy");
+    const g = svg("g", { class: "axis" }, c.root);
+    for (const v of ticks) svg("text", { x: x(v), y: c.bottom + 16, "text-anchor": "middle" }, g, fmt(v));
+    svg("text", { x: (c.left + c.right) / 2, y: c.bottom + 29, "text-anchor": "middle" }, g, "mean confidence");
+    svg("line", { x1: x(domain[0]), y1: y(domain[0]), x2: x(1), y2: y(1), stroke: REFERENCE, "stroke-dasharray": "5 4" }, c.root);
+    for (const s of spec.series) {
+      svg("path", { d: linePath(s.points, x, y), fill: "none", stroke: s.color, "stroke-width": 2,
+                    "stroke-dasharray": s.dash ? "5 4" : null }, c.root);
+      for (const [px, py, n] of s.points) {
+        withTip(svg("circle", { cx: x(px), cy: y(py), r: 3.5, fill: s.color }, c.root),
+                `${s.name}\nmean confidence ${fmt(px)}, accuracy ${fmt(py)}\nn = ${fmt(n)}`);
+        c.marks++;
+      }
+    }
+    finish(c);
+  }
+
+  function calibration(host) {
+    const series = modelRows("calibration", "series", ["scope"]), bins = modelRows("calibration", "bins", ["scope"]);
+    const byScope = (scope) => series.filter((r) => r.scope === scope).map((r) => ({ ...r, t: time(r.bucket_start) }));
+    const buckets = byScope("bucket"), weeks = byScope("week"), last = buckets[buckets.length - 1];
+    const grid = html("div", { class: "grid two" }, host);
+    for (const [key, name] of [["ece", "Expected calibration error"], ["brier", "Brier score"]]) {
+      lineChart(grid, {
+        title: name, subtitle: "top-class confidence on labelled rows, all classes", yLabel: key === "ece" ? "ECE" : "Brier",
+        series: [{ name: "per bucket", color: ACCENT, points: buckets.map((r) => [r.t, r[key]]) },
+                 { name: "per week", color: "#8e6cc9", dash: true, points: weeks.map((r) => [r.t, r[key]]) }],
+        refs: last ? [{ name: "holdout", y: last["reference_" + key], color: MUTED }] : [],
+        markers: [{ name: "calibration drift", color: CRITICAL,
+                    points: buckets.filter((r) => r.is_calibration_drift).map((r) => [r.t, r[key], `n = ${fmt(r.n)}`]) }],
+      });
+    }
+    const week = bins.filter((r) => r.scope === "week"), holdout = bins.filter((r) => r.scope === "holdout");
+    reliability(host, {
+      title: "Reliability diagram", subtitle: week.length ? `equal-mass bins; week of ${dateLabel(time(week[0].bucket_start), true)}` : "equal-mass bins",
+      series: [{ name: "holdout", color: MUTED, dash: true, points: holdout.map((r) => [r.mean_confidence, r.accuracy, r.n]) },
+               { name: "latest week", color: ACCENT, points: week.map((r) => [r.mean_confidence, r.accuracy, r.n]) }],
+    });
+  }
+
+  function multivariate(host) {
+    const rows = modelRows("multivariate", "rows").map((r) => ({ ...r, t: time(r.window_start) }));
+    const threshold = rows.map((r) => r.threshold).filter((v) => v != null).pop();
+    const grid = html("div", { class: "grid two" }, host);
+    lineChart(grid, {
+      title: "Domain classifier AUC per window", subtitle: "0.5: serving looks like the training data; 1: fully distinguishable",
+      yLabel: "AUC", series: [{ name: "cross-validated AUC", color: "#d45fa8", points: rows.map((r) => [r.t, r.domain_auc]) }],
+      refs: threshold != null ? [{ name: "threshold", y: threshold, color: CRITICAL }, { name: "", y: 0.5, color: MUTED }] : [],
+      markers: [{ name: "drift", color: CRITICAL, points: rows.filter((r) => r.is_drift).map((r) => [r.t, r.domain_auc,
+        `p = ${fmt(r.p_value)}; features ${r.features}` + (r.dropped_features ? `; left out ${r.dropped_features}` : "")]) }],
+    });
+    lineChart(grid, {
+      title: "PCA reconstruction error per window", subtitle: "against the reference's mean ± 3 standard errors", yLabel: "error",
+      bands: [{ name: "reference band", color: "#3f9142", points: rows.map((r) => [r.t, r.reconstruction_lower, r.reconstruction_upper]) }],
+      series: [{ name: "reconstruction error", color: ACCENT, points: rows.map((r) => [r.t, r.reconstruction_error]) }],
+      markers: [{ name: "outside the band", color: WARNING,
+                  points: rows.filter((r) => r.is_reconstruction_drift).map((r) => [r.t, r.reconstruction_error]) }],
+    });
+  }
+
   const RENDER = {
     incidents, alerts, confidence, "class-mix": classMix, "threshold-bands": thresholdBands, schema, performance,
-    "feature-drift": featureDrift, "log-health": logHealth, embeddings, explanations, perturbation,
+    "feature-drift": featureDrift, "log-health": logHealth, embeddings, explanations, perturbation, calibration,
+    multivariate,
   };
 
   function renderAll() {

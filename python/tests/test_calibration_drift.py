@@ -1,0 +1,115 @@
+"""Calibration watched in production: ECE, Brier score, log-loss and the reliability bins
+equal an independent numpy/scikit-learn computation on the same labelled rows, and the
+calibration_drift alert fires from the typing drift on, never on stable days."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import norm
+from sklearn.metrics import brier_score_loss, log_loss
+
+from ml_monitor import demo
+
+from test_sql_monitors import _one
+
+BINS = 10  # ml_monitor_calibration_bins
+
+
+@pytest.fixture(scope="module")
+def labelled(demo_run) -> pd.DataFrame:
+    raw = demo_run.raw()
+    rows = raw[raw.label.notna()].copy()
+    rows["bucket_start"] = rows["predicted_at"].dt.floor("D")
+    rows["week_start"] = rows["bucket_start"] - pd.to_timedelta(rows["bucket_start"].dt.day_of_week, unit="D")
+    rows["correct"] = (rows["label"] == rows["predicted_class"]).astype(float)
+    return rows
+
+
+@pytest.fixture(scope="module")
+def holdout(demo_run) -> pd.DataFrame:
+    reference = demo_run.raw("reference")
+    rows = reference[reference.split == "validation"].copy()
+    rows["correct"] = (rows["label"] == rows["predicted_class"]).astype(float)
+    return rows
+
+
+def _calibration(rows: pd.DataFrame) -> dict:
+    """ECE over equal-mass bins (sorted by confidence, then prediction_id; np.array_split
+    gives the first n mod BINS bins one row more, as SQL's ntile), Brier, log-loss."""
+    rows = rows.sort_values(["confidence", "prediction_id"])
+    bins = np.array_split(np.arange(len(rows)), BINS)
+    conf, correct = rows["confidence"].to_numpy(), rows["correct"].to_numpy()
+    ece = sum(len(b) * abs(conf[b].mean() - correct[b].mean()) for b in bins if len(b)) / len(rows)
+    return {
+        "n": len(rows), "ece": ece,
+        "brier": brier_score_loss(correct, conf),
+        "log_loss": log_loss(correct, conf, labels=[0, 1]),
+        "variance": np.var((conf - correct) ** 2, ddof=1),
+        "bins": [(len(b), conf[b].mean(), correct[b].mean()) for b in bins if len(b)],
+    }
+
+
+def _check(got, expected: dict) -> None:
+    assert got.n == expected["n"]
+    assert (got.ece, got.brier, got.log_loss) == pytest.approx(
+        (expected["ece"], expected["brier"], expected["log_loss"]), rel=1e-9)
+
+
+@pytest.mark.parametrize("day, predicted_class", [(5, "__all__"), (12, "fraud"), (20, "technical"), (41, "billing")])
+def test_bucket_values_equal_sklearn(demo_run, labelled, holdout, day, predicted_class):
+    rows = labelled[labelled.bucket_start == demo_run.day(day)]
+    reference = holdout
+    if predicted_class != "__all__":
+        rows, reference = rows[rows.predicted_class == predicted_class], holdout[holdout.predicted_class == predicted_class]
+    drift = demo_run.table("ml_monitor_calibration_drift")
+    got = _one(drift, scope="bucket", bucket_start=demo_run.day(day), predicted_class=predicted_class)
+    serving, held = _calibration(rows), _calibration(reference)
+    _check(got, serving)
+    assert got.reference_n == held["n"]
+    assert (got.reference_ece, got.reference_brier, got.reference_log_loss) == pytest.approx(
+        (held["ece"], held["brier"], held["log_loss"]), rel=1e-9)
+    z = (serving["brier"] - held["brier"]) / np.sqrt(serving["variance"] / serving["n"] + held["variance"] / held["n"])
+    assert got.z_brier == pytest.approx(z, rel=1e-9)
+    # a p-value needs about five expected errors and five expected successes
+    accuracy = reference["correct"].mean()
+    if len(rows) * min(accuracy, 1 - accuracy) < 5:
+        assert got.evidence_note == "too_few_rows" and pd.isna(got.p_value)
+    else:
+        assert pd.isna(got.evidence_note)
+        assert got.p_value == pytest.approx(norm.sf(z), rel=1e-6, abs=1e-300)
+
+
+def test_week_roll_up_equals_sklearn(demo_run, labelled):
+    week = pd.Timestamp(demo_run.day(19))  # a Monday
+    assert week.weekday() == 0
+    drift = demo_run.table("ml_monitor_calibration_drift")
+    got = _one(drift, scope="week", bucket_start=week, predicted_class="__all__")
+    _check(got, _calibration(labelled[labelled.week_start == week]))
+    assert not got.is_calibration_drift  # week rows are never tested
+
+
+def test_reliability_bins_equal_numpy(demo_run, labelled, holdout):
+    bins = demo_run.table("ml_monitor_calibration_bins")
+    got = bins[(bins.scope == "bucket") & (bins.bucket_start == demo_run.day(7)) & (bins.predicted_class == "__all__")]
+    expected = _calibration(labelled[labelled.bucket_start == demo_run.day(7)])["bins"]
+    got = got.sort_values("bin")
+    assert list(got["bin"]) == list(range(1, BINS + 1))
+    assert list(got["n"]) == [n for n, _, _ in expected]
+    assert np.allclose(got[["mean_confidence", "accuracy"]].to_numpy(), [(c, a) for _, c, a in expected], rtol=1e-9)
+    held = bins[(bins.scope == "holdout") & (bins.predicted_class == "__all__")]
+    assert held["bucket_start"].isna().all() and held["n"].sum() == len(holdout)
+
+
+def test_calibration_drift_from_the_typing_drift_never_on_stable_days(demo_run):
+    drift = demo_run.table("ml_monitor_calibration_drift")
+    buckets = drift[drift.scope == "bucket"]
+    before = buckets[buckets.bucket_start < demo_run.day(demo.TYPING_DAY)]
+    assert before.p_value.notna().sum() > 100
+    assert not before.is_calibration_drift.any(), before[before.is_calibration_drift]
+    population = buckets[buckets.predicted_class == "__all__"].set_index("bucket_start")
+    typed = population[population.index >= demo_run.day(demo.TYPING_DAY)]
+    assert typed.is_calibration_drift.all()
+    # typed tickets: the router is underconfident, by more than on the holdout
+    assert (typed.accuracy - typed.mean_confidence > typed.reference_accuracy - typed.reference_mean_confidence).all()
+    assert (typed.ece > typed.reference_ece).all()
