@@ -3,7 +3,6 @@ monitored by a real `dbt build` of the demo project (which installs this package
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path

@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 from ml_monitor import runner
-from ml_monitor.errors import MonitorError
 from ml_monitor.warehouse import Warehouse
 
 from _tiny_project import (build, cli, db_path, non_finite_numbers, reference, serving_log, sql, table,

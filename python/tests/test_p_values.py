@@ -120,7 +120,7 @@ def scipy_p(macro: str, a, b, c):
         return np.where((b >= 1) & (c >= 1), stats.kstwobign.sf((np.sqrt(e) + 0.12 + 0.11 / np.sqrt(e)) * a), np.nan)
 
 
-def test_p_values_equal_scipy(metric_project):
+def test_p_values_equal_scipy(metric_project):  # noqa: F811 (the fixture imported above)
     folder = Path(metric_project.project_dir)
     (folder / "models" / "p_values.sql").write_text(model_sql())
     build(metric_project, "p_values", command="run")

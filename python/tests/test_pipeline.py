@@ -7,9 +7,8 @@ import sys
 
 import numpy as np
 import pandas as pd
-import pytest
 
-from ml_monitor import demo, pipeline
+from ml_monitor import demo
 
 
 
