@@ -13,6 +13,8 @@ from ml_monitor import demo
 
 from test_sql_monitors import _one
 
+pytestmark = pytest.mark.slow  # the session's demo build
+
 
 @pytest.fixture(scope="module")
 def rows(demo_run) -> pd.DataFrame:

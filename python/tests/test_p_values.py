@@ -22,11 +22,14 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 from scipy import stats
 
 from _tiny_project import build
 from ml_monitor.warehouse import Warehouse
 from test_properties import metric_project  # noqa: F401 (a tiny project per warehouse, dropped afterwards)
+
+pytestmark = pytest.mark.slow  # a dbt run per warehouse
 
 # Each macro's arguments, as grid columns: a = z, x, t or d; b = dof or n; c = m.
 MACROS = {"normal_sf": "a", "chi2_sf": "ab", "student_t_sf": "ab", "kolmogorov_sf": "a", "ks_2samp_p_value": "abc"}

@@ -278,6 +278,7 @@ def _load_with_non_finite(project, **frames: pd.DataFrame) -> None:
 MODELS = st.lists(distributions(), min_size=1, max_size=4)
 
 
+@pytest.mark.slow
 def test_sql_metrics_equal_numpy_and_scipy(metric_project):
     """The edge cases together with generated models (an example holds several models, and
     a dbt run costs seconds): two runs, one on local Spark (a dbt run there takes about a
@@ -437,6 +438,7 @@ def hostile_folder(tmp_path_factory):
     return tmp_path_factory.mktemp("hostile")
 
 
+@pytest.mark.slow
 @slow(1)
 @example(columns=["my col", "order", "Select", 'we"ird', "MixedCase", "it's cohort"],
          cohort_values=HOSTILE_VALUES, model_id="it's \"the\" model; --")
@@ -548,6 +550,7 @@ def _tables_and_rows(project) -> list:
 HOSTILE_FILTERS = ["x'); drop table main.predictions; --", "default' or '1'='1", "line\nbreak"]
 
 
+@pytest.mark.slow
 @slow(25)
 @example(value=HOSTILE_FILTERS[0])
 @example(value=HOSTILE_FILTERS[1])
@@ -568,6 +571,7 @@ def test_cli_filters_are_bound_parameters(filter_project, value):
 # Fewer generated values than above: each new value of a var makes dbt parse the project in
 # full (its partial parse keys on the vars), seconds each; test_vars_reach_dbt_exactly checks
 # the trip of 300 values through --vars without dbt.
+@pytest.mark.slow
 @slow(6)
 @example(value=HOSTILE_FILTERS[0])
 @example(value=HOSTILE_FILTERS[1])
@@ -589,6 +593,7 @@ def test_cli_vars_are_bound_parameters(filter_project, value):
     assert _tables_and_rows(filter_project) == before
 
 
+@pytest.mark.slow
 def test_a_hostile_model_id_through_the_real_cli(filter_project):
     import subprocess
 
