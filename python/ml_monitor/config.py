@@ -217,4 +217,4 @@ def _vars_argument(cli_vars: dict) -> str:
     stays raw (YAML mangles the surrogate pairs of json.dumps' ASCII escapes of emoji and
     other characters beyond U+FFFF), what YAML cannot take raw is escaped."""
     text = json.dumps(cli_vars, ensure_ascii=False)
-    return _YAML_UNSAFE.sub(lambda match: "\\u%04x" % ord(match.group()), text)
+    return _YAML_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)

@@ -535,7 +535,7 @@ class SparkWarehouse(Warehouse):
             dtype = frame[column].dtype
             if isinstance(dtype, pd.DatetimeTZDtype):  # naive UTC, as DuckDB and PostgreSQL return
                 frame[column] = frame[column].dt.tz_convert("UTC").dt.tz_localize(None)
-            elif dtype == object and frame[column].map(lambda v: isinstance(v, decimal.Decimal)).any():
+            elif pd.api.types.is_object_dtype(dtype) and frame[column].map(lambda v: isinstance(v, decimal.Decimal)).any():
                 frame[column] = frame[column].astype(float)  # decimals as DuckDB returns them
         return frame
 

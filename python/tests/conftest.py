@@ -3,7 +3,6 @@ monitored by a real `dbt build` of the demo project (which installs this package
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,3 +76,11 @@ def fitted_run(demo_run, tmp_path_factory) -> DemoRun:
                           report_path=folder / "report.html", echo=lambda _: None)
     assert report.exists()
     return DemoRun(db_path, project, demo_run.data, demo_run.start)
+
+
+def pytest_collection_modifyitems(items):
+    """A test that needs the demo's dbt build is slow, whether or not it says so: `-m "not
+    slow"` never starts that build."""
+    for item in items:
+        if {"demo_run", "fitted_run"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

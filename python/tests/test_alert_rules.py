@@ -13,6 +13,8 @@ from scipy import stats
 
 from _tiny_project import build, table, tiny_project, write_tables
 
+pytestmark = pytest.mark.slow  # each scenario is a dbt build of a tiny project
+
 DAYS = 20
 CHANGE_DAY = 11  # the collapse and the shift start here (1-based)
 START = datetime(2024, 3, 1)

@@ -11,11 +11,12 @@ import pandas as pd
 import pytest
 
 from ml_monitor import runner
-from ml_monitor.errors import MonitorError
 from ml_monitor.warehouse import Warehouse
 
 from _tiny_project import (build, cli, db_path, non_finite_numbers, reference, serving_log, sql, table,
                            tiny_project, write_tables)
+
+pytestmark = pytest.mark.slow  # dbt builds of tiny projects
 
 D1, D2, D3 = (pd.Timestamp("2024-03-01") + pd.Timedelta(days=d) for d in range(3))
 EPOCH = pd.Timestamp("1970-01-01 00:00:05")

@@ -16,6 +16,8 @@ import pytest
 
 from ml_monitor.config import package_root
 
+pytestmark = pytest.mark.slow  # the benchmark's own dbt builds
+
 BENCH = package_root() / "bench"
 ROWS, DAYS = 12_000, 5
 

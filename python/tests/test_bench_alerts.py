@@ -164,6 +164,7 @@ def test_matching_rule_on_hand_made_incidents():
     assert [i["title"] for i in by_type["typing_drift"]["raised"]] == ["typing", "typing again"]
 
 
+@pytest.mark.slow
 def test_a_build_without_the_incident_models_is_a_clear_error(tmp_path):
     bench = _bench()
     db = tmp_path / "no_incidents.duckdb"
@@ -176,6 +177,7 @@ def test_a_build_without_the_incident_models_is_a_clear_error(tmp_path):
         bench.read_outputs(project)
 
 
+@pytest.mark.slow
 def test_bench_runs_end_to_end_on_a_tiny_log(tmp_path):
     workdir = tmp_path / "alerts"
     completed = subprocess.run([sys.executable, str(BENCH), "--scenarios", "stable", "--days", "6",

@@ -22,6 +22,8 @@ from ml_monitor.errors import MonitorError
 
 from _tiny_project import build, output_tables, reference, serving_log, table, tiny_project, write_tables
 
+pytestmark = pytest.mark.slow  # dbt builds of a tiny project, one per configuration change
+
 DAYS = 8  # more than the 3 buckets an incremental run recomputes
 SELECT = "+ml_monitor_null_fractions +int_ml_monitor__confidence +int_ml_monitor__feature_drift +ml_monitor_data_quality"
 VARS = {"ml_monitor_cohorts": ["country"], "ml_monitor_features": ["f_a", "f_b"]}

@@ -18,6 +18,7 @@ def test_the_bi_section_has_queries():
     assert len(QUERIES) >= 6
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("query", QUERIES, ids=[f"query{i}" for i in range(len(QUERIES))])
 def test_readme_query_runs_on_the_demo(fitted_run, query):
     with duckdb.connect(str(fitted_run.db_path), read_only=True) as con:
@@ -25,6 +26,7 @@ def test_readme_query_runs_on_the_demo(fitted_run, query):
     assert rows
 
 
+@pytest.mark.slow
 def test_dbt_docs_generate(demo_run):
     runner.dbt(demo_run.project, ["docs", "generate"])
     assert (demo_run.project.project_dir / "target" / "catalog.json").exists()

@@ -101,6 +101,7 @@ def test_run_explains_queue_rows_and_a_sample_per_class(tmp_path):
     assert written_by_class.groupby("explained_class")["n_samples"].first().sum() == len(explained)
 
 
+@pytest.mark.slow
 def test_run_on_a_tabular_model(tmp_path):
     project = staging_project(tmp_path, demo_data(), **FEATURE_VARS)
     with Warehouse.connect(project) as warehouse:

@@ -66,6 +66,7 @@ def _new_holdout(project, shift: float) -> None:
 
 # --- a Python step that fails or dies mid-write --------------------------------------------------
 
+@pytest.mark.slow
 def test_failed_write_keeps_the_previous_tables_and_a_rerun_completes(staged, monkeypatch):
     old = _fitted(staged)
     _new_holdout(staged, 0.2)
@@ -123,6 +124,7 @@ def _patched_cli(project, mode: str, marker: Path, *args: str) -> subprocess.Pop
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
+@pytest.mark.slow
 def test_a_step_that_dies_mid_write_leaves_the_old_tables(staged, tmp_path):
     old = _fitted(staged)
     _new_holdout(staged, 0.3)
@@ -146,6 +148,7 @@ def _wait_for(path: Path, process: subprocess.Popen, timeout: float = 120) -> No
         time.sleep(0.1)
 
 
+@pytest.mark.slow
 def test_sigint_during_a_python_step_exits_130_and_keeps_the_old_tables(staged, tmp_path):
     old = _fitted(staged)
     _new_holdout(staged, 0.1)
@@ -162,6 +165,7 @@ def test_sigint_during_a_python_step_exits_130_and_keeps_the_old_tables(staged, 
     assert _leftovers(staged) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("target", ["duckdb", "postgres"])
 def test_atomic_replaces_keep_every_old_table_on_failure(tmp_path, target, monkeypatch):
     if target == "postgres" and not os.environ.get("ML_MONITOR_PG_PORT"):
@@ -233,6 +237,7 @@ def _assert_same_tables(got: dict, expected: dict) -> None:
         pd.testing.assert_frame_equal(got[name], expected[name], check_exact=False, rtol=1e-12, atol=1e-15, obj=name)
 
 
+@pytest.mark.slow
 def test_dbt_build_twice_gives_identical_tables(built):
     first = output_tables(built)
     assert len(first) > 20
@@ -241,6 +246,7 @@ def test_dbt_build_twice_gives_identical_tables(built):
     _assert_same_tables(output_tables(built), first)
 
 
+@pytest.mark.slow
 def test_sigint_during_dbt_stops_it_and_leaves_no_half_written_table(built):
     before = output_tables(built)
     log = Path(built.project_dir) / "logs" / "dbt.log"
@@ -268,6 +274,7 @@ def test_sigint_during_dbt_stops_it_and_leaves_no_half_written_table(built):
 
 # --- the Python steps twice, with the same seed ---------------------------------------------
 
+@pytest.mark.slow
 def test_every_python_step_twice_gives_identical_tables(tmp_path):
     project = staging_project(tmp_path, demo_data(), **TEXT_VARS)
     model = demo_data().model
@@ -308,6 +315,7 @@ def locked(staged):
         holder.wait()
 
 
+@pytest.mark.slow
 def test_locked_duckdb_file_is_one_line_and_exit_1(locked, tmp_path):
     held = re.compile(r"^Error: the DuckDB file .*warehouse\.duckdb is in use by another process \(.*PID \d+\)\); close it"
                       r" and retry$")
@@ -321,6 +329,7 @@ def test_locked_duckdb_file_is_one_line_and_exit_1(locked, tmp_path):
     assert db_path(locked).exists()  # the demo did not pull the file away from its holder
 
 
+@pytest.mark.slow
 def test_missing_profile_target_or_credential_variable(staged, tmp_path):
     base = [sys.executable, "-m", "ml_monitor.cli", "--project-dir", str(staged.project_dir)]
     empty = tmp_path / "empty"
@@ -347,6 +356,7 @@ def test_missing_profile_target_or_credential_variable(staged, tmp_path):
     assert "Env var required but not provided: 'ML_MONITOR_TEST_USER'" in message and "hunter2" not in message
 
 
+@pytest.mark.slow
 def test_bad_vars_are_one_line_and_exit_1(staged):
     assert _one_line_error(cli(staged, "--vars", "{a: [1", "report")) == (
         "Error: --vars is not valid YAML: expected ',' or ']', but got '<stream end>' at line 1, column 7")
@@ -356,6 +366,7 @@ def test_bad_vars_are_one_line_and_exit_1(staged):
         "Error: --objective min_precision needs --min-precision (see --help)")
 
 
+@pytest.mark.slow
 def test_model_files_missing_unreadable_or_not_a_model(staged, tmp_path):
     corrupt = tmp_path / "corrupt.joblib"
     corrupt.write_bytes(b"\x80\x04not a pickle at all")

@@ -15,6 +15,8 @@ from ml_monitor.errors import MonitorError
 
 from conftest import make_project
 
+pytestmark = pytest.mark.slow  # a dbt build of a tiny project
+
 TESTS_YAML = """
 version: 2
 sources:

@@ -20,6 +20,8 @@ from ml_monitor import demo, runner
 
 from conftest import make_project
 
+pytestmark = pytest.mark.slow  # day-by-day dbt runs and a full build
+
 DAYS = 6              # the first FIRST_DAYS in one load, then one day per run
 FIRST_DAYS = 3
 PER_DAY = 300

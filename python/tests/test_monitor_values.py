@@ -17,6 +17,8 @@ from ml_monitor import demo, runner
 from conftest import make_project
 from test_sql_monitors import _one
 
+pytestmark = pytest.mark.slow  # the session's demo build
+
 
 @pytest.fixture(scope="module")
 def rows(demo_run) -> pd.DataFrame:

@@ -352,6 +352,7 @@ def test_email_reads_as_plain_text(warehouse, mailbox, capfd):
     assert "https://r.example/x.html#incident-inc_a" in text
 
 
+@pytest.mark.slow
 def test_two_concurrent_runs_send_each_change_once(warehouse, webhook):
     warehouse.write(*(Spec(f"inc_{k}") for k in range(4)))
     webhook.delay = 0.2  # each process holds its turn long enough for the other to try
@@ -363,6 +364,7 @@ def test_two_concurrent_runs_send_each_change_once(warehouse, webhook):
     assert titles(webhook.posts) == sorted(f"WARNING incident: 2026-02-09: confidence down 0.1 in inc_{k}" for k in range(4))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.environ.get("ML_MONITOR_PG_PORT"), reason="set ML_MONITOR_PG_PORT to test PostgreSQL")
 def test_two_concurrent_runs_on_postgresql_wait_for_each_other(webhook, monkeypatch):
     monkeypatch.setenv("ML_MONITOR_TARGET", "postgres")
@@ -393,6 +395,7 @@ def test_run_ends_with_the_notify_step(warehouse, webhook):
     assert len(webhook.posts) == 1 and said[-1].endswith("1 change(s) sent")
 
 
+@pytest.mark.slow
 def test_on_the_demo_one_message_per_incident_and_a_rerun_sends_nothing(demo_run, webhook, tmp_path):
     db = tmp_path / "demo.duckdb"
     shutil.copy(demo_run.db_path, db)

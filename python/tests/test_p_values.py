@@ -22,6 +22,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 from scipy import stats
 
 from _tiny_project import build
@@ -33,6 +34,7 @@ MACROS = {"normal_sf": "a", "chi2_sf": "ab", "student_t_sf": "ab", "kolmogorov_s
           "binomial_sf": "bca"}
 # literal arguments after the columns: binomial_sf's largest n
 LITERALS = {"binomial_sf": ["14"]}
+pytestmark = pytest.mark.slow  # a dbt run per warehouse
 # (max absolute error, max relative error where p >= 1e-300)
 BOUNDS = {
     "normal_sf": (6e-8, 1.2e-7),  # the erfc fit's own bound
@@ -131,7 +133,7 @@ def scipy_p(macro: str, a, b, c):
         return np.where((b >= 1) & (c >= 1), stats.kstwobign.sf((np.sqrt(e) + 0.12 + 0.11 / np.sqrt(e)) * a), np.nan)
 
 
-def test_p_values_equal_scipy(metric_project):
+def test_p_values_equal_scipy(metric_project):  # noqa: F811 (the fixture imported above)
     folder = Path(metric_project.project_dir)
     (folder / "models" / "p_values.sql").write_text(model_sql())
     build(metric_project, "p_values", command="run")

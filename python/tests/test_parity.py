@@ -22,6 +22,8 @@ from ml_monitor.warehouse import Warehouse
 
 from conftest import DEMO_PROJECT, HAS_SPARK, PROFILES, make_project
 
+pytestmark = pytest.mark.slow  # the demo built on PostgreSQL and Spark
+
 SPARK_PREDICTIONS_PER_DAY = int(os.environ.get("ML_MONITOR_SPARK_PARITY_PER_DAY", "300"))
 SPARK_DAYS = 46  # the last planted event starts on day 45; Spark writes a partition per bucket
 AVAILABLE = {

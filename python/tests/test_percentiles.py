@@ -10,7 +10,8 @@ from _tiny_project import build, reference, serving_log, table, tiny_project, wr
 from ml_monitor.errors import MonitorError
 
 
-@pytest.mark.parametrize("mode", ["exact", "approximate"])
+# exact: the one dbt build of the fast tests (bin/test -m "not slow")
+@pytest.mark.parametrize("mode", ["exact", pytest.param("approximate", marks=pytest.mark.slow)])
 def test_percentiles_by_mode(tmp_path, mode):
     project = tiny_project(tmp_path, ml_monitor_percentiles=mode)
     log = serving_log(n_per_day=2000, days=2)
@@ -28,6 +29,7 @@ def test_percentiles_by_mode(tmp_path, mode):
                 assert (values < got).mean() <= q + 0.02 and (values <= got).mean() >= q - 0.02
 
 
+@pytest.mark.slow
 def test_an_unknown_mode_names_the_var(tmp_path):
     project = tiny_project(tmp_path, ml_monitor_percentiles="median-of-medians")
     write_tables(project, predictions=serving_log(), reference=reference())

@@ -83,6 +83,7 @@ def test_run_writes_the_checks_and_keeps_other_models_rows(tmp_path):
     assert (written["model_id"] == "other_model").sum() == len(other)
 
 
+@pytest.mark.slow
 def test_run_on_a_tabular_model(tmp_path):
     project = staging_project(tmp_path, demo_data(), **FEATURE_VARS)
     with Warehouse.connect(project) as warehouse:

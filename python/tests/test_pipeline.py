@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml_monitor import demo, pipeline, runner
+from ml_monitor import demo, runner
 
 
 
+@pytest.mark.slow
 def test_every_python_table_is_written(fitted_run):
     for table in ["ml_monitor_thresholds", "ml_monitor_calibration", "ml_monitor_embedding_projection",
                   "ml_monitor_embedding_drift", "ml_monitor_explanations", "ml_monitor_class_explanations",
@@ -21,6 +22,7 @@ def test_every_python_table_is_written(fitted_run):
         assert len(fitted_run.table(table)) > 0, table
 
 
+@pytest.mark.slow
 def test_threshold_bands_use_the_fitted_thresholds(fitted_run):
     fitted = fitted_run.table("ml_monitor_thresholds").set_index("predicted_class")["threshold"]
     bands = fitted_run.table("ml_monitor_threshold_bands")
@@ -38,6 +40,7 @@ def test_threshold_bands_use_the_fitted_thresholds(fitted_run):
     assert got.sort_index().to_dict() == expected.sort_index().to_dict()
 
 
+@pytest.mark.slow
 def test_estimated_accuracy_tracks_realised_and_drops_after_typing(fitted_run):
     perf = fitted_run.table("ml_monitor_estimated_performance")
     population = perf[perf.cohort_name == "__all__"].set_index("bucket_start").sort_index()
@@ -53,6 +56,7 @@ def test_estimated_accuracy_tracks_realised_and_drops_after_typing(fitted_run):
     assert typed["is_alert"].all()
 
 
+@pytest.mark.slow
 def test_embedding_drift_rises_with_the_typing_drift(fitted_run):
     drift = fitted_run.table("ml_monitor_embedding_drift")
     drift["after"] = pd.to_datetime(drift["window_start"]) >= fitted_run.day(demo.TYPING_DAY)
@@ -63,6 +67,7 @@ def test_embedding_drift_rises_with_the_typing_drift(fitted_run):
     assert np.isfinite(projection[["x", "y"]].to_numpy()).all()
 
 
+@pytest.mark.slow
 def test_lime_class_tokens_are_the_generators_keywords(fitted_run):
     weights = fitted_run.table("ml_monitor_class_explanations")
     for cls, keywords in demo.CLASS_KEYWORDS.items():
@@ -70,6 +75,7 @@ def test_lime_class_tokens_are_the_generators_keywords(fitted_run):
         assert set(top) & set(keywords), (cls, list(top))
 
 
+@pytest.mark.slow
 def test_typos_flip_more_than_whitespace(fitted_run):
     checks = fitted_run.table("ml_monitor_perturbation_checks")
     assert checks["flip_rate"].between(0, 1).all()
@@ -77,6 +83,7 @@ def test_typos_flip_more_than_whitespace(fitted_run):
     assert overall["typos"] > overall["whitespace"]
 
 
+@pytest.mark.slow
 def test_alerts_include_the_python_steps(fitted_run):
     alerts = fitted_run.table("ml_monitor_alerts")
     assert "embedding_drift" in set(alerts.alert_type)
@@ -97,6 +104,7 @@ def test_cli_help_explains_every_command():
         assert sub.returncode == 0 and len(sub.stdout.splitlines()) > 5, command
 
 
+@pytest.mark.slow
 def test_cli_errors_are_one_line(fitted_run, tmp_path):
     result = _cli("--db", str(fitted_run.db_path), "--project-dir", str(fitted_run.project.project_dir),
                   "explain", "--model", str(tmp_path / "missing.joblib"))

@@ -3,8 +3,11 @@ stable days; each planted event is one incident whose onset is its day."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from ml_monitor import demo, runner
+
+pytestmark = pytest.mark.slow  # the session's demo build
 
 STABLE_DAYS = range(1, 26)
 

@@ -278,6 +278,7 @@ def _load_with_non_finite(project, **frames: pd.DataFrame) -> None:
 MODELS = st.lists(distributions(), min_size=1, max_size=4)
 
 
+@pytest.mark.slow
 def test_sql_metrics_equal_numpy_and_scipy(metric_project):
     """The edge cases together with generated models (an example holds several models, and
     a dbt run costs seconds): two runs, one on local Spark (a dbt run there takes about a
@@ -335,12 +336,12 @@ def _check_metrics(read: dict, serving: pd.DataFrame, ref: pd.DataFrame) -> None
             assert sorted(got["column_name"]) == (["amount", "segment"] if cohort_name == "__all__" else ["amount"])
             own = training if cohort_name == "__all__" else training[training["segment"].fillna("__null__") == cohort_value]
             reference_rows = own if len(own) >= 30 else training
-            for column, got in got.set_index("column_name").iterrows():
+            for column, row in got.set_index("column_name").iterrows():
                 # a NaN or infinite amount is missing, like a NULL one (both NaN in these frames)
                 serving_fraction, reference_fraction = part[column].isna().mean(), reference_rows[column].isna().mean()
-                assert _close(float(got["serving_null_fraction"]), serving_fraction), (column, cohort_value)
-                assert _close(float(got["reference_null_fraction"]), reference_fraction), (column, cohort_value)
-                assert _close(float(got["delta"]), serving_fraction - reference_fraction), (column, cohort_value)
+                assert _close(float(row["serving_null_fraction"]), serving_fraction), (column, cohort_value)
+                assert _close(float(row["reference_null_fraction"]), reference_fraction), (column, cohort_value)
+                assert _close(float(row["delta"]), serving_fraction - reference_fraction), (column, cohort_value)
     assert checked and len(drift) == sum(1 for _ in serving.groupby(["model_id", "bucket_start"])) + len(
         serving.assign(v=serving["segment"].fillna("__null__")).groupby(["model_id", "bucket_start", "v"]))
 
@@ -451,6 +452,7 @@ def hostile_folder(tmp_path_factory):
     return tmp_path_factory.mktemp("hostile")
 
 
+@pytest.mark.slow
 @slow(1)
 @example(columns=["my col", "order", "Select", 'we"ird', "MixedCase", "it's cohort"],
          cohort_values=HOSTILE_VALUES, model_id="it's \"the\" model; --")
@@ -559,10 +561,14 @@ def _tables_and_rows(project) -> list:
     return [tables.values.tolist(), int(rows)]
 
 
+HOSTILE_FILTERS = ["x'); drop table main.predictions; --", "default' or '1'='1", "line\nbreak"]
+
+
+@pytest.mark.slow
 @slow(25)
-@example(value="x'); drop table main.predictions; --")
-@example(value="default' or '1'='1")
-@example(value="line\nbreak")
+@example(value=HOSTILE_FILTERS[0])
+@example(value=HOSTILE_FILTERS[1])
+@example(value=HOSTILE_FILTERS[2])
 @given(value=values)
 def test_cli_filters_are_bound_parameters(filter_project, value):
     assume(value != "default")
@@ -573,6 +579,21 @@ def test_cli_filters_are_bound_parameters(filter_project, value):
         assert code == 1, stderr
         lines = stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("Error: ") and f"has no rows of model {value!r}" in lines[0]
+    assert _tables_and_rows(filter_project) == before
+
+
+# Fewer generated values than above: each new value of a var makes dbt parse the project in
+# full (its partial parse keys on the vars), seconds each; test_vars_reach_dbt_exactly checks
+# the trip of 300 values through --vars without dbt.
+@pytest.mark.slow
+@slow(6)
+@example(value=HOSTILE_FILTERS[0])
+@example(value=HOSTILE_FILTERS[1])
+@example(value=HOSTILE_FILTERS[2])
+@given(value=values)
+def test_cli_vars_are_bound_parameters(filter_project, value):
+    assume(value != "default")
+    before = _tables_and_rows(filter_project)
     payload = json.dumps({"ml_monitor_holdout_split": value}, ensure_ascii=False)
     try:
         passes = yaml.safe_load(payload) == {"ml_monitor_holdout_split": value}
@@ -586,6 +607,7 @@ def test_cli_filters_are_bound_parameters(filter_project, value):
     assert _tables_and_rows(filter_project) == before
 
 
+@pytest.mark.slow
 def test_a_hostile_model_id_through_the_real_cli(filter_project):
     import subprocess
 

@@ -257,6 +257,7 @@ def test_write_report_replaces_the_file_atomically(memory_warehouse, tmp_path, m
     assert [p.name for p in path.parent.iterdir()] == ["report.html"]  # no temporary file left
 
 
+@pytest.mark.slow
 def test_report_inlines_everything(full_report):
     page = full_report.read_text()
     tags = elements(page)
@@ -266,6 +267,7 @@ def test_report_inlines_everything(full_report):
     assert set(re.findall(r"https?://[^\s\"'`]+", code)) <= {SVG_NAMESPACE}  # a namespace name, never fetched
 
 
+@pytest.mark.slow
 def test_every_alert_links_to_a_section(full_report):
     page = full_report.read_text()
     links = re.findall(r'class="alert-link" href="#section-([a-z-]+)"', page)
@@ -292,6 +294,7 @@ def listed(incidents: pd.DataFrame) -> pd.DataFrame:
     return incidents.sort_values(["onset", "incident_id"], ascending=[False, True], na_position="last")
 
 
+@pytest.mark.slow
 def test_incidents_open_the_report_each_with_its_anchor(demo_run, full_report):
     page = full_report.read_text()
     assert [a["id"] for t, a in elements(page) if t == "section"][0] == "section-incidents"
@@ -306,6 +309,7 @@ def test_incidents_open_the_report_each_with_its_anchor(demo_run, full_report):
         assert set(episode_types(body)) == set(i.alert_types.split(", ")), i.title
 
 
+@pytest.mark.slow
 def test_alert_table_shows_every_alert_type(demo_run, full_report):
     heads = re.findall(r'<tr class="group-head">(.*?)</tr>', section_html(full_report.read_text(), "alerts"), re.S)
     shown = {re.search(r'class="badge [a-z]+">([a-z_]+)<', h).group(1): h for h in heads}
@@ -315,6 +319,7 @@ def test_alert_table_shows_every_alert_type(demo_run, full_report):
         assert re.search(rf"(>|of ){n} alerts?\b", shown[alert_type]), alert_type
 
 
+@pytest.mark.slow
 def test_segments_show_the_cohorts_carrying_each_population_alert(demo_run, full_report):
     section = section_html(full_report.read_text(), "segments")
     findings = demo_run.table("ml_monitor_segment_findings")
@@ -323,6 +328,7 @@ def test_segments_show_the_cohorts_carrying_each_population_alert(demo_run, full
     assert first.contribution_rank == 1 and f">{first.cohort_value}<" in section and ">contribution rank<" in section
 
 
+@pytest.mark.slow
 def test_summary_prints_the_incidents_first(demo_run):
     lines = pipeline.summarize(demo_run.project)
     incidents = listed(demo_run.table("ml_monitor_incidents"))
@@ -371,6 +377,7 @@ def test_no_incidents_says_so(memory_warehouse, tmp_path):
 
 # --- in the browser -----------------------------------------------------------------------
 
+@pytest.mark.slow
 @needs_browser
 def test_every_section_and_chart_renders_offline(rendered):
     dom, result = rendered
@@ -391,6 +398,7 @@ def test_every_section_and_chart_renders_offline(rendered):
         assert "chart-svg" in section_html(dom, section), section
 
 
+@pytest.mark.slow
 @needs_browser
 def test_hostile_texts_show_as_text_and_never_run(rendered):
     dom, _ = rendered
@@ -403,6 +411,7 @@ def test_hostile_texts_show_as_text_and_never_run(rendered):
     assert "&lt;/script&gt;&lt;script&gt;" in section_html(dom, "explanations")  # drawn as SVG text
 
 
+@pytest.mark.slow
 @needs_browser
 def test_timeline_draws_every_incident(demo_run, rendered):
     dom, _ = rendered
@@ -424,6 +433,7 @@ def test_incident_timeline_and_anchor(incident_report, tmp_path):
     assert opened == ["incident-inc-resolved"]
 
 
+@pytest.mark.slow
 @needs_browser
 def test_screenshot(full_report, tmp_path):
     shot = tmp_path / "report.png"
@@ -434,6 +444,7 @@ def test_screenshot(full_report, tmp_path):
 
 # --- size ---------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_report_stays_small_at_a_million_predictions(tmp_path, monkeypatch):
     db_path = tmp_path / "million.duckdb"
     data = demo.generate(predictions_per_day=17_000, days=60)

@@ -11,6 +11,8 @@ from ml_monitor import demo, runner
 
 from conftest import make_project
 
+pytestmark = pytest.mark.slow  # the session's demo build
+
 GRAINS = {
     "ml_monitor_confidence": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class"],
     "ml_monitor_confidence_rolling": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class", "window_buckets"],

@@ -21,6 +21,8 @@ import yaml
 from ml_monitor import demo
 from ml_monitor.config import package_root
 
+pytestmark = pytest.mark.slow  # builds and installs the wheel
+
 # Where dbt places the package's models, by the project's own generate_schema_name.
 MONITORING = "monitoring"
 GENERATE_SCHEMA_NAME = """

@@ -288,6 +288,7 @@ def spark(spark_dir, monkeypatch):
     yield from scratch_warehouse(monkeypatch, "spark", "ML_MONITOR_SPARK_SCHEMA", ML_MONITOR_SPARK_DIR=str(spark_dir))
 
 
+@pytest.mark.slow
 @spark_only
 @pytest.mark.parametrize("check", CHECKS)
 def test_spark(spark, check):
@@ -295,11 +296,13 @@ def test_spark(spark, check):
     check(spark)
 
 
+@pytest.mark.slow
 @spark_only
 def test_spark_failed_write_keeps_the_old_table(spark, monkeypatch):
     check_failed_write_keeps_the_old_table(spark, monkeypatch)
 
 
+@pytest.mark.slow
 @spark_only
 def test_spark_failed_swap_restores_the_old_table(spark, monkeypatch):
     spark.replace_table("kept", pd.DataFrame({"a": [1, 2]}))
