@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable, Iterator
 
 import click
 import yaml
@@ -44,7 +46,8 @@ def _parse_vars(_ctx, _param, value: str | None) -> dict:
               help="The dbt project that installs ml_monitor (as dbt: DBT_PROJECT_DIR, else the nearest folder "
                    "up from here with a dbt_project.yml).")
 @click.option("--profiles-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder of profiles.yml (as dbt: DBT_PROFILES_DIR, else here if it has one, else ~/.dbt).")
+              help="Folder of profiles.yml (as dbt: DBT_PROFILES_DIR, else here if it has one, else ~/.dbt; "
+                   "where none of them has one, the profile shipped with ml_monitor, as the demo uses).")
 @click.option("--target", "-t", help="Target of the project's profile (as dbt: DBT_TARGET, else the profile's target).")
 @click.option("--vars", "vars_", callback=_parse_vars, help="dbt vars as YAML, merged over the project's (as dbt --vars).")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
@@ -77,6 +80,10 @@ def build(ctx: click.Context, full_refresh: bool, select: str | None) -> None:
     runner.build(project, select=select, full_refresh=full_refresh)
     click.echo(f"dbt build done: tables in schema {project.output_schema}")
 
+
+# The demo's DuckDB file in its output folder; the shipped profile's default path names it too,
+# so the CLI run from the package folder finds the demo without --db.
+DEMO_DATABASE = "ml_monitor_demo.duckdb"
 
 MODEL_HELP = ("The model: a joblib file of a scikit-learn estimator with predict_proba, or "
               "module:callable returning one. A joblib file is code: it runs when loaded, so give "
@@ -141,7 +148,7 @@ def project_command(ctx: click.Context, model_spec, model_id, sample_size, windo
     project = _load_project(ctx)
     model = _load_model(model_spec) if model_spec else None
     _, drift = pipeline.project_embeddings(
-        project, model, model_id=model_id, sample_size=sample_size, window_sample_size=window_sample_size,
+        project, model, _progress_bar, model_id=model_id, sample_size=sample_size, window_sample_size=window_sample_size,
         window_buckets=window_buckets, threshold=threshold, seed=seed)
     click.echo(f"{int(drift['is_drift'].fillna(False).sum())} of {len(drift)} class windows drifted")
 
@@ -162,7 +169,7 @@ def multivariate_command(ctx: click.Context, model_id, sample_size, window_sampl
     """
     from . import pipeline
 
-    drift = pipeline.multivariate_drift(_load_project(ctx), model_id=model_id, sample_size=sample_size,
+    drift = pipeline.multivariate_drift(_load_project(ctx), _progress_bar, model_id=model_id, sample_size=sample_size,
                                         window_sample_size=window_sample_size, window_buckets=window_buckets, seed=seed)
     click.echo(f"{int(drift['is_drift'].fillna(False).sum())} of {len(drift)} windows drifted")
 
@@ -186,7 +193,7 @@ def explain(ctx: click.Context, model_spec, model_id, per_class, queue_limit, nu
     from . import pipeline
 
     explanations, by_class = pipeline.explain(
-        _load_project(ctx), _load_model(model_spec), model_id=model_id, per_class=per_class,
+        _load_project(ctx), _load_model(model_spec), _progress_bar, model_id=model_id, per_class=per_class,
         queue_limit=queue_limit, num_features=num_features, num_samples=num_samples, seed=seed)
     click.echo(f"{explanations['prediction_id'].nunique()} predictions explained, "
                f"{len(by_class)} class-level weights")
@@ -210,7 +217,7 @@ def perturb(ctx: click.Context, model_spec, model_id, per_class, perturbations, 
     """
     from . import pipeline
 
-    checks = pipeline.perturb(_load_project(ctx), _load_model(model_spec), model_id=model_id, per_class=per_class,
+    checks = pipeline.perturb(_load_project(ctx), _load_model(model_spec), _progress_bar, model_id=model_id, per_class=per_class,
                               perturbations=list(perturbations) or None, tolerance=tolerance, seed=seed)
     click.echo(f"{int(checks['is_failure'].sum())} of {len(checks)} checks past the tolerance")
 
@@ -255,8 +262,8 @@ def run(ctx: click.Context, model_spec, steps: str, report_path: Path, full_refr
     from . import pipeline
 
     path = pipeline.run(_load_project(ctx), model_spec, [s.strip() for s in steps.split(",") if s.strip()],
-                        report_path, full_refresh, notify_urls=notify_urls, report_url=report_url,
-                        notify_digest=notify_digest)
+                        report_path, full_refresh, click.echo, notify_urls=notify_urls, report_url=report_url,
+                        notify_digest=notify_digest, progress=_progress_bar)
     if path:
         click.echo(f"Report: {path}")
 
@@ -278,7 +285,7 @@ def notify(ctx: click.Context, urls, report_url, digest: bool, dry_run: bool) ->
     """
     from . import pipeline
 
-    pipeline.notify(_load_project(ctx), urls, report_url, digest, dry_run)
+    pipeline.notify(_load_project(ctx), urls, report_url, digest, dry_run, echo=click.echo)
 
 
 @cli.command()
@@ -339,7 +346,7 @@ def demo(ctx: click.Context, predictions_per_day: int, days: int, seed: int, out
         ctx.obj["target"] = demo_target
     output_dir = (output_dir or package_root() / "data").resolve()
     output_dir.mkdir(parents=True, exist_ok=True)
-    db_path = Path(ctx.obj.get("db") or output_dir / "ml_monitor_demo.duckdb").resolve()
+    db_path = Path(ctx.obj.get("db") or output_dir / DEMO_DATABASE).resolve()
     ctx.obj["db"] = db_path
     ctx.obj["spark_dir"] = output_dir / "spark"
     # the demo's own dbt project and the profile shipped for it, unless others are given
@@ -368,7 +375,8 @@ def demo(ctx: click.Context, predictions_per_day: int, days: int, seed: int, out
     # full refresh: a warehouse target may hold an earlier demo's buckets, which an
     # incremental run would keep
     report_path = pipeline.run(project, str(model_path), [s.strip() for s in steps.split(",") if s.strip()],
-                               output_dir / "ml_monitor_report.html", full_refresh=True)
+                               output_dir / "ml_monitor_report.html", full_refresh=True, echo=click.echo,
+                               progress=_progress_bar)
     click.echo("")
     if project.adapter_type == "duckdb":
         click.echo(f"DuckDB file: {db_path} (schema {project.output_schema})")
@@ -393,8 +401,18 @@ def dbt_package() -> None:
     click.echo(package_root())
 
 
+@contextmanager
+def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A click progress bar fed by a step's update(done, total) callback (pipeline.Progress)."""
+    with click.progressbar(length=1, label=label, file=None, show_pos=True) as bar:
+        def update(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+        yield update
+
+
 def _load_model(spec: str):
-    from .explain import load_model
+    from .model import load_model
 
     return load_model(spec)
 

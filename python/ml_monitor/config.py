@@ -39,6 +39,17 @@ class Relation:
     identifier: str
 
 
+def _shipped_profiles(env: dict) -> Path | None:
+    """None where dbt finds a profiles.yml by itself (DBT_PROFILES_DIR, the current folder,
+    ~/.dbt); else the folder of the profile shipped with ml_monitor (the demo's, configured by
+    ML_MONITOR_* variables), so that the CLI works on the demo without --profiles-dir."""
+    if env.get("DBT_PROFILES_DIR") or os.environ.get("DBT_PROFILES_DIR"):
+        return None
+    if Path("profiles.yml").exists() or (Path.home() / ".dbt" / "profiles.yml").exists():
+        return None
+    return package_root() / "profiles"
+
+
 @dataclass(frozen=True)
 class _Resolved:
     """What dbt resolved for a project: connection, vars and where each table is."""
@@ -79,8 +90,9 @@ class Project:
             from dbt.cli.resolvers import default_project_dir  # dbt's default: the nearest dbt project up from here
 
             project_dir = default_project_dir()
-        return cls(Path(project_dir).resolve(), Path(profiles_dir).resolve() if profiles_dir else None,
-                   target, dict(cli_vars or {}), dict(env or {}))
+        env = dict(env or {})
+        return cls(Path(project_dir).resolve(), Path(profiles_dir).resolve() if profiles_dir else _shipped_profiles(env),
+                   target, dict(cli_vars or {}), env)
 
     def dbt_args(self) -> list[str]:
         """The options that select this project, profile, target and vars, for any dbt command."""

@@ -22,7 +22,7 @@ import pandas as pd
 from . import samples
 from .config import Project
 from .errors import MonitorError
-from .explain import classifier, model_classifier
+from .model import classifier, model_classifier
 from .warehouse import Warehouse
 
 TYPO_RATE = 0.05         # per letter: about one word in four of six letters gets a typo

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
-
-import click
+from typing import Callable, ContextManager, Iterator
 
 from . import runner
 from .config import Project
@@ -30,14 +28,15 @@ def warehouse(project: Project) -> Iterator[Warehouse]:
         yield wh
 
 
+# How a long step shows progress: progress(label) opens a display and yields the callback
+# update(done, total) the step calls; the CLI passes progress bars, a library caller may pass
+# its own, and the default shows nothing.
+Progress = Callable[[str], ContextManager[Callable[[int, int], None]]]
+
+
 @contextmanager
-def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A click progress bar fed by a step's progress(done, total) callback."""
-    with click.progressbar(length=1, label=label, file=None, show_pos=True) as bar:
-        def update(done: int, total: int) -> None:
-            bar.length = total
-            bar.update(done - bar.pos)
-        yield update
+def no_progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    yield lambda done, total: None
 
 
 def fit_thresholds(project: Project, objective: str = "f1", min_precision=None, min_recall=None) -> dict:
@@ -47,32 +46,32 @@ def fit_thresholds(project: Project, objective: str = "f1", min_precision=None, 
         return thresholds.run(wh, project, objective, min_precision, min_recall)
 
 
-def project_embeddings(project: Project, model=None, **options) -> tuple:
+def project_embeddings(project: Project, model=None, progress: Progress = no_progress, **options) -> tuple:
     from . import projection  # umap compiles on import: load it only when the step runs
 
-    with warehouse(project) as wh, progress_bar("UMAP per class") as progress:
-        return projection.run(wh, project, model, progress=progress, **options)
+    with warehouse(project) as wh, progress("UMAP per class") as update:
+        return projection.run(wh, project, model, progress=update, **options)
 
 
-def multivariate_drift(project: Project, **options):
+def multivariate_drift(project: Project, progress: Progress = no_progress, **options):
     from . import multivariate
 
-    with warehouse(project) as wh, progress_bar("Multivariate drift per window") as progress:
-        return multivariate.run(wh, project, progress=progress, **options)
+    with warehouse(project) as wh, progress("Multivariate drift per window") as update:
+        return multivariate.run(wh, project, progress=update, **options)
 
 
-def explain(project: Project, model, **options) -> tuple:
+def explain(project: Project, model, progress: Progress = no_progress, **options) -> tuple:
     from . import explain as lime_explain
 
-    with warehouse(project) as wh, progress_bar("LIME explanations") as progress:
-        return lime_explain.run(wh, project, model, progress=progress, **options)
+    with warehouse(project) as wh, progress("LIME explanations") as update:
+        return lime_explain.run(wh, project, model, progress=update, **options)
 
 
-def perturb(project: Project, model, **options):
+def perturb(project: Project, model, progress: Progress = no_progress, **options):
     from . import perturb as checks
 
-    with warehouse(project) as wh, progress_bar("Perturbation checks") as progress:
-        return checks.run(wh, project, model, progress=progress, **options)
+    with warehouse(project) as wh, progress("Perturbation checks") as update:
+        return checks.run(wh, project, model, progress=update, **options)
 
 
 def report(project: Project, output: str | Path) -> Path:
@@ -83,7 +82,7 @@ def report(project: Project, output: str | Path) -> Path:
 
 
 def notify(project: Project, urls=(), report_url: str | None = None, digest: bool = False, dry_run: bool = False,
-           echo: Callable[[str], None] = click.echo):
+           echo: Callable[[str], None] = print):
     """Send each channel (Apprise URLs) the incidents that are new, escalated or resolved for it."""
     from . import notify as notifications
 
@@ -95,8 +94,8 @@ def notify(project: Project, urls=(), report_url: str | None = None, digest: boo
 
 
 def run(project: Project, model_spec: str | None, steps=STEPS, report_path: str | Path = "ml_monitor_report.html",
-        full_refresh: bool = False, echo: Callable[[str], None] = click.echo, notify_urls=(),
-        report_url: str | None = None, notify_digest: bool = False) -> Path | None:
+        full_refresh: bool = False, echo: Callable[[str], None] = print, notify_urls=(),
+        report_url: str | None = None, notify_digest: bool = False, progress: Progress = no_progress) -> Path | None:
     """Every selected step in dependency order. Steps that need a model are skipped, with a
     message, when no model is given (projection can still run from an embedding column).
     The notify step comes last, so that its messages can link to the new report."""
@@ -105,7 +104,7 @@ def run(project: Project, model_spec: str | None, steps=STEPS, report_path: str 
         raise MonitorError(f"unknown step(s) {', '.join(unknown)}; choose from {', '.join(STEPS)}")
     model = None
     if model_spec and {"project", "explain", "perturb"} & set(steps):
-        from .explain import load_model
+        from .model import load_model
 
         model = load_model(model_spec)
     if "build" in steps:
@@ -122,7 +121,7 @@ def run(project: Project, model_spec: str | None, steps=STEPS, report_path: str 
              f"from {summary['holdout_rows']} holdout rows")
     if "build" in steps:
         echo("dbt build: SQL monitors and their tests")
-        runner.build(project, full_refresh=full_refresh)
+        runner.build(project, full_refresh=full_refresh, progress=lambda line: echo(f"  {line}"))
     elif "fit-thresholds" in steps:
         echo("dbt build: models that use the fitted thresholds and calibration")
         runner.build(project, select=AFTER_FIT)
@@ -131,14 +130,14 @@ def run(project: Project, model_spec: str | None, steps=STEPS, report_path: str 
         if model is None and not project.var("ml_monitor_embedding_column"):
             echo("project: skipped (no --model and no ml_monitor_embedding_column)")
         else:
-            _, drift = project_embeddings(project, model)
+            _, drift = project_embeddings(project, model, progress)
             echo(f"project: {int(drift['is_drift'].fillna(False).sum())} of {len(drift)} class windows drifted")
             python_steps += 1
     if "multivariate" in steps:
         if not project.var("ml_monitor_features"):
             echo("multivariate: skipped (no ml_monitor_features)")
         else:
-            drift = multivariate_drift(project)
+            drift = multivariate_drift(project, progress)
             echo(f"multivariate: {int(drift['is_drift'].fillna(False).sum())} of {len(drift)} windows drifted")
             python_steps += 1
     for step, function in (("explain", explain), ("perturb", perturb)):
@@ -146,7 +145,7 @@ def run(project: Project, model_spec: str | None, steps=STEPS, report_path: str 
             if model is None:
                 echo(f"{step}: skipped (needs --model)")
                 continue
-            function(project, model)
+            function(project, model, progress)
             echo(f"{step}: done")
             python_steps += 1
     if python_steps:

@@ -182,7 +182,7 @@ def script_json(data: Any) -> str:
 
 
 def _text(v: Any, limit: int = MAX_TEXT) -> str:
-    """A value as display text: numbers to 4 significant digits, long texts cut."""
+    """A value as display text: numbers as `_number` writes them, long texts cut."""
     if isinstance(v, (datetime, date)) and not _missing(v):
         return _time(v, " ", "")
     v = _value(v)
@@ -190,10 +190,21 @@ def _text(v: Any, limit: int = MAX_TEXT) -> str:
         return ""
     if isinstance(v, bool):
         return "yes" if v else "no"
-    if isinstance(v, float):
-        return f"{v:.4g}"
+    if isinstance(v, (int, float)):
+        return _number(v)
     text = str(v)
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _number(v: float) -> str:
+    """One format for every number in the report (report.js `fmt` writes the same): three
+    significant digits, thousands grouped, an exponent only below 1e-4 (p-values have their own)."""
+    a = abs(v)
+    if a >= 1000 or v == int(v):
+        return f"{v:,.0f}"
+    if a < 1e-4:
+        return f"{v:.2e}".replace("e-0", "e-")  # as JavaScript writes it
+    return f"{float(f'{v:.3g}'):f}".rstrip("0").rstrip(".")
 
 
 def _cell(v: Any, column: str = "") -> Any:
@@ -273,6 +284,11 @@ ALERT_ORDER = f"{_severe_first('severity')}, bucket_start desc, subject"
 ALERT_COLUMNS = ["severity", "bucket", "where", "subject", "metric", "value", "threshold", "p adj.", "model", ""]
 
 
+def _alert_columns(with_model: bool) -> list[str]:
+    # one model's report has its name in the header: the column would only take width
+    return ALERT_COLUMNS if with_model else [c for c in ALERT_COLUMNS if c != "model"]
+
+
 def _first_per(partition: str, order: str, source: str, limit: int) -> str:
     """The first `limit` rows of each partition of `source`, in `order`."""
     return (f"select * from (select s.*, row_number() over (partition by {partition} order by {order})"
@@ -304,11 +320,12 @@ def _p_value(v: Any) -> Any:
     return "" if _missing(v) else {"text": f"{float(v):.2g}", "td": "num"}
 
 
-def _alert_row(a) -> list:
-    return [_badge(a.severity, a.severity), _text(a.bucket_start), _where(a.cohort_name, a.cohort_value),
+def _alert_row(a, with_model: bool) -> list:
+    return [_badge(a.severity, a.severity), {"text": _text(a.bucket_start), "td": "date"}, _where(a.cohort_name, a.cohort_value),
             _text(a.subject), _text(a.metric), _cell(a.value), _cell(a.threshold),
             _p_value(getattr(a, "p_value_adjusted", None)),  # older builds have no p-values
-            _text(a.model_id), _chart_link(a.alert_type, a.model_id, a.cohort_name, a.cohort_value, a.subject)]
+            *([_text(a.model_id)] if with_model else []),
+            _chart_link(a.alert_type, a.model_id, a.cohort_name, a.cohort_value, a.subject)]
 
 
 def _alerts(r: _Reader) -> Content:
@@ -324,6 +341,7 @@ def _alerts(r: _Reader) -> Content:
         "alert_type")
     # one group per type, so that a frequent type cannot crowd the others out
     by_type = _by(rows, "alert_type")
+    with_model = rows["model_id"].nunique() > 1
     groups = []
     for c in counts.itertuples(index=False):
         shown = by_type[c.alert_type]
@@ -331,9 +349,9 @@ def _alerts(r: _Reader) -> Content:
                 _count(c.n, "alert") + (f", {int(c.n_critical)} critical" if c.n_critical else "")]
         if c.n > len(shown):
             head.append(f"the {len(shown)} most severe and recent below")
-        groups.append(Group(head + [_chart_link(c.alert_type)], [_alert_row(a) for a in shown]))
+        groups.append(Group(head + [_chart_link(c.alert_type)], [_alert_row(a, with_model) for a in shown]))
     total = int(counts["n"].sum())
-    return Content({"heat": heat}, [Table(f"Alerts by type ({total})", ALERT_COLUMNS, groups=groups)],
+    return Content({"heat": heat}, [Table(f"Alerts by type ({total})", _alert_columns(with_model), groups=groups)],
                    note="" if total else "No alert fired.")
 
 
@@ -366,8 +384,9 @@ def _incidents(r: _Reader) -> Content:
     by_episode = _by(r.frame(_first_per("episode_id", ALERT_ORDER, in_episode, MAX_GROUP_ROWS)), "episode_id")
     sections = {s.id: s.title for s in SECTIONS}
     items = []
+    with_model = found["model_id"].nunique() > 1
     for i in found.itertuples(index=False):
-        groups = [Group(_episode_head(e), [_alert_row(a) for a in by_episode.get(e.episode_id, [])])
+        groups = [Group(_episode_head(e), [_alert_row(a, with_model) for a in by_episode.get(e.episode_id, [])])
                   for e in by_incident.get(i.incident_id, [])]
         types = [t.strip() for t in str(i.alert_types).split(",")]
         charted = {ALERT_SECTIONS[t]: t for t in types if t in ALERT_SECTIONS}  # one link per section
@@ -381,7 +400,7 @@ def _incidents(r: _Reader) -> Content:
              f"last bucket {_text(i.last_bucket)}", f"types: {', '.join(types)}", f"cohorts: {_text(i.cohorts)}",
              f"subjects: {_text(i.subjects)}"],
             [_chart_link(t, i.model_id, text=sections[s]) for s, t in charted.items()],
-            Table(shown + ", and their alerts", ALERT_COLUMNS, groups=groups)))
+            Table(shown + ", and their alerts", _alert_columns(with_model), groups=groups)))
     total = int(found["n_incidents"].iloc[0])
     note = f"The {len(found)} most recent of {total} incidents." if total > len(found) else ""
     # records, not a tree by model: the timeline shows every model's incidents, as the list does

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 from .config import Project
 from .errors import MonitorError, dbt_error_line
@@ -18,7 +19,8 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _NOISE = re.compile(r"^(\d\d:\d\d:\d\d\s+)?(Running with dbt|Registered adapter|Found \d+|Concurrency|Done\.|Finished running|Completed with|$)")
 
 
-def dbt(project: Project, command: list[str], show_output: bool = False) -> str:
+def dbt(project: Project, command: list[str], show_output: bool = False,
+        progress: Callable[[str], None] | None = None) -> str:
     """Invoke one dbt command with the project's options, from the directory ml-monitor runs
     in (as the user would run dbt: relative paths and dbt's default profiles folder are the
     same for both).
@@ -26,13 +28,15 @@ def dbt(project: Project, command: list[str], show_output: bool = False) -> str:
     Returns dbt's output, and prints ml_monitor's warnings in it on stderr. On failure
     raises MonitorError with one line: a DuckDB file held by another process says so,
     anything else is dbt's own error lines (which model or test failed and why, not a
-    traceback) and where dbt's log is.
+    traceback) and where dbt's log is. progress, if given, gets one short line per model,
+    seed or test that does not pass as dbt finishes it ("[12/45] ml_monitor_confidence OK 0.4s").
     """
     args = [sys.executable, "-m", "dbt.cli.main", "--no-use-colors", *command, *project.dbt_args()]
     env = {**os.environ, **project.env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     # a local Spark metastore (embedded Derby) admits one process: end this one's session
     release_spark()
-    returncode, output = _run_child(args, env, capture=not show_output)
+    returncode, output = _run_child(args, env, capture=not show_output,
+                                    on_line=(lambda line: _report_node(line, progress)) if progress else None)
     if returncode == -signal.SIGINT or returncode == 130:
         raise KeyboardInterrupt
     if returncode != 0:
@@ -52,7 +56,8 @@ def _log_file(project: Project) -> Path:
 INTERRUPT_GRACE_SECONDS = 30
 
 
-def _run_child(args: list[str], env: dict, capture: bool) -> tuple[int, str]:
+def _run_child(args: list[str], env: dict, capture: bool,
+               on_line: Callable[[str], None] | None = None) -> tuple[int, str]:
     """Run dbt in its own session, so that a Ctrl-C reaches it once, from here: on
     KeyboardInterrupt dbt gets one SIGINT, cancels its queries (its open transactions roll
     back, so no half-written table stays), and is waited for; a second Ctrl-C, or dbt still
@@ -61,7 +66,15 @@ def _run_child(args: list[str], env: dict, capture: bool) -> tuple[int, str]:
     process = subprocess.Popen(args, env=env, text=True, stdout=pipe,
                                stderr=subprocess.STDOUT if capture else None, start_new_session=True)
     try:
-        output, _ = process.communicate()
+        if capture and on_line:
+            lines = []
+            for line in process.stdout:  # as dbt writes it, for progress
+                lines.append(line)
+                on_line(line)
+            process.wait()
+            output = "".join(lines)
+        else:
+            output, _ = process.communicate()
     except KeyboardInterrupt:
         try:
             process.send_signal(signal.SIGINT)
@@ -84,7 +97,8 @@ def deps(project: Project) -> None:
 
 
 def build(project: Project, select: str | None = None, exclude: str | None = None,
-          full_refresh: bool = False, show_output: bool = False) -> str:
+          full_refresh: bool = False, show_output: bool = False,
+          progress: Callable[[str], None] | None = None) -> str:
     command = ["build"]
     if select:
         command += ["--select", select]
@@ -92,7 +106,22 @@ def build(project: Project, select: str | None = None, exclude: str | None = Non
         command += ["--exclude", exclude]
     if full_refresh:
         command.append("--full-refresh")
-    return dbt(project, command, show_output=show_output)
+    return dbt(project, command, show_output=show_output, progress=progress)
+
+
+# dbt's line for a finished node: "3 of 45 OK created sql table model schema.name ... [OK in 0.12s]"
+_NODE_DONE = re.compile(r"^(\d+) of (\d+) (OK|PASS|WARN|ERROR|FAIL|SKIP)\b(.*?)(?:\s\.+\s|\s*\[)")
+_NODE_SECONDS = re.compile(r"in ([\d.]+)s\]")
+
+
+def _report_node(line: str, progress: Callable[[str], None]) -> None:
+    match = _NODE_DONE.match(_lines(line)[0] if line.strip() else "")
+    if match and match.group(3) != "PASS":  # passing tests are most of the lines: models and problems only
+        index, total, status, words = match.groups()
+        name = words.split()[-1].split(".")[-1].strip("`\"") if words.split() else ""
+        name = name if len(name) <= 60 else name[:59] + "…"  # generic tests' names run long
+        seconds = _NODE_SECONDS.search(line)
+        progress(f"[{index}/{total}] {name} {status}" + (f" {seconds.group(1)}s" if seconds else ""))
 
 
 _TIME = re.compile(r"^\d\d:\d\d:\d\d(\s+|$)")

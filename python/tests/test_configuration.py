@@ -11,6 +11,7 @@ the old model's rows as well (4,000 rows counted as 4,800).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 import shutil
 
 import numpy as np
@@ -101,3 +102,26 @@ def test_labels_have_their_own_column_mapping(tmp_path):
     write_tables(project, ground_truth=labels.drop(columns="at"))
     with pytest.raises(MonitorError, match=r"column 'at' \(from var ml_monitor_label_columns.labeled_at\) does not exist"):
         build(project, "+stg_ml_monitor__labels", command="run")
+
+
+def test_the_cli_finds_the_demo_database_without_db(monkeypatch):
+    """`ml-monitor report` run from the package folder after `bin/demo` reads the demo's file."""
+    from conftest import package_project
+    from ml_monitor import cli
+
+    monkeypatch.delenv("ML_MONITOR_DUCKDB_PATH", raising=False)
+    assert Path(package_project().credentials["path"]).name == cli.DEMO_DATABASE
+
+
+def test_the_shipped_profile_is_the_last_resort(monkeypatch, tmp_path):
+    """dbt's own places win (DBT_PROFILES_DIR, the current folder, ~/.dbt); where none has a
+    profiles.yml the CLI uses the profile the demo ships with instead of failing."""
+    from ml_monitor.config import Project, package_root
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("DBT_PROFILES_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert Project.load(package_root() / "demo").profiles_dir == package_root() / "profiles"
+    (tmp_path / ".dbt").mkdir()
+    (tmp_path / ".dbt" / "profiles.yml").write_text("{}")
+    assert Project.load(package_root() / "demo").profiles_dir is None

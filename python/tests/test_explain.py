@@ -1,4 +1,4 @@
-"""LIME explanations: loading models, per-sample and per-class tables for text and tabular
+"""LIME explanations: per-sample and per-class tables for text and tabular
 models, and `run()` end to end on a staged DuckDB file."""
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from _steps_fixtures import (EXCLUDED_IDS, FEATURE_VARS, FEATURES, TEXT_VARS, demo_data, holdout,
                              staging_project, tabular_model)
 from ml_monitor import demo, explain
-from ml_monitor.errors import MonitorError
 from ml_monitor.warehouse import Warehouse
 
 COLUMNS = ["prediction_id", "explained_class", "feature", "weight", "rank"]
@@ -76,44 +75,6 @@ def test_tabular_model_is_explained_by_the_feature_it_uses():
     means = explain.class_explanations(explanations).set_index(["explained_class", "feature"])["mean_weight"]
     # continuous weights are local slopes: more amount, more "high", less "low"
     assert means[("high", "amount")] > 0 > means[("low", "amount")]
-
-
-def test_load_model_from_joblib_file(tmp_path):
-    path = tmp_path / "router.joblib"
-    demo.save_model(demo_data().model, path)
-    model = explain.load_model(str(path))
-    clf = explain.classifier(model)
-    assert clf.classes == sorted(demo.CLASSES)
-    assert clf(["my parcel never arrived"]).shape == (1, len(demo.CLASSES))
-
-
-def test_load_model_errors_are_clear(tmp_path):
-    with pytest.raises(MonitorError, match="model file not found"):
-        explain.load_model(str(tmp_path / "missing.joblib"))
-    (tmp_path / "text.joblib").write_bytes(b"not a pickle")
-    with pytest.raises(MonitorError, match="is not a model file"):
-        explain.load_model(str(tmp_path / "text.joblib"))
-    (tmp_path / "broken.joblib").write_bytes(b"\x80\x04 a pickle cut short")
-    with pytest.raises(MonitorError, match="cannot read the model file"):
-        explain.load_model(str(tmp_path / "broken.joblib"))
-    with pytest.raises(MonitorError, match="cannot load the model"):
-        explain.load_model("no_such_module_xyz:load")
-
-
-def test_load_model_from_a_callable_returning_predict_proba(tmp_path, monkeypatch):
-    (tmp_path / "fake_router.py").write_text(
-        "import numpy as np\n"
-        "def load():\n"
-        "    return lambda texts: np.tile([0.2, 0.8], (len(texts), 1))\n"
-    )
-    monkeypatch.syspath_prepend(str(tmp_path))
-    predict_proba = explain.load_model("fake_router:load")
-    with pytest.raises(MonitorError, match="classes"):
-        explain.classifier(predict_proba)
-    clf = explain.classifier(predict_proba, ["no", "yes"])
-    assert clf([f"text {i}" for i in range(2500)]).shape == (2500, 2)  # several batches
-    with pytest.raises(MonitorError, match="shape"):
-        explain.classifier(predict_proba, ["a", "b", "c"])(["x"])
 
 
 def test_run_explains_queue_rows_and_a_sample_per_class(tmp_path):

@@ -2,6 +2,7 @@
 fitted thresholds and calibration, and the results say what the demo planted."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -9,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml_monitor import demo, pipeline
+from ml_monitor import demo, pipeline, runner
 
 
 
@@ -102,3 +103,10 @@ def test_cli_errors_are_one_line(fitted_run, tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip().startswith("Error:") and len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+
+
+def test_dbt_progress_names_each_model_as_it_finishes(demo_run):
+    lines = []
+    runner.build(demo_run.project, select="ml_monitor_reference_sizes", progress=lines.append)
+    # its tests pass, and passing tests are not listed
+    assert len(lines) == 1 and re.fullmatch(r"\[1/\d+\] ml_monitor_reference_sizes OK [\d.]+s", lines[0]), lines

@@ -81,12 +81,15 @@
     return groups;
   }
 
+  // report.py's _number writes the same: three significant digits, thousands grouped, an
+  // exponent only below 1e-4
   function fmt(v, digits) {
     if (v === null || v === undefined) return "–";
     if (typeof v !== "number") return String(v);
-    if (Number.isInteger(v)) return v.toLocaleString("en-US");
     const a = Math.abs(v);
-    return a !== 0 && (a < 1e-3 || a >= 1e6) ? v.toExponential(2) : String(+v.toPrecision(digits || 3));
+    if (a >= 1000 || Number.isInteger(v)) return Math.round(v).toLocaleString("en-US");
+    if (a < 1e-4) return v.toExponential(2);
+    return String(+v.toPrecision(digits || 3));
   }
   const pct = (v) => (v == null ? "–" : (100 * v).toFixed(Math.abs(v) < 0.1 ? 1 : 0) + "%");
   function dateLabel(t, withYear) {
@@ -675,12 +678,15 @@
     if (!drift.length) return;
     const windowKey = (r) => r.window_start || r.window;
     const label = new Map(drift.map((r) => [windowKey(r), r.window]));
+    // dated like the other charts' axes; a window without a start keeps its own name
+    const windowLabel = (k) => (Number.isNaN(time(k)) ? String(label.get(k)) : dateLabel(time(k)));
     heatmap(host, {
       title: "Domain classifier AUC per class and window", subtitle: "0.5: serving looks like the reference; 1: fully distinguishable",
-      flagName: "drift", xs: unique(drift.map(windowKey)).sort(), xFormat: (k) => String(label.get(k)),
+      flagName: "drift", xs: unique(drift.map(windowKey)).sort(),
+      xFormat: windowLabel,
       ys: unique(drift.map((r) => r.class)).sort(), max: 0.5, valueFormat: (v) => fmt(0.5 + v), color: "#d45fa8",
       cells: drift.map((r) => ({ x: windowKey(r), y: r.class, v: r.domain_auc == null ? null : Math.max(0, r.domain_auc - 0.5),
-        flag: r.is_drift, tip: `${r.class}, window ${r.window}\nAUC ${fmt(r.domain_auc)}\n${fmt(r.n_serving)} serving, ${fmt(r.n_reference)} reference` })),
+        flag: r.is_drift, tip: `${r.class}, window ${windowLabel(windowKey(r))}\nAUC ${fmt(r.domain_auc)}\n${fmt(r.n_serving)} serving, ${fmt(r.n_reference)} reference` })),
     });
   }
 
@@ -689,7 +695,7 @@
     legend(host, [{ name: "pushes towards the class", color: POSITIVE, kind: "box" }, { name: "pushes away", color: NEGATIVE, kind: "box" }]);
     const grid = html("div", { class: "grid two" }, host);
     for (const k of [...byClass.keys()].sort()) {
-      barChart(grid, { title: k, subtitle: "mean LIME weight", bars: byClass.get(k).map((r) => ({
+      barChart(grid, { title: k, subtitle: "tokens with the largest mean |weight|; bar: mean weight", bars: byClass.get(k).map((r) => ({
         label: String(r.feature), value: r.mean_weight, color: r.mean_weight >= 0 ? POSITIVE : NEGATIVE })) });
     }
     const samples = sectionData("explanations", "samples") || [];
