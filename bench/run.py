@@ -5,6 +5,7 @@ One command, on one generated log, in one run:
 
     bench/setup                                   # GNU time, Evidently's own venv
     .venv/bin/python bench/run.py --rows 10000000 --days 90
+    .venv/bin/python bench/run.py --history-days 30,90,360 --per-day 111111   # daily run vs history
 
 Contenders, each in its own process under `/usr/bin/time -v` (wall time and peak resident
 memory as the kernel reports it):

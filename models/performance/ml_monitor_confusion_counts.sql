@@ -10,6 +10,8 @@
     before the window is late like a late log row: counted at the next full refresh. When
     some label has no labeled_at, arrival cannot be told and every bucket is recomputed. -#}
 {{ config(**ml_monitor.incremental_by_bucket()) }}
+-- depends_on: {{ ref('stg_ml_monitor__label_rows') }}
+-- depends_on: {{ ref('ml_monitor_prediction_ids') }}
 
 {%- set labels_table = var('ml_monitor_labels_table', none) -%}
 {%- if labels_table -%}
