@@ -23,18 +23,26 @@
     ml_monitor_data_quality shows it. -#}
 {%- set double = ml_monitor.type_double() -%}
 {%- set string = dbt.type_string() -%}
-{%- set numeric_features = ml_monitor.numeric_feature_columns() -%}
 {%- set staged = ref('stg_ml_monitor__predictions') -%}
 
-with log_rows as (
+with log_counts as (
 
-    select
-        model_id, bucket_start, exclusion_reason, count(*) as n
-        {%- for name in numeric_features %},
-        sum(feature_not_finite_{{ loop.index }}) as not_finite_{{ loop.index }}
-        {%- endfor %}
+    select model_id, bucket_start, exclusion_reason, column_name, n
+    from {{ ref('ml_monitor_log_counts') }}
+    union all
+    -- rows without predicted_at have no bucket: counted on every run
+    select model_id, cast(null as {{ dbt.type_timestamp() }}), exclusion_reason, cast(null as {{ string }}), count(*)
     from {{ staged }}
-    group by 1, 2, 3
+    where predicted_at is null
+    group by model_id, exclusion_reason
+
+),
+
+log_rows as (
+
+    select model_id, bucket_start, exclusion_reason, n
+    from log_counts
+    where column_name is null
 
 ),
 
@@ -82,15 +90,9 @@ late_rows as (
 
 not_finite_values as (
 
-    {%- for name in numeric_features %}
-    select model_id, bucket_start, {{ ml_monitor.string_literal(name) }} as column_name, sum(not_finite_{{ loop.index }}) as n
-    from log_rows
-    where exclusion_reason is null
-    group by 1, 2
-    {{ "union all" if not loop.last }}
-    {%- else %}
-    select model_id, bucket_start, cast(null as {{ string }}) as column_name, n from log_rows where 1 = 0
-    {%- endfor %}
+    select model_id, bucket_start, column_name, n
+    from log_counts
+    where column_name is not null and exclusion_reason is null
 
 ),
 
