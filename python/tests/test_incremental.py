@@ -66,9 +66,16 @@ def _label(con, day: int) -> None:
                     f"from ({ids(day - 2, 0, CHANGED)})")
 
 
-def _with_labels_table(db_path) -> None:
+def _with_labels_table_and_duplicates(db_path) -> None:
+    """An empty labels table, and predictions logged twice: two of the first day's again on the
+    last day (long out of the lookback window when they arrive: found through the id index),
+    one of the fourth day's twice in its bucket."""
     with duckdb.connect(str(db_path)) as con:
         con.execute("create table main.labels (prediction_id varchar, label varchar, labeled_at timestamp)")
+        con.execute(f"""insert into main.predictions select * replace (predicted_at + interval {DAYS - 1} day as predicted_at)
+                        from main.predictions where predicted_at < '{_day(2)}' order by prediction_id limit 2""")
+        con.execute(f"""insert into main.predictions select * from main.predictions
+                        where predicted_at >= '{_day(4)}' and predicted_at < '{_day(5)}' order by prediction_id limit 1""")
 
 
 def _tables(db_path) -> dict[str, pd.DataFrame]:
@@ -108,7 +115,7 @@ def incremental(data, tmp_path_factory):
     """The log loaded day by day (after a first load of FIRST_DAYS), a run after each load."""
     db_path = tmp_path_factory.mktemp("incremental") / "incremental.duckdb"
     demo.write_duckdb(data, db_path)
-    _with_labels_table(db_path)
+    _with_labels_table_and_duplicates(db_path)
     with duckdb.connect(str(db_path)) as con:
         con.execute("alter table main.predictions rename to all_predictions")
         con.execute("create table main.predictions as select * from main.all_predictions limit 0")
@@ -126,7 +133,7 @@ def incremental(data, tmp_path_factory):
 def full(data, tmp_path_factory):
     db_path = tmp_path_factory.mktemp("full") / "full.duckdb"
     demo.write_duckdb(data, db_path)
-    _with_labels_table(db_path)
+    _with_labels_table_and_duplicates(db_path)
     with duckdb.connect(str(db_path)) as con:
         con.execute("create view main.all_predictions as select * from main.predictions")
         for day in [FIRST_DAYS, *range(FIRST_DAYS + 1, DAYS + 1)]:
@@ -146,6 +153,10 @@ def test_day_by_day_runs_equal_one_full_build(incremental, full):
     counts = full_tables["ml_monitor_base_stats"]
     everything = counts[(counts.row_kind == "class") & (counts.cohort_name == "__all__") & (counts.predicted_class == "__all__")]
     assert sorted(everything.n) == [PER_DAY] * DAYS
+    quality = full_tables["ml_monitor_data_quality"]
+    duplicates = quality[quality.reason.str.startswith("duplicate")]
+    assert sorted(zip(duplicates.bucket_start.dt.date, duplicates.reason, duplicates.n_rows)) == [
+        (_day(4), "duplicate_prediction_id", 1), (_day(DAYS), "duplicate_across_buckets", 2)]
     for name in sorted(full_tables):
         _assert_same_table(name, incremental_tables[name], full_tables[name])
 
@@ -158,6 +169,7 @@ def test_late_and_changed_labels_are_counted_in_their_bucket(incremental, full):
         labels = con.execute("select * from main.labels").df()
         counts = con.execute(f"""select bucket_start as day, predicted_class, label, n
             from {SCHEMA}.ml_monitor_confusion_counts where cohort_name = '__all__'""").df()
+    log = log.sort_values("predicted_at", kind="stable").drop_duplicates("prediction_id")  # the earliest copy
     latest = labels.sort_values("labeled_at").drop_duplicates("prediction_id", keep="last")
     merged = log.merge(latest[["prediction_id", "label"]], on="prediction_id", how="left", suffixes=("_log", ""))
     merged["label"] = merged["label"].fillna(merged["label_log"])
