@@ -54,7 +54,7 @@ LATE, OLD, CHANGED = 30, 5, 10
 
 def _label(con, day: int) -> None:
     def ids(of_day: int, offset: int, n: int) -> str:
-        return (f"select prediction_id from main.all_predictions where predicted_at >= '{_day(of_day)}' "
+        return (f"select distinct prediction_id from main.all_predictions where predicted_at >= '{_day(of_day)}' "
                 f"and predicted_at < '{_day(of_day + 1)}' order by prediction_id limit {n} offset {offset}")
 
     arrived = f"timestamp '{_day(day)} 12:00:00'"
