@@ -5,6 +5,7 @@ One command, on one generated log, in one run:
 
     bench/setup                                   # GNU time, Evidently's own venv
     .venv/bin/python bench/run.py --rows 10000000 --days 90
+    .venv/bin/python bench/run.py --history-days 30,90,360 --per-day 111111   # daily run vs history
 
 Contenders, each in its own process under `/usr/bin/time -v` (wall time and peak resident
 memory as the kernel reports it):
@@ -90,6 +91,11 @@ def main(argv=None) -> int:
                              "exact ones hold every confidence of a group in memory)")
     parser.add_argument("--reuse-data", action="store_true",
                         help="keep Parquet files already generated with the same rows, days and seed")
+    parser.add_argument("--history-days", type=lambda v: [int(d) for d in v.split(",")],
+                        help="comma-separated history lengths, e.g. 30,90,360: at --per-day rows a day, the "
+                             "one-day incremental run after each history against that history's full build "
+                             "(only this; the other contenders are not run)")
+    parser.add_argument("--per-day", type=int, default=111_111, help="rows per day with --history-days")
     args = parser.parse_args(argv)
     if args.days < 4:
         parser.error("--days must be at least 4 (the incremental run needs earlier days)")
@@ -119,10 +125,10 @@ def main(argv=None) -> int:
     measured: dict[str, dict] = {}
 
     def step(name: str, sub: list[str], python: str = sys.executable, quiet: bool = False,
-             may_fail: bool = False) -> dict:
+             may_fail: bool = False, step_env: dict | None = None) -> dict:
         out = run_dir / f"{name}.json"
         timing = _timed([python, str(Path(__file__).resolve()), *sub, "--out", str(out)], run_dir / f"{name}.time",
-                        run_dir / f"{name}.log", {**os.environ, **env})
+                        run_dir / f"{name}.log", {**os.environ, **env, **(step_env or {})})
         detail = json.loads(out.read_text()) if out.exists() else {}
         record = {**timing, **detail}
         if not quiet:
@@ -135,6 +141,9 @@ def main(argv=None) -> int:
             tail = (run_dir / f"{name}.log").read_text()[-3000:]
             raise SystemExit(f"bench: step {name} failed (exit {timing['exit_code']}):\n{tail}")
         return record
+
+    if args.history_days:
+        return _history(args, step, workdir, run_dir)
 
     print(f"ml_monitor benchmark: {rows:,} predictions over {args.days} days "
           f"({per_day:,}/day), {len(COHORTS)} cohort columns, {len(NUMERIC)} numeric and "
@@ -174,6 +183,7 @@ def main(argv=None) -> int:
 
     table = _table(measured, rows, args.days)
     summary = {
+        "model_costs": _model_costs(measured["dbt_full_refresh"], measured["dbt_incremental"]),
         "rows": rows, "days": args.days, "percentiles": percentiles[1], "per_day": per_day, "seed": args.seed,
         "cohorts": COHORTS, "numeric_features": NUMERIC, "categorical_features": CATEGORICAL,
         "memory_limit": args.memory_limit, "machine": _machine(), "measured": measured,
@@ -192,6 +202,49 @@ def main(argv=None) -> int:
     if failed:
         print("bench: FAILED: " + ", ".join(failed), file=sys.stderr)
         return 1
+    return 0
+
+
+def _history(args, step, workdir: Path, run_dir: Path) -> int:
+    """The one-day incremental run after each history length, at a fixed number of rows a
+    day, side by side with that history's full build: what a daily run costs as the log grows."""
+    percentiles = ["--percentiles", "approximate" if args.approximate_percentiles else "exact"]
+    print(f"ml_monitor history benchmark: {args.per_day:,} predictions a day, histories of "
+          f"{', '.join(map(str, args.history_days))} days; results in {run_dir}", flush=True)
+    lines = []
+    for days in args.history_days:
+        folder = workdir / f"history-{days}"
+        folder.mkdir(parents=True, exist_ok=True)
+        parquet, db = folder / "parquet", folder / "bench.duckdb"
+        common = ["--db", str(db), "--parquet", str(parquet), "--memory-limit", args.memory_limit]
+        step_env = {"ML_MONITOR_DUCKDB_PATH": str(db), "DBT_TARGET_PATH": str(folder / "dbt_target"),
+                    "DBT_LOG_PATH": str(folder / "dbt_logs")}
+        manifest = parquet / "manifest.json"
+        wanted = {"per_day": args.per_day, "days": days + 1, "seed": args.seed}
+        if not (args.reuse_data and manifest.exists() and json.loads(manifest.read_text()) == wanted):
+            step(f"generate_{days}", ["_generate", "--per-day", str(args.per_day), "--days", str(days + 1),
+                                      "--seed", str(args.seed), *common], step_env=step_env)
+            manifest.write_text(json.dumps(wanted))
+        step(f"load_{days}", ["_load", "--except-last-day", *common], step_env=step_env)
+        full = step(f"dbt_full_{days}", ["_dbt", "--mode", "full", *percentiles, *common], step_env=step_env)
+        step(f"append_day_{days}", ["_load", "--last-day", *common], quiet=True, step_env=step_env)
+        inc = step(f"dbt_incremental_{days}", ["_dbt", "--mode", "incremental", *percentiles, *common],
+                   step_env=step_env)
+        lines.append({"history_days": days, "rows": args.per_day * days, "full_warehouse_s": full["models_execute_s"],
+                      "incremental_warehouse_s": inc["models_execute_s"],
+                      "incremental_share": inc["models_execute_s"] / full["models_execute_s"],
+                      "model_costs": _model_costs(full, inc)})
+    shortest = lines[0]["incremental_warehouse_s"]
+    print(f"\n{'history days':>12} {'rows':>12} {'full s':>8} {'incremental s':>14} {'share':>6} {'x shortest':>10}")
+    for line in lines:
+        line["vs_shortest"] = line["incremental_warehouse_s"] / shortest
+        print(f"{line['history_days']:>12} {line['rows']:>12,} {line['full_warehouse_s']:>8.2f} "
+              f"{line['incremental_warehouse_s']:>14.2f} {line['incremental_share']:>6.1%} {line['vs_shortest']:>10.2f}")
+    print("targets: share <= 10 % at 90 days; the longest history within 1.3x the shortest")
+    _print_model_costs(lines[-1]["model_costs"])
+    summary = {"per_day": args.per_day, "memory_limit": args.memory_limit, "percentiles": percentiles[1],
+               "machine": _machine(), "histories": lines}
+    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     return 0
 
 
@@ -338,6 +391,24 @@ def _print_table(table: list[dict], summary: dict) -> None:
               + ("  (extrapolated)" if target.get("extrapolated") else ""))
     print(f"  pandas == ml_monitor: {summary['pandas_comparison']['summary']}")
     print(f"  incremental == full refresh: {summary['incremental_check']['summary']}")
+    _print_model_costs(summary["model_costs"])
+
+
+def _model_costs(full: dict, incremental: dict) -> list[dict]:
+    """Each model's execute time in the full and the one-day incremental build (dbt's
+    run_results.json), the incremental run's costliest first: what a daily run pays for."""
+    names = set(full["model_execute_s"]) | set(incremental["model_execute_s"])
+    costs = [{"model": name, "full_s": full["model_execute_s"].get(name), "incremental_s": incremental["model_execute_s"].get(name)}
+             for name in names]
+    return sorted(costs, key=lambda c: (-(c["incremental_s"] or 0), c["model"]))
+
+
+def _print_model_costs(costs: list[dict]) -> None:
+    print(f"\nWarehouse time per model (s), one-day incremental run's costliest first:")
+    print(f"  {'model':<44} {'full':>8} {'incremental':>12}")
+    for c in costs:
+        full, inc = ("" if v is None else f"{v:.2f}" for v in (c["full_s"], c["incremental_s"]))
+        print(f"  {c['model']:<44} {full:>8} {inc:>12}")
 
 
 # --- incremental == full refresh, on the benchmark's own data -----------------------------
@@ -565,7 +636,7 @@ def _sub_dbt(args) -> dict:
     shutil.copy(target / "run_results.json", Path(args.out).with_suffix(".run_results.json"))
     return {"dbt_wall_s": wall, "dbt_elapsed_s": results.get("elapsed_time"), "models_execute_s": models,
             "tests_execute_s": tests, "overhead_s": wall - results.get("elapsed_time", wall),
-            "slowest_models": [{"model": m, "execute_s": round(s, 2)} for s, m in slowest[:8]]}
+            "model_execute_s": {m: round(s, 3) for s, m in slowest}}
 
 
 def _seconds(timing: dict) -> float:

@@ -1,8 +1,9 @@
 {#- The rows the monitors count: valid predictions (no exclusion_reason), a prediction
     logged more than once counted once, by its earliest copy (see
-    ml_monitor_duplicate_predictions). `where` narrows the rows first, so incremental
-    models only read their recent buckets. The de-duplication is left out when the log
-    has no duplicates, and otherwise windows only the repeated predictions. -#}
+    ml_monitor_duplicate_predictions: a bucket's copies left out). `where` narrows the rows
+    first, so incremental models only read their recent buckets. The de-duplication is left
+    out when the log has no duplicates, and otherwise windows only the repeated predictions
+    of the kept copy's bucket; a later bucket's copies are all left out. -#}
 {% macro monitored_predictions(where='1 = 1') %}
   {%- set staged = ref('stg_ml_monitor__predictions') -%}
   {%- set duplicates = ref('ml_monitor_duplicate_predictions') -%}
@@ -13,7 +14,7 @@
   {%- if has_duplicates %}
       and not exists (
         select 1 from {{ duplicates }} as d
-        where d.model_id = s.model_id and d.prediction_id = s.prediction_id
+        where d.model_id = s.model_id and d.prediction_id = s.prediction_id and d.bucket_start = s.bucket_start
       )
     union all
     select

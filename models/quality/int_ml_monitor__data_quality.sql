@@ -26,37 +26,41 @@
     ml_monitor_data_quality shows it. -#}
 {%- set double = ml_monitor.type_double() -%}
 {%- set string = dbt.type_string() -%}
-{%- set numeric_features = ml_monitor.numeric_feature_columns() -%}
 {%- set staged = ref('stg_ml_monitor__predictions') -%}
 {%- set all = ml_monitor.string_literal(ml_monitor.reserved_values().all) -%}
 
-with log_groups as (
+with log_counts as (
 
-    select
-        model_id, bucket_start, exclusion_reason,
-        {{- ml_monitor.cohort_grouping_columns() }}
-        count(*) as n
-        {%- for name in numeric_features %},
-        sum(feature_not_finite_{{ loop.index }}) as not_finite_{{ loop.index }}
-        {%- endfor %}
+    select model_id, bucket_start, cohort_name, cohort_value, exclusion_reason, column_name, n
+    from {{ ref('ml_monitor_log_counts') }}
+    union all
+    -- rows without predicted_at have no bucket: counted on every run
+    select model_id, cast(null as {{ dbt.type_timestamp() }}), {{ ml_monitor.cohort_name_value() }},
+           exclusion_reason, cast(null as {{ string }}), n
     from (
         select
-            {{- ml_monitor.cohort_input_columns() }}
-            *
-        from {{ staged }}
-    ) as log_inputs
-    group by {{ ml_monitor.cohort_grouping_sets([['model_id', 'bucket_start', 'exclusion_reason']]) }}
+            model_id,
+            exclusion_reason,
+            {{- ml_monitor.cohort_grouping_columns() }}
+            count(*) as n
+        from (
+            select
+                {{- ml_monitor.cohort_input_columns() }}
+                *
+            from {{ staged }}
+            where predicted_at is null
+        ) as undated_inputs
+        group by {{ ml_monitor.cohort_grouping_sets([['model_id', 'exclusion_reason']]) }}
+    ) as undated
 
 ),
 
--- the log's rows per model, bucket, cohort and exclusion reason (NULL: valid), in one pass
+-- the log's rows per model, bucket, cohort and exclusion reason (NULL: valid)
 cohort_log_rows as (
 
-    select model_id, bucket_start, {{ ml_monitor.cohort_name_value() }}, exclusion_reason, n
-        {%- for name in numeric_features %},
-        not_finite_{{ loop.index }}
-        {%- endfor %}
-    from log_groups
+    select model_id, bucket_start, cohort_name, cohort_value, exclusion_reason, n
+    from log_counts
+    where column_name is null
 
 ),
 
@@ -110,16 +114,9 @@ late_rows as (
 
 not_finite_values as (
 
-    {%- for name in numeric_features %}
-    select model_id, bucket_start, cohort_name, cohort_value, {{ ml_monitor.string_literal(name) }} as column_name,
-           not_finite_{{ loop.index }} as n
-    from cohort_log_rows
-    where exclusion_reason is null
-    {{ "union all" if not loop.last }}
-    {%- else %}
-    select model_id, bucket_start, cohort_name, cohort_value, cast(null as {{ string }}) as column_name, n
-    from cohort_log_rows where 1 = 0
-    {%- endfor %}
+    select model_id, bucket_start, cohort_name, cohort_value, column_name, n
+    from log_counts
+    where column_name is not null and exclusion_reason is null
 
 ),
 

@@ -61,6 +61,23 @@ def test_bench_runs_end_to_end_and_the_comparison_passes(bench_run):
         assert float(row["wall_s"]) > 0 and float(row["peak_rss_mb"]) > 0
     full = summary["measured"]["dbt_full_refresh"]
     assert full["models_execute_s"] > 0 and full["max_rss_mb"] > 0
+    # what each model costs per run, in both builds
+    costs = {c["model"]: c for c in summary["model_costs"]}
+    assert costs["ml_monitor_prediction_ids"]["full_s"] > 0 and costs["ml_monitor_prediction_ids"]["incremental_s"] > 0
+    assert "Warehouse time per model" in completed.stdout
+
+
+@pytest.mark.slow
+def test_history_lengths_are_measured_side_by_side(tmp_path):
+    command = [sys.executable, str(BENCH / "run.py"), "--history-days", "4,6", "--per-day", "300",
+               "--workdir", str(tmp_path / "data"), "--results", str(tmp_path / "results"), "--skip-evidently"]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    summary = json.loads(next((tmp_path / "results").glob("run-*/summary.json")).read_text())
+    assert [h["history_days"] for h in summary["histories"]] == [4, 6]
+    assert [h["rows"] for h in summary["histories"]] == [1200, 1800]
+    for history in summary["histories"]:
+        assert history["incremental_warehouse_s"] > 0 and history["full_warehouse_s"] > 0
 
 
 def test_the_comparison_catches_a_wrong_number(bench_run):

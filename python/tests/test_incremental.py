@@ -1,9 +1,10 @@
 """Incremental runs give the same tables as one full build, and late rows are never lost silently.
 
 A small demo log is loaded one day at a time into `predictions`, with a dbt run of the package
-after each day; another DuckDB file gets every row at once and one full build. Every output
-table must be the same in both (floats to 1e-12 relative; `config_version` aside). Then rows
-arrive late: those dated inside the incremental lookback window are counted by the next run,
+after each day; another DuckDB file gets every row at once and one full build. Labels arrive in
+a labels table along the way: late ones for the previous day, ones for the first day (older than
+the lookback window) and changed ones. Every output table must be the same in both (floats to
+1e-12 relative; `config_version` aside). Then rows arrive late: those dated inside the incremental lookback window are counted by the next run,
 those older than it are reported in ml_monitor_data_quality as `late_outside_lookback`
 and kept out of the counts until a full refresh.
 """
@@ -44,6 +45,39 @@ def _load_days(db_path, first: int, last: int) -> None:
     with duckdb.connect(str(db_path)) as con:
         con.execute("insert into main.predictions select * from main.all_predictions "
                     "where predicted_at >= ? and predicted_at < ?", [_day(first), _day(last + 1)])
+        _label(con, last)
+
+
+# the labels that arrive on a day: the previous day's first LATE ids (the later of two classes
+# as the label), the first day's next OLD ids, and a change of the labels that arrived the day
+# before for the previous day's first CHANGED ids (the other class, dated later)
+LATE, OLD, CHANGED = 30, 5, 10
+
+
+def _label(con, day: int) -> None:
+    def ids(of_day: int, offset: int, n: int) -> str:
+        return (f"select distinct prediction_id from main.all_predictions where predicted_at >= '{_day(of_day)}' "
+                f"and predicted_at < '{_day(of_day + 1)}' order by prediction_id limit {n} offset {offset}")
+
+    arrived = f"timestamp '{_day(day)} 12:00:00'"
+    con.execute(f"insert into main.labels select prediction_id, 'technical', {arrived} from ({ids(day - 1, 0, LATE)})")
+    con.execute(f"insert into main.labels select prediction_id, 'billing', {arrived} "
+                f"from ({ids(1, OLD * day, OLD)})")
+    if day > FIRST_DAYS:
+        con.execute(f"insert into main.labels select prediction_id, 'account', {arrived} + interval 1 hour "
+                    f"from ({ids(day - 2, 0, CHANGED)})")
+
+
+def _with_labels_table_and_duplicates(db_path) -> None:
+    """An empty labels table, and predictions logged twice: two of the first day's again on the
+    last day (long out of the lookback window when they arrive: found through the id index),
+    one of the fourth day's twice in its bucket."""
+    with duckdb.connect(str(db_path)) as con:
+        con.execute("create table main.labels (prediction_id varchar, label varchar, labeled_at timestamp)")
+        con.execute(f"""insert into main.predictions select * replace (predicted_at + interval {DAYS - 1} day as predicted_at)
+                        from main.predictions where predicted_at < '{_day(2)}' order by prediction_id limit 2""")
+        con.execute(f"""insert into main.predictions select * from main.predictions
+                        where predicted_at >= '{_day(4)}' and predicted_at < '{_day(5)}' order by prediction_id limit 1""")
 
 
 def _tables(db_path) -> dict[str, pd.DataFrame]:
@@ -83,10 +117,11 @@ def incremental(data, tmp_path_factory):
     """The log loaded day by day (after a first load of FIRST_DAYS), a run after each load."""
     db_path = tmp_path_factory.mktemp("incremental") / "incremental.duckdb"
     demo.write_duckdb(data, db_path)
+    _with_labels_table_and_duplicates(db_path)
     with duckdb.connect(str(db_path)) as con:
         con.execute("alter table main.predictions rename to all_predictions")
         con.execute("create table main.predictions as select * from main.all_predictions limit 0")
-    project = make_project(db_path, **data.dbt_vars())
+    project = make_project(db_path, ml_monitor_labels_table="labels", **data.dbt_vars())
     runner.deps(project)
     _load_days(db_path, 1, FIRST_DAYS)
     _build(project)
@@ -100,7 +135,12 @@ def incremental(data, tmp_path_factory):
 def full(data, tmp_path_factory):
     db_path = tmp_path_factory.mktemp("full") / "full.duckdb"
     demo.write_duckdb(data, db_path)
-    project = make_project(db_path, **data.dbt_vars())
+    _with_labels_table_and_duplicates(db_path)
+    with duckdb.connect(str(db_path)) as con:
+        con.execute("create view main.all_predictions as select * from main.predictions")
+        for day in [FIRST_DAYS, *range(FIRST_DAYS + 1, DAYS + 1)]:
+            _label(con, day)
+    project = make_project(db_path, ml_monitor_labels_table="labels", **data.dbt_vars())
     runner.deps(project)
     runner.dbt(project, ["run", "--select", "ml_monitor", "--full-refresh"])
     return db_path
@@ -116,8 +156,35 @@ def test_day_by_day_runs_equal_one_full_build(incremental, full):
     counts = full_tables["ml_monitor_base_stats"]
     everything = counts[(counts.row_kind == "class") & (counts.cohort_name == "__all__") & (counts.predicted_class == "__all__")]
     assert sorted(everything.n) == [PER_DAY] * DAYS
+    quality = full_tables["ml_monitor_data_quality"]
+    duplicates = quality[quality.reason.str.startswith("duplicate")]
+    assert sorted(zip(duplicates.bucket_start.dt.date, duplicates.reason, duplicates.n_rows)) == [
+        (_day(4), "duplicate_prediction_id", 1), (_day(DAYS), "duplicate_across_buckets", 2)]
     for name in sorted(full_tables):
         _assert_same_table(name, incremental_tables[name], full_tables[name])
+
+
+def test_late_and_changed_labels_are_counted_in_their_bucket(incremental, full):
+    """The confusion counts of every bucket against pandas on the log and the labels table (the
+    latest label of a prediction wins), in the incremental and the full build alike."""
+    with duckdb.connect(str(full), read_only=True) as con:
+        log = con.execute("select prediction_id, predicted_at, predicted_class, label from main.all_predictions").df()
+        labels = con.execute("select * from main.labels").df()
+        counts = con.execute(f"""select bucket_start as day, predicted_class, label, n
+            from {SCHEMA}.ml_monitor_confusion_counts where cohort_name = '__all__'""").df()
+    log = log.sort_values("predicted_at", kind="stable").drop_duplicates("prediction_id")  # the earliest copy
+    latest = labels.sort_values("labeled_at").drop_duplicates("prediction_id", keep="last")
+    merged = log.merge(latest[["prediction_id", "label"]], on="prediction_id", how="left", suffixes=("_log", ""))
+    merged["label"] = merged["label"].fillna(merged["label_log"])
+    merged["day"] = merged.predicted_at.dt.floor("D")
+    expected = merged.dropna(subset=["label"]).groupby(["day", "predicted_class", "label"]).size()
+    got = counts.set_index(["day", "predicted_class", "label"]).n.sort_index()
+    pd.testing.assert_series_equal(got, expected.sort_index().astype(got.dtype), check_names=False)
+    # the first day's bucket, long out of the lookback window, took labels from every run, and the
+    # changed labels moved their counts: both builds hold them (the equality test above)
+    first_day = latest[latest.prediction_id.isin(merged[merged.day == pd.Timestamp(_day(1))].prediction_id)]
+    assert (first_day.label == "billing").sum() == OLD * (DAYS - FIRST_DAYS + 1)
+    assert (latest.label == "account").sum() == CHANGED * (DAYS - FIRST_DAYS)
 
 
 def _bucket_counts(db_path) -> dict:
