@@ -1,3 +1,1 @@
-{% macro feature_columns() %}
-  {{- return(var('ml_monitor_features', []) or []) -}}
-{% endmacro %}
+{% macro feature_columns() %} {{- return(var('ml_monitor_features', []) or []) -}} {% endmacro %}

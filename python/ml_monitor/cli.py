@@ -4,13 +4,14 @@ dbt itself resolves every command's profile, target, vars and table locations, a
 `dbt build` (config.py), so a connection and the inputs are configured once. Errors the user can fix end in one line on stderr and exit
 code 1; an interrupt exits 130 and leaves no half-written table (writes are swaps).
 """
+
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 import click
 import yaml
@@ -18,13 +19,16 @@ import yaml
 from .config import Project, package_root
 from .errors import MonitorError
 
+
 def _load_project(ctx: click.Context) -> Project:
     options = ctx.obj
     env = {"ML_MONITOR_DUCKDB_PATH": str(Path(options["db"]).resolve())} if options.get("db") else {}
     if options.get("spark_dir") and not os.environ.get("ML_MONITOR_SPARK_DIR"):
         # the demo keeps the local Spark target's folder with its other output
         env["ML_MONITOR_SPARK_DIR"] = str(Path(options["spark_dir"]).resolve())
-    return Project.load(options.get("project_dir"), options.get("profiles_dir"), options.get("target"), options.get("vars"), env)
+    return Project.load(
+        options.get("project_dir"), options.get("profiles_dir"), options.get("target"), options.get("vars"), env
+    )
 
 
 def _parse_vars(_ctx, _param, value: str | None) -> dict:
@@ -35,23 +39,37 @@ def _parse_vars(_ctx, _param, value: str | None) -> dict:
     except yaml.YAMLError as exc:  # its text draws a caret diagram over several lines
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise MonitorError(f"--vars is not valid YAML: {getattr(exc, 'problem', None) or 'cannot parse it'}{where}") from None
+        raise MonitorError(
+            f"--vars is not valid YAML: {getattr(exc, 'problem', None) or 'cannot parse it'}{where}"
+        ) from None
     if not isinstance(parsed, dict):
         raise MonitorError("--vars must be a YAML mapping, e.g. '{ml_monitor_time_grain: hour}'")
     return parsed
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path), envvar="DBT_PROJECT_DIR",
-              help="The dbt project that installs ml_monitor (as dbt: DBT_PROJECT_DIR, else the nearest folder "
-                   "up from here with a dbt_project.yml).")
-@click.option("--profiles-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder of profiles.yml (as dbt: DBT_PROFILES_DIR, else here if it has one, else ~/.dbt; "
-                   "where none of them has one, the profile shipped with ml_monitor, as the demo uses).")
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="DBT_PROJECT_DIR",
+    help="The dbt project that installs ml_monitor (as dbt: DBT_PROJECT_DIR, else the nearest folder "
+    "up from here with a dbt_project.yml).",
+)
+@click.option(
+    "--profiles-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of profiles.yml (as dbt: DBT_PROFILES_DIR, else here if it has one, else ~/.dbt; "
+    "where none of them has one, the profile shipped with ml_monitor, as the demo uses).",
+)
 @click.option("--target", "-t", help="Target of the project's profile (as dbt: DBT_TARGET, else the profile's target).")
-@click.option("--vars", "vars_", callback=_parse_vars, help="dbt vars as YAML, merged over the project's (as dbt --vars).")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
-              help="DuckDB file to use (sets ML_MONITOR_DUCKDB_PATH, which the shipped profile reads).")
+@click.option(
+    "--vars", "vars_", callback=_parse_vars, help="dbt vars as YAML, merged over the project's (as dbt --vars)."
+)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="DuckDB file to use (sets ML_MONITOR_DUCKDB_PATH, which the shipped profile reads).",
+)
 @click.version_option(package_name="ml-monitor")
 @click.pass_context
 def cli(ctx: click.Context, project_dir, profiles_dir, target, vars_, db) -> None:
@@ -85,9 +103,11 @@ def build(ctx: click.Context, full_refresh: bool, select: str | None) -> None:
 # so the CLI run from the package folder finds the demo without --db.
 DEMO_DATABASE = "ml_monitor_demo.duckdb"
 
-MODEL_HELP = ("The model: a joblib file of a scikit-learn estimator with predict_proba, or "
-              "module:callable returning one. A joblib file is code: it runs when loaded, so give "
-              "only files you trust; nothing but this path is loaded.")
+MODEL_HELP = (
+    "The model: a joblib file of a scikit-learn estimator with predict_proba, or "
+    "module:callable returning one. A joblib file is code: it runs when loaded, so give "
+    "only files you trust; nothing but this path is loaded."
+)
 
 
 def _model_option(required: bool):
@@ -99,8 +119,13 @@ seed_option = click.option("--seed", default=0, show_default=True, help="Seed of
 
 
 @cli.command("fit-thresholds")
-@click.option("--objective", type=click.Choice(["f1", "min_precision", "min_recall"]), default="f1", show_default=True,
-              help="f1: the threshold maximising F1; min_precision / min_recall: the best threshold meeting the bound.")
+@click.option(
+    "--objective",
+    type=click.Choice(["f1", "min_precision", "min_recall"]),
+    default="f1",
+    show_default=True,
+    help="f1: the threshold maximising F1; min_precision / min_recall: the best threshold meeting the bound.",
+)
 @click.option("--min-precision", type=click.FloatRange(0, 1), help="Bound for --objective min_precision.")
 @click.option("--min-recall", type=click.FloatRange(0, 1), help="Bound for --objective min_recall.")
 @click.pass_context
@@ -119,8 +144,10 @@ def fit_thresholds(ctx: click.Context, objective: str, min_precision, min_recall
     if objective == "min_recall" and min_recall is None:
         raise click.UsageError("--objective min_recall needs --min-recall")
     summary = pipeline.fit_thresholds(_load_project(ctx), objective, min_precision, min_recall)
-    click.echo(f"{summary['thresholds']} thresholds and {summary['calibrated_groups']} calibrations fitted on "
-               f"{summary['holdout_rows']} holdout rows ({summary['excluded_rows']} excluded)")
+    click.echo(
+        f"{summary['thresholds']} thresholds and {summary['calibrated_groups']} calibrations fitted on "
+        f"{summary['holdout_rows']} holdout rows ({summary['excluded_rows']} excluded)"
+    )
 
 
 @cli.command("project")
@@ -129,12 +156,14 @@ def fit_thresholds(ctx: click.Context, objective: str, min_precision, min_recall
 @click.option("--sample-size", default=2000, show_default=True, help="Reference rows per class (at most 4095).")
 @click.option("--window-sample-size", default=500, show_default=True, help="Serving rows per class and window.")
 @click.option("--window-buckets", type=int, help="Buckets per serving window (default: a week of buckets).")
-@click.option("--threshold", default=0.6, show_default=True,
-              help="Domain AUC above which a class window counts as drifted.")
+@click.option(
+    "--threshold", default=0.6, show_default=True, help="Domain AUC above which a class window counts as drifted."
+)
 @seed_option
 @click.pass_context
-def project_command(ctx: click.Context, model_spec, model_id, sample_size, window_sample_size, window_buckets,
-                    threshold, seed) -> None:
+def project_command(
+    ctx: click.Context, model_spec, model_id, sample_size, window_sample_size, window_buckets, threshold, seed
+) -> None:
     """UMAP of the feature space per class, reference against serving, and its drift.
 
     Vectors come from ml_monitor_embedding_column, or else from the text through the
@@ -148,8 +177,16 @@ def project_command(ctx: click.Context, model_spec, model_id, sample_size, windo
     project = _load_project(ctx)
     model = _load_model(model_spec) if model_spec else None
     _, drift = pipeline.project_embeddings(
-        project, model, _progress_bar, model_id=model_id, sample_size=sample_size, window_sample_size=window_sample_size,
-        window_buckets=window_buckets, threshold=threshold, seed=seed)
+        project,
+        model,
+        _progress_bar,
+        model_id=model_id,
+        sample_size=sample_size,
+        window_sample_size=window_sample_size,
+        window_buckets=window_buckets,
+        threshold=threshold,
+        seed=seed,
+    )
     click.echo(f"{int(drift['is_drift'].fillna(False).sum())} of {len(drift)} class windows drifted")
 
 
@@ -169,8 +206,15 @@ def multivariate_command(ctx: click.Context, model_id, sample_size, window_sampl
     """
     from . import pipeline
 
-    drift = pipeline.multivariate_drift(_load_project(ctx), _progress_bar, model_id=model_id, sample_size=sample_size,
-                                        window_sample_size=window_sample_size, window_buckets=window_buckets, seed=seed)
+    drift = pipeline.multivariate_drift(
+        _load_project(ctx),
+        _progress_bar,
+        model_id=model_id,
+        sample_size=sample_size,
+        window_sample_size=window_sample_size,
+        window_buckets=window_buckets,
+        seed=seed,
+    )
     click.echo(f"{int(drift['is_drift'].fillna(False).sum())} of {len(drift)} windows drifted")
 
 
@@ -193,18 +237,29 @@ def explain(ctx: click.Context, model_spec, model_id, per_class, queue_limit, nu
     from . import pipeline
 
     explanations, by_class = pipeline.explain(
-        _load_project(ctx), _load_model(model_spec), _progress_bar, model_id=model_id, per_class=per_class,
-        queue_limit=queue_limit, num_features=num_features, num_samples=num_samples, seed=seed)
-    click.echo(f"{explanations['prediction_id'].nunique()} predictions explained, "
-               f"{len(by_class)} class-level weights")
+        _load_project(ctx),
+        _load_model(model_spec),
+        _progress_bar,
+        model_id=model_id,
+        per_class=per_class,
+        queue_limit=queue_limit,
+        num_features=num_features,
+        num_samples=num_samples,
+        seed=seed,
+    )
+    click.echo(f"{explanations['prediction_id'].nunique()} predictions explained, {len(by_class)} class-level weights")
 
 
 @cli.command()
 @_model_option(required=True)
 @model_id_option
 @click.option("--per-class", default=200, show_default=True, help="Holdout rows perturbed per label.")
-@click.option("--perturbation", "perturbations", multiple=True,
-              help="Run only these (repeatable): typos, case, whitespace, punctuation, word_dropout; gaussian_noise for tabular.")
+@click.option(
+    "--perturbation",
+    "perturbations",
+    multiple=True,
+    help="Run only these (repeatable): typos, case, whitespace, punctuation, word_dropout; gaussian_noise for tabular.",
+)
 @click.option("--tolerance", default=0.1, show_default=True, help="Flip rate above which a check fails.")
 @seed_option
 @click.pass_context
@@ -217,14 +272,28 @@ def perturb(ctx: click.Context, model_spec, model_id, per_class, perturbations, 
     """
     from . import pipeline
 
-    checks = pipeline.perturb(_load_project(ctx), _load_model(model_spec), _progress_bar, model_id=model_id, per_class=per_class,
-                              perturbations=list(perturbations) or None, tolerance=tolerance, seed=seed)
+    checks = pipeline.perturb(
+        _load_project(ctx),
+        _load_model(model_spec),
+        _progress_bar,
+        model_id=model_id,
+        per_class=per_class,
+        perturbations=list(perturbations) or None,
+        tolerance=tolerance,
+        seed=seed,
+    )
     click.echo(f"{int(checks['is_failure'].sum())} of {len(checks)} checks past the tolerance")
 
 
 @cli.command()
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default="ml_monitor_report.html",
-              show_default=True, help="Where to write the HTML file.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="ml_monitor_report.html",
+    show_default=True,
+    help="Where to write the HTML file.",
+)
 @click.pass_context
 def report(ctx: click.Context, output: Path) -> None:
     """Write a self-contained HTML dashboard of every monitoring table that exists.
@@ -237,33 +306,62 @@ def report(ctx: click.Context, output: Path) -> None:
     click.echo(pipeline.report(_load_project(ctx), output))
 
 
-NOTIFY_URLS_HELP = ("Apprise URL of a channel (Slack, Teams, email, any webhook); repeatable. Default: "
-                    "ML_MONITOR_NOTIFY_URLS, URLs separated by spaces. URLs hold secrets: they are never shown.")
+NOTIFY_URLS_HELP = (
+    "Apprise URL of a channel (Slack, Teams, email, any webhook); repeatable. Default: "
+    "ML_MONITOR_NOTIFY_URLS, URLs separated by spaces. URLs hold secrets: they are never shown."
+)
 REPORT_URL_HELP = "Where the report is published: messages link to BASE#incident-<id>."
 
 
 @cli.command()
 @_model_option(required=False)
-@click.option("--steps", default=",".join(("build", "fit-thresholds", "project", "multivariate", "explain", "perturb",
-                                            "report", "notify")),
-              show_default=True, help="Comma-separated steps to run, always in dependency order.")
-@click.option("--report-path", type=click.Path(dir_okay=False, path_type=Path), default="ml_monitor_report.html",
-              show_default=True, help="Where the report step writes.")
+@click.option(
+    "--steps",
+    default=",".join(("build", "fit-thresholds", "project", "multivariate", "explain", "perturb", "report", "notify")),
+    show_default=True,
+    help="Comma-separated steps to run, always in dependency order.",
+)
+@click.option(
+    "--report-path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="ml_monitor_report.html",
+    show_default=True,
+    help="Where the report step writes.",
+)
 @click.option("--full-refresh", is_flag=True, help="Rebuild incremental base tables from the whole log.")
 @click.option("--notify-url", "notify_urls", multiple=True, envvar="ML_MONITOR_NOTIFY_URLS", help=NOTIFY_URLS_HELP)
 @click.option("--report-url", envvar="ML_MONITOR_REPORT_URL", metavar="BASE", help=REPORT_URL_HELP)
-@click.option("--notify-digest", is_flag=True, help="The notify step sends one message per channel listing every change.")
+@click.option(
+    "--notify-digest", is_flag=True, help="The notify step sends one message per channel listing every change."
+)
 @click.pass_context
-def run(ctx: click.Context, model_spec, steps: str, report_path: Path, full_refresh: bool, notify_urls, report_url,
-        notify_digest: bool) -> None:
+def run(
+    ctx: click.Context,
+    model_spec,
+    steps: str,
+    report_path: Path,
+    full_refresh: bool,
+    notify_urls,
+    report_url,
+    notify_digest: bool,
+) -> None:
     """Run everything in order: fit-thresholds on the staged holdout, dbt build (which uses
     the fit), project, multivariate, explain, perturb, the alerts that read them, the report, and the
     notifications (skipped when no channel is configured)."""
     from . import pipeline
 
-    path = pipeline.run(_load_project(ctx), model_spec, [s.strip() for s in steps.split(",") if s.strip()],
-                        report_path, full_refresh, click.echo, notify_urls=notify_urls, report_url=report_url,
-                        notify_digest=notify_digest, progress=_progress_bar)
+    path = pipeline.run(
+        _load_project(ctx),
+        model_spec,
+        [s.strip() for s in steps.split(",") if s.strip()],
+        report_path,
+        full_refresh,
+        click.echo,
+        notify_urls=notify_urls,
+        report_url=report_url,
+        notify_digest=notify_digest,
+        progress=_progress_bar,
+    )
     if path:
         click.echo(f"Report: {path}")
 
@@ -271,7 +369,9 @@ def run(ctx: click.Context, model_spec, steps: str, report_path: Path, full_refr
 @cli.command()
 @click.option("--url", "urls", multiple=True, envvar="ML_MONITOR_NOTIFY_URLS", help=NOTIFY_URLS_HELP)
 @click.option("--report-url", envvar="ML_MONITOR_REPORT_URL", metavar="BASE", help=REPORT_URL_HELP)
-@click.option("--digest", is_flag=True, help="One message per channel listing every change, instead of one per incident.")
+@click.option(
+    "--digest", is_flag=True, help="One message per channel listing every change, instead of one per incident."
+)
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; send and record nothing.")
 @click.pass_context
 def notify(ctx: click.Context, urls, report_url, digest: bool, dry_run: bool) -> None:
@@ -295,7 +395,8 @@ def notify(ctx: click.Context, urls, report_url, digest: bool, dry_run: bool) ->
 def ack(ctx: click.Context, incident_id: str, note: str | None) -> None:
     """Acknowledge an open incident (its id, or a unique prefix): notify sends no escalation
     for it until it resolves; its resolution is still sent."""
-    from . import notify as notifications, pipeline
+    from . import notify as notifications
+    from . import pipeline
 
     with pipeline.warehouse(_load_project(ctx)) as wh:
         full_id = notifications.acknowledge(wh, incident_id, note)
@@ -307,7 +408,8 @@ def ack(ctx: click.Context, incident_id: str, note: str | None) -> None:
 def incidents(ctx: click.Context) -> None:
     """List the open incidents, the most recent first: id, severity, and the title, which
     begins with the onset (ack: acknowledged)."""
-    from . import notify as notifications, pipeline
+    from . import notify as notifications
+    from . import pipeline
 
     with pipeline.warehouse(_load_project(ctx)) as wh:
         found = notifications.open_incidents(wh)
@@ -321,19 +423,46 @@ def incidents(ctx: click.Context) -> None:
 @click.option("--predictions-per-day", default=3000, show_default=True, help="Size of the serving log per day.")
 @click.option("--days", default=60, show_default=True, help="Days of serving log (events at days 30, 40, 45, 50).")
 @click.option("--seed", default=7, show_default=True, help="Seed of the generator.")
-@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for the DuckDB file, the model and the report (default: <package>/data).")
-@click.option("--steps", default=",".join(("build", "fit-thresholds", "project", "multivariate", "explain", "perturb",
-                                            "report")),
-              show_default=True, help="Steps of `ml-monitor run` to run on the demo.")
-@click.option("--target", "-t", "demo_target", help="Profile target to load the demo into: duckdb (default), postgres or spark.")
-@click.option("--scenario", default="demo", show_default=True,
-              help="Planted events: demo, stable, slow_drift, seasonal or concept_drift (see bench/README.md).")
-@click.option("--stale-hours", default=0.0, show_default=True, type=click.FloatRange(min=0),
-              help="Monitor the log this many hours after its end, so that it looks stale.")
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the DuckDB file, the model and the report (default: <package>/data).",
+)
+@click.option(
+    "--steps",
+    default=",".join(("build", "fit-thresholds", "project", "multivariate", "explain", "perturb", "report")),
+    show_default=True,
+    help="Steps of `ml-monitor run` to run on the demo.",
+)
+@click.option(
+    "--target", "-t", "demo_target", help="Profile target to load the demo into: duckdb (default), postgres or spark."
+)
+@click.option(
+    "--scenario",
+    default="demo",
+    show_default=True,
+    help="Planted events: demo, stable, slow_drift, seasonal or concept_drift (see bench/README.md).",
+)
+@click.option(
+    "--stale-hours",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Monitor the log this many hours after its end, so that it looks stale.",
+)
 @click.pass_context
-def demo(ctx: click.Context, predictions_per_day: int, days: int, seed: int, output_dir: Path | None, steps: str,
-         demo_target: str | None, scenario: str, stale_hours: float) -> None:
+def demo(
+    ctx: click.Context,
+    predictions_per_day: int,
+    days: int,
+    seed: int,
+    output_dir: Path | None,
+    steps: str,
+    demo_target: str | None,
+    scenario: str,
+    stale_hours: float,
+) -> None:
     """Generate the support-ticket router demo and monitor it end to end.
 
     Trains a TF-IDF + logistic regression router on generated tickets, writes its reference
@@ -342,7 +471,8 @@ def demo(ctx: click.Context, predictions_per_day: int, days: int, seed: int, out
     change and a nulled column from day 45, two features that move together from day 50) into a DuckDB file, runs `ml-monitor run` on
     the demo dbt project, prints what the monitors found and the report's path.
     """
-    from . import demo as demo_data, pipeline
+    from . import demo as demo_data
+    from . import pipeline
 
     if demo_target:
         ctx.obj["target"] = demo_target
@@ -354,10 +484,15 @@ def demo(ctx: click.Context, predictions_per_day: int, days: int, seed: int, out
     # the demo's own dbt project and the profile shipped for it, unless others are given
     ctx.obj["project_dir"] = ctx.obj.get("project_dir") or package_root() / "demo"
     ctx.obj["profiles_dir"] = ctx.obj.get("profiles_dir") or package_root() / "profiles"
-    _load_project(ctx)   # a bad configuration fails before the generator runs
+    _load_project(ctx)  # a bad configuration fails before the generator runs
     click.echo(f"Generating {predictions_per_day * days:,} predictions over {days} days ...")
-    data = demo_data.generate(predictions_per_day=predictions_per_day, days=days, seed=seed,
-                              scenario=demo_data.scenario(scenario), stale_hours=stale_hours)
+    data = demo_data.generate(
+        predictions_per_day=predictions_per_day,
+        days=days,
+        seed=seed,
+        scenario=demo_data.scenario(scenario),
+        stale_hours=stale_hours,
+    )
     # monitored at the generator's "now", the end of the log (plus --stale-hours)
     ctx.obj["vars"] = {**data.dbt_vars(), **(ctx.obj.get("vars") or {})}
     project = _load_project(ctx)
@@ -379,9 +514,15 @@ def demo(ctx: click.Context, predictions_per_day: int, days: int, seed: int, out
     demo_data.save_model(data.model, model_path)
     # full refresh: a warehouse target may hold an earlier demo's buckets, which an
     # incremental run would keep
-    report_path = pipeline.run(project, str(model_path), [s.strip() for s in steps.split(",") if s.strip()],
-                               output_dir / "ml_monitor_report.html", full_refresh=True, echo=click.echo,
-                               progress=_progress_bar)
+    report_path = pipeline.run(
+        project,
+        str(model_path),
+        [s.strip() for s in steps.split(",") if s.strip()],
+        output_dir / "ml_monitor_report.html",
+        full_refresh=True,
+        echo=click.echo,
+        progress=_progress_bar,
+    )
     click.echo("")
     if project.adapter_type == "duckdb":
         click.echo(f"DuckDB file: {db_path} (schema {project.output_schema})")
@@ -410,9 +551,11 @@ def dbt_package() -> None:
 def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
     """A click progress bar fed by a step's update(done, total) callback (pipeline.Progress)."""
     with click.progressbar(length=1, label=label, file=None, show_pos=True) as bar:
+
         def update(done: int, total: int) -> None:
             bar.length = total
             bar.update(done - bar.pos)
+
         yield update
 
 
@@ -447,7 +590,9 @@ def main() -> None:
         if os.environ.get("ML_MONITOR_DEBUG"):
             raise
         detail = (str(exc).strip().splitlines() or [""])[0]
-        click.echo(f"Error: {type(exc).__name__}: {detail} (unexpected; set ML_MONITOR_DEBUG=1 for the traceback)", err=True)
+        click.echo(
+            f"Error: {type(exc).__name__}: {detail} (unexpected; set ML_MONITOR_DEBUG=1 for the traceback)", err=True
+        )
         sys.exit(1)
 
 

@@ -6,16 +6,18 @@ DBT_PROFILES_DIR, --target or DBT_TARGET, env_var() in the profile, the preceden
 --vars over project and package vars, and where every model lands after +schema,
 +database and the project's generate_schema_name.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .errors import MonitorError, dbt_error_line
 
@@ -58,7 +60,7 @@ class _Resolved:
     adapter_type: str
     credentials: dict
     vars: dict
-    models: dict[str, Relation]   # the package's models by name
+    models: dict[str, Relation]  # the package's models by name
     sources: dict[str, Relation]  # the package's inputs (source 'ml_monitor') by table name
 
 
@@ -85,14 +87,19 @@ class Project:
         target: str | None = None,
         cli_vars: dict | None = None,
         env: dict | None = None,
-    ) -> "Project":
+    ) -> Project:
         if project_dir is None:
             from dbt.cli.resolvers import default_project_dir  # dbt's default: the nearest dbt project up from here
 
             project_dir = default_project_dir()
         env = dict(env or {})
-        return cls(Path(project_dir).resolve(), Path(profiles_dir).resolve() if profiles_dir else _shipped_profiles(env),
-                   target, dict(cli_vars or {}), env)
+        return cls(
+            Path(project_dir).resolve(),
+            Path(profiles_dir).resolve() if profiles_dir else _shipped_profiles(env),
+            target,
+            dict(cli_vars or {}),
+            env,
+        )
 
     def dbt_args(self) -> list[str]:
         """The options that select this project, profile, target and vars, for any dbt command."""
@@ -130,8 +137,9 @@ class Project:
         from dbt_common.exceptions import DbtBaseException
 
         def invoke(command: str, *options: str):
-            return dbtRunner().invoke([command, *self.dbt_args(), "--log-level", "none",
-                                       "--no-send-anonymous-usage-stats", *options])
+            return dbtRunner().invoke(
+                [command, *self.dbt_args(), "--log-level", "none", "--no-send-anonymous-usage-stats", *options]
+            )
 
         with self._environment():
             # JSON artifacts are left to the user's own dbt commands: writing the manifest
@@ -145,13 +153,16 @@ class Project:
             manifest, config = parsed.result, RuntimeConfig.from_args(get_flags())
             anchor = manifest.nodes.get(f"model.{PACKAGE_NAME}.{ANCHOR_MODEL}")
             if anchor is None:
-                raise MonitorError(f"the dbt project {self.project_dir} does not install the {PACKAGE_NAME} package "
-                                   f"(add it to packages.yml and run dbt deps)")
+                raise MonitorError(
+                    f"the dbt project {self.project_dir} does not install the {PACKAGE_NAME} package "
+                    f"(add it to packages.yml and run dbt deps)"
+                )
             # var() exactly as the package's models call it: --vars, then the project's vars
             # (global and package-scoped), then the package's defaults; strings rendered
             var = ModelConfiguredVar(generate_schema_yml_context(config, PACKAGE_NAME), config, anchor)
             names = set(config.cli_vars).union(
-                *(project.vars.vars_for(anchor, config.credentials.type) for project in var.packages_for_node()))
+                *(project.vars.vars_for(anchor, config.credentials.type) for project in var.packages_for_node())
+            )
             try:
                 values = {name: var(name) for name in names}
             except DbtBaseException as error:  # a var whose Jinja does not render: dbt's message
@@ -161,11 +172,16 @@ class Project:
                 adapter_type=config.credentials.type,
                 credentials=config.credentials.to_dict(),
                 vars=values,
-                models={node.name: Relation(node.database, node.schema, node.alias) for node in manifest.nodes.values()
-                        if node.resource_type == "model" and node.package_name == PACKAGE_NAME},
-                sources={source.name: Relation(source.database, source.schema, source.identifier)
-                         for source in manifest.sources.values()
-                         if source.package_name == PACKAGE_NAME and source.source_name == PACKAGE_NAME},
+                models={
+                    node.name: Relation(node.database, node.schema, node.alias)
+                    for node in manifest.nodes.values()
+                    if node.resource_type == "model" and node.package_name == PACKAGE_NAME
+                },
+                sources={
+                    source.name: Relation(source.database, source.schema, source.identifier)
+                    for source in manifest.sources.values()
+                    if source.package_name == PACKAGE_NAME and source.source_name == PACKAGE_NAME
+                },
             )
 
     # --- what dbt resolved ----------------------------------------------------------------

@@ -12,7 +12,7 @@ days of serving log (`predictions`) and the list of planted events (`demo_events
 4. from day 35 `order_value` doubles in country DE only: drift that the population's
    numbers hide (DE is a fifth of the log), found only in its cohort;
 5. on days 50-52 the `web` channel's logger loses 90 % of its rows;
-6. from day 52 labels stop arriving for country `DE`;
+6. from day 55 labels stop arriving for country `DE`;
 7. from day 50 `account_age_days` rises with `previous_tickets` (re-paired by rank, so each
    keeps its distribution exactly): a joint change that no single-feature monitor can see.
 
@@ -43,6 +43,7 @@ column included; 10 million rows in 47 s on a busy two-core machine). `extra_num
 `extra_categorical_features` widen the log with columns `x_1..x_k` and `c_1..c_k`, drawn
 identically in reference and serving (they never drift).
 """
+
 from __future__ import annotations
 
 import queue
@@ -81,8 +82,8 @@ UPSTREAM_DAY = 45
 LOGGER_DROP_DAY = 50
 LOGGER_DROP_DAYS = 3
 LOGGER_COHORT = ("channel", "web")
-LOGGER_KEPT_EVERY = 10     # the broken logger keeps one row in ten of its cohort
-LABEL_STOP_DAY = 52
+LOGGER_KEPT_EVERY = 10  # the broken logger keeps one row in ten of its cohort
+LABEL_STOP_DAY = 55  # after the joint change's first window (dated day 53): one incident each
 LABEL_STOP_COHORT = ("country", "DE")
 # the cohort-only feature drift: order_value times COHORT_DRIFT_FACTOR in COHORT_DRIFT_COHORT
 COHORT_DRIFT_DAY = 35
@@ -101,12 +102,12 @@ CONCEPT_CLASSES = ("account", "billing")
 
 REFERENCE_ROWS = 20_000
 TRAIN_SHARE = 0.7
-POOL_SIZE = 3_000          # tickets per (class, writing style) that the model scores
-TYPED_SHARE = 0.7          # rows written in the typed style once typing drift starts
-CONFUSER_SHARE = 0.5       # pasted tickets that also mention another class's topic
-TYPO_RATE = 0.3            # typed words (of four letters or more) with a typo
+POOL_SIZE = 3_000  # tickets per (class, writing style) that the model scores
+TYPED_SHARE = 0.7  # rows written in the typed style once typing drift starts
+CONFUSER_SHARE = 0.5  # pasted tickets that also mention another class's topic
+TYPO_RATE = 0.3  # typed words (of four letters or more) with a typo
 LABEL_SHARE_SETTLED = 0.4  # labels arrive for this share of rows older than a week...
-LABEL_SHARE_RECENT = 0.1   # ...and for fewer of the last week's
+LABEL_SHARE_RECENT = 0.1  # ...and for fewer of the last week's
 RECENT_DAYS = 7
 
 # Categorical features: values and their shares, the same in reference and serving.
@@ -116,8 +117,10 @@ CATEGORIES = {
     # keeps hundreds of rows per bucket, above the drift rules' noise floor
     "country": (["US", "GB", "DE", "FR"], [0.35, 0.25, 0.20, 0.20]),
     "customer_tier": (["free", "pro", "enterprise"], [0.55, 0.35, 0.10]),
-    "product": (["marketplace", "payments", "subscriptions", "mobile_app", "logistics"],
-                [0.30, 0.25, 0.20, 0.15, 0.10]),
+    "product": (
+        ["marketplace", "payments", "subscriptions", "mobile_app", "logistics"],
+        [0.30, 0.25, 0.20, 0.15, 0.10],
+    ),
     "priority": (["P1", "P2", "P3"], [0.20, 0.50, 0.30]),
     "legacy_segment": (["retail", "smb", "corporate", "partner"], [0.50, 0.30, 0.15, 0.05]),
     "app_version": (["5.2.0", "5.2.1", "5.3.0"], [0.25, 0.60, 0.15]),
@@ -214,8 +217,7 @@ SHARED_PHRASES = [
 GREETINGS = ["Hello,", "Hi,", "Hi team,", "Dear support,", "Good morning,", ""]
 SIGN_OFFS = ["Thanks.", "Thank you for your help.", "Best regards.", "Kind regards.", ""]
 # Typed tickets drop most of these and abbreviate a few words.
-FILLER_WORDS = {"the", "a", "an", "my", "i", "is", "am", "to", "for", "on", "and", "of", "was",
-                "it", "your"}
+FILLER_WORDS = {"the", "a", "an", "my", "i", "is", "am", "to", "for", "on", "and", "of", "was", "it", "your"}
 TYPED_SHORTHANDS = {"please": "pls", "you": "u"}
 
 
@@ -225,8 +227,22 @@ def _pick(options):
 
 SLOT_FILLERS = {
     "plan": _pick(["Basic", "Plus", "Pro", "Team", "annual"]),
-    "month": _pick(["January", "February", "March", "April", "May", "June", "July",
-                    "August", "September", "October", "November", "December"]),
+    "month": _pick(
+        [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ]
+    ),
     "amount": lambda rnd: f"${rnd.randint(5, 499)}.{rnd.randint(0, 99):02d}",
     "ref": lambda rnd: f"#{rnd.randint(100000, 999999)}",
     "code": lambda rnd: str(rnd.randint(400, 599)),
@@ -241,30 +257,57 @@ SLOT_FILLERS = {
 
 # Column types of the tables `write_duckdb` creates, in column order.
 PREDICTION_COLUMNS = {
-    "prediction_id": "VARCHAR", "model_id": "VARCHAR", "model_version": "VARCHAR",
-    "predicted_at": "TIMESTAMP", "predicted_class": "VARCHAR", "confidence": "DOUBLE",
-    "label": "VARCHAR", "channel": "VARCHAR", "country": "VARCHAR",
-    "customer_tier": "VARCHAR", "product": "VARCHAR", "previous_tickets": "INTEGER",
-    "account_age_days": "INTEGER", "order_value": "DOUBLE", "ticket_text": "VARCHAR",
-    "priority": "VARCHAR", "app_version": "VARCHAR",
+    "prediction_id": "VARCHAR",
+    "model_id": "VARCHAR",
+    "model_version": "VARCHAR",
+    "predicted_at": "TIMESTAMP",
+    "predicted_class": "VARCHAR",
+    "confidence": "DOUBLE",
+    "label": "VARCHAR",
+    "channel": "VARCHAR",
+    "country": "VARCHAR",
+    "customer_tier": "VARCHAR",
+    "product": "VARCHAR",
+    "previous_tickets": "INTEGER",
+    "account_age_days": "INTEGER",
+    "order_value": "DOUBLE",
+    "ticket_text": "VARCHAR",
+    "priority": "VARCHAR",
+    "app_version": "VARCHAR",
 }
 REFERENCE_COLUMNS = {
-    "prediction_id": "VARCHAR", "model_id": "VARCHAR", "split": "VARCHAR",
-    "label": "VARCHAR", "predicted_class": "VARCHAR", "confidence": "DOUBLE",
-    "channel": "VARCHAR", "country": "VARCHAR", "customer_tier": "VARCHAR",
-    "product": "VARCHAR", "previous_tickets": "INTEGER", "account_age_days": "INTEGER",
-    "order_value": "DOUBLE", "ticket_text": "VARCHAR", "priority": "INTEGER",
+    "prediction_id": "VARCHAR",
+    "model_id": "VARCHAR",
+    "split": "VARCHAR",
+    "label": "VARCHAR",
+    "predicted_class": "VARCHAR",
+    "confidence": "DOUBLE",
+    "channel": "VARCHAR",
+    "country": "VARCHAR",
+    "customer_tier": "VARCHAR",
+    "product": "VARCHAR",
+    "previous_tickets": "INTEGER",
+    "account_age_days": "INTEGER",
+    "order_value": "DOUBLE",
+    "ticket_text": "VARCHAR",
+    "priority": "INTEGER",
     "legacy_segment": "VARCHAR",
 }
 EVENT_COLUMNS = {
-    "event_id": "INTEGER", "event_type": "VARCHAR", "starts_at": "TIMESTAMP",
-    "day": "INTEGER", "cohort_name": "VARCHAR", "cohort_value": "VARCHAR",
-    "subject": "VARCHAR", "description": "VARCHAR",
+    "event_id": "INTEGER",
+    "event_type": "VARCHAR",
+    "starts_at": "TIMESTAMP",
+    "day": "INTEGER",
+    "cohort_name": "VARCHAR",
+    "cohort_value": "VARCHAR",
+    "subject": "VARCHAR",
+    "description": "VARCHAR",
 }
 # A serving log without the upstream change logs the reference's inputs, typed the same.
 UNCHANGED_PREDICTION_COLUMNS = {
     **{name: kind for name, kind in PREDICTION_COLUMNS.items() if name != "app_version"},
-    "priority": "INTEGER", "legacy_segment": "VARCHAR",
+    "priority": "INTEGER",
+    "legacy_segment": "VARCHAR",
 }
 
 
@@ -304,15 +347,26 @@ class Scenario:
 
 
 DEMO = Scenario()
-STABLE = Scenario("stable", class_shift_day=None, typing_day=None, upstream_day=None,
-                  logger_drop_day=None, label_stop_day=None, cohort_drift_day=None, joint_change_day=None)
-SCENARIOS = {scenario.name: scenario for scenario in (
-    DEMO,
-    STABLE,
-    replace(STABLE, name="slow_drift", slow_drift_day=CLASS_SHIFT_DAY),
-    replace(STABLE, name="seasonal", weekend_volume=0.4, weekend_shares=WEEKEND_SHARES),
-    replace(STABLE, name="concept_drift", concept_drift_day=CLASS_SHIFT_DAY),
-)}
+STABLE = Scenario(
+    "stable",
+    class_shift_day=None,
+    typing_day=None,
+    upstream_day=None,
+    logger_drop_day=None,
+    label_stop_day=None,
+    cohort_drift_day=None,
+    joint_change_day=None,
+)
+SCENARIOS = {
+    scenario.name: scenario
+    for scenario in (
+        DEMO,
+        STABLE,
+        replace(STABLE, name="slow_drift", slow_drift_day=CLASS_SHIFT_DAY),
+        replace(STABLE, name="seasonal", weekend_volume=0.4, weekend_shares=WEEKEND_SHARES),
+        replace(STABLE, name="concept_drift", concept_drift_day=CLASS_SHIFT_DAY),
+    )
+}
 
 
 def scenario(name: str) -> Scenario:
@@ -353,10 +407,17 @@ def planted_dates(start: date = date(2026, 1, 1)) -> dict[str, date]:
     }
 
 
-def generate(predictions_per_day: int = 3000, days: int = 60, seed: int = 7,
-             start: date = date(2026, 1, 1), extra_numeric_features: int = 0,
-             extra_categorical_features: int = 0, lazy: bool = False,
-             scenario: Scenario = DEMO, stale_hours: float = 0) -> DemoData:
+def generate(
+    predictions_per_day: int = 3000,
+    days: int = 60,
+    seed: int = 7,
+    start: date = date(2026, 1, 1),
+    extra_numeric_features: int = 0,
+    extra_categorical_features: int = 0,
+    lazy: bool = False,
+    scenario: Scenario = DEMO,
+    stale_hours: float = 0,
+) -> DemoData:
     """Reference data, a trained router, its serving log and the planted events.
 
     extra_numeric_features / extra_categorical_features add columns x_1..x_k (DOUBLE) and
@@ -373,8 +434,10 @@ def generate(predictions_per_day: int = 3000, days: int = 60, seed: int = 7,
     if extra_numeric_features < 0 or extra_categorical_features < 0:
         raise MonitorError("demo: the number of extra features cannot be negative")
     if not 0 < scenario.weekend_volume <= 1 or len(scenario.weekend_shares or CLASSES) != len(CLASSES):
-        raise MonitorError(f"demo: scenario '{scenario.name}' needs a weekend volume in (0, 1] "
-                           f"and one weekend share per class ({len(CLASSES)})")
+        raise MonitorError(
+            f"demo: scenario '{scenario.name}' needs a weekend volume in (0, 1] "
+            f"and one weekend share per class ({len(CLASSES)})"
+        )
     extras = (extra_numeric_features, extra_categorical_features)
     rnd = random.Random(seed)
     reference = _reference(np.random.default_rng([seed, 0]), rnd, extras)
@@ -385,14 +448,24 @@ def generate(predictions_per_day: int = 3000, days: int = 60, seed: int = 7,
     reference.loc[validation, "confidence"] = confidence
 
     pools = _TicketPools(model, rnd)
-    sizes = [max(1, round(predictions_per_day * scenario.weekend_volume)) if _is_weekend(start, day)
-             else predictions_per_day for day in range(1, days + 1)]
+    sizes = [
+        max(1, round(predictions_per_day * scenario.weekend_volume)) if _is_weekend(start, day) else predictions_per_day
+        for day in range(1, days + 1)
+    ]
     first_rows = [0, *accumulate(sizes)]
 
     def day_batch(day: int) -> pa.RecordBatch:
-        return _serving_day(np.random.default_rng([seed, day]), pools, day, days, start,
-                            sizes[day - 1], first_row=first_rows[day - 1], extras=extras,
-                            scenario=scenario)
+        return _serving_day(
+            np.random.default_rng([seed, day]),
+            pools,
+            day,
+            days,
+            start,
+            sizes[day - 1],
+            first_row=first_rows[day - 1],
+            extras=extras,
+            scenario=scenario,
+        )
 
     first = day_batch(1)
     if lazy:
@@ -412,8 +485,9 @@ def _chain(first, rest):
 
 def _with_extras(columns: dict[str, str], names) -> dict[str, str]:
     """Column types of a table: the fixed columns, then any extra features it has."""
-    extra = {name: ("DOUBLE" if name.startswith("x_") else "VARCHAR")
-             for name in names if re.fullmatch(r"[xc]_\d+", name)}
+    extra = {
+        name: ("DOUBLE" if name.startswith("x_") else "VARCHAR") for name in names if re.fullmatch(r"[xc]_\d+", name)
+    }
     return {**columns, **extra}
 
 
@@ -440,7 +514,11 @@ def _typed_select(con: duckdb.DuckDBPyConnection, table, columns: dict[str, str]
     if isinstance(table, pd.DataFrame):
         table = pa.Table.from_pandas(table, preserve_index=False)
     con.register("demo_source", table)
-    return "SELECT " + ", ".join(f"CAST({_quote(c)} AS {t}) AS {_quote(c)}" for c, t in columns.items()) + " FROM demo_source"
+    return (
+        "SELECT "
+        + ", ".join(f"CAST({_quote(c)} AS {t}) AS {_quote(c)}" for c, t in columns.items())
+        + " FROM demo_source"
+    )
 
 
 def write_duckdb(data: DemoData, path: str | Path, schema: str = "main") -> None:
@@ -454,14 +532,15 @@ def write_duckdb(data: DemoData, path: str | Path, schema: str = "main") -> None
     with duckdb.connect(str(path)) as con:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(schema)}")
         for name, (table, columns) in _tables(data).items():
-            con.execute(f"CREATE OR REPLACE TABLE {_quote(schema)}.{_quote(name)} AS {_typed_select(con, table, columns)}")
+            con.execute(
+                f"CREATE OR REPLACE TABLE {_quote(schema)}.{_quote(name)} AS {_typed_select(con, table, columns)}"
+            )
             con.unregister("demo_source")
 
 
 # Arrow types of the SQL types above, for Parquet files that DuckDB reads back with the
 # same column types as `write_duckdb` gives them.
-_ARROW_TYPES = {"VARCHAR": pa.string(), "DOUBLE": pa.float64(), "INTEGER": pa.int32(),
-                "TIMESTAMP": pa.timestamp("us")}
+_ARROW_TYPES = {"VARCHAR": pa.string(), "DOUBLE": pa.float64(), "INTEGER": pa.int32(), "TIMESTAMP": pa.timestamp("us")}
 
 
 def write_parquet(data: DemoData, folder: str | Path) -> dict[str, Path]:
@@ -494,11 +573,17 @@ def write_parquet(data: DemoData, folder: str | Path) -> dict[str, Path]:
         log = pa.Table.from_pandas(log, preserve_index=False)
     batches = log.to_batches() if isinstance(log, pa.Table) else log
     columns = _prediction_columns(data)
-    schema = pa.schema([
-        pa.field(c, pa.dictionary(pa.int32(), pa.string())
-                 if pa.types.is_dictionary(log.schema.field(c).type) else _ARROW_TYPES[t])
-        for c, t in columns.items()
-    ])
+    schema = pa.schema(
+        [
+            pa.field(
+                c,
+                pa.dictionary(pa.int32(), pa.string())
+                if pa.types.is_dictionary(log.schema.field(c).type)
+                else _ARROW_TYPES[t],
+            )
+            for c, t in columns.items()
+        ]
+    )
     _write_days(batches, schema, log_folder)
     return paths
 
@@ -522,13 +607,21 @@ def _write_days(batches, schema: pa.Schema, log_folder: Path) -> None:
             try:
                 day = pc.min(batch.column("predicted_at")).as_py()
                 name = f"{day:%Y-%m-%d}" if day is not None else "undated"
-                name = next(f"{name}-{k}" if k else name for k in range(len(names) + 1)
-                            if (f"{name}-{k}" if k else name) not in names)
+                name = next(
+                    f"{name}-{k}" if k else name
+                    for k in range(len(names) + 1)
+                    if (f"{name}-{k}" if k else name) not in names
+                )
                 names.add(name)
                 path = log_folder / f"{name}.parquet"
-                pq.write_table(pa.Table.from_batches([batch]), path, compression="snappy",
-                               use_dictionary=dictionary_columns, write_statistics=statistics_columns,
-                               dictionary_pagesize_limit=1 << 26)
+                pq.write_table(
+                    pa.Table.from_batches([batch]),
+                    path,
+                    compression="snappy",
+                    use_dictionary=dictionary_columns,
+                    write_statistics=statistics_columns,
+                    dictionary_pagesize_limit=1 << 26,
+                )
             except BaseException as error:  # reported in the caller's thread
                 failure.append(error)
 
@@ -551,8 +644,12 @@ def _write_days(batches, schema: pa.Schema, log_folder: Path) -> None:
 def _conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
     """The batch's columns in the schema's order and types (dictionary strings stay encoded)."""
     return pa.RecordBatch.from_arrays(
-        [batch.column(f.name) if batch.schema.field(f.name).type == f.type else batch.column(f.name).cast(f.type)
-         for f in schema], schema=schema)
+        [
+            batch.column(f.name) if batch.schema.field(f.name).type == f.type else batch.column(f.name).cast(f.type)
+            for f in schema
+        ],
+        schema=schema,
+    )
 
 
 def write_warehouse(data: DemoData, warehouse, schema: str) -> None:
@@ -571,6 +668,7 @@ def save_model(model: Pipeline, path: str | Path) -> None:
 
 
 # --- tickets -----------------------------------------------------------------------------
+
 
 def _pasted_ticket(rnd: random.Random, cls: str) -> str:
     """A ticket as pasted from an email: greeting, class and filler sentences, sign-off.
@@ -606,15 +704,15 @@ def _fragment(rnd: random.Random, template: str) -> str:
     """The first few words of a sentence, lower case, without punctuation or most filler words."""
     words = re.findall(r"[\w$]+", _fill(template, rnd).lower())
     words = [w for w in words if w not in FILLER_WORDS or rnd.random() < 0.4]
-    return " ".join(words[:rnd.randint(3, 6)])
+    return " ".join(words[: rnd.randint(3, 6)])
 
 
 def _typo(rnd: random.Random, word: str) -> str:
     """Swap two neighbouring letters or drop one."""
     i = rnd.randrange(len(word) - 1)
     if rnd.random() < 0.5:
-        return word[:i] + word[i + 1] + word[i] + word[i + 2:]
-    return word[:i] + word[i + 1:]
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    return word[:i] + word[i + 1 :]
 
 
 def _fill(template: str, rnd: random.Random) -> str:
@@ -634,11 +732,14 @@ class _Slots(dict):
 
 # --- model -------------------------------------------------------------------------------
 
+
 def _train(train: pd.DataFrame) -> Pipeline:
-    model = Pipeline([
-        ("tfidf", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)),
-        ("clf", LogisticRegression(C=0.3, solver="saga", max_iter=1000, random_state=0)),
-    ])
+    model = Pipeline(
+        [
+            ("tfidf", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)),
+            ("clf", LogisticRegression(C=0.3, solver="saga", max_iter=1000, random_state=0)),
+        ]
+    )
     return model.fit(train["ticket_text"].tolist(), train["label"].tolist())
 
 
@@ -662,13 +763,13 @@ class _TicketPools:
         self.predicted_code = _encode(predicted, CLASSES)
         self.confidence = confidence
 
-    def draw(self, rng: np.random.Generator, class_code: np.ndarray,
-             typed: np.ndarray) -> np.ndarray:
+    def draw(self, rng: np.random.Generator, class_code: np.ndarray, typed: np.ndarray) -> np.ndarray:
         """A random ticket of each row's class, in the typed style where `typed`."""
         return (2 * class_code + typed) * POOL_SIZE + rng.integers(POOL_SIZE, size=len(class_code))
 
 
 # --- rows --------------------------------------------------------------------------------
+
 
 def _features(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     """Category codes and numeric features, independent of the ticket's class.
@@ -676,8 +777,7 @@ def _features(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     Reference and serving rows both come from here (each keeps the columns it logs), which
     is why serving matches the reference until a planted event.
     """
-    features = {name: _pick_codes(rng.random(n), shares)
-                for name, (_, shares) in CATEGORIES.items()}
+    features = {name: _pick_codes(rng.random(n), shares) for name, (_, shares) in CATEGORIES.items()}
     features["previous_tickets"] = (rng.geometric(0.3, n) - 1).astype(np.int32)
     features["account_age_days"] = np.minimum(rng.lognormal(5.8, 1.0, n), 5000).astype(np.int32) + 1
     features["order_value"] = np.round(rng.lognormal(4.0, 0.9, n), 2)
@@ -767,21 +867,22 @@ def _is_weekend(start: date, day: int) -> bool:
     return _day_date(start, day).weekday() >= 5
 
 
-def _reference(rng: np.random.Generator, rnd: random.Random,
-               extras: tuple[int, int] = (0, 0)) -> pd.DataFrame:
+def _reference(rng: np.random.Generator, rnd: random.Random, extras: tuple[int, int] = (0, 0)) -> pd.DataFrame:
     n = REFERENCE_ROWS
     # a child stream for the extra columns leaves every other draw as without them
     extra_columns = _extra_features(rng.spawn(1)[0], n, extras) if any(extras) else {}
     features = _features(rng, n)
     label = _pick_codes(rng.random(n), REFERENCE_SHARES)
-    frame = pd.DataFrame({
-        "prediction_id": [f"ref-{i:06d}" for i in range(1, n + 1)],
-        "model_id": MODEL_ID,
-        "split": np.where(rng.random(n) < TRAIN_SHARE, "train", "validation"),
-        "label": np.array(CLASSES)[label],
-        "predicted_class": pd.Series(pd.NA, index=range(n), dtype="str"),
-        "confidence": pd.Series(pd.NA, index=range(n), dtype="Float64"),
-    })
+    frame = pd.DataFrame(
+        {
+            "prediction_id": [f"ref-{i:06d}" for i in range(1, n + 1)],
+            "model_id": MODEL_ID,
+            "split": np.where(rng.random(n) < TRAIN_SHARE, "train", "validation"),
+            "label": np.array(CLASSES)[label],
+            "predicted_class": pd.Series(pd.NA, index=range(n), dtype="str"),
+            "confidence": pd.Series(pd.NA, index=range(n), dtype="Float64"),
+        }
+    )
     for name in ["channel", "country", "customer_tier", "product"]:
         frame[name] = np.array(CATEGORIES[name][0])[features[name]]
     for name in ["previous_tickets", "account_age_days", "order_value"]:
@@ -790,13 +891,23 @@ def _reference(rng: np.random.Generator, rnd: random.Random,
     frame["priority"] = features["priority"] + 1  # training data had priority as 1..3
     frame["legacy_segment"] = np.array(CATEGORIES["legacy_segment"][0])[features["legacy_segment"]]
     for name, values in extra_columns.items():
-        frame[name] = values.to_pandas() if name.startswith("x_") else values.cast(pa.string()).to_numpy(zero_copy_only=False)
+        frame[name] = (
+            values.to_pandas() if name.startswith("x_") else values.cast(pa.string()).to_numpy(zero_copy_only=False)
+        )
     return frame
 
 
-def _serving_day(rng: np.random.Generator, pools: _TicketPools, day: int, days: int,
-                 start: date, n: int, first_row: int, extras: tuple[int, int] = (0, 0),
-                 scenario: Scenario = DEMO) -> pa.RecordBatch:
+def _serving_day(
+    rng: np.random.Generator,
+    pools: _TicketPools,
+    day: int,
+    days: int,
+    start: date,
+    n: int,
+    first_row: int,
+    extras: tuple[int, int] = (0, 0),
+    scenario: Scenario = DEMO,
+) -> pa.RecordBatch:
     """One day of the serving log, with whatever planted events are live that day.
 
     The random draws happen in the same order whatever the scenario (an event's own draws
@@ -833,10 +944,10 @@ def _serving_day(rng: np.random.Generator, pools: _TicketPools, day: int, days: 
     if _live(scenario.cohort_drift_day, day):  # no draws of its own
         name, value = COHORT_DRIFT_COHORT
         in_cohort = features[name] == CATEGORIES[name][0].index(value)
-        features[COHORT_DRIFT_FEATURE] = np.where(in_cohort, features[COHORT_DRIFT_FEATURE] * COHORT_DRIFT_FACTOR,
-                                                  features[COHORT_DRIFT_FEATURE])
-    order_value = (pa.nulls(n, pa.float64()) if upstream_changed
-                   else pa.array(features["order_value"]))
+        features[COHORT_DRIFT_FEATURE] = np.where(
+            in_cohort, features[COHORT_DRIFT_FEATURE] * COHORT_DRIFT_FACTOR, features[COHORT_DRIFT_FEATURE]
+        )
+    order_value = pa.nulls(n, pa.float64()) if upstream_changed else pa.array(features["order_value"])
     if scenario.upstream_day is None:
         upstream_columns = {
             "priority": pa.array(features["priority"] + 1),  # as the reference logs it
@@ -845,8 +956,11 @@ def _serving_day(rng: np.random.Generator, pools: _TicketPools, day: int, days: 
     else:
         upstream_columns = {
             "priority": _categorical(features["priority"], CATEGORIES["priority"][0]),
-            "app_version": (_categorical(features["app_version"], CATEGORIES["app_version"][0])
-                            if upstream_changed else pa.nulls(n, _CATEGORICAL)),
+            "app_version": (
+                _categorical(features["app_version"], CATEGORIES["app_version"][0])
+                if upstream_changed
+                else pa.nulls(n, _CATEGORICAL)
+            ),
         }
 
     columns = {
@@ -857,8 +971,10 @@ def _serving_day(rng: np.random.Generator, pools: _TicketPools, day: int, days: 
         "predicted_class": _categorical(pools.predicted_code[ticket], CLASSES),
         "confidence": pa.array(pools.confidence[ticket]),
         "label": _categorical(label, CLASSES, missing=unlabelled),
-        **{name: _categorical(features[name], CATEGORIES[name][0])
-           for name in ["channel", "country", "customer_tier", "product"]},
+        **{
+            name: _categorical(features[name], CATEGORIES[name][0])
+            for name in ["channel", "country", "customer_tier", "product"]
+        },
         "previous_tickets": pa.array(features["previous_tickets"]),
         "account_age_days": pa.array(features["account_age_days"]),
         "order_value": order_value,
@@ -879,8 +995,7 @@ def _serving_day(rng: np.random.Generator, pools: _TicketPools, day: int, days: 
 _CATEGORICAL = pa.dictionary(pa.int32(), pa.string())
 
 
-def _categorical(codes: np.ndarray, values: list[str],
-                 missing: np.ndarray | None = None) -> pa.DictionaryArray:
+def _categorical(codes: np.ndarray, values: list[str], missing: np.ndarray | None = None) -> pa.DictionaryArray:
     indices = pa.array(codes.astype(np.int32), mask=missing)
     return pa.DictionaryArray.from_arrays(indices, pa.array(values))
 
@@ -904,45 +1019,117 @@ def _encode(values, categories: list[str]) -> np.ndarray:
 
 # --- events ------------------------------------------------------------------------------
 
+
 def _events(start: date, days: int, scenario: Scenario) -> pd.DataFrame:
     """The scenario's events that start within the log, in a fixed order (event ids do not
     depend on the number of days)."""
     cohort_name, cohort_value = SHIFT_COHORT
     old, new = CONCEPT_CLASSES
     planted = [
-        ("class_share_shift", scenario.class_shift_day, cohort_name, cohort_value, SHIFT_CLASS,
-         f"Share of '{SHIFT_CLASS}' tickets doubles in the {cohort_value} channel."),
-        ("typing_drift", scenario.typing_day, None, None, "ticket_text",
-         f"{TYPED_SHARE:.0%} of tickets are typed (short, lower-case, typos), not pasted."),
-        ("feature_nulled", scenario.upstream_day, None, None, "order_value",
-         "An upstream change leaves order_value NULL on every row."),
-        ("column_added", scenario.upstream_day, None, None, "app_version",
-         "The serving log gains an app_version column."),
-        ("column_dropped", scenario.upstream_day, None, None, "legacy_segment",
-         "legacy_segment is no longer logged."),
-        ("column_type_changed", scenario.upstream_day, None, None, "priority",
-         "priority is logged as 'P1'..'P3' instead of the integers 1..3."),
-        ("class_share_drift", scenario.slow_drift_day, None, None, SHIFT_CLASS,
-         f"The share of '{SHIFT_CLASS}' tickets grows by {scenario.slow_drift_per_day:g} a day in every cohort."),
-        ("logger_drop", scenario.logger_drop_day, *LOGGER_COHORT, "rows",
-         f"The {LOGGER_COHORT[1]} channel's logger loses {1 - 1 / LOGGER_KEPT_EVERY:.0%} of its rows "
-         f"for {LOGGER_DROP_DAYS} days."),
-        ("labels_stopped", scenario.label_stop_day, *LABEL_STOP_COHORT, "labels",
-         f"Labels stop arriving for {LABEL_STOP_COHORT[0]} {LABEL_STOP_COHORT[1]}."),
-        ("concept_drift", scenario.concept_drift_day, None, None, old,
-         f"{scenario.concept_drift_share:.0%} of '{old}' tickets now truly belong to '{new}', and as "
-         f"many '{new}' ones to '{old}': texts, predictions and the label mix stay the same."),
-        ("cohort_feature_drift", scenario.cohort_drift_day, *COHORT_DRIFT_COHORT, COHORT_DRIFT_FEATURE,
-         f"{COHORT_DRIFT_FEATURE} is {COHORT_DRIFT_FACTOR:g} times as large in {COHORT_DRIFT_COHORT[0]} "
-         f"{COHORT_DRIFT_COHORT[1]} only."),
-        ("joint_change", scenario.joint_change_day, None, None, ",".join(JOINT_FEATURES),
-         f"{JOINT_FEATURES[1]} rises with {JOINT_FEATURES[0]} (independent before); each keeps its distribution."),
+        (
+            "class_share_shift",
+            scenario.class_shift_day,
+            cohort_name,
+            cohort_value,
+            SHIFT_CLASS,
+            f"Share of '{SHIFT_CLASS}' tickets doubles in the {cohort_value} channel.",
+        ),
+        (
+            "typing_drift",
+            scenario.typing_day,
+            None,
+            None,
+            "ticket_text",
+            f"{TYPED_SHARE:.0%} of tickets are typed (short, lower-case, typos), not pasted.",
+        ),
+        (
+            "feature_nulled",
+            scenario.upstream_day,
+            None,
+            None,
+            "order_value",
+            "An upstream change leaves order_value NULL on every row.",
+        ),
+        (
+            "column_added",
+            scenario.upstream_day,
+            None,
+            None,
+            "app_version",
+            "The serving log gains an app_version column.",
+        ),
+        ("column_dropped", scenario.upstream_day, None, None, "legacy_segment", "legacy_segment is no longer logged."),
+        (
+            "column_type_changed",
+            scenario.upstream_day,
+            None,
+            None,
+            "priority",
+            "priority is logged as 'P1'..'P3' instead of the integers 1..3.",
+        ),
+        (
+            "class_share_drift",
+            scenario.slow_drift_day,
+            None,
+            None,
+            SHIFT_CLASS,
+            f"The share of '{SHIFT_CLASS}' tickets grows by {scenario.slow_drift_per_day:g} a day in every cohort.",
+        ),
+        (
+            "logger_drop",
+            scenario.logger_drop_day,
+            *LOGGER_COHORT,
+            "rows",
+            f"The {LOGGER_COHORT[1]} channel's logger loses {1 - 1 / LOGGER_KEPT_EVERY:.0%} of its rows "
+            f"for {LOGGER_DROP_DAYS} days.",
+        ),
+        (
+            "labels_stopped",
+            scenario.label_stop_day,
+            *LABEL_STOP_COHORT,
+            "labels",
+            f"Labels stop arriving for {LABEL_STOP_COHORT[0]} {LABEL_STOP_COHORT[1]}.",
+        ),
+        (
+            "concept_drift",
+            scenario.concept_drift_day,
+            None,
+            None,
+            old,
+            f"{scenario.concept_drift_share:.0%} of '{old}' tickets now truly belong to '{new}', and as "
+            f"many '{new}' ones to '{old}': texts, predictions and the label mix stay the same.",
+        ),
+        (
+            "cohort_feature_drift",
+            scenario.cohort_drift_day,
+            *COHORT_DRIFT_COHORT,
+            COHORT_DRIFT_FEATURE,
+            f"{COHORT_DRIFT_FEATURE} is {COHORT_DRIFT_FACTOR:g} times as large in {COHORT_DRIFT_COHORT[0]} "
+            f"{COHORT_DRIFT_COHORT[1]} only.",
+        ),
+        (
+            "joint_change",
+            scenario.joint_change_day,
+            None,
+            None,
+            ",".join(JOINT_FEATURES),
+            f"{JOINT_FEATURES[1]} rises with {JOINT_FEATURES[0]} (independent before); each keeps its distribution.",
+        ),
     ]
     rows = [
-        (event_id, kind, datetime.combine(_day_date(start, day), datetime.min.time()), day,
-         name, value, subject, description)
-        for event_id, (kind, day, name, value, subject, description)
-        in enumerate((event for event in planted if event[1] is not None), 1)
+        (
+            event_id,
+            kind,
+            datetime.combine(_day_date(start, day), datetime.min.time()),
+            day,
+            name,
+            value,
+            subject,
+            description,
+        )
+        for event_id, (kind, day, name, value, subject, description) in enumerate(
+            (event for event in planted if event[1] is not None), 1
+        )
         if day <= days
     ]
     return pd.DataFrame(rows, columns=list(EVENT_COLUMNS))

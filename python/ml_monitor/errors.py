@@ -1,5 +1,6 @@
 """The one exception type the CLI turns into a one-line message and a non-zero exit, and
 dbt's errors made into such a line."""
+
 import re
 
 

@@ -13,9 +13,10 @@ Each sample is explained for the class the model predicts for it (`explained_cla
 with its own explainer seeded alike, so an explanation does not depend on which other
 samples were explained.
 """
+
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -46,18 +47,22 @@ class TabularCodec:
 
     def encode(self, frame: pd.DataFrame) -> np.ndarray:
         columns = [
-            pd.Categorical(frame[f].astype(str), categories=self.categories[f]).codes if f in self.categories
+            pd.Categorical(frame[f].astype(str), categories=self.categories[f]).codes
+            if f in self.categories
             else frame[f].to_numpy(dtype=float)
             for f in self.features
         ]
         return np.column_stack(columns).astype(float)
 
     def decode(self, matrix: np.ndarray) -> pd.DataFrame:
-        return pd.DataFrame({
-            f: np.asarray(self.categories[f], dtype=object)[matrix[:, i].round().astype(int)] if f in self.categories
-            else matrix[:, i]
-            for i, f in enumerate(self.features)
-        })
+        return pd.DataFrame(
+            {
+                f: np.asarray(self.categories[f], dtype=object)[matrix[:, i].round().astype(int)]
+                if f in self.categories
+                else matrix[:, i]
+                for i, f in enumerate(self.features)
+            }
+        )
 
 
 def explain_texts(
@@ -77,9 +82,14 @@ def explain_texts(
     clf = classifier(model, classes)
     texts = rows[rows["input"].astype(str).str.contains(r"\w", regex=True)]  # LIME needs a word to remove
     return _explain(
-        texts["prediction_id"].tolist(), texts["input"].astype(str).tolist(), clf, clf.classes,
+        texts["prediction_id"].tolist(),
+        texts["input"].astype(str).tolist(),
+        clf,
+        clf.classes,
         lambda: LimeTextExplainer(class_names=clf.classes, random_state=seed),
-        num_features, num_samples, progress,
+        num_features,
+        num_samples,
+        progress,
     )
 
 
@@ -107,15 +117,26 @@ def explain_tabular(
 
     def make_explainer():
         return LimeTabularExplainer(
-            training, mode="classification", feature_names=codec.features, class_names=clf.classes,
+            training,
+            mode="classification",
+            feature_names=codec.features,
+            class_names=clf.classes,
             categorical_features=codec.categorical_indices,
             categorical_names={codec.features.index(f): values for f, values in codec.categories.items()},
-            discretize_continuous=False, sample_around_instance=True, random_state=seed,
+            discretize_continuous=False,
+            sample_around_instance=True,
+            random_state=seed,
         )
 
     return _explain(
-        rows["prediction_id"].tolist(), codec.encode(rows), lambda matrix: clf(codec.decode(matrix)), clf.classes,
-        make_explainer, num_features, num_samples, progress,
+        rows["prediction_id"].tolist(),
+        codec.encode(rows),
+        lambda matrix: clf(codec.decode(matrix)),
+        clf.classes,
+        make_explainer,
+        num_features,
+        num_samples,
+        progress,
     )
 
 
@@ -133,8 +154,10 @@ def _explain(ids, instances, predict, classes, make_explainer, num_features, num
             instance, predict, labels=(int(label),), num_features=num_features, num_samples=num_samples
         )
         weights = sorted(explanation.as_list(label=int(label)), key=lambda fw: -abs(fw[1]))
-        rows += [(prediction_id, classes[label], str(feature), float(weight), rank)
-                 for rank, (feature, weight) in enumerate(weights, 1)]
+        rows += [
+            (prediction_id, classes[label], str(feature), float(weight), rank)
+            for rank, (feature, weight) in enumerate(weights, 1)
+        ]
         if progress:
             progress(done, len(ids))
     return pd.DataFrame(rows, columns=["prediction_id", "explained_class", "feature", "weight", "rank"])
@@ -150,13 +173,16 @@ def class_explanations(explanations: pd.DataFrame) -> pd.DataFrame:
     n = explanations.groupby("explained_class")["prediction_id"].nunique().rename("n_samples")
     summed = (
         explanations.assign(abs_weight=explanations["weight"].abs())
-        .groupby(["explained_class", "feature"], as_index=False)[["weight", "abs_weight"]].sum()
+        .groupby(["explained_class", "feature"], as_index=False)[["weight", "abs_weight"]]
+        .sum()
         .join(n, on="explained_class")
     )
     summed["mean_weight"] = summed["weight"] / summed["n_samples"]
     summed["mean_abs_weight"] = summed["abs_weight"] / summed["n_samples"]
     columns = ["explained_class", "feature", "mean_weight", "mean_abs_weight", "n_samples"]
-    return summed[columns].sort_values(["explained_class", "mean_abs_weight"], ascending=[True, False], ignore_index=True)
+    return summed[columns].sort_values(
+        ["explained_class", "mean_abs_weight"], ascending=[True, False], ignore_index=True
+    )
 
 
 def _queued_ids(warehouse: Warehouse, model_id: str, limit: int) -> list[str]:
@@ -201,21 +227,43 @@ def run(
     q = warehouse.quote
     valid = (f"{q('model_id')} = ? and {q('exclusion_reason')} is null and {inputs.present(q)}", [model_id])
     columns = {"prediction_id": "prediction_id", **inputs.columns}
-    chosen = [samples.sample(warehouse, samples.PREDICTIONS, columns, per_group=per_class,
-                             group_by=["predicted_class"], where=[valid], seed=seed)]
+    chosen = [
+        samples.sample(
+            warehouse,
+            samples.PREDICTIONS,
+            columns,
+            per_group=per_class,
+            group_by=["predicted_class"],
+            where=[valid],
+            seed=seed,
+        )
+    ]
     queued = _queued_ids(warehouse, model_id, queue_limit)
     if queued:
         listed = (f"{q('prediction_id')} in ({', '.join('?' * len(queued))})", queued)
-        chosen.insert(0, samples.sample(warehouse, samples.PREDICTIONS, columns, per_group=queue_limit,
-                                        where=[valid, listed], seed=seed))
+        chosen.insert(
+            0,
+            samples.sample(
+                warehouse, samples.PREDICTIONS, columns, per_group=queue_limit, where=[valid, listed], seed=seed
+            ),
+        )
     rows = pd.concat(chosen, ignore_index=True).drop_duplicates("prediction_id")
     settings = dict(num_features=num_features, num_samples=num_samples, seed=seed, progress=progress)
     if inputs.text:
         explanations = explain_texts(rows, clf, **settings)
     else:
         reference = samples.sample(
-            warehouse, samples.REFERENCE, inputs.columns, per_group=reference_size, seed=seed,
-            where=[(f"{q('model_id')} = ? and {q('split')} = ?", [model_id, project.var("ml_monitor_reference_split", "train")])],
+            warehouse,
+            samples.REFERENCE,
+            inputs.columns,
+            per_group=reference_size,
+            seed=seed,
+            where=[
+                (
+                    f"{q('model_id')} = ? and {q('split')} = ?",
+                    [model_id, project.var("ml_monitor_reference_split", "train")],
+                )
+            ],
         )
         explanations = explain_tabular(rows, reference, clf, inputs.features, **settings)
     by_class = class_explanations(explanations)

@@ -1,13 +1,15 @@
 """The model the Python steps use: loaded from a joblib file or a `module:callable`
 (`load_model`), and called only through `Classifier` (batched class probabilities plus the
 class of each column), so LIME and the perturbation checks see one interface."""
+
 from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import joblib
 import numpy as np
@@ -42,8 +44,10 @@ def load_model(spec: str) -> Any:
         if not path.is_file():
             raise MonitorError(f"model file not found: {path}")
         if not _is_pickle_file(path):
-            raise MonitorError(f"{path} is not a model file: expected a joblib (pickle) file of an estimator"
-                               " with predict_proba, or module:callable")
+            raise MonitorError(
+                f"{path} is not a model file: expected a joblib (pickle) file of an estimator"
+                " with predict_proba, or module:callable"
+            )
         try:
             model = joblib.load(path)
         except Exception as exc:  # a corrupt file raises anything
@@ -78,12 +82,15 @@ class Classifier:
 
     def __call__(self, inputs) -> np.ndarray:
         """Probabilities for a list of texts or a frame of features, BATCH_SIZE rows at a time."""
-        parts = [np.asarray(self.predict_proba(_rows(inputs, start, start + BATCH_SIZE)), dtype=float)
-                 for start in range(0, len(inputs), BATCH_SIZE)]
+        parts = [
+            np.asarray(self.predict_proba(_rows(inputs, start, start + BATCH_SIZE)), dtype=float)
+            for start in range(0, len(inputs), BATCH_SIZE)
+        ]
         proba = np.vstack(parts) if parts else np.empty((0, len(self.classes)))
         if proba.shape != (len(inputs), len(self.classes)):
-            raise MonitorError(f"predict_proba returned shape {proba.shape} for {len(inputs)} inputs "
-                               f"and {len(self.classes)} classes")
+            raise MonitorError(
+                f"predict_proba returned shape {proba.shape} for {len(inputs)} inputs and {len(self.classes)} classes"
+            )
         return proba
 
 

@@ -27,10 +27,11 @@ in a window is left out of that window (listed in dropped_features): the null-fr
 monitor reports it, and here it would make every later window trivially separable, hiding
 any other change for as long as the column stays empty.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -52,14 +53,29 @@ TABLE = "ml_monitor_multivariate_drift"
 # Stable demo windows score 0.49-0.51 (null sd about 0.013 at 700 rows against 2000); the
 # demo's joint change 0.7 in its first, partly changed window and 0.9 after.
 DRIFT_THRESHOLD = 0.6
-PCA_VARIANCE = 0.65       # NannyML's default share of variance the components keep
-BAND_WIDTH = 3            # standard errors of the window's mean error minus the reference's
-MIN_ROWS = 20             # fewer rows on either side: no score
+PCA_VARIANCE = 0.65  # NannyML's default share of variance the components keep
+BAND_WIDTH = 3  # standard errors of the window's mean error minus the reference's
+MIN_ROWS = 20  # fewer rows on either side: no score
 FOLDS = 5
 
-COLUMNS = ["window", "window_start", "bucket_start", "n_reference", "n_serving", "features", "dropped_features",
-           "domain_auc", "auc_null_sd", "p_value", "threshold", "is_drift",
-           "reconstruction_error", "reconstruction_lower", "reconstruction_upper", "is_reconstruction_drift"]
+COLUMNS = [
+    "window",
+    "window_start",
+    "bucket_start",
+    "n_reference",
+    "n_serving",
+    "features",
+    "dropped_features",
+    "domain_auc",
+    "auc_null_sd",
+    "p_value",
+    "threshold",
+    "is_drift",
+    "reconstruction_error",
+    "reconstruction_lower",
+    "reconstruction_upper",
+    "is_reconstruction_drift",
+]
 
 
 def domain_auc(reference: pd.DataFrame, serving: pd.DataFrame, categorical: list[str], seed: int = 0) -> float:
@@ -68,13 +84,17 @@ def domain_auc(reference: pd.DataFrame, serving: pd.DataFrame, categorical: list
     y = np.r_[np.zeros(len(reference)), np.ones(len(serving))]
     x = _encoded(rows, categorical)
     classifier = HistGradientBoostingClassifier(
-        max_iter=50, class_weight="balanced", random_state=seed,
-        categorical_features=[name in categorical for name in rows.columns])
+        max_iter=50,
+        class_weight="balanced",
+        random_state=seed,
+        categorical_features=[name in categorical for name in rows.columns],
+    )
     # one thread: at a few thousand rows OpenMP's threads cost more than they save, and
     # on a shared machine they fight the warehouse for its cores
     with threadpool_limits(1):
-        scores = cross_val_predict(classifier, x, y, cv=StratifiedKFold(FOLDS, shuffle=True, random_state=seed),
-                                   method="predict_proba")[:, 1]
+        scores = cross_val_predict(
+            classifier, x, y, cv=StratifiedKFold(FOLDS, shuffle=True, random_state=seed), method="predict_proba"
+        )[:, 1]
     return float(roc_auc_score(y, scores))
 
 
@@ -102,17 +122,23 @@ class Reconstruction:
         fit = reference[half]
         self.categorical = categorical
         self.means = fit.drop(columns=categorical).astype(float).mean()
-        self.shares = {name: fit[name].astype(object).value_counts(normalize=True, dropna=False) for name in categorical}
+        self.shares = {
+            name: fit[name].astype(object).value_counts(normalize=True, dropna=False) for name in categorical
+        }
         encoded = self._encode(fit)
         self.scaler = StandardScaler().fit(encoded)
-        self.pca = PCA(n_components=PCA_VARIANCE, svd_solver="full", random_state=seed).fit(self.scaler.transform(encoded))
+        self.pca = PCA(n_components=PCA_VARIANCE, svd_solver="full", random_state=seed).fit(
+            self.scaler.transform(encoded)
+        )
         held_out = self.errors(reference[~half])
         self.mean, self.sd, self.n = float(held_out.mean()), float(held_out.std(ddof=1)), len(held_out)
 
     def _encode(self, rows: pd.DataFrame) -> np.ndarray:
         numeric = rows.drop(columns=self.categorical).astype(float).fillna(self.means)
-        shares = {name: rows[name].astype(object).map(self.shares[name]).astype(float).fillna(0.0)
-                  for name in self.categorical}
+        shares = {
+            name: rows[name].astype(object).map(self.shares[name]).astype(float).fillna(0.0)
+            for name in self.categorical
+        }
         return pd.concat([numeric, pd.DataFrame(shares, index=rows.index)], axis=1)[list(rows.columns)].to_numpy()
 
     def errors(self, rows: pd.DataFrame) -> np.ndarray:
@@ -121,9 +147,17 @@ class Reconstruction:
         return np.linalg.norm(scaled - self.pca.inverse_transform(self.pca.transform(scaled)), axis=1)
 
 
-def score_windows(reference: pd.DataFrame, serving: pd.DataFrame, features: list[str], categorical: list[str], *,
-                  null_tolerance: float, threshold: float = DRIFT_THRESHOLD, seed: int = 0,
-                  progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+def score_windows(
+    reference: pd.DataFrame,
+    serving: pd.DataFrame,
+    features: list[str],
+    categorical: list[str],
+    *,
+    null_tolerance: float,
+    threshold: float = DRIFT_THRESHOLD,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
     """One row per serving window (column window_start) of both signals; see the module.
     A window is dated at its latest bucket (bucket_start), when its evidence is complete:
     an alert never precedes the change it reports."""
@@ -135,9 +169,15 @@ def score_windows(reference: pd.DataFrame, serving: pd.DataFrame, features: list
         moved = (window[features].isna().mean() - reference_nulls).abs() > null_tolerance
         kept = [f for f in features if not moved[f]]
         kept_categorical = [f for f in categorical if f in kept]
-        row = {"window": window_label(start), "window_start": start, "bucket_start": window["bucket_start"].max(),
-               "n_reference": len(reference), "n_serving": len(window), "features": ",".join(kept),
-               "dropped_features": ",".join(f for f in features if moved[f])}
+        row = {
+            "window": window_label(start),
+            "window_start": start,
+            "bucket_start": window["bucket_start"].max(),
+            "n_reference": len(reference),
+            "n_serving": len(window),
+            "features": ",".join(kept),
+            "dropped_features": ",".join(f for f in features if moved[f]),
+        }
         if kept and min(len(reference), len(window)) >= MIN_ROWS:
             auc = domain_auc(reference[kept], window[kept], kept_categorical, seed)
             sd = auc_null_sd(len(reference), len(window))
@@ -146,9 +186,14 @@ def score_windows(reference: pd.DataFrame, serving: pd.DataFrame, features: list
             pca = fitted[tuple(kept)]
             # the standard error of a difference of two means: the window's and the held-out half's
             half_width = BAND_WIDTH * pca.sd * math.sqrt(1 / len(window) + 1 / pca.n)
-            row |= {"domain_auc": auc, "auc_null_sd": sd, "p_value": float(norm.sf((auc - 0.5) / sd)),
-                    "reconstruction_error": float(pca.errors(window[kept]).mean()),
-                    "reconstruction_lower": pca.mean - half_width, "reconstruction_upper": pca.mean + half_width}
+            row |= {
+                "domain_auc": auc,
+                "auc_null_sd": sd,
+                "p_value": float(norm.sf((auc - 0.5) / sd)),
+                "reconstruction_error": float(pca.errors(window[kept]).mean()),
+                "reconstruction_lower": pca.mean - half_width,
+                "reconstruction_upper": pca.mean + half_width,
+            }
         rows.append(row)
         if progress:
             progress(done, len(windows))
@@ -157,7 +202,8 @@ def score_windows(reference: pd.DataFrame, serving: pd.DataFrame, features: list
     # no score (too few rows) is no verdict: NULL, not False
     scores["is_drift"] = (scores["domain_auc"] > threshold).astype("boolean").mask(scores["domain_auc"].isna())
     outside = (scores["reconstruction_error"] > scores["reconstruction_upper"]) | (
-        scores["reconstruction_error"] < scores["reconstruction_lower"])
+        scores["reconstruction_error"] < scores["reconstruction_lower"]
+    )
     scores["is_reconstruction_drift"] = outside.astype("boolean").mask(scores["reconstruction_error"].isna())
     return scores
 
@@ -190,27 +236,49 @@ def run(
     q = warehouse.quote
     columns = {name: name for name in features}
     split = project.var("ml_monitor_reference_split")
-    reference = samples.sample(warehouse, samples.REFERENCE, columns, per_group=sample_size, seed=seed,
-                               where=[(f"{q('model_id')} = ? and {q('split')} = ?", [model_id, split])])
+    reference = samples.sample(
+        warehouse,
+        samples.REFERENCE,
+        columns,
+        per_group=sample_size,
+        seed=seed,
+        where=[(f"{q('model_id')} = ? and {q('split')} = ?", [model_id, split])],
+    )
     if reference.empty:
         raise MonitorError(f"no rows of split '{split}' for model '{model_id}'")
     valid = (f"{q('model_id')} = ? and {q('exclusion_reason')} is null", [model_id])
     latest = warehouse.query(
         f"select max({q('bucket_start')}) as latest from {warehouse.relation(samples.PREDICTIONS)} where {valid[0]}",
-        valid[1])["latest"].iloc[0]
+        valid[1],
+    )["latest"].iloc[0]
     if pd.isna(latest):
         raise MonitorError(f"no valid serving rows for model '{model_id}'")
     since = window_starts(pd.Series([latest]), length).iloc[0] - (max_windows - 1) * length
     serving = samples.sample(
-        warehouse, samples.PREDICTIONS, {**columns, "bucket_start": "bucket_start"},
-        per_group=math.ceil(window_sample_size / window_buckets), group_by=["bucket_start"], seed=seed,
-        where=[valid, (f"{q('bucket_start')} >= ?", [since.to_pydatetime()])])
+        warehouse,
+        samples.PREDICTIONS,
+        {**columns, "bucket_start": "bucket_start"},
+        per_group=math.ceil(window_sample_size / window_buckets),
+        group_by=["bucket_start"],
+        seed=seed,
+        where=[valid, (f"{q('bucket_start')} >= ?", [since.to_pydatetime()])],
+    )
     serving["window_start"] = window_starts(serving["bucket_start"], length)
-    categorical = [name for name in features if not pd.api.types.is_numeric_dtype(reference[name])
-                   or not pd.api.types.is_numeric_dtype(serving[name])]
-    scores = score_windows(reference, serving, features, categorical,
-                           null_tolerance=float(project.var("ml_monitor_null_fraction_tolerance")),
-                           threshold=threshold, seed=seed, progress=progress)
+    categorical = [
+        name
+        for name in features
+        if not pd.api.types.is_numeric_dtype(reference[name]) or not pd.api.types.is_numeric_dtype(serving[name])
+    ]
+    scores = score_windows(
+        reference,
+        serving,
+        features,
+        categorical,
+        null_tolerance=float(project.var("ml_monitor_null_fraction_tolerance")),
+        threshold=threshold,
+        seed=seed,
+        progress=progress,
+    )
     with warehouse.atomic():
         samples.write_model_rows(warehouse, TABLE, scores, model_id)
     return scores

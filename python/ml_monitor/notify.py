@@ -20,6 +20,7 @@ Channel URLs hold secrets. They are never printed, logged or stored: the state t
 channel by a slow hash of its URL, what is shown is `scheme://…/*** [key]`, and every error
 text (Apprise's included) passes through `Redactor` first.
 """
+
 from __future__ import annotations
 
 import getpass
@@ -29,9 +30,9 @@ import math
 import re
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
 from urllib.parse import unquote, urlsplit
 
 import pandas as pd
@@ -45,35 +46,49 @@ STATE = "ml_monitor_notifications"
 ACKS = "ml_monitor_acknowledgements"
 
 TRIES = 3
-RETRY_DELAYS = (1.0, 4.0)    # seconds before the second and the third try
-LOCK_WAIT_SECONDS = 600      # how long a notify waits for another one to finish (PostgreSQL)
-TOP_ALERTS = 3               # strongest alerts quoted per incident
-LISTED = 6                   # cohorts or subjects named per line before "+n more"
-MAX_ERROR = 500              # characters of an error kept in the state table
+RETRY_DELAYS = (1.0, 4.0)  # seconds before the second and the third try
+LOCK_WAIT_SECONDS = 600  # how long a notify waits for another one to finish (PostgreSQL)
+TOP_ALERTS = 3  # strongest alerts quoted per incident
+LISTED = 6  # cohorts or subjects named per line before "+n more"
+MAX_ERROR = 500  # characters of an error kept in the state table
 
 STATE_TYPES = {
-    "incident_id": "string", "channel_key": "string",
-    "status_sent": "string", "severity_sent": "string", "n_series_sent": "Int64",
+    "incident_id": "string",
+    "channel_key": "string",
+    "status_sent": "string",
+    "severity_sent": "string",
+    "n_series_sent": "Int64",
     # new, escalated, reopened, resolved; or history: an incident that had already
     # resolved before the channel's first run, recorded without a message
     "change_sent": "string",
     "sent_at": "datetime64[us]",
-    "attempts": "Int64",       # tries since the last delivery, including the one that delivered
-    "last_error": "string",    # redacted; NULL once delivered
+    "attempts": "Int64",  # tries since the last delivery, including the one that delivered
+    "last_error": "string",  # redacted; NULL once delivered
 }
-ACK_TYPES = {"incident_id": "string", "acknowledged_at": "datetime64[us]", "acknowledged_by": "string",
-             "note": "string"}
+ACK_TYPES = {
+    "incident_id": "string",
+    "acknowledged_at": "datetime64[us]",
+    "acknowledged_by": "string",
+    "note": "string",
+}
 
 SEVERITY_RANK = {"warning": 0, "critical": 1}
 # what an alert type's subject is, to say "where" in words (confidence: per predicted class)
 SUBJECT_KINDS = {
-    "confidence_anomaly": "classes", "embedding_drift": "classes", "calibration_drift": "classes", "performance_drop": "metrics",
-    "feature_drift": "features", "null_fraction": "columns", "schema_change": "columns",
-    "data_quality": "reasons", "perturbation_failure": "checks",
+    "confidence_anomaly": "classes",
+    "embedding_drift": "classes",
+    "calibration_drift": "classes",
+    "performance_drop": "metrics",
+    "feature_drift": "features",
+    "null_fraction": "columns",
+    "schema_change": "columns",
+    "data_quality": "reasons",
+    "perturbation_failure": "checks",
 }
 
 
 # --- channels and redaction --------------------------------------------------------------
+
 
 class Redactor:
     """Replaces every part of the channel URLs that could be a secret with `***`.
@@ -118,7 +133,7 @@ def channel_key(url: str) -> str:
 @dataclass
 class Channel:
     key: str
-    name: str                               # what is shown: scheme://…/*** [key]
+    name: str  # what is shown: scheme://…/*** [key]
     url: str = field(repr=False)
     apprise: object = field(repr=False, default=None)
 
@@ -177,6 +192,7 @@ def _apprise_log() -> Iterator[list[str]]:
 
 # --- state -----------------------------------------------------------------------------------
 
+
 def _read(wh: Warehouse, table: str, types: dict[str, str]) -> pd.DataFrame:
     frame = wh.query(f"select * from {wh.relation(table)}") if wh.table_exists(table) else pd.DataFrame()
     return _typed(frame.to_dict("records"), types)
@@ -216,8 +232,10 @@ def _exclusive(wh: Warehouse) -> Iterator[None]:
     # polled rather than blocking, so that Ctrl-C stays responsive while waiting
     while not bool(wh.query("select pg_try_advisory_lock(?) as locked", [key])["locked"].iloc[0]):
         if time.monotonic() > deadline:
-            raise MonitorError(f"notify: another ml-monitor notify has held the lock of schema {wh.schema} "
-                               f"for {LOCK_WAIT_SECONDS} s; retry when it has finished")
+            raise MonitorError(
+                f"notify: another ml-monitor notify has held the lock of schema {wh.schema} "
+                f"for {LOCK_WAIT_SECONDS} s; retry when it has finished"
+            )
         time.sleep(0.2)
     try:
         yield
@@ -241,8 +259,9 @@ class _State:
 
     def record(self, channel: Channel, updates: dict[str, dict]) -> None:
         for incident_id, values in updates.items():
-            row = self.rows.setdefault((incident_id, channel.key), {
-                "incident_id": incident_id, "channel_key": channel.key, "attempts": 0})
+            row = self.rows.setdefault(
+                (incident_id, channel.key), {"incident_id": incident_id, "channel_key": channel.key, "attempts": 0}
+            )
             row.update(values)
         self.wh.replace_table(STATE, _typed(list(self.rows.values()), STATE_TYPES))
 
@@ -257,6 +276,7 @@ def _missing(value) -> bool:
 
 
 # --- incidents -----------------------------------------------------------------------------
+
 
 def _require_incidents(wh: Warehouse) -> str:
     """The incidents table's relation; a clear error when dbt has not built it yet."""
@@ -282,11 +302,18 @@ def _acknowledged(wh: Warehouse) -> pd.DataFrame:
 def _find(incidents: pd.DataFrame, incident_id: str) -> dict:
     """The incident with this id, or the only one whose id begins with it."""
     ids = incidents["incident_id"].astype(str)
-    matches = incidents[ids == incident_id] if (ids == incident_id).any() else incidents[ids.str.startswith(incident_id)]
+    matches = (
+        incidents[ids == incident_id] if (ids == incident_id).any() else incidents[ids.str.startswith(incident_id)]
+    )
     if len(matches) != 1:
-        raise MonitorError(f"incident {incident_id!r} " + (
-            "not found: `ml-monitor incidents` lists the open ones" if matches.empty else
-            f"is ambiguous ({len(matches)} ids begin with it): give more of it"))
+        raise MonitorError(
+            f"incident {incident_id!r} "
+            + (
+                "not found: `ml-monitor incidents` lists the open ones"
+                if matches.empty
+                else f"is ambiguous ({len(matches)} ids begin with it): give more of it"
+            )
+        )
     return _records(matches)[0]
 
 
@@ -294,8 +321,10 @@ def open_incidents(wh: Warehouse) -> pd.DataFrame:
     """The open incidents, the most recent first, and whether each is acknowledged."""
     from .report import INCIDENT_ORDER
 
-    found = wh.query(f"select incident_id, severity, onset, title from {_require_incidents(wh)}"
-                     f" where status = 'open' order by {INCIDENT_ORDER}")
+    found = wh.query(
+        f"select incident_id, severity, onset, title from {_require_incidents(wh)}"
+        f" where status = 'open' order by {INCIDENT_ORDER}"
+    )
     return found.assign(acknowledged=found["incident_id"].isin(set(_acknowledged(wh)["incident_id"])))
 
 
@@ -306,8 +335,9 @@ def acknowledge(wh: Warehouse, incident_id: str, note: str | None = None) -> str
     if incident["status"] != "open":
         raise MonitorError(f"incident {incident['incident_id']} is {incident['status']}: nothing to acknowledge")
     acks = _records(_acknowledged(wh))
-    acks = [a for a in acks if a["incident_id"] != incident["incident_id"]] + [{
-        "incident_id": incident["incident_id"], "acknowledged_at": _now(), "acknowledged_by": _user(), "note": note}]
+    acks = [a for a in acks if a["incident_id"] != incident["incident_id"]] + [
+        {"incident_id": incident["incident_id"], "acknowledged_at": _now(), "acknowledged_by": _user(), "note": note}
+    ]
     wh.replace_table(ACKS, _typed(acks, ACK_TYPES))
     return incident["incident_id"]
 
@@ -321,11 +351,12 @@ def _user() -> str | None:
 
 # --- what changed -------------------------------------------------------------------------------
 
+
 @dataclass
 class Change:
-    kind: str             # new, escalated, reopened, resolved
-    incident: dict        # its ml_monitor_incidents row, with n_series
-    before: dict | None   # what the channel was last told, if anything
+    kind: str  # new, escalated, reopened, resolved
+    incident: dict  # its ml_monitor_incidents row, with n_series
+    before: dict | None  # what the channel was last told, if anything
 
 
 def changes(incidents: pd.DataFrame, told: dict[str, dict], acknowledged: set[str]) -> tuple[list[Change], list[dict]]:
@@ -345,29 +376,45 @@ def changes(incidents: pd.DataFrame, told: dict[str, dict], acknowledged: set[st
                 found.append(Change("resolved", incident, before))
         elif status_sent != incident["status"]:
             found.append(Change("resolved" if incident["status"] == "resolved" else "reopened", incident, before))
-        elif incident["status"] == "open" and incident["incident_id"] not in acknowledged and (
+        elif (
+            incident["status"] == "open"
+            and incident["incident_id"] not in acknowledged
+            and (
                 SEVERITY_RANK.get(incident["severity"], 0) > SEVERITY_RANK.get(before["severity_sent"], 0)
-                or incident["n_series"] > (before["n_series_sent"] or 0)):
+                or incident["n_series"] > (before["n_series_sent"] or 0)
+            )
+        ):
             found.append(Change("escalated", incident, before))
     # a change that failed before goes last, so that a message a channel refuses for its
     # content cannot hold back the others; then the oldest first
-    found.sort(key=lambda c: (bool(c.before and c.before["last_error"]), c.incident["onset"] is None,
-                              str(c.incident["onset"]), c.incident["incident_id"]))
+    found.sort(
+        key=lambda c: (
+            bool(c.before and c.before["last_error"]),
+            c.incident["onset"] is None,
+            str(c.incident["onset"]),
+            c.incident["incident_id"],
+        )
+    )
     return found, history
 
 
 def _sent_values(incident: dict, kind: str) -> dict:
-    return {"status_sent": incident["status"], "severity_sent": incident["severity"],
-            "n_series_sent": incident["n_series"], "change_sent": kind}
+    return {
+        "status_sent": incident["status"],
+        "severity_sent": incident["severity"],
+        "n_series_sent": incident["n_series"],
+        "change_sent": kind,
+    }
 
 
 # --- messages --------------------------------------------------------------------------------
 
+
 @dataclass
 class Message:
     title: str
-    body: str           # markdown: chat services render it, email gets it as HTML and as text
-    notify_type: str    # Apprise's info, success, warning or failure
+    body: str  # markdown: chat services render it, email gets it as HTML and as text
+    notify_type: str  # Apprise's info, success, warning or failure
     changes: list[Change]
 
 
@@ -394,8 +441,12 @@ def _link(report_url: str | None, incident_id: str) -> str | None:
 def _headline(change: Change) -> str:
     incident, kind = change.incident, change.kind
     severity = str(incident["severity"]).upper()
-    return {"new": f"{severity} incident", "escalated": f"{severity} incident escalated",
-            "reopened": f"{severity} incident reopened", "resolved": "Resolved"}[kind] + f": {incident['title']}"
+    return {
+        "new": f"{severity} incident",
+        "escalated": f"{severity} incident escalated",
+        "reopened": f"{severity} incident reopened",
+        "resolved": "Resolved",
+    }[kind] + f": {incident['title']}"
 
 
 def _what_changed(change: Change) -> str | None:
@@ -415,8 +466,11 @@ def _what_changed(change: Change) -> str | None:
 def _alert_line(e: dict) -> str:
     where = "all" if e["cohort_name"] == "__all__" else f"{e['cohort_name']}={e['cohort_value']}"
     subject = "" if e["subject"] in (None, "__all__") else f" on {e['subject']}"
-    value = (f"{e['peak_metric']} {_number(e['peak_value'])} (threshold {_number(e['peak_threshold'])})"
-             if not _missing(e["peak_value"]) else str(e["peak_metric"]))
+    value = (
+        f"{e['peak_metric']} {_number(e['peak_value'])} (threshold {_number(e['peak_threshold'])})"
+        if not _missing(e["peak_value"])
+        else str(e["peak_metric"])
+    )
     return f"- {e['peak_severity']} {e['alert_type']} in {where}{subject}: {value}, from {_day(e['first_bucket'])}"
 
 
@@ -425,9 +479,15 @@ def _strongest(episodes: pd.DataFrame) -> list[str]:
     second of any, so that one type with huge effects (a PSI of 7) does not hide the
     others; within that, critical first and the largest effect relative to its threshold
     (a schema change, a fact without a value, ranks with the largest)."""
+
     def strength(e: dict) -> tuple:
-        ratio = abs(e["peak_value"]) / e["peak_threshold"] if not _missing(e["peak_value"]) and e["peak_threshold"] else math.inf
+        ratio = (
+            abs(e["peak_value"]) / e["peak_threshold"]
+            if not _missing(e["peak_value"]) and e["peak_threshold"]
+            else math.inf
+        )
         return (-SEVERITY_RANK.get(e["peak_severity"], 0), -ratio)
+
     best: dict[tuple, dict] = {}  # the strongest episode of each series, strongest first
     for e in sorted(_records(episodes), key=strength):
         best.setdefault((e["alert_type"], e["cohort_name"], e["cohort_value"], e["subject"]), e)
@@ -446,7 +506,9 @@ def _where(incident: dict, episodes: pd.DataFrame) -> list[str]:
     for alert_type, subject in zip(episodes["alert_type"], episodes["subject"]):
         if alert_type in SUBJECT_KINDS and not _missing(subject) and subject != "__all__":
             kinds.setdefault(SUBJECT_KINDS[alert_type], set()).add(str(subject))
-    return lines + [f"- **{kind.capitalize()}:** {_listed(sorted(subjects))}" for kind, subjects in sorted(kinds.items())]
+    return lines + [
+        f"- **{kind.capitalize()}:** {_listed(sorted(subjects))}" for kind, subjects in sorted(kinds.items())
+    ]
 
 
 def message(change: Change, episodes: pd.DataFrame, report_url: str | None = None) -> Message:
@@ -454,19 +516,31 @@ def message(change: Change, episodes: pd.DataFrame, report_url: str | None = Non
     the strongest alerts with value against threshold, and the link to it in the report."""
     incident = change.incident
     mine = episodes[episodes["incident_id"] == incident["incident_id"]]
-    status = (f"open since {_day(incident['onset'])}" if incident["status"] == "open"
-              else f"resolved; alerted {_day(incident['onset'])} to {_day(incident['last_bucket'])}")
+    status = (
+        f"open since {_day(incident['onset'])}"
+        if incident["status"] == "open"
+        else f"resolved; alerted {_day(incident['onset'])} to {_day(incident['last_bucket'])}"
+    )
     lines = [f"**{str(incident['severity']).upper()}** · {status} · model {incident['model_id']}"]
     if what := _what_changed(change):
         lines += ["", what]
-    lines += ["", f"- **What:** {incident['alert_types']} ({incident['n_alerts']} alerting buckets in "
-                  f"{incident['n_episodes']} episodes, {incident['n_series']} series)",
-              *_where(incident, mine)]
+    lines += [
+        "",
+        f"- **What:** {incident['alert_types']} ({incident['n_alerts']} alerting buckets in "
+        f"{incident['n_episodes']} episodes, {incident['n_series']} series)",
+        *_where(incident, mine),
+    ]
     if strongest := _strongest(mine):
         lines += ["", "**Strongest alerts:**", "", *strongest]
-    lines += ["", f"Incident {incident['incident_id']}"
-              + (f" · `ml-monitor ack {str(incident['incident_id'])[:8]}` silences escalations until it resolves"
-                 if incident["status"] == "open" else "")]
+    lines += [
+        "",
+        f"Incident {incident['incident_id']}"
+        + (
+            f" · `ml-monitor ack {str(incident['incident_id'])[:8]}` silences escalations until it resolves"
+            if incident["status"] == "open"
+            else ""
+        ),
+    ]
     if link := _link(report_url, incident["incident_id"]):
         lines.append(f"Report: {link}")
     return Message(_headline(change), "\n".join(lines), _notify_type([change]), [change])
@@ -477,8 +551,10 @@ def digest(found: list[Change], report_url: str | None = None) -> Message:
     lines = []
     for change in found:
         link = _link(report_url, change.incident["incident_id"])
-        lines.append(f"- **{change.kind}** ({change.incident['severity']}): {change.incident['title']}"
-                     + (f" · {link}" if link else ""))
+        lines.append(
+            f"- **{change.kind}** ({change.incident['severity']}): {change.incident['title']}"
+            + (f" · {link}" if link else "")
+        )
     open_now = sum(c.incident["status"] == "open" for c in found)
     title = f"ml_monitor: {len(found)} incident change{'s' * (len(found) != 1)}, {open_now} open"
     return Message(title, "\n".join(lines), _notify_type(found), found)
@@ -495,14 +571,18 @@ def _notify_type(found: list[Change]) -> str:
 
 # --- delivery ------------------------------------------------------------------------------
 
+
 def _deliver(channel: Channel, msg: Message, redact: Redactor) -> tuple[int, str | None]:
     """Send with up to TRIES tries; the tries made and, when none succeeded, the last error."""
     error = None
     for attempt in range(1, TRIES + 1):
         with _apprise_log() as log:
             try:
-                accepted = bool(channel.apprise.notify(body=msg.body, title=msg.title, notify_type=msg.notify_type,
-                                                       body_format="markdown"))
+                accepted = bool(
+                    channel.apprise.notify(
+                        body=msg.body, title=msg.title, notify_type=msg.notify_type, body_format="markdown"
+                    )
+                )
             except Exception as exc:  # a plugin's own failure: reported like a refusal
                 accepted, log = False, [*log, f"{type(exc).__name__}: {exc}"]
         if accepted:
@@ -515,13 +595,19 @@ def _deliver(channel: Channel, msg: Message, redact: Redactor) -> tuple[int, str
 
 @dataclass
 class Outcome:
-    sent: dict[str, int] = field(default_factory=dict)       # per channel name: changes delivered
-    failed: dict[str, str] = field(default_factory=dict)     # per channel name: its redacted error
-    pending: dict[str, int] = field(default_factory=dict)    # per channel name: changes left for the next run
+    sent: dict[str, int] = field(default_factory=dict)  # per channel name: changes delivered
+    failed: dict[str, str] = field(default_factory=dict)  # per channel name: its redacted error
+    pending: dict[str, int] = field(default_factory=dict)  # per channel name: changes left for the next run
 
 
-def run(wh: Warehouse, targets: list[Channel], report_url: str | None = None, digest_mode: bool = False,
-        dry_run: bool = False, echo: Callable[[str], None] = print) -> Outcome:
+def run(
+    wh: Warehouse,
+    targets: list[Channel],
+    report_url: str | None = None,
+    digest_mode: bool = False,
+    dry_run: bool = False,
+    echo: Callable[[str], None] = print,
+) -> Outcome:
     """Send every channel what changed since it was last told; raise MonitorError naming
     the channels that failed once every channel has had its turn."""
     redact = Redactor(c.url for c in targets)
@@ -538,33 +624,60 @@ def run(wh: Warehouse, targets: list[Channel], report_url: str | None = None, di
             found, history = changes(incidents, state.of(channel), set(acks["incident_id"]) - resolved)
             if history and not dry_run:
                 state.record(channel, {i["incident_id"]: _sent_values(i, "history") for i in history})
-            messages = ([digest(found, report_url)] if found else []) if digest_mode else [
-                message(c, episodes, report_url) for c in found]
+            messages = (
+                ([digest(found, report_url)] if found else [])
+                if digest_mode
+                else [message(c, episodes, report_url) for c in found]
+            )
             if dry_run:
                 _preview(channel, messages, echo)
                 continue
             _send_all(channel, messages, state, redact, outcome, echo)
     if outcome.failed:
-        raise MonitorError("notify: delivery failed to " + "; ".join(
-            f"{name} ({outcome.pending[name]} change(s) left for the next run: {error})"
-            for name, error in outcome.failed.items()))
+        raise MonitorError(
+            "notify: delivery failed to "
+            + "; ".join(
+                f"{name} ({outcome.pending[name]} change(s) left for the next run: {error})"
+                for name, error in outcome.failed.items()
+            )
+        )
     return outcome
 
 
-def _send_all(channel: Channel, messages: list[Message], state: _State, redact: Redactor, outcome: Outcome,
-              echo: Callable[[str], None]) -> None:
+def _send_all(
+    channel: Channel,
+    messages: list[Message],
+    state: _State,
+    redact: Redactor,
+    outcome: Outcome,
+    echo: Callable[[str], None],
+) -> None:
     sent = 0
     for position, msg in enumerate(messages):
         tries, error = _deliver(channel, msg, redact)
         told = state.of(channel)
         if error is None:
-            state.record(channel, {c.incident["incident_id"]: {
-                **_sent_values(c.incident, c.kind), "sent_at": _now(), "last_error": None,
-                "attempts": _attempts(told, c) + tries} for c in msg.changes})
+            state.record(
+                channel,
+                {
+                    c.incident["incident_id"]: {
+                        **_sent_values(c.incident, c.kind),
+                        "sent_at": _now(),
+                        "last_error": None,
+                        "attempts": _attempts(told, c) + tries,
+                    }
+                    for c in msg.changes
+                },
+            )
             sent += len(msg.changes)
             continue
-        state.record(channel, {c.incident["incident_id"]: {"last_error": error, "attempts": _attempts(told, c) + tries}
-                               for c in msg.changes})
+        state.record(
+            channel,
+            {
+                c.incident["incident_id"]: {"last_error": error, "attempts": _attempts(told, c) + tries}
+                for c in msg.changes
+            },
+        )
         # a channel that refused three tries is down or misconfigured: its other changes
         # wait for the next run rather than each spend three more tries now
         outcome.failed[channel.name] = error

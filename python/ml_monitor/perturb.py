@@ -9,12 +9,13 @@ depend on which other perturbations run. Per perturbation and originally predict
 change of the probability of the originally predicted class. A flip rate above the
 tolerance is a failure: the model is fragile to variation it will meet in production.
 """
+
 from __future__ import annotations
 
 import functools
 import re
 import zlib
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -25,12 +26,12 @@ from .errors import MonitorError
 from .model import classifier, model_classifier
 from .warehouse import Warehouse
 
-TYPO_RATE = 0.05         # per letter: about one word in four of six letters gets a typo
-CASE_RATE = 0.3          # per word
-WHITESPACE_RATE = 0.3    # per gap between words
-PUNCTUATION_RATE = 0.1   # per word: a mark appended; existing marks dropped at 5x this rate
-DROPOUT_RATE = 0.1       # per word
-NOISE_SCALE = 0.1        # gaussian noise: this share of each numeric feature's standard deviation
+TYPO_RATE = 0.05  # per letter: about one word in four of six letters gets a typo
+CASE_RATE = 0.3  # per word
+WHITESPACE_RATE = 0.3  # per gap between words
+PUNCTUATION_RATE = 0.1  # per word: a mark appended; existing marks dropped at 5x this rate
+DROPOUT_RATE = 0.1  # per word
+NOISE_SCALE = 0.1  # gaussian noise: this share of each numeric feature's standard deviation
 
 _WORD = re.compile(r"\S+")
 _MARKS = np.array(list(".,!?;:") + ["...", "!!"])
@@ -39,9 +40,11 @@ _CASES = (str.lower, str.upper, str.capitalize)
 
 def _per_text(perturb_one: Callable[[str, np.random.Generator], str]):
     """A perturbation of many texts from one of a single text."""
+
     @functools.wraps(perturb_one)
     def perturb(texts: Sequence[str], rng: np.random.Generator) -> list[str]:
         return [perturb_one(text, rng) for text in texts]
+
     return perturb
 
 
@@ -80,11 +83,13 @@ def whitespace_noise(text: str, rng: np.random.Generator) -> str:
 @_per_text
 def punctuation_noise(text: str, rng: np.random.Generator) -> str:
     """Marks appended to words at PUNCTUATION_RATE; existing marks dropped at 5x that rate."""
+
     def swap(match: re.Match) -> str:
         word = match.group()
         if rng.random() < 5 * PUNCTUATION_RATE:
             word = word.rstrip(".,!?;:") or word
         return word + (str(rng.choice(_MARKS)) if rng.random() < PUNCTUATION_RATE else "")
+
     return _WORD.sub(swap, text)
 
 
@@ -148,10 +153,15 @@ def check(
     for done, (name, perturb) in enumerate(perturbations.items(), 1):
         rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
         after = clf(perturb(inputs, rng))
-        results.append(_summary(
-            name, np.asarray(clf.classes)[predicted], after.argmax(axis=1) != predicted,
-            np.abs(after - original)[np.arange(len(predicted)), predicted], tolerance,
-        ))
+        results.append(
+            _summary(
+                name,
+                np.asarray(clf.classes)[predicted],
+                after.argmax(axis=1) != predicted,
+                np.abs(after - original)[np.arange(len(predicted)), predicted],
+                tolerance,
+            )
+        )
         if progress:
             progress(done, len(perturbations))
     return pd.concat(results, ignore_index=True) if results else pd.DataFrame(columns=COLUMNS)
@@ -160,11 +170,18 @@ def check(
 def _summary(name: str, predicted_class, flipped, change, tolerance: float) -> pd.DataFrame:
     """One row per originally predicted class and one for '__all__'."""
     rows = pd.DataFrame({"predicted_class": predicted_class, "flipped": flipped, "change": change})
-    stats = {"n": ("flipped", "size"), "flip_rate": ("flipped", "mean"), "mean_abs_confidence_change": ("change", "mean")}
-    summary = pd.concat([
-        rows.groupby("predicted_class", as_index=False).agg(**stats),
-        rows.assign(predicted_class="__all__").groupby("predicted_class", as_index=False).agg(**stats),
-    ], ignore_index=True)
+    stats = {
+        "n": ("flipped", "size"),
+        "flip_rate": ("flipped", "mean"),
+        "mean_abs_confidence_change": ("change", "mean"),
+    }
+    summary = pd.concat(
+        [
+            rows.groupby("predicted_class", as_index=False).agg(**stats),
+            rows.assign(predicted_class="__all__").groupby("predicted_class", as_index=False).agg(**stats),
+        ],
+        ignore_index=True,
+    )
     summary.insert(0, "perturbation", name)
     summary["tolerance"] = tolerance
     summary["is_failure"] = summary["flip_rate"] > tolerance
@@ -197,7 +214,12 @@ def run(
     split = project.var("ml_monitor_holdout_split", "validation")
     q = warehouse.quote
     holdout = samples.sample(
-        warehouse, samples.REFERENCE, inputs.columns, per_group=per_class, group_by=["label"], seed=seed,
+        warehouse,
+        samples.REFERENCE,
+        inputs.columns,
+        per_group=per_class,
+        group_by=["label"],
+        seed=seed,
         key=["prediction_id", *([inputs.text] if inputs.text else [])],
         where=[(f"{q('model_id')} = ? and {q('split')} = ? and {inputs.present(q)}", [model_id, split])],
     )

@@ -5,11 +5,12 @@ prints.
 Each Python step opens the warehouse, writes its tables (atomic swaps) and closes it before
 dbt runs again, because an embedded DuckDB file admits one writing process at a time.
 """
+
 from __future__ import annotations
 
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Callable, ContextManager, Iterator
 
 from . import runner
 from .config import Project
@@ -31,7 +32,7 @@ def warehouse(project: Project) -> Iterator[Warehouse]:
 # How a long step shows progress: progress(label) opens a display and yields the callback
 # update(done, total) the step calls; the CLI passes progress bars, a library caller may pass
 # its own, and the default shows nothing.
-Progress = Callable[[str], ContextManager[Callable[[int, int], None]]]
+Progress = Callable[[str], AbstractContextManager[Callable[[int, int], None]]]
 
 
 @contextmanager
@@ -81,8 +82,14 @@ def report(project: Project, output: str | Path) -> Path:
         return write_report(wh, output, project)
 
 
-def notify(project: Project, urls=(), report_url: str | None = None, digest: bool = False, dry_run: bool = False,
-           echo: Callable[[str], None] = print):
+def notify(
+    project: Project,
+    urls=(),
+    report_url: str | None = None,
+    digest: bool = False,
+    dry_run: bool = False,
+    echo: Callable[[str], None] = print,
+):
     """Send each channel (Apprise URLs) the incidents that are new, escalated or resolved for it."""
     from . import notify as notifications
 
@@ -93,9 +100,18 @@ def notify(project: Project, urls=(), report_url: str | None = None, digest: boo
         return notifications.run(wh, channels, report_url, digest, dry_run, echo)
 
 
-def run(project: Project, model_spec: str | None, steps=STEPS, report_path: str | Path = "ml_monitor_report.html",
-        full_refresh: bool = False, echo: Callable[[str], None] = print, notify_urls=(),
-        report_url: str | None = None, notify_digest: bool = False, progress: Progress = no_progress) -> Path | None:
+def run(
+    project: Project,
+    model_spec: str | None,
+    steps=STEPS,
+    report_path: str | Path = "ml_monitor_report.html",
+    full_refresh: bool = False,
+    echo: Callable[[str], None] = print,
+    notify_urls=(),
+    report_url: str | None = None,
+    notify_digest: bool = False,
+    progress: Progress = no_progress,
+) -> Path | None:
     """Every selected step in dependency order. Steps that need a model are skipped, with a
     message, when no model is given (projection can still run from an embedding column).
     The notify step comes last, so that its messages can link to the new report."""
@@ -117,8 +133,10 @@ def run(project: Project, model_spec: str | None, steps=STEPS, report_path: str 
             echo("dbt run: the staged reference the fit reads")
             runner.dbt(project, ["run", "--select", HOLDOUT_VIEW])
         summary = fit_thresholds(project)
-        echo(f"fit-thresholds: {summary['thresholds']} thresholds, {summary['calibrated_groups']} calibrations "
-             f"from {summary['holdout_rows']} holdout rows")
+        echo(
+            f"fit-thresholds: {summary['thresholds']} thresholds, {summary['calibrated_groups']} calibrations "
+            f"from {summary['holdout_rows']} holdout rows"
+        )
     if "build" in steps:
         echo("dbt build: SQL monitors and their tests")
         runner.build(project, full_refresh=full_refresh, progress=lambda line: echo(f"  {line}"))
@@ -170,8 +188,11 @@ def summarize(project: Project) -> list[str]:
         if not wh.table_exists("ml_monitor_alerts"):
             return ["no alerts table yet: run dbt build"]
         # an older build has no incidents table: its summary is the alerts alone
-        incidents = (wh.query(f"select * from {wh.relation('ml_monitor_incidents')} order by {INCIDENT_ORDER}")
-                     if wh.table_exists("ml_monitor_incidents") else None)
+        incidents = (
+            wh.query(f"select * from {wh.relation('ml_monitor_incidents')} order by {INCIDENT_ORDER}")
+            if wh.table_exists("ml_monitor_incidents")
+            else None
+        )
         q = wh.quote
         alerts = wh.query(
             f"select {q('alert_type')} as alert_type, {q('bucket_start')} as bucket_start, "
@@ -180,8 +201,11 @@ def summarize(project: Project) -> list[str]:
         )
     lines = []
     if incidents is not None:
-        lines.append(f"incidents ({len(incidents)}, {int((incidents['status'] == 'open').sum())} open):"
-                     if len(incidents) else "no incidents")
+        lines.append(
+            f"incidents ({len(incidents)}, {int((incidents['status'] == 'open').sum())} open):"
+            if len(incidents)
+            else "no incidents"
+        )
         for i in incidents.head(listed).itertuples(index=False):
             lines.append(f"  {i.severity:<8} {i.status:<8} {i.title}")  # a title begins with its onset
         if len(incidents) > listed:
@@ -195,11 +219,19 @@ def summarize(project: Project) -> list[str]:
         cohorts = group[group["cohort_name"] != "__all__"]
         where = sorted({f"{c}={v}" for c, v in zip(cohorts["cohort_name"], cohorts["cohort_value"])})
         subjects = sorted({s for s in group["subject"] if s not in ("__all__", "class_mix")})
-        detail = ", ".join(filter(None, [
-            ("in " + ", ".join(where[:4]) + (" …" if len(where) > 4 else "")) if where else "",
-            ("on " + ", ".join(subjects[:4]) + (" …" if len(subjects) > 4 else "")) if subjects else "",
-        ]))
+        detail = ", ".join(
+            filter(
+                None,
+                [
+                    ("in " + ", ".join(where[:4]) + (" …" if len(where) > 4 else "")) if where else "",
+                    ("on " + ", ".join(subjects[:4]) + (" …" if len(subjects) > 4 else "")) if subjects else "",
+                ],
+            )
+        )
         critical = int((group["severity"] == "critical").sum())
-        lines.append(f"  {alert_type}: {len(group)} alert(s){since}" + (f" {detail}" if detail else "")
-                     + (f" ({critical} critical)" if critical else ""))
+        lines.append(
+            f"  {alert_type}: {len(group)} alert(s){since}"
+            + (f" {detail}" if detail else "")
+            + (f" ({critical} critical)" if critical else "")
+        )
     return lines

@@ -26,11 +26,12 @@ regression telling the window's serving vectors from the reference vectors: 0.5 
 two are indistinguishable, 1.0 when every serving row is recognisably new. It sees the
 full vectors, not the 2-d map, so a drift the map squeezes together still counts.
 """
+
 from __future__ import annotations
 
 import math
 import warnings
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -47,8 +48,8 @@ from .warehouse import Warehouse
 
 Vectorize = Callable[[pd.DataFrame], object]  # sample rows -> a matrix, one row each (dense or sparse)
 
-MAX_REFERENCE = 4095   # UMAP can place new points only into a precomputed map of < 4096 rows
-MIN_REFERENCE = 20     # fewer reference rows of a class: no map and no drift score
+MAX_REFERENCE = 4095  # UMAP can place new points only into a precomputed map of < 4096 rows
+MIN_REFERENCE = 20  # fewer reference rows of a class: no map and no drift score
 N_NEIGHBORS = 15
 # Undrifted demo windows score 0.43-0.55 (500 rows against up to 2000), drifted ones 0.80+:
 # 0.6 leaves room for the sampling noise of small windows.
@@ -73,11 +74,13 @@ def text_vectors(model, column: str = "input") -> Vectorize:
 
 def embedding_vectors(column: str = "input") -> Vectorize:
     """An embedding column (one array of doubles per row) as a matrix."""
+
     def vectorize(rows: pd.DataFrame) -> np.ndarray:
         lengths = rows[column].map(len)
         if lengths.nunique() > 1:
             raise MonitorError(f"embeddings of different lengths ({sorted(lengths.unique())[:5]}) in column {column}")
         return np.vstack([np.asarray(v, dtype=float) for v in rows[column]]) if len(rows) else np.empty((0, 0))
+
     return vectorize
 
 
@@ -149,7 +152,9 @@ def fit_map(reference, seed: int = 0):
     neighbors = min(N_NEIGHBORS, reference.shape[0] - 1)
     # 200 epochs (UMAP's choice for large data) instead of 500 for small: a third of the
     # time, and a 2-d map of a few thousand points has settled by then
-    mapper = umap.UMAP(n_neighbors=neighbors, n_epochs=200, metric="precomputed", random_state=seed, transform_seed=seed)
+    mapper = umap.UMAP(
+        n_neighbors=neighbors, n_epochs=200, metric="precomputed", random_state=seed, transform_seed=seed
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "n_jobs overridden by random_state", "precomputed metric"
         mapper.fit(cosine_distances(reference))
@@ -182,8 +187,10 @@ def project_samples(
     if reference.empty:
         raise MonitorError("no reference rows to fit the maps on")
     if reference["class"].value_counts().max() > MAX_REFERENCE:
-        raise MonitorError(f"at most {MAX_REFERENCE} reference rows per class can be mapped: "
-                           "UMAP places new points only into maps of fewer than 4096 precomputed rows (lower sample_size)")
+        raise MonitorError(
+            f"at most {MAX_REFERENCE} reference rows per class can be mapped: "
+            "UMAP places new points only into maps of fewer than 4096 precomputed rows (lower sample_size)"
+        )
     classes = sorted(set(reference["class"]) | set(serving["class"]))
     maps, scores = [], []
     for done, cls in enumerate(classes, 1):
@@ -216,20 +223,29 @@ def _project_class(reference: pd.DataFrame, serving: pd.DataFrame, vectorize: Ve
             vectors = vectorize(window)
             maps.append(_map_rows(window, "serving", place(mapper, ref_vectors, vectors)))
             auc = domain_auc(ref_vectors, vectors, folds, seed)
-        scores.append({"window": window_label(start), "window_start": start, "n_reference": len(reference),
-                       "n_serving": len(window), "domain_auc": auc})
+        scores.append(
+            {
+                "window": window_label(start),
+                "window_start": start,
+                "n_reference": len(reference),
+                "n_serving": len(window),
+                "domain_auc": auc,
+            }
+        )
     map_frame = pd.concat(maps, ignore_index=True) if maps else pd.DataFrame(columns=PROJECTION_COLUMNS)
     return map_frame, pd.DataFrame(scores, columns=["window", "window_start", "n_reference", "n_serving", "domain_auc"])
 
 
 def _map_rows(rows: pd.DataFrame, source: str, xy: np.ndarray) -> pd.DataFrame:
-    return pd.DataFrame({
-        "sample_id": rows["sample_id"].to_numpy(),
-        "source": source,
-        "bucket_start": pd.to_datetime(rows["bucket_start"]).to_numpy() if "bucket_start" in rows else pd.NaT,
-        "x": xy[:, 0],
-        "y": xy[:, 1],
-    })
+    return pd.DataFrame(
+        {
+            "sample_id": rows["sample_id"].to_numpy(),
+            "source": source,
+            "bucket_start": pd.to_datetime(rows["bucket_start"]).to_numpy() if "bucket_start" in rows else pd.NaT,
+            "x": xy[:, 0],
+            "y": xy[:, 1],
+        }
+    )
 
 
 def run(
@@ -262,10 +278,20 @@ def run(
     split = split or project.var("ml_monitor_holdout_split", "validation")
     q = warehouse.quote
     reference = samples.sample(
-        warehouse, samples.REFERENCE, {"sample_id": "prediction_id", "class": "predicted_class", "input": column},
-        per_group=sample_size, group_by=["predicted_class"], key=key, seed=seed,
-        where=[(f"{q('model_id')} = ? and {q('split')} = ? and {q('predicted_class')} is not null"
-                f" and {q(column)} is not null", [model_id, split])],
+        warehouse,
+        samples.REFERENCE,
+        {"sample_id": "prediction_id", "class": "predicted_class", "input": column},
+        per_group=sample_size,
+        group_by=["predicted_class"],
+        key=key,
+        seed=seed,
+        where=[
+            (
+                f"{q('model_id')} = ? and {q('split')} = ? and {q('predicted_class')} is not null"
+                f" and {q(column)} is not null",
+                [model_id, split],
+            )
+        ],
     )
     if reference.empty:
         raise MonitorError(f"no rows of split '{split}' with a predicted_class and {column} for model '{model_id}'")
@@ -278,13 +304,19 @@ def run(
         raise MonitorError(f"no valid serving rows with {column} for model '{model_id}'")
     since = window_starts(pd.Series([latest]), length).iloc[0] - (max_windows - 1) * length
     serving = samples.sample(
-        warehouse, samples.PREDICTIONS,
+        warehouse,
+        samples.PREDICTIONS,
         {"sample_id": "prediction_id", "class": "predicted_class", "bucket_start": "bucket_start", "input": column},
-        per_group=math.ceil(window_sample_size / window_buckets), group_by=["predicted_class", "bucket_start"],
-        key=key, seed=seed, where=[valid, (f"{q('bucket_start')} >= ?", [since.to_pydatetime()])],
+        per_group=math.ceil(window_sample_size / window_buckets),
+        group_by=["predicted_class", "bucket_start"],
+        key=key,
+        seed=seed,
+        where=[valid, (f"{q('bucket_start')} >= ?", [since.to_pydatetime()])],
     )
     serving["window_start"] = window_starts(serving["bucket_start"], length)
-    projection, drift = project_samples(reference, serving, vectorize, threshold=threshold, seed=seed, progress=progress)
+    projection, drift = project_samples(
+        reference, serving, vectorize, threshold=threshold, seed=seed, progress=progress
+    )
     with warehouse.atomic():
         samples.write_model_rows(warehouse, "ml_monitor_embedding_projection", projection, model_id)
         samples.write_model_rows(warehouse, "ml_monitor_embedding_drift", drift, model_id)

@@ -12,19 +12,21 @@ autoescaping on. Styles and the script are inlined: the file opens with no netwo
 
 A section whose tables do not exist yet says which command computes them.
 """
+
 from __future__ import annotations
 
 import json
 import math
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import jinja2
 import pandas as pd
@@ -34,20 +36,20 @@ from .config import Project
 from .warehouse import Warehouse
 
 # Bounds on what goes into the page, and so on its size.
-MAX_BUCKETS = 120        # most recent buckets of every time series
-MAX_COHORTS = 10         # cohort values, the largest first (plus the whole population)
-MAX_CLASSES = 10         # classes, the most predicted first (plus all classes)
-MAX_FEATURES = 40        # features or columns of a heatmap, the most drifted first
-MAX_POINTS = 1500        # UMAP points per class and source
-MAX_TOKENS = 10          # LIME tokens per class or sample
-MAX_SAMPLES = 6          # LIME sample explanations
-MAX_ROWS = 200           # rows of a table
-MAX_SEGMENTS = 3         # cohort values shown per population alert
-MAX_INCIDENTS = 50       # incidents, the most recent first
-MAX_EPISODES = 10        # episodes shown per incident, the most severe first
-MAX_GROUP_ROWS = 10      # alerts shown per alert type or episode, the most severe and recent first
-SHOWN_ROWS = 3           # rows of a group visible before its "more" toggle
-MAX_TEXT = 400           # characters of a text shown
+MAX_BUCKETS = 120  # most recent buckets of every time series
+MAX_COHORTS = 10  # cohort values, the largest first (plus the whole population)
+MAX_CLASSES = 10  # classes, the most predicted first (plus all classes)
+MAX_FEATURES = 40  # features or columns of a heatmap, the most drifted first
+MAX_POINTS = 1500  # UMAP points per class and source
+MAX_TOKENS = 10  # LIME tokens per class or sample
+MAX_SAMPLES = 6  # LIME sample explanations
+MAX_ROWS = 200  # rows of a table
+MAX_SEGMENTS = 3  # cohort values shown per population alert
+MAX_INCIDENTS = 50  # incidents, the most recent first
+MAX_EPISODES = 10  # episodes shown per incident, the most severe first
+MAX_GROUP_ROWS = 10  # alerts shown per alert type or episode, the most severe and recent first
+SHOWN_ROWS = 3  # rows of a group visible before its "more" toggle
+MAX_TEXT = 400  # characters of a text shown
 DECIMALS = 4
 
 # Defaults of the vars the charts draw as reference lines (dbt_project.yml has the same).
@@ -72,14 +74,24 @@ ALERT_SECTIONS = {
     "estimator_unreliable": "performance",
     "embedding_drift": "embeddings",
     "perturbation_failure": "perturbation",
-    **{t: "log-health" for t in ("volume_drop", "volume_spike", "cohort_volume_share", "stale_predictions",
-                                 "stale_labels", "label_coverage_drop")},
+    **{
+        t: "log-health"
+        for t in (
+            "volume_drop",
+            "volume_spike",
+            "cohort_volume_share",
+            "stale_predictions",
+            "stale_labels",
+            "label_coverage_drop",
+        )
+    },
     "calibration_drift": "calibration",
     "multivariate_drift": "multivariate",
 }
 
 
 # --- reading -------------------------------------------------------------------------
+
 
 class _Reader:
     """Bounded reads from the output schema, with table and column look-ups cached."""
@@ -104,14 +116,18 @@ class _Reader:
     def recent(self, table: str, alias: str = "") -> str:
         """A filter keeping the last MAX_BUCKETS buckets of a table."""
         prefix = f"{alias}." if alias else ""
-        return (f"{prefix}bucket_start >= (select min(bucket_start) from (select distinct bucket_start"
-                f" from {self.rel(table)} where bucket_start is not null"
-                f" order by bucket_start desc limit {MAX_BUCKETS}) recent_buckets)")
+        return (
+            f"{prefix}bucket_start >= (select min(bucket_start) from (select distinct bucket_start"
+            f" from {self.rel(table)} where bucket_start is not null"
+            f" order by bucket_start desc limit {MAX_BUCKETS}) recent_buckets)"
+        )
 
     def top(self, table: str, keys: str, where: str, limit: int, order: str = "sum(n) desc") -> str:
         """A subquery of the `limit` first groups of `keys` in recent buckets, to join on."""
-        return (f"select {keys} from {self.rel(table)} where {where} and {self.recent(table)}"
-                f" group by {keys} order by {order}, {keys} limit {limit}")
+        return (
+            f"select {keys} from {self.rel(table)} where {where} and {self.recent(table)}"
+            f" group by {keys} order by {order}, {keys} limit {limit}"
+        )
 
     def frame(self, sql: str, params: list | None = None) -> pd.DataFrame:
         return self.wh.query(sql, params)
@@ -130,6 +146,7 @@ class _Reader:
 
 
 # --- values ------------------------------------------------------------------------------
+
 
 def _missing(v: Any) -> bool:
     return v is None or (not isinstance(v, (str, bytes)) and pd.isna(v))
@@ -162,25 +179,33 @@ def _key(v: Any) -> str:
 
 def _columnar(df: pd.DataFrame) -> dict[str, list]:
     """A frame as {column: values}, booleans as 0/1: much smaller than a list of records."""
+
     def json_value(v):
         v = _value(v)
         return int(v) if isinstance(v, bool) else v
+
     return {str(c): [json_value(v) for v in df[c].tolist()] for c in df.columns}
 
 
 def _nest(df: pd.DataFrame, keys: list[str]) -> dict:
     if not keys:
         return _columnar(df)
-    return {_key(k): _nest(rows.drop(columns=keys[0]), keys[1:])
-            for k, rows in df.groupby(keys[0], sort=True, dropna=False)}
+    return {
+        _key(k): _nest(rows.drop(columns=keys[0]), keys[1:]) for k, rows in df.groupby(keys[0], sort=True, dropna=False)
+    }
 
 
 def script_json(data: Any) -> str:
     """JSON that is safe inside a <script> element: no `<`, `>` or `&` (nothing can close
     the element or open a comment) and no U+2028/2029 (line breaks to older JS parsers)."""
     text = json.dumps(data, separators=(",", ":"), allow_nan=False)
-    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for char, escaped in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(char, escaped)
     return text
 
@@ -197,7 +222,7 @@ def _text(v: Any, limit: int = MAX_TEXT) -> str:
     if isinstance(v, (int, float)):
         return _number(v)
     text = str(v)
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _number(v: float) -> str:
@@ -227,6 +252,7 @@ def _where(name: Any, value: Any) -> str:
 
 # --- sections --------------------------------------------------------------------------
 
+
 @dataclass
 class Group:
     """Rows under a heading row: the first SHOWN_ROWS show, the others behind a toggle."""
@@ -255,8 +281,8 @@ class Incident:
     id: str
     summary: list[Any]  # cells: severity, status, onset, title
     facts: list[str]
-    links: list[dict]   # to the charts of its alert types
-    alerts: Table       # grouped by episode
+    links: list[dict]  # to the charts of its alert types
+    alerts: Table  # grouped by episode
 
 
 @dataclass
@@ -295,8 +321,10 @@ def _alert_columns(with_model: bool) -> list[str]:
 
 def _first_per(partition: str, order: str, source: str, limit: int) -> str:
     """The first `limit` rows of each partition of `source`, in `order`."""
-    return (f"select * from (select s.*, row_number() over (partition by {partition} order by {order})"
-            f" as rank_in_group from {source} s) ranked where rank_in_group <= {limit} order by rank_in_group")
+    return (
+        f"select * from (select s.*, row_number() over (partition by {partition} order by {order})"
+        f" as rank_in_group from {source} s) ranked where rank_in_group <= {limit} order by rank_in_group"
+    )
 
 
 def _by(df: pd.DataFrame, column: str) -> dict[Any, list]:
@@ -311,12 +339,21 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'s' * (n != 1)}"
 
 
-def _chart_link(alert_type: str, model_id: Any = None, cohort_name: Any = None, cohort_value: Any = None,
-                subject: Any = None, text: str = "chart →") -> dict:
+def _chart_link(
+    alert_type: str,
+    model_id: Any = None,
+    cohort_name: Any = None,
+    cohort_value: Any = None,
+    subject: Any = None,
+    text: str = "chart →",
+) -> dict:
     # the link carries the model, cohort and class, so that its chart can show that series
     cohort = "" if _value(cohort_name) is None else f"{cohort_name}={cohort_value}"
-    return {"text": text, "href": f"#section-{ALERT_SECTIONS.get(alert_type, 'alerts')}",
-            "data": {"model": _text(model_id), "cohort": cohort, "class": _text(subject)}}
+    return {
+        "text": text,
+        "href": f"#section-{ALERT_SECTIONS.get(alert_type, 'alerts')}",
+        "data": {"model": _text(model_id), "cohort": cohort, "class": _text(subject)},
+    }
 
 
 def _p_value(v: Any) -> Any:
@@ -325,38 +362,53 @@ def _p_value(v: Any) -> Any:
 
 
 def _alert_row(a, with_model: bool) -> list:
-    return [_badge(a.severity, a.severity), {"text": _text(a.bucket_start), "td": "date"}, _where(a.cohort_name, a.cohort_value),
-            _text(a.subject), _text(a.metric), _cell(a.value), _cell(a.threshold),
-            _p_value(getattr(a, "p_value_adjusted", None)),  # older builds have no p-values
-            *([_text(a.model_id)] if with_model else []),
-            _chart_link(a.alert_type, a.model_id, a.cohort_name, a.cohort_value, a.subject)]
+    return [
+        _badge(a.severity, a.severity),
+        {"text": _text(a.bucket_start), "td": "date"},
+        _where(a.cohort_name, a.cohort_value),
+        _text(a.subject),
+        _text(a.metric),
+        _cell(a.value),
+        _cell(a.threshold),
+        _p_value(getattr(a, "p_value_adjusted", None)),  # older builds have no p-values
+        *([_text(a.model_id)] if with_model else []),
+        _chart_link(a.alert_type, a.model_id, a.cohort_name, a.cohort_value, a.subject),
+    ]
 
 
 def _alerts(r: _Reader) -> Content:
     table = "ml_monitor_alerts"
     rel = r.rel(table)
-    counts = r.frame(f"select alert_type, count(*) as n, sum(case when severity = 'critical' then 1 else 0 end)"
-                     f" as n_critical from {rel} group by alert_type order by n_critical desc, n desc, alert_type")
+    counts = r.frame(
+        f"select alert_type, count(*) as n, sum(case when severity = 'critical' then 1 else 0 end)"
+        f" as n_critical from {rel} group by alert_type order by n_critical desc, n desc, alert_type"
+    )
     rows = r.frame(_first_per("alert_type", ALERT_ORDER, rel, MAX_GROUP_ROWS))
     heat = r.tree(
         f"select model_id, alert_type, bucket_start, count(*) as n,"
         f" sum(case when severity = 'critical' then 1 else 0 end) as n_critical"
         f" from {rel} where {r.recent(table)} group by model_id, alert_type, bucket_start order by bucket_start",
-        "alert_type")
+        "alert_type",
+    )
     # one group per type, so that a frequent type cannot crowd the others out
     by_type = _by(rows, "alert_type")
     with_model = rows["model_id"].nunique() > 1
     groups = []
     for c in counts.itertuples(index=False):
         shown = by_type[c.alert_type]
-        head = [_badge(c.alert_type, "critical" if c.n_critical else "warning"),
-                _count(c.n, "alert") + (f", {int(c.n_critical)} critical" if c.n_critical else "")]
+        head = [
+            _badge(c.alert_type, "critical" if c.n_critical else "warning"),
+            _count(c.n, "alert") + (f", {int(c.n_critical)} critical" if c.n_critical else ""),
+        ]
         if c.n > len(shown):
             head.append(f"the {len(shown)} most severe and recent below")
         groups.append(Group(head + [_chart_link(c.alert_type)], [_alert_row(a, with_model) for a in shown]))
     total = int(counts["n"].sum())
-    return Content({"heat": heat}, [Table(f"Alerts by type ({total})", _alert_columns(with_model), groups=groups)],
-                   note="" if total else "No alert fired.")
+    return Content(
+        {"heat": heat},
+        [Table(f"Alerts by type ({total})", _alert_columns(with_model), groups=groups)],
+        note="" if total else "No alert fired.",
+    )
 
 
 # the most recent first, standing incidents (no onset) last: the report's and the summary's order
@@ -366,8 +418,10 @@ TIMELINE_COLUMNS = ["model_id", "incident_id", "onset", "last_bucket", "status",
 
 def _incidents(r: _Reader) -> Content:
     incidents, episodes, alerts = "ml_monitor_incidents", "ml_monitor_alert_episodes", "ml_monitor_alerts"
-    chosen = (f"select i.*, count(*) over () as n_incidents from {r.rel(incidents)} i"
-              f" order by {INCIDENT_ORDER} limit {MAX_INCIDENTS}")
+    chosen = (
+        f"select i.*, count(*) over () as n_incidents from {r.rel(incidents)} i"
+        f" order by {INCIDENT_ORDER} limit {MAX_INCIDENTS}"
+    )
     found = r.frame(chosen)
     if found.empty:
         return Content(note="No incidents.")
@@ -376,40 +430,63 @@ def _incidents(r: _Reader) -> Content:
     # episodes shown cover every type of the incident
     order = f"{_severe_first('peak_severity')}, first_bucket, episode_id"
     episode_sql = _first_per(
-        "incident_id", f"rank_in_type, {order}",
+        "incident_id",
+        f"rank_in_type, {order}",
         f"(select e.*, row_number() over (partition by incident_id, alert_type order by {order}) as rank_in_type"
-        f" from {r.rel(episodes)} e where incident_id in (select incident_id from ({chosen}) c))", MAX_EPISODES)
+        f" from {r.rel(episodes)} e where incident_id in (select incident_id from ({chosen}) c))",
+        MAX_EPISODES,
+    )
     # alerts carry no episode id: an episode's alerts are its series' alerts within its buckets
     on = " and ".join(f"a.{k} = e.{k}" for k in ("model_id", "alert_type", "cohort_name", "cohort_value", "subject"))
-    in_episode = (f"(select e.episode_id, a.* from {r.rel(alerts)} a join ({episode_sql}) e on {on} and"
-                  f" (a.bucket_start between e.first_bucket and e.last_bucket"
-                  f" or (a.bucket_start is null and e.first_bucket is null)))")
+    in_episode = (
+        f"(select e.episode_id, a.* from {r.rel(alerts)} a join ({episode_sql}) e on {on} and"
+        f" (a.bucket_start between e.first_bucket and e.last_bucket"
+        f" or (a.bucket_start is null and e.first_bucket is null)))"
+    )
     by_incident = _by(r.frame(episode_sql), "incident_id")
     by_episode = _by(r.frame(_first_per("episode_id", ALERT_ORDER, in_episode, MAX_GROUP_ROWS)), "episode_id")
     sections = {s.id: s.title for s in SECTIONS}
     items = []
     with_model = found["model_id"].nunique() > 1
     for i in found.itertuples(index=False):
-        groups = [Group(_episode_head(e), [_alert_row(a, with_model) for a in by_episode.get(e.episode_id, [])])
-                  for e in by_incident.get(i.incident_id, [])]
+        groups = [
+            Group(_episode_head(e), [_alert_row(a, with_model) for a in by_episode.get(e.episode_id, [])])
+            for e in by_incident.get(i.incident_id, [])
+        ]
         types = [t.strip() for t in str(i.alert_types).split(",")]
         charted = {ALERT_SECTIONS[t]: t for t in types if t in ALERT_SECTIONS}  # one link per section
-        shown = (_count(len(groups), "episode") if i.n_episodes == len(groups) else
-                 f"{len(groups)} of {i.n_episodes} episodes, every alert type's most severe first")
-        items.append(Incident(
-            str(i.incident_id),
-            [_badge(i.severity, i.severity), _badge(i.status, f"status-{i.status}"),
-             _text(i.onset) or "standing", _text(i.findings)],
-            [f"model {_text(i.model_id)}", f"{_count(i.n_alerts, 'alert')} in {_count(i.n_episodes, 'episode')}",
-             f"last bucket {_text(i.last_bucket)}", f"types: {', '.join(types)}", f"cohorts: {_text(i.cohorts)}",
-             f"subjects: {_text(i.subjects)}"],
-            [_chart_link(t, i.model_id, text=sections[s]) for s, t in charted.items()],
-            Table(shown + ", and their alerts", _alert_columns(with_model), groups=groups)))
+        shown = (
+            _count(len(groups), "episode")
+            if i.n_episodes == len(groups)
+            else f"{len(groups)} of {i.n_episodes} episodes, every alert type's most severe first"
+        )
+        items.append(
+            Incident(
+                str(i.incident_id),
+                [
+                    _badge(i.severity, i.severity),
+                    _badge(i.status, f"status-{i.status}"),
+                    _text(i.onset) or "standing",
+                    _text(i.findings),
+                ],
+                [
+                    f"model {_text(i.model_id)}",
+                    f"{_count(i.n_alerts, 'alert')} in {_count(i.n_episodes, 'episode')}",
+                    f"last bucket {_text(i.last_bucket)}",
+                    f"types: {', '.join(types)}",
+                    f"cohorts: {_text(i.cohorts)}",
+                    f"subjects: {_text(i.subjects)}",
+                ],
+                [_chart_link(t, i.model_id, text=sections[s]) for s, t in charted.items()],
+                Table(shown + ", and their alerts", _alert_columns(with_model), groups=groups),
+            )
+        )
     total = int(found["n_incidents"].iloc[0])
     note = f"The {len(found)} most recent of {total} incidents." if total > len(found) else ""
     # records, not a tree by model: the timeline shows every model's incidents, as the list does
-    timeline = [{k: _value(v) for k, v in zip(TIMELINE_COLUMNS, row)}
-                for row in found[TIMELINE_COLUMNS].itertuples(index=False)]
+    timeline = [
+        {k: _value(v) for k, v in zip(TIMELINE_COLUMNS, row)} for row in found[TIMELINE_COLUMNS].itertuples(index=False)
+    ]
     return Content({"timeline": timeline}, incidents=items, note=note)
 
 
@@ -417,14 +494,19 @@ def _findings(title: Any, onset: Any) -> str:
     """A title without the onset it begins with ("2026-02-09: ..."), where the list and the
     timeline show the onset on their own."""
     title, prefix = str(title), f"{_text(onset) or 'standing'}: "
-    return title[len(prefix):] if title.startswith(prefix) else title
+    return title[len(prefix) :] if title.startswith(prefix) else title
 
 
 def _episode_head(e) -> list:
     first, last = _text(e.first_bucket), _text(e.last_bucket)
     span = "standing" if not first else first if first == last else f"{first} → {last}"
-    head = [_badge(e.alert_type, e.peak_severity), _where(e.cohort_name, e.cohort_value), _text(e.subject),
-            f"{span}, {_count(e.buckets_alerting, 'bucket')} alerting", f"peak {_text(e.peak_metric)} {_text(e.peak_value)}"]
+    head = [
+        _badge(e.alert_type, e.peak_severity),
+        _where(e.cohort_name, e.cohort_value),
+        _text(e.subject),
+        f"{span}, {_count(e.buckets_alerting, 'bucket')} alerting",
+        f"peak {_text(e.peak_metric)} {_text(e.peak_value)}",
+    ]
     if e.is_open:
         head.append(_badge("open", "status-open"))
     return head + [_chart_link(e.alert_type, e.model_id, e.cohort_name, e.cohort_value, e.subject)]
@@ -438,8 +520,9 @@ def _confidence(r: _Reader) -> Content:
     window = None if window is None or pd.isna(window) else int(window)
     rolling = ""
     if window:
-        on = " and ".join(f"w.{k} = c.{k}" for k in
-                          ("model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class"))
+        on = " and ".join(
+            f"w.{k} = c.{k}" for k in ("model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class")
+        )
         rolling = f" left join {r.rel(roll)} w on {on} and w.window_buckets = {window}"
     rows = r.tree(
         f"select c.model_id, c.bucket_start, c.cohort_name, c.cohort_value, c.predicted_class, c.n,"
@@ -448,48 +531,80 @@ def _confidence(r: _Reader) -> Content:
         f" from {r.rel(conf)} c{rolling}"
         f" join ({cohorts}) tc on tc.cohort_name = c.cohort_name and tc.cohort_value = c.cohort_value"
         f" join ({classes}) tk on tk.predicted_class = c.predicted_class"
-        f" where {r.recent(conf, 'c')} order by c.bucket_start", "cohort", "predicted_class")
+        f" where {r.recent(conf, 'c')} order by c.bucket_start",
+        "cohort",
+        "predicted_class",
+    )
     return Content({"rows": rows, "window": window})
 
 
 def _class_mix(r: _Reader) -> Content:
     dist, drift = "ml_monitor_class_distribution", "ml_monitor_class_drift"
     classes = r.top(dist, "predicted_class", "cohort_name = '__all__'", MAX_CLASSES)
-    data = {"shares": r.tree(
-        f"select d.model_id, d.bucket_start, d.predicted_class, d.n, d.share, d.reference_share"
-        f" from {r.rel(dist)} d join ({classes}) tk on tk.predicted_class = d.predicted_class"
-        f" where d.cohort_name = '__all__' and {r.recent(dist, 'd')} order by d.bucket_start", "predicted_class")}
+    data = {
+        "shares": r.tree(
+            f"select d.model_id, d.bucket_start, d.predicted_class, d.n, d.share, d.reference_share"
+            f" from {r.rel(dist)} d join ({classes}) tk on tk.predicted_class = d.predicted_class"
+            f" where d.cohort_name = '__all__' and {r.recent(dist, 'd')} order by d.bucket_start",
+            "predicted_class",
+        )
+    }
     if r.exists(drift):
         cohorts = r.top(drift, "cohort_name, cohort_value", "1 = 1", MAX_COHORTS + 1)
         data["drift"] = r.tree(
             f"select d.model_id, d.bucket_start, d.cohort_name, d.cohort_value, d.n, d.psi, d.js_distance, d.is_drift"
             f" from {r.rel(drift)} d"
             f" join ({cohorts}) tc on tc.cohort_name = d.cohort_name and tc.cohort_value = d.cohort_value"
-            f" where {r.recent(drift, 'd')} order by d.bucket_start", "cohort")
+            f" where {r.recent(drift, 'd')} order by d.bucket_start",
+            "cohort",
+        )
     return Content(data)
 
 
 def _threshold_bands(r: _Reader) -> Content:
     bands, fitted = "ml_monitor_threshold_bands", "ml_monitor_thresholds"
     classes = r.top(bands, "predicted_class", "cohort_name = '__all__'", MAX_CLASSES)
-    chosen = (f" from {r.rel(bands)} b join ({classes}) tk on tk.predicted_class = b.predicted_class"
-              f" where b.cohort_name = '__all__' and {r.recent(bands, 'b')}")
+    chosen = (
+        f" from {r.rel(bands)} b join ({classes}) tk on tk.predicted_class = b.predicted_class"
+        f" where b.cohort_name = '__all__' and {r.recent(bands, 'b')}"
+    )
     data = {
-        "counts": r.tree(f"select b.model_id, b.predicted_class, b.bucket_start, b.band, b.n{chosen}"
-                         f" order by b.bucket_start, b.band", "predicted_class"),
+        "counts": r.tree(
+            f"select b.model_id, b.predicted_class, b.bucket_start, b.band, b.n{chosen}"
+            f" order by b.bucket_start, b.band",
+            "predicted_class",
+        ),
         # a (bucket, class) has one threshold: sent once, not once per band
-        "thresholds": r.tree(f"select b.model_id, b.predicted_class, b.bucket_start, min(b.threshold) as threshold,"
-                             f" min(b.threshold_source) as threshold_source{chosen}"
-                             f" group by b.model_id, b.predicted_class, b.bucket_start order by b.bucket_start",
-                             "predicted_class"),
+        "thresholds": r.tree(
+            f"select b.model_id, b.predicted_class, b.bucket_start, min(b.threshold) as threshold,"
+            f" min(b.threshold_source) as threshold_source{chosen}"
+            f" group by b.model_id, b.predicted_class, b.bucket_start order by b.bucket_start",
+            "predicted_class",
+        ),
         # the widest band is an unclipped one: its width is the configured band width
         "band_width": _value(r.frame(f"select max(band_upper - band_lower) as w from {r.rel(bands)}")["w"].iloc[0]),
     }
     tables = []
     if r.exists(fitted):
-        tables.append(_table(r, fitted, "Fitted thresholds (holdout split)",
-                             ["model_id", "predicted_class", "threshold", "objective", "precision", "recall", "f1",
-                              "support", "fitted_at"], "model_id, predicted_class"))
+        tables.append(
+            _table(
+                r,
+                fitted,
+                "Fitted thresholds (holdout split)",
+                [
+                    "model_id",
+                    "predicted_class",
+                    "threshold",
+                    "objective",
+                    "precision",
+                    "recall",
+                    "f1",
+                    "support",
+                    "fitted_at",
+                ],
+                "model_id, predicted_class",
+            )
+        )
     return Content(data, tables)
 
 
@@ -497,23 +612,59 @@ def _schema(r: _Reader) -> Content:
     diff, nulls = "ml_monitor_schema_diff", "ml_monitor_null_fractions"
     content = Content()
     if r.exists(diff):
-        df = r.frame(f"select column_name, reference_type, serving_type, status from {r.rel(diff)}"
-                     f" order by case status when 'unchanged' then 1 else 0 end, column_name limit {MAX_ROWS}")
-        content.tables.append(Table("Schema: reference against serving", ["column", "reference type", "serving type", "status"], [
-            [_text(d.column_name), _text(d.reference_type), _text(d.serving_type), _badge(d.status, f"status-{d.status}")]
-            for d in df.itertuples(index=False)]))
+        df = r.frame(
+            f"select column_name, reference_type, serving_type, status from {r.rel(diff)}"
+            f" order by case status when 'unchanged' then 1 else 0 end, column_name limit {MAX_ROWS}"
+        )
+        content.tables.append(
+            Table(
+                "Schema: reference against serving",
+                ["column", "reference type", "serving type", "status"],
+                [
+                    [
+                        _text(d.column_name),
+                        _text(d.reference_type),
+                        _text(d.serving_type),
+                        _badge(d.status, f"status-{d.status}"),
+                    ]
+                    for d in df.itertuples(index=False)
+                ],
+            )
+        )
     if r.exists(nulls):
         population = "cohort_name = '__all__'"
-        columns = r.top(nulls, "column_name", f"scope = 'bucket' and {population}", MAX_FEATURES,
-                        "max(abs(coalesce(delta, 0))) desc")
+        columns = r.top(
+            nulls,
+            "column_name",
+            f"scope = 'bucket' and {population}",
+            MAX_FEATURES,
+            "max(abs(coalesce(delta, 0))) desc",
+        )
         content.data["nulls"] = r.tree(
             f"select f.model_id, f.bucket_start, f.column_name, f.serving_null_fraction, f.reference_null_fraction,"
             f" f.is_alert from {r.rel(nulls)} f join ({columns}) tc on tc.column_name = f.column_name"
-            f" where f.scope = 'bucket' and f.{population} and {r.recent(nulls, 'f')} order by f.bucket_start", "column_name")
-        content.tables.append(_table(
-            r, nulls, "Null fractions over the whole log",
-            ["model_id", "column_name", "n", "null_count", "reference_null_fraction", "serving_null_fraction", "delta",
-             "is_alert"], "is_alert desc, abs(coalesce(delta, 0)) desc, column_name", f"scope = 'overall' and {population}"))
+            f" where f.scope = 'bucket' and f.{population} and {r.recent(nulls, 'f')} order by f.bucket_start",
+            "column_name",
+        )
+        content.tables.append(
+            _table(
+                r,
+                nulls,
+                "Null fractions over the whole log",
+                [
+                    "model_id",
+                    "column_name",
+                    "n",
+                    "null_count",
+                    "reference_null_fraction",
+                    "serving_null_fraction",
+                    "delta",
+                    "is_alert",
+                ],
+                "is_alert desc, abs(coalesce(delta, 0)) desc, column_name",
+                f"scope = 'overall' and {population}",
+            )
+        )
     return content
 
 
@@ -526,44 +677,89 @@ def _performance(r: _Reader) -> Content:
         data["measured"] = r.tree(
             f"select p.model_id, p.bucket_start, p.predicted_class, p.n_labeled, p.accuracy, p.f1, p.macro_f1"
             f" from {r.rel(measured)} p join ({classes}) tk on tk.predicted_class = p.predicted_class"
-            f" where p.cohort_name = '__all__' and {r.recent(measured, 'p')} order by p.bucket_start", "predicted_class")
+            f" where p.cohort_name = '__all__' and {r.recent(measured, 'p')} order by p.bucket_start",
+            "predicted_class",
+        )
     if r.exists(estimated):
         data["estimated"] = r.tree(
             f"select model_id, bucket_start, n, n_calibrated, estimated_accuracy, lower, upper, realized_accuracy,"
             f" n_labeled, reference_accuracy, reference_lower, reference_upper, is_alert from {r.rel(estimated)}"
-            f" where cohort_name = '__all__' and {r.recent(estimated)} order by bucket_start")
+            f" where cohort_name = '__all__' and {r.recent(estimated)} order by bucket_start"
+        )
     if r.exists(cbpe):  # every estimated metric with its alerting and checking bands
         data["metrics"] = r.tree(
             f"select model_id, bucket_start, predicted_class, metric, estimate, alerting_lower, alerting_upper,"
             f" n_checked, realized, checking_lower, checking_upper, is_within_checking_band from {r.rel(cbpe)}"
             f" where cohort_name = '__all__' and estimate is not null and {r.recent(cbpe)} order by bucket_start",
-            "metric", "predicted_class")
+            "metric",
+            "predicted_class",
+        )
     content = Content(data)
     if r.exists(reliability):
-        content.tables.append(_table(
-            r, reliability, "Estimator checks: realised accuracy outside its checking band (estimator_unreliable)",
-            ["model_id", "bucket_start", "n_checks", "n_misses", "miss_probability", "p_value", "p_value_adjusted",
-             "is_alert"], "is_alert desc, n_misses desc, bucket_start desc", "n_misses > 0"))
+        content.tables.append(
+            _table(
+                r,
+                reliability,
+                "Estimator checks: realised accuracy outside its checking band (estimator_unreliable)",
+                [
+                    "model_id",
+                    "bucket_start",
+                    "n_checks",
+                    "n_misses",
+                    "miss_probability",
+                    "p_value",
+                    "p_value_adjusted",
+                    "is_alert",
+                ],
+                "is_alert desc, n_misses desc, bucket_start desc",
+                "n_misses > 0",
+            )
+        )
     return content
 
 
 def _segments(r: _Reader) -> Content:
     table = "ml_monitor_segment_findings"
-    columns = ["bucket_start", "alert_type", "subject", "contribution_rank", "cohort_name", "cohort_value", "share",
-               "cohort_effect", "cohort_is_alert", "model_id"]
-    return Content(tables=[_table(r, table, "The cohort values carrying each population alert (first three)", columns,
-                                  "bucket_start desc, alert_type, subject, contribution_rank",
-                                  f"contribution_rank <= {MAX_SEGMENTS} and {r.recent(table)}")])
+    columns = [
+        "bucket_start",
+        "alert_type",
+        "subject",
+        "contribution_rank",
+        "cohort_name",
+        "cohort_value",
+        "share",
+        "cohort_effect",
+        "cohort_is_alert",
+        "model_id",
+    ]
+    return Content(
+        tables=[
+            _table(
+                r,
+                table,
+                "The cohort values carrying each population alert (first three)",
+                columns,
+                "bucket_start desc, alert_type, subject, contribution_rank",
+                f"contribution_rank <= {MAX_SEGMENTS} and {r.recent(table)}",
+            )
+        ]
+    )
 
 
 def _feature_drift(r: _Reader) -> Content:
     table = "ml_monitor_feature_drift"
     population = "cohort_name = '__all__'"  # cohorts' drift: the alerts and segment findings
     features = r.top(table, "feature", population, MAX_FEATURES, "max(coalesce(psi, 0)) desc")
-    return Content({"rows": r.tree(
-        f"select f.model_id, f.bucket_start, f.feature, f.feature_type, f.n, f.psi, f.js_distance, f.ks_statistic,"
-        f" f.unseen_share, f.is_drift from {r.rel(table)} f join ({features}) tf on tf.feature = f.feature"
-        f" where f.{population} and {r.recent(table, 'f')} order by f.bucket_start", "feature")})
+    return Content(
+        {
+            "rows": r.tree(
+                f"select f.model_id, f.bucket_start, f.feature, f.feature_type, f.n, f.psi, f.js_distance, f.ks_statistic,"
+                f" f.unseen_share, f.is_drift from {r.rel(table)} f join ({features}) tf on tf.feature = f.feature"
+                f" where f.{population} and {r.recent(table, 'f')} order by f.bucket_start",
+                "feature",
+            )
+        }
+    )
 
 
 def _log_health(r: _Reader) -> Content:
@@ -575,22 +771,38 @@ def _log_health(r: _Reader) -> Content:
             f"select v.model_id, v.bucket_start, v.cohort_name, v.cohort_value, v.n_rows, v.expected_rows,"
             f" v.expected_low, v.expected_high, v.share, v.baseline_share, v.is_alert from {r.rel(volume)} v"
             f" join ({cohorts}) tc on tc.cohort_name = v.cohort_name and tc.cohort_value = v.cohort_value"
-            f" where {r.recent(volume, 'v')} order by v.bucket_start", "cohort")
+            f" where {r.recent(volume, 'v')} order by v.bucket_start",
+            "cohort",
+        )
     if r.exists(coverage):
         cohorts = r.top(coverage, "cohort_name, cohort_value", "1 = 1", MAX_COHORTS + 1, "sum(n_predictions) desc")
         content.data["coverage"] = r.tree(
             f"select c.model_id, c.bucket_start, c.cohort_name, c.cohort_value, c.coverage, c.usual_coverage,"
             f" c.lag_p50_hours, c.lag_p90_hours, c.is_alert from {r.rel(coverage)} c"
             f" join ({cohorts}) tc on tc.cohort_name = c.cohort_name and tc.cohort_value = c.cohort_value"
-            f" where {r.recent(coverage, 'c')} order by c.bucket_start", "cohort")
+            f" where {r.recent(coverage, 'c')} order by c.bucket_start",
+            "cohort",
+        )
     if r.exists("ml_monitor_freshness"):
-        content.tables.append(_table(r, "ml_monitor_freshness", "Freshness at the run's now",
-                                     ["model_id", "stream", "latest_at", "age_hours", "usual_gap_hours", "max_age_hours",
-                                      "is_alert"], "model_id, stream"))
+        content.tables.append(
+            _table(
+                r,
+                "ml_monitor_freshness",
+                "Freshness at the run's now",
+                ["model_id", "stream", "latest_at", "age_hours", "usual_gap_hours", "max_age_hours", "is_alert"],
+                "model_id, stream",
+            )
+        )
     if r.exists("ml_monitor_schema_history"):
-        content.tables.append(_table(r, "ml_monitor_schema_history", "Schema history (as runs observed it)",
-                                     ["column_name", "data_type", "status", "first_observed_at", "last_observed_at",
-                                      "is_current"], "column_name, first_observed_at"))
+        content.tables.append(
+            _table(
+                r,
+                "ml_monitor_schema_history",
+                "Schema history (as runs observed it)",
+                ["column_name", "data_type", "status", "first_observed_at", "last_observed_at", "is_current"],
+                "column_name, first_observed_at",
+            )
+        )
     return content
 
 
@@ -608,14 +820,20 @@ def _embeddings(r: _Reader) -> Content:
     # sample ids are a random sample already: the first ones by id are a fair subsample
     order = q("sample_id") if r.has(proj, "sample_id") else "x, y"
     classes = f"select {q('class')} from {r.rel(proj)} group by {q('class')} order by count(*) desc limit {MAX_CLASSES}"
-    data = {"points": r.tree(
-        f"select {', '.join(q(c) for c in required)} from (select p.*, row_number() over"
-        f" (partition by {part} order by {order}) as rn from {r.rel(proj)} p"
-        f" where {q('class')} in ({classes})) s where rn <= {MAX_POINTS}", "class", "source")}
+    data = {
+        "points": r.tree(
+            f"select {', '.join(q(c) for c in required)} from (select p.*, row_number() over"
+            f" (partition by {part} order by {order}) as rn from {r.rel(proj)} p"
+            f" where {q('class')} in ({classes})) s where rn <= {MAX_POINTS}",
+            "class",
+            "source",
+        )
+    }
     if r.exists(drift) and r.has(drift, "model_id", "class", "window", "domain_auc"):
         columns = ["model_id", "class", "window", "window_start", "n_reference", "n_serving", "domain_auc", "is_drift"]
-        data["drift"] = r.tree(f"select {r.cols(drift, columns)} from {r.rel(drift)}"
-                               f" order by {q('window')} limit {MAX_ROWS * 5}", "class")
+        data["drift"] = r.tree(
+            f"select {r.cols(drift, columns)} from {r.rel(drift)} order by {q('window')} limit {MAX_ROWS * 5}", "class"
+        )
     return Content(data)
 
 
@@ -624,12 +842,18 @@ def _explanations(r: _Reader) -> Content:
     if note := _missing_columns(r, by_class, "model_id", "explained_class", "feature", "mean_weight"):
         return Content(note=note)
     strength = "mean_abs_weight" if r.has(by_class, "mean_abs_weight") else "abs(mean_weight)"
-    classes = (f"select explained_class from {r.rel(by_class)} group by explained_class"
-               f" order by explained_class limit {MAX_CLASSES}")
-    data = {"classes": r.tree(
-        f"select model_id, explained_class, feature, mean_weight from (select c.*, row_number() over"
-        f" (partition by model_id, explained_class order by {strength} desc, feature) as rn from {r.rel(by_class)} c"
-        f" where explained_class in ({classes})) s where rn <= {MAX_TOKENS} order by rn", "explained_class")}
+    classes = (
+        f"select explained_class from {r.rel(by_class)} group by explained_class"
+        f" order by explained_class limit {MAX_CLASSES}"
+    )
+    data = {
+        "classes": r.tree(
+            f"select model_id, explained_class, feature, mean_weight from (select c.*, row_number() over"
+            f" (partition by model_id, explained_class order by {strength} desc, feature) as rn from {r.rel(by_class)} c"
+            f" where explained_class in ({classes})) s where rn <= {MAX_TOKENS} order by rn",
+            "explained_class",
+        )
+    }
     if r.exists(samples) and r.has(samples, "model_id", "prediction_id", "explained_class", "feature", "weight"):
         data["samples"] = _samples(r, samples)
     return Content(data)
@@ -641,43 +865,83 @@ def _samples(r: _Reader, table: str) -> dict[str, list[dict]]:
     queue = "ml_monitor_label_queue"
     with_text = r.exists(queue) and r.has(queue, "prediction_id", "input_text")
     text = "q.input_text" if with_text else "cast(null as varchar(1))"
-    join = (f" left join (select prediction_id, max(input_text) as input_text from {r.rel(queue)}"
-            f" group by prediction_id) q on q.prediction_id = e.prediction_id") if with_text else ""
+    join = (
+        (
+            f" left join (select prediction_id, max(input_text) as input_text from {r.rel(queue)}"
+            f" group by prediction_id) q on q.prediction_id = e.prediction_id"
+        )
+        if with_text
+        else ""
+    )
     candidates = r.frame(
         f"select * from (select distinct e.model_id, e.prediction_id, e.explained_class, {text} as input_text"
         f" from {r.rel(table)} e{join}) s"
-        f" order by case when input_text is null then 1 else 0 end, prediction_id limit {MAX_ROWS}")
+        f" order by case when input_text is null then 1 else 0 end, prediction_id limit {MAX_ROWS}"
+    )
     first = candidates.groupby(["model_id", "explained_class"], sort=False).head(1)
     chosen = pd.concat([first, candidates.drop(first.index)]).head(MAX_SAMPLES)
     if chosen.empty:
         return {}
     ids = list(chosen["prediction_id"].astype(str))
-    weights = r.frame(f"select prediction_id, feature, weight from {r.rel(table)}"
-                      f" where prediction_id in ({', '.join('?' * len(ids))})", ids)
+    weights = r.frame(
+        f"select prediction_id, feature, weight from {r.rel(table)}"
+        f" where prediction_id in ({', '.join('?' * len(ids))})",
+        ids,
+    )
     weights = weights.assign(strength=weights["weight"].abs()).sort_values("strength", ascending=False)
     result: dict[str, list[dict]] = {}
     for s in chosen.itertuples(index=False):
         top = weights[weights["prediction_id"] == s.prediction_id].head(MAX_TOKENS)
-        result.setdefault(str(s.model_id), []).append({
-            "id": _value(s.prediction_id), "class": _value(s.explained_class),
-            "text": _text(s.input_text, MAX_TEXT * 2) or None,
-            "tokens": [[_value(f), _value(w)] for f, w in zip(top["feature"], top["weight"])]})
+        result.setdefault(str(s.model_id), []).append(
+            {
+                "id": _value(s.prediction_id),
+                "class": _value(s.explained_class),
+                "text": _text(s.input_text, MAX_TEXT * 2) or None,
+                "tokens": [[_value(f), _value(w)] for f, w in zip(top["feature"], top["weight"])],
+            }
+        )
     return result
 
 
 def _label_queue(r: _Reader) -> Content:
-    return Content(tables=[_table(
-        r, "ml_monitor_label_queue", f"Next to label (first {MAX_ROWS} by priority)",
-        ["priority", "reason", "model_id", "predicted_class", "confidence", "threshold", "label", "predicted_at",
-         "prediction_id", "input_text"], "priority, reason, prediction_id")])
+    return Content(
+        tables=[
+            _table(
+                r,
+                "ml_monitor_label_queue",
+                f"Next to label (first {MAX_ROWS} by priority)",
+                [
+                    "priority",
+                    "reason",
+                    "model_id",
+                    "predicted_class",
+                    "confidence",
+                    "threshold",
+                    "label",
+                    "predicted_at",
+                    "prediction_id",
+                    "input_text",
+                ],
+                "priority, reason, prediction_id",
+            )
+        ]
+    )
 
 
 def _perturbation(r: _Reader) -> Content:
     table = "ml_monitor_perturbation_checks"
     if note := _missing_columns(r, table, "model_id", "perturbation", "flip_rate"):
         return Content(note=note)
-    columns = ["model_id", "perturbation", "predicted_class", "n", "flip_rate", "mean_abs_confidence_change",
-               "tolerance", "is_failure"]
+    columns = [
+        "model_id",
+        "perturbation",
+        "predicted_class",
+        "n",
+        "flip_rate",
+        "mean_abs_confidence_change",
+        "tolerance",
+        "is_failure",
+    ]
     failing = "is_failure desc, " if r.has(table, "is_failure") else ""
     order = f"{failing}flip_rate desc, perturbation"
     rows = r.tree(f"select {r.cols(table, columns)} from {r.rel(table)} order by {order} limit {MAX_ROWS}")
@@ -691,14 +955,18 @@ def _calibration(r: _Reader) -> Content:
         data["series"] = r.tree(
             f"select model_id, scope, bucket_start, n, ece, brier, log_loss, reference_ece, reference_brier,"
             f" reference_log_loss, is_calibration_drift from {r.rel(drift)}"
-            f" where predicted_class = '__all__' and {r.recent(drift)} order by bucket_start", "scope")
+            f" where predicted_class = '__all__' and {r.recent(drift)} order by bucket_start",
+            "scope",
+        )
     if r.exists(bins):
         # the reliability diagram: the holdout's bins against the latest week's
         data["bins"] = r.tree(
             f"select b.model_id, b.scope, b.bucket_start, b.bin, b.n, b.mean_confidence, b.accuracy from {r.rel(bins)} b"
             f" where b.predicted_class = '__all__' and (b.scope = 'holdout' or (b.scope = 'week' and b.bucket_start ="
             f" (select max(w.bucket_start) from {r.rel(bins)} w where w.model_id = b.model_id and w.scope = 'week')))"
-            f" order by b.bin", "scope")
+            f" order by b.bin",
+            "scope",
+        )
     return Content(data)
 
 
@@ -706,9 +974,23 @@ def _multivariate(r: _Reader) -> Content:
     table = "ml_monitor_multivariate_drift"
     if note := _missing_columns(r, table, "model_id", "window_start", "domain_auc"):
         return Content(note=note)
-    columns = ["model_id", "window", "window_start", "n_reference", "n_serving", "features", "dropped_features",
-               "domain_auc", "p_value", "threshold", "is_drift", "reconstruction_error", "reconstruction_lower",
-               "reconstruction_upper", "is_reconstruction_drift"]
+    columns = [
+        "model_id",
+        "window",
+        "window_start",
+        "n_reference",
+        "n_serving",
+        "features",
+        "dropped_features",
+        "domain_auc",
+        "p_value",
+        "threshold",
+        "is_drift",
+        "reconstruction_error",
+        "reconstruction_lower",
+        "reconstruction_upper",
+        "is_reconstruction_drift",
+    ]
     order = "window_start"
     rows = r.tree(f"select {r.cols(table, columns)} from {r.rel(table)} order by {order} limit {MAX_ROWS}")
     return Content({"rows": rows})
@@ -719,69 +1001,166 @@ class Section:
     id: str
     title: str
     tables: tuple[str, ...]  # the section shows when any of them exists
-    command: str             # what computes them
+    command: str  # what computes them
     lead: str
     load: Callable[[_Reader], Content]
 
 
 BUILD = "ml-monitor build"
 SECTIONS = (
-    Section("incidents", "Incidents", ("ml_monitor_incidents",), BUILD,
-            "Alerts that began together, as one incident each: when it began and whether it is still open. "
-            "Each expands to its episodes (runs of alerting buckets of one series) and their alerts.", _incidents),
-    Section("alerts", "Alerts", ("ml_monitor_alerts",), BUILD,
-            "What fired, when, where and how bad, by alert type; each row links to its chart.", _alerts),
-    Section("segments", "Which cohorts matter", ("ml_monitor_segment_findings",), BUILD,
-            "For each alert of the whole population, the cohort values that carry most of the move: "
-            "share is a value's part of its cohort column's weight × effect.", _segments),
-    Section("confidence", "Confidence over time", ("ml_monitor_confidence",), BUILD,
-            "Mean confidence per bucket against the band the anomaly rule accepts, and the spread of "
-            "individual confidences.", _confidence),
-    Section("class-mix", "Class mix", ("ml_monitor_class_distribution",), BUILD,
-            "Share of each predicted class against its share in the training data, and the drift "
-            "statistics per bucket.", _class_mix),
-    Section("threshold-bands", "Threshold bands", ("ml_monitor_threshold_bands",), BUILD,
-            "Predictions per score band around the decision threshold: mass near the threshold is "
-            "where decisions are fragile.", _threshold_bands),
-    Section("schema", "Schema and null fractions", ("ml_monitor_schema_diff", "ml_monitor_null_fractions"), BUILD,
-            "Columns added, dropped or retyped since training, and null fractions against the "
-            "reference.", _schema),
-    Section("performance", "Performance", ("ml_monitor_performance", "ml_monitor_estimated_performance"), BUILD,
-            "Accuracy measured on the labels that arrived, and accuracy estimated from calibrated "
-            "confidence (no labels needed).", _performance),
-    Section("calibration", "Calibration", ("ml_monitor_calibration_drift",), BUILD,
-            "Whether confidence still means what it meant on the holdout, on the labelled rows: expected "
-            "calibration error and Brier score over time, and the reliability diagram of the latest week.",
-            _calibration),
-    Section("log-health", "Log health", ("ml_monitor_volume", "ml_monitor_label_coverage", "ml_monitor_freshness"), BUILD,
-            "Rows logged per cohort against the volume expected of the bucket (the same weekday over the "
-            "last weeks), label coverage and lag, freshness and the schema as runs saw it.", _log_health),
-    Section("feature-drift", "Feature drift", ("ml_monitor_feature_drift",), BUILD,
-            "Drift of each input feature against the training data, per bucket.", _feature_drift),
-    Section("multivariate", "Multivariate drift", ("ml_monitor_multivariate_drift",), "ml-monitor multivariate",
-            "Changes of the features taken together (such as two features that start to move together): a "
-            "domain classifier's AUC per window, and PCA reconstruction error against the reference's band.",
-            _multivariate),
-    Section("embeddings", "Embeddings (UMAP)", ("ml_monitor_embedding_projection",), "ml-monitor project",
-            "Each class's inputs mapped in two dimensions: serving samples over the reference map, "
-            "and a domain classifier's AUC per window (0.5: indistinguishable).", _embeddings),
-    Section("explanations", "Explanations (LIME)", ("ml_monitor_class_explanations",), "ml-monitor explain",
-            "Tokens or features that push predictions towards each class, and a few explained "
-            "predictions.", _explanations),
-    Section("label-queue", "Label queue", ("ml_monitor_label_queue",), BUILD,
-            "Predictions worth labelling next, by reason and priority.", _label_queue),
-    Section("perturbation", "Perturbation checks", ("ml_monitor_perturbation_checks",), "ml-monitor perturb",
-            "How often a small change of the input flips the predicted class.", _perturbation),
+    Section(
+        "incidents",
+        "Incidents",
+        ("ml_monitor_incidents",),
+        BUILD,
+        "Alerts that began together, as one incident each: when it began and whether it is still open. "
+        "Each expands to its episodes (runs of alerting buckets of one series) and their alerts.",
+        _incidents,
+    ),
+    Section(
+        "alerts",
+        "Alerts",
+        ("ml_monitor_alerts",),
+        BUILD,
+        "What fired, when, where and how bad, by alert type; each row links to its chart.",
+        _alerts,
+    ),
+    Section(
+        "segments",
+        "Which cohorts matter",
+        ("ml_monitor_segment_findings",),
+        BUILD,
+        "For each alert of the whole population, the cohort values that carry most of the move: "
+        "share is a value's part of its cohort column's weight × effect.",
+        _segments,
+    ),
+    Section(
+        "confidence",
+        "Confidence over time",
+        ("ml_monitor_confidence",),
+        BUILD,
+        "Mean confidence per bucket against the band the anomaly rule accepts, and the spread of "
+        "individual confidences.",
+        _confidence,
+    ),
+    Section(
+        "class-mix",
+        "Class mix",
+        ("ml_monitor_class_distribution",),
+        BUILD,
+        "Share of each predicted class against its share in the training data, and the drift statistics per bucket.",
+        _class_mix,
+    ),
+    Section(
+        "threshold-bands",
+        "Threshold bands",
+        ("ml_monitor_threshold_bands",),
+        BUILD,
+        "Predictions per score band around the decision threshold: mass near the threshold is "
+        "where decisions are fragile.",
+        _threshold_bands,
+    ),
+    Section(
+        "schema",
+        "Schema and null fractions",
+        ("ml_monitor_schema_diff", "ml_monitor_null_fractions"),
+        BUILD,
+        "Columns added, dropped or retyped since training, and null fractions against the reference.",
+        _schema,
+    ),
+    Section(
+        "performance",
+        "Performance",
+        ("ml_monitor_performance", "ml_monitor_estimated_performance"),
+        BUILD,
+        "Accuracy measured on the labels that arrived, and accuracy estimated from calibrated "
+        "confidence (no labels needed).",
+        _performance,
+    ),
+    Section(
+        "calibration",
+        "Calibration",
+        ("ml_monitor_calibration_drift",),
+        BUILD,
+        "Whether confidence still means what it meant on the holdout, on the labelled rows: expected "
+        "calibration error and Brier score over time, and the reliability diagram of the latest week.",
+        _calibration,
+    ),
+    Section(
+        "log-health",
+        "Log health",
+        ("ml_monitor_volume", "ml_monitor_label_coverage", "ml_monitor_freshness"),
+        BUILD,
+        "Rows logged per cohort against the volume expected of the bucket (the same weekday over the "
+        "last weeks), label coverage and lag, freshness and the schema as runs saw it.",
+        _log_health,
+    ),
+    Section(
+        "feature-drift",
+        "Feature drift",
+        ("ml_monitor_feature_drift",),
+        BUILD,
+        "Drift of each input feature against the training data, per bucket.",
+        _feature_drift,
+    ),
+    Section(
+        "multivariate",
+        "Multivariate drift",
+        ("ml_monitor_multivariate_drift",),
+        "ml-monitor multivariate",
+        "Changes of the features taken together (such as two features that start to move together): a "
+        "domain classifier's AUC per window, and PCA reconstruction error against the reference's band.",
+        _multivariate,
+    ),
+    Section(
+        "embeddings",
+        "Embeddings (UMAP)",
+        ("ml_monitor_embedding_projection",),
+        "ml-monitor project",
+        "Each class's inputs mapped in two dimensions: serving samples over the reference map, "
+        "and a domain classifier's AUC per window (0.5: indistinguishable).",
+        _embeddings,
+    ),
+    Section(
+        "explanations",
+        "Explanations (LIME)",
+        ("ml_monitor_class_explanations",),
+        "ml-monitor explain",
+        "Tokens or features that push predictions towards each class, and a few explained predictions.",
+        _explanations,
+    ),
+    Section(
+        "label-queue",
+        "Label queue",
+        ("ml_monitor_label_queue",),
+        BUILD,
+        "Predictions worth labelling next, by reason and priority.",
+        _label_queue,
+    ),
+    Section(
+        "perturbation",
+        "Perturbation checks",
+        ("ml_monitor_perturbation_checks",),
+        "ml-monitor perturb",
+        "How often a small change of the input flips the predicted class.",
+        _perturbation,
+    ),
 )
 
 
 # --- page ----------------------------------------------------------------------------------
 
+
 def _settings(project: Project | None) -> dict:
     def var(name: str):
         return DEFAULT_SETTINGS[name] if project is None else project.var(name, DEFAULT_SETTINGS[name])
-    return {"grain": var("ml_monitor_time_grain"), "psi": var("ml_monitor_psi_threshold"),
-            "js": var("ml_monitor_js_threshold"), "z": BAND_SD}
+
+    return {
+        "grain": var("ml_monitor_time_grain"),
+        "psi": var("ml_monitor_psi_threshold"),
+        "js": var("ml_monitor_js_threshold"),
+        "z": BAND_SD,
+    }
 
 
 def _time_axis(r: _Reader) -> list | None:
@@ -790,7 +1169,9 @@ def _time_axis(r: _Reader) -> list | None:
     table = "ml_monitor_confidence"
     if not r.exists(table):
         return None
-    span = r.frame(f"select min(bucket_start) as t0, max(bucket_start) as t1 from {r.rel(table)} where {r.recent(table)}")
+    span = r.frame(
+        f"select min(bucket_start) as t0, max(bucket_start) as t1 from {r.rel(table)} where {r.recent(table)}"
+    )
     return [_value(v) for v in span.iloc[0]]
 
 
@@ -806,8 +1187,13 @@ def _models(content: dict[str, Content]) -> list[str]:
 
 @cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.PackageLoader("ml_monitor", "templates"), autoescape=True,
-                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("ml_monitor", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def _asset(name: str) -> Markup:
@@ -820,13 +1206,30 @@ def build_report(warehouse: Warehouse, project: Project | None = None, title: st
     reader = _Reader(warehouse)
     present = {s.id: any(reader.exists(t) for t in s.tables) for s in SECTIONS}
     content = {s.id: s.load(reader) for s in SECTIONS if present[s.id]}
-    payload = {"settings": _settings(project), "models": _models(content), "axis": _time_axis(reader),
-               "sections": {sid: c.data for sid, c in content.items()}}
-    return _environment().get_template("report.html").render(
-        title=title, schema=warehouse.schema, sections=SECTIONS, present=present, content=content,
-        generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), models=payload["models"],
-        max_buckets=MAX_BUCKETS, shown_rows=SHOWN_ROWS, data_json=Markup(script_json(payload)),
-        style=_asset("report.css"), script=_asset("report.js"))
+    payload = {
+        "settings": _settings(project),
+        "models": _models(content),
+        "axis": _time_axis(reader),
+        "sections": {sid: c.data for sid, c in content.items()},
+    }
+    return (
+        _environment()
+        .get_template("report.html")
+        .render(
+            title=title,
+            schema=warehouse.schema,
+            sections=SECTIONS,
+            present=present,
+            content=content,
+            generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            models=payload["models"],
+            max_buckets=MAX_BUCKETS,
+            shown_rows=SHOWN_ROWS,
+            data_json=Markup(script_json(payload)),
+            style=_asset("report.css"),
+            script=_asset("report.js"),
+        )
+    )
 
 
 def write_report(warehouse: Warehouse, path: str | Path, project: Project | None = None) -> Path:

@@ -1,6 +1,7 @@
 """Run dbt for a project the way the user would: the dbt CLI of this environment, in a
 child process, so that its warehouse connections (an embedded DuckDB file is held open by
 its process) are closed before the Python steps open theirs."""
+
 from __future__ import annotations
 
 import os
@@ -8,19 +9,22 @@ import re
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .config import Project
 from .errors import MonitorError, dbt_error_line
 from .warehouse import duckdb_lock_error, release_spark
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_NOISE = re.compile(r"^(\d\d:\d\d:\d\d\s+)?(Running with dbt|Registered adapter|Found \d+|Concurrency|Done\.|Finished running|Completed with|$)")
+_NOISE = re.compile(
+    r"^(\d\d:\d\d:\d\d\s+)?(Running with dbt|Registered adapter|Found \d+|Concurrency|Done\.|Finished running|Completed with|$)"
+)
 
 
-def dbt(project: Project, command: list[str], show_output: bool = False,
-        progress: Callable[[str], None] | None = None) -> str:
+def dbt(
+    project: Project, command: list[str], show_output: bool = False, progress: Callable[[str], None] | None = None
+) -> str:
     """Invoke one dbt command with the project's options, from the directory ml-monitor runs
     in (as the user would run dbt: relative paths and dbt's default profiles folder are the
     same for both).
@@ -35,13 +39,16 @@ def dbt(project: Project, command: list[str], show_output: bool = False,
     env = {**os.environ, **project.env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     # a local Spark metastore (embedded Derby) admits one process: end this one's session
     release_spark()
-    returncode, output = _run_child(args, env, capture=not show_output,
-                                    on_line=(lambda line: _report_node(line, progress)) if progress else None)
+    returncode, output = _run_child(
+        args, env, capture=not show_output, on_line=(lambda line: _report_node(line, progress)) if progress else None
+    )
     if returncode == -signal.SIGINT or returncode == 130:
         raise KeyboardInterrupt
     if returncode != 0:
-        raise MonitorError(duckdb_lock_error(output)
-                           or f"dbt {command[0]} failed: {_error_summary(output)} (dbt's log: {_log_file(project)})")
+        raise MonitorError(
+            duckdb_lock_error(output)
+            or f"dbt {command[0]} failed: {_error_summary(output)} (dbt's log: {_log_file(project)})"
+        )
     for warning in dict.fromkeys(_warnings(output)):  # shown also when dbt's output is not
         print(f"Warning: {warning}", file=sys.stderr)
     return output
@@ -56,15 +63,17 @@ def _log_file(project: Project) -> Path:
 INTERRUPT_GRACE_SECONDS = 30
 
 
-def _run_child(args: list[str], env: dict, capture: bool,
-               on_line: Callable[[str], None] | None = None) -> tuple[int, str]:
+def _run_child(
+    args: list[str], env: dict, capture: bool, on_line: Callable[[str], None] | None = None
+) -> tuple[int, str]:
     """Run dbt in its own session, so that a Ctrl-C reaches it once, from here: on
     KeyboardInterrupt dbt gets one SIGINT, cancels its queries (its open transactions roll
     back, so no half-written table stays), and is waited for; a second Ctrl-C, or dbt still
     running after INTERRUPT_GRACE_SECONDS, kills it. Then the interrupt goes on up."""
     pipe = subprocess.PIPE if capture else None
-    process = subprocess.Popen(args, env=env, text=True, stdout=pipe,
-                               stderr=subprocess.STDOUT if capture else None, start_new_session=True)
+    process = subprocess.Popen(
+        args, env=env, text=True, stdout=pipe, stderr=subprocess.STDOUT if capture else None, start_new_session=True
+    )
     try:
         if capture and on_line:
             lines = []
@@ -96,9 +105,14 @@ def deps(project: Project) -> None:
         dbt(project, ["deps"])
 
 
-def build(project: Project, select: str | None = None, exclude: str | None = None,
-          full_refresh: bool = False, show_output: bool = False,
-          progress: Callable[[str], None] | None = None) -> str:
+def build(
+    project: Project,
+    select: str | None = None,
+    exclude: str | None = None,
+    full_refresh: bool = False,
+    show_output: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> str:
     command = ["build"]
     if select:
         command += ["--select", select]
@@ -118,7 +132,7 @@ def _report_node(line: str, progress: Callable[[str], None]) -> None:
     match = _NODE_DONE.match(_lines(line)[0] if line.strip() else "")
     if match and match.group(3) != "PASS":  # passing tests are most of the lines: models and problems only
         index, total, status, words = match.groups()
-        name = words.split()[-1].split(".")[-1].strip("`\"") if words.split() else ""
+        name = words.split()[-1].split(".")[-1].strip('`"') if words.split() else ""
         name = name if len(name) <= 60 else name[:59] + "…"  # generic tests' names run long
         seconds = _NODE_SECONDS.search(line)
         progress(f"[{index}/{total}] {name} {status}" + (f" {seconds.group(1)}s" if seconds else ""))
@@ -134,23 +148,25 @@ def _lines(output: str) -> list[str]:
 
 def _warnings(output: str) -> list[str]:
     """ml_monitor's own warnings in dbt's output (e.g. a reference too small to judge drift)."""
-    return [line[len(_WARNING):].strip() for line in _lines(output) if line.startswith(_WARNING)]
+    return [line[len(_WARNING) :].strip() for line in _lines(output) if line.startswith(_WARNING)]
 
 
 def _error_summary(output: str) -> str:
     """The lines that say what failed: ml_monitor's own messages when there are any (they
     name the var and the column), else dbt's error summary without the macro call stack."""
     lines = _lines(output)
-    own = list(dict.fromkeys(line for line in lines if line.startswith("ml_monitor:") and not line.startswith(_WARNING)))
+    own = list(
+        dict.fromkeys(line for line in lines if line.startswith("ml_monitor:") and not line.startswith(_WARNING))
+    )
     if own:
         return " | ".join(own)[:1500]
     if "Encountered an error:" in lines:  # dbt stopped before running a model: its message, not its traceback
-        message = lines[lines.index("Encountered an error:") + 1:]
-        message = message[:next((i for i, line in enumerate(message) if line.startswith("Traceback")), len(message))]
+        message = lines[lines.index("Encountered an error:") + 1 :]
+        message = message[: next((i for i, line in enumerate(message) if line.startswith("Traceback")), len(message))]
         return dbt_error_line("\n".join(message))[:1500]
     summary = next((i for i, line in enumerate(lines) if re.match(r"Completed with \d+ error", line)), None)
     if summary is not None:
-        picked = [line for line in lines[summary + 1:] if line and not line.startswith(">") and not _NOISE.match(line)]
+        picked = [line for line in lines[summary + 1 :] if line and not line.startswith(">") and not _NOISE.match(line)]
         if picked:
             return " | ".join(dict.fromkeys(picked))[:1500]
     lines = [line for line in lines if line and not _NOISE.match(line)]

@@ -5,10 +5,11 @@ seeded md5 of each row's key inside the warehouse, so the same seed picks the sa
 every run and every backend. `write_model_rows` replaces one model's rows of an output
 table and keeps the other models' rows, so steps run per model share one table.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import pandas as pd
 
@@ -112,7 +113,8 @@ def write_model_rows(warehouse: Warehouse, name: str, frame: pd.DataFrame, model
     frame.insert(0, "model_id", model_id)
     if warehouse.table_exists(name):
         others = warehouse.query(
-            f"select * from {warehouse.relation(name)} where {warehouse.quote('model_id')} <> ?", [model_id])
+            f"select * from {warehouse.relation(name)} where {warehouse.quote('model_id')} <> ?", [model_id]
+        )
         if not others.empty:  # in the new frame's columns: an older layout gives way
             frame = pd.concat([others, frame], ignore_index=True)[list(frame.columns)]
     warehouse.replace_table(name, frame)

@@ -10,9 +10,10 @@ rows labelled c (whatever they were predicted). Binary mode (a positive class) u
 p_positive over all of a model's rows: the usual positive-class precision and recall.
 Each group costs two value sorts and one binary search; there is no loop over rows.
 """
+
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,7 @@ ALL = "__all__"
 
 
 # --- thresholds ---------------------------------------------------------------------
+
 
 def _objective(objective: str, min_precision: float | None, min_recall: float | None) -> tuple[str, float | None]:
     """The objective's label for the table and its bound, checked."""
@@ -65,7 +67,7 @@ def _partition(group: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
     counts = np.bincount(group)
     ends = np.cumsum(counts)
     for code in np.flatnonzero(counts):
-        yield int(code), order[ends[code] - counts[code]:ends[code]]
+        yield int(code), order[ends[code] - counts[code] : ends[code]]
 
 
 class _Coded:
@@ -161,16 +163,22 @@ def fit_thresholds(
     for model, cls, score, hit, support in _threshold_groups(holdout, positive_class):
         threshold, accepted, true_pos = _candidates(score, hit)
         index, met = _choose(_metrics(accepted, true_pos, support), objective, bound)
-        rows.append({
-            "model_id": model, "predicted_class": cls, "threshold": threshold[index],
-            "objective": label if met else f"{label}:unmet",
-            **_metrics(accepted[index], true_pos[index], support),
-            "support": support, "fitted_at": fitted_at,
-        })
+        rows.append(
+            {
+                "model_id": model,
+                "predicted_class": cls,
+                "threshold": threshold[index],
+                "objective": label if met else f"{label}:unmet",
+                **_metrics(accepted[index], true_pos[index], support),
+                "support": support,
+                "fitted_at": fitted_at,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 # --- calibration ----------------------------------------------------------------------
+
 
 def _calibration_groups(holdout: pd.DataFrame) -> Iterator[tuple]:
     """(model_id, predicted_class, confidence, correct): each model whole, then each
@@ -221,12 +229,14 @@ def _intervals(confidence: np.ndarray, correct: np.ndarray, prior: tuple | None 
     knots, values = iso.X_thresholds_, iso.y_thresholds_
     lower = np.r_[0.0, knots[(knots > 0) & (knots < 1)], 1.0]
     n = np.bincount(np.searchsorted(lower, confidence, side="right") - 1, minlength=len(lower))
-    return pd.DataFrame({
-        "score_lower": lower,
-        "score_upper": np.r_[lower[1:], 1.0],
-        "calibrated_probability": _step(knots, values, lower),
-        "n": n,
-    })
+    return pd.DataFrame(
+        {
+            "score_lower": lower,
+            "score_upper": np.r_[lower[1:], 1.0],
+            "calibrated_probability": _step(knots, values, lower),
+            "n": n,
+        }
+    )
 
 
 def fit_calibration(holdout: pd.DataFrame, prior_rows: float) -> pd.DataFrame:
@@ -274,6 +284,7 @@ def fit_calibration(holdout: pd.DataFrame, prior_rows: float) -> pd.DataFrame:
 
 # --- warehouse ------------------------------------------------------------------------
 
+
 def _read_holdout(warehouse: Warehouse, project: Project) -> tuple[pd.DataFrame, int]:
     """The usable holdout rows, and how many holdout rows were left out as unusable."""
     if not warehouse.table_exists(HOLDOUT_VIEW):
@@ -281,8 +292,10 @@ def _read_holdout(warehouse: Warehouse, project: Project) -> tuple[pd.DataFrame,
     view, split = warehouse.relation(HOLDOUT_VIEW), project.var("ml_monitor_holdout_split")
     total = int(warehouse.query(f"select count(*) as n from {view} where split = ?", [split])["n"].iloc[0])
     if total == 0:
-        raise MonitorError(f"{view} has no row with split = {split!r}: no holdout rows to fit thresholds on"
-                           " (load the model's validation rows, or set ml_monitor_holdout_split)")
+        raise MonitorError(
+            f"{view} has no row with split = {split!r}: no holdout rows to fit thresholds on"
+            " (load the model's validation rows, or set ml_monitor_holdout_split)"
+        )
     holdout = warehouse.query(
         f"select model_id, predicted_class, confidence, label from {view}"
         " where split = ? and predicted_class is not null and label is not null"
@@ -312,7 +325,9 @@ def run(
     holdout, excluded = _read_holdout(warehouse, project)
     thresholds = fit_thresholds(holdout, objective, min_precision, min_recall, positive)
     # one fit time for both tables: dbt recomputes base buckets computed with another fit
-    calibration = fit_calibration(holdout, project.var("ml_monitor_calibration_prior_rows")).assign(fitted_at=thresholds["fitted_at"].iloc[0])
+    calibration = fit_calibration(holdout, project.var("ml_monitor_calibration_prior_rows")).assign(
+        fitted_at=thresholds["fitted_at"].iloc[0]
+    )
     with warehouse.atomic():  # a threshold never meets the calibration of another fit
         warehouse.replace_table(THRESHOLDS_TABLE, thresholds)
         warehouse.replace_table(CALIBRATION_TABLE, calibration)

@@ -9,6 +9,7 @@ overrides the write-then-swap with renames (see its docstring).
 SQL passed to `query` uses `?` placeholders on every backend; values are always bound
 parameters, identifiers always go through `quote`/`relation`.
 """
+
 from __future__ import annotations
 
 import decimal
@@ -17,9 +18,9 @@ import re
 import uuid
 import warnings
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
 
 import duckdb
 import pandas as pd
@@ -92,7 +93,7 @@ class Warehouse(ABC):
         self.locate: Callable[[str], Relation] = lambda name: Relation(None, self.schema, name)
 
     @classmethod
-    def connect(cls, project: Project, create: bool = False) -> "Warehouse":
+    def connect(cls, project: Project, create: bool = False) -> Warehouse:
         """Open the warehouse of the project's dbt target, with the credentials dbt resolved.
 
         create: allow creating a new embedded database file (DuckDB); otherwise a missing
@@ -100,12 +101,16 @@ class Warehouse(ABC):
         """
         backend = BACKENDS.get(project.adapter_type)
         if backend is None:
-            raise MonitorError(f"the Python steps do not support the '{project.adapter_type}' adapter "
-                               f"(supported: {', '.join(BACKENDS)})")
+            raise MonitorError(
+                f"the Python steps do not support the '{project.adapter_type}' adapter "
+                f"(supported: {', '.join(BACKENDS)})"
+            )
         database = project.relation(ANCHOR_MODEL).database
         if database != project.credentials.get("database"):
-            raise MonitorError(f"dbt places the ml_monitor models in database {database}, but the Python steps "
-                               f"reach only the target's own database {project.credentials.get('database')}")
+            raise MonitorError(
+                f"dbt places the ml_monitor models in database {database}, but the Python steps "
+                f"reach only the target's own database {project.credentials.get('database')}"
+            )
         warehouse = backend.open(project.credentials, project.output_schema, create)
         warehouse.locate = project.relation
         return warehouse
@@ -113,7 +118,7 @@ class Warehouse(ABC):
     # --- backend primitives ------------------------------------------------------
     @classmethod
     @abstractmethod
-    def open(cls, credentials: dict, schema: str, create: bool) -> "Warehouse":
+    def open(cls, credentials: dict, schema: str, create: bool) -> Warehouse:
         """Connect with the target's credentials, as dbt resolved them."""
 
     @abstractmethod
@@ -133,7 +138,7 @@ class Warehouse(ABC):
         """Close the connection."""
 
     # --- shared ------------------------------------------------------------------
-    def __enter__(self) -> "Warehouse":
+    def __enter__(self) -> Warehouse:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -241,21 +246,29 @@ class Warehouse(ABC):
 class DuckDBWarehouse(Warehouse):
     """An embedded DuckDB file, the one dbt-duckdb builds."""
 
-    types = {"text": "VARCHAR", "double": "DOUBLE", "bigint": "BIGINT", "boolean": "BOOLEAN",
-             "timestamp": "TIMESTAMP", "date": "DATE"}
+    types = {
+        "text": "VARCHAR",
+        "double": "DOUBLE",
+        "bigint": "BIGINT",
+        "boolean": "BOOLEAN",
+        "timestamp": "TIMESTAMP",
+        "date": "DATE",
+    }
 
     def __init__(self, con: duckdb.DuckDBPyConnection, schema: str):
         super().__init__(schema)
         self._con = con
 
     @classmethod
-    def open(cls, credentials: dict, schema: str, create: bool) -> "DuckDBWarehouse":
+    def open(cls, credentials: dict, schema: str, create: bool) -> DuckDBWarehouse:
         path = str(credentials["path"])
         if path != ":memory:":
             # dbt resolves a relative path against the directory it runs in; so do we.
             path = str(Path(path).expanduser().resolve())
             if not create and not Path(path).exists():
-                raise MonitorError(f"the DuckDB file {path} does not exist (run dbt build first, or check the profile's path)")
+                raise MonitorError(
+                    f"the DuckDB file {path} does not exist (run dbt build first, or check the profile's path)"
+                )
         settings = {key: str(value) for key, value in (credentials["settings"] or {}).items()}
         # TimeZone and Calendar need the ICU extension, which loads on first use but not
         # from the connect config: set them once connected, as dbt-duckdb does.
@@ -308,8 +321,9 @@ def _duckdb_open_error(path: str, exc: Exception) -> str:
     return duckdb_lock_error(message, path) or f"cannot open the DuckDB file {path}: {message.splitlines()[0]}"
 
 
-_DUCKDB_LOCK = re.compile(r'(?:lock on file "(?P<path>[^"]*)": )?Conflicting lock is held in (?P<holder>.*?)(?:\. See also|$)',
-                          re.MULTILINE)
+_DUCKDB_LOCK = re.compile(
+    r'(?:lock on file "(?P<path>[^"]*)": )?Conflicting lock is held in (?P<holder>.*?)(?:\. See also|$)', re.MULTILINE
+)
 
 
 def duckdb_lock_error(message: str, path: str | None = None) -> str | None:
@@ -318,8 +332,10 @@ def duckdb_lock_error(message: str, path: str | None = None) -> str | None:
     held = _DUCKDB_LOCK.search(message)
     if not held:
         return None
-    return (f"the DuckDB file {path or held.group('path')} is in use by another process ({held.group('holder')});"
-            " close it and retry")
+    return (
+        f"the DuckDB file {path or held.group('path')} is in use by another process ({held.group('holder')});"
+        " close it and retry"
+    )
 
 
 # Quoted text (kept whole), a `?` placeholder, or a bare `%` that psycopg2 would read.
@@ -328,10 +344,12 @@ _PG_TOKENS = re.compile(r"""('(?:[^']|'')*'|"(?:[^"]|"")*")|(\?)|%""")
 
 def _pyformat(sql: str) -> str:
     """Rewrite `?` placeholders as psycopg2's `%s`, doubling every literal `%`."""
+
     def swap(match: re.Match) -> str:
         if match.group(1):
             return match.group(1).replace("%", "%%")
         return "%s" if match.group(2) else "%%"
+
     return _PG_TOKENS.sub(swap, sql)
 
 
@@ -356,22 +374,35 @@ def _csv(frame: pd.DataFrame, kinds: dict[str, str]) -> str:
 class PostgresWarehouse(Warehouse):
     """A PostgreSQL database, through psycopg2."""
 
-    types = {"text": "text", "double": "double precision", "bigint": "bigint", "boolean": "boolean",
-             "timestamp": "timestamp", "date": "date"}
+    types = {
+        "text": "text",
+        "double": "double precision",
+        "bigint": "bigint",
+        "boolean": "boolean",
+        "timestamp": "timestamp",
+        "date": "date",
+    }
 
     def __init__(self, con, schema: str):
         super().__init__(schema)
         self._con = con
 
     @classmethod
-    def open(cls, credentials: dict, schema: str, create: bool) -> "PostgresWarehouse":
+    def open(cls, credentials: dict, schema: str, create: bool) -> PostgresWarehouse:
         # `create` concerns embedded files only: the database must already exist.
         if psycopg2 is None:
             raise MonitorError("the postgres target needs psycopg2: pip install 'ml-monitor[postgres]'")
-        settings = {"host": credentials["host"], "port": credentials["port"], "user": credentials["user"],
-                    "password": credentials["password"], "dbname": credentials["database"],
-                    "connect_timeout": credentials["connect_timeout"]}
-        settings.update({key: credentials[key] for key in ("sslmode", "sslcert", "sslkey", "sslrootcert") if credentials.get(key)})
+        settings = {
+            "host": credentials["host"],
+            "port": credentials["port"],
+            "user": credentials["user"],
+            "password": credentials["password"],
+            "dbname": credentials["database"],
+            "connect_timeout": credentials["connect_timeout"],
+        }
+        settings.update(
+            {key: credentials[key] for key in ("sslmode", "sslcert", "sslkey", "sslrootcert") if credentials.get(key)}
+        )
         try:
             con = psycopg2.connect(**settings)
         except psycopg2.OperationalError as exc:
@@ -388,7 +419,9 @@ class PostgresWarehouse(Warehouse):
             else:
                 cursor.execute(_pyformat(sql), list(params))
         except psycopg2.errors.DependentObjectsStillExist as exc:
-            raise MonitorError(f"{str(exc).splitlines()[0]}; its columns changed, so drop the views on it and rerun") from None
+            raise MonitorError(
+                f"{str(exc).splitlines()[0]}; its columns changed, so drop the views on it and rerun"
+            ) from None
 
     def query(self, sql: str, params: Sequence | None = None) -> pd.DataFrame:
         with self._con.cursor() as cursor:
@@ -404,7 +437,7 @@ class PostgresWarehouse(Warehouse):
         self._execute(f"create table {relation} ({columns})")
         with self._con.cursor() as cursor:
             for start in range(0, len(frame), COPY_CHUNK_ROWS):
-                chunk = _csv(frame.iloc[start:start + COPY_CHUNK_ROWS], kinds)
+                chunk = _csv(frame.iloc[start : start + COPY_CHUNK_ROWS], kinds)
                 cursor.copy_expert(f"copy {relation} from stdin with (format csv)", io.StringIO(chunk))
 
     def close(self) -> None:
@@ -474,7 +507,13 @@ def _arrow_column(series: pd.Series, kind: str):
         return pa.array(pd.to_datetime(series).dt.tz_localize("UTC"), type=pa.timestamp("us", tz="UTC"))
     present = series.notna().to_numpy()
     values = [(str(v) if kind == "text" else v) if ok else None for v, ok in zip(series.tolist(), present)]
-    types = {"text": pa.string(), "double": pa.float64(), "bigint": pa.int64(), "boolean": pa.bool_(), "date": pa.date32()}
+    types = {
+        "text": pa.string(),
+        "double": pa.float64(),
+        "bigint": pa.int64(),
+        "boolean": pa.bool_(),
+        "date": pa.date32(),
+    }
     return pa.array(values, type=types[kind])
 
 
@@ -505,21 +544,29 @@ class SparkWarehouse(Warehouse):
 
     quote_char = "`"
     transactional = False
-    types = {"text": "string", "double": "double", "bigint": "bigint", "boolean": "boolean",
-             "timestamp": "timestamp", "date": "date"}
+    types = {
+        "text": "string",
+        "double": "double",
+        "bigint": "bigint",
+        "boolean": "boolean",
+        "timestamp": "timestamp",
+        "date": "date",
+    }
 
     def __init__(self, session, schema: str):
         super().__init__(schema)
         self._spark = session
 
     @classmethod
-    def open(cls, credentials: dict, schema: str, create: bool) -> "SparkWarehouse":
+    def open(cls, credentials: dict, schema: str, create: bool) -> SparkWarehouse:
         if pyspark is None:
             raise MonitorError("the spark target needs pyspark: pip install 'ml-monitor[spark]'")
         method = credentials["method"]
         if method != "session":
-            raise MonitorError(f"the Python steps reach Spark through a SparkSession (dbt-spark's `session` method), "
-                               f"not the '{method}' method: point a session target at your cluster (spark.master)")
+            raise MonitorError(
+                f"the Python steps reach Spark through a SparkSession (dbt-spark's `session` method), "
+                f"not the '{method}' method: point a session target at your cluster (spark.master)"
+            )
         try:
             return cls(_spark_session(_spark_conf(credentials)), schema)
         except Exception as exc:  # a JVM that does not start, a metastore held by another process
@@ -535,7 +582,10 @@ class SparkWarehouse(Warehouse):
             dtype = frame[column].dtype
             if isinstance(dtype, pd.DatetimeTZDtype):  # naive UTC, as DuckDB and PostgreSQL return
                 frame[column] = frame[column].dt.tz_convert("UTC").dt.tz_localize(None)
-            elif pd.api.types.is_object_dtype(dtype) and frame[column].map(lambda v: isinstance(v, decimal.Decimal)).any():
+            elif (
+                pd.api.types.is_object_dtype(dtype)
+                and frame[column].map(lambda v: isinstance(v, decimal.Decimal)).any()
+            ):
                 frame[column] = frame[column].astype(float)  # decimals as DuckDB returns them
         return frame
 
@@ -584,7 +634,11 @@ class SparkWarehouse(Warehouse):
 
     def _swap(self, temp: str, name: str, schema: str) -> None:
         target, temp = self.relation(name, schema), self.relation(temp, schema)
-        backup = self.relation(TEMP_PREFIX + "old_" + uuid.uuid4().hex[:12], schema) if self.table_exists(name, schema) else None
+        backup = (
+            self.relation(TEMP_PREFIX + "old_" + uuid.uuid4().hex[:12], schema)
+            if self.table_exists(name, schema)
+            else None
+        )
         try:
             if backup:
                 self._execute(f"alter table {target} rename to {backup}")
@@ -601,4 +655,8 @@ class SparkWarehouse(Warehouse):
             self._execute(f"drop table {backup}")
 
 
-BACKENDS: dict[str, type[Warehouse]] = {"duckdb": DuckDBWarehouse, "postgres": PostgresWarehouse, "spark": SparkWarehouse}
+BACKENDS: dict[str, type[Warehouse]] = {
+    "duckdb": DuckDBWarehouse,
+    "postgres": PostgresWarehouse,
+    "spark": SparkWarehouse,
+}

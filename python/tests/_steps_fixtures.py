@@ -5,6 +5,7 @@ process. `staging_project` lays a DuckDB file out the way `dbt build` leaves it 
 Python steps (the staging views as tables in main_ml_monitor) and returns a Project whose
 profile points at it, so the steps' `run()` is tested on a real warehouse without dbt.
 """
+
 from __future__ import annotations
 
 import functools
@@ -27,13 +28,13 @@ FEATURES = ["order_value", "previous_tickets", "account_age_days", "customer_tie
 FEATURE_VARS = {"ml_monitor_features": FEATURES}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def demo_data() -> demo.DemoData:
     """21 days of 60 predictions: before every planted event, so serving is undrifted."""
     return demo.generate(predictions_per_day=60, days=21)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def tabular_model() -> Pipeline:
     """A router on the demo's features (which carry no class signal): a tabular model to run."""
     train = demo_data().reference.query("split == 'train'")
@@ -68,7 +69,11 @@ def staging_project(tmp_path: Path, data: demo.DemoData, **cli_vars) -> Project:
                    channel, country, order_value, previous_tickets, account_age_days, customer_tier, product,
                    ticket_text
             from main.reference""")
-    profiles = {"ml_monitor": {"target": "duckdb", "outputs": {
-        "duckdb": {"type": "duckdb", "path": str(db_path), "schema": "main", "threads": 1}}}}
+    profiles = {
+        "ml_monitor": {
+            "target": "duckdb",
+            "outputs": {"duckdb": {"type": "duckdb", "path": str(db_path), "schema": "main", "threads": 1}},
+        }
+    }
     (tmp_path / "profiles.yml").write_text(yaml.safe_dump(profiles))
     return Project.load(package_root(), tmp_path, "duckdb", cli_vars)

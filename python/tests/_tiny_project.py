@@ -7,6 +7,7 @@ settings such as TimeZone can be set), and returns the Project. The
 tests write `main.predictions` and `main.reference` with `write_tables` and run dbt with
 `ml_monitor.runner`, exactly as the CLI does.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,27 +25,50 @@ from ml_monitor.config import Project, package_root
 
 OUTPUT_SCHEMA = "main_ml_monitor"
 # Everything the bad-input and metric tests read, and what those models need.
-CORE_SELECT = ("+ml_monitor_class_drift +ml_monitor_confidence +ml_monitor_null_fractions +ml_monitor_feature_drift "
-               "+ml_monitor_data_quality +ml_monitor_reference_sizes +ml_monitor_alerts")
+CORE_SELECT = (
+    "+ml_monitor_class_drift +ml_monitor_confidence +ml_monitor_null_fractions +ml_monitor_feature_drift "
+    "+ml_monitor_data_quality +ml_monitor_reference_sizes +ml_monitor_alerts"
+)
 
 
-def tiny_project(folder: Path, settings: dict | None = None, target: str = "duckdb",
-                 env: dict | None = None, cli_vars: dict | None = None, **project_vars) -> Project:
+def tiny_project(
+    folder: Path,
+    settings: dict | None = None,
+    target: str = "duckdb",
+    env: dict | None = None,
+    cli_vars: dict | None = None,
+    **project_vars,
+) -> Project:
     """project_vars go into dbt_project.yml (so the CLI, run on the folder, sees them too);
     cli_vars are passed as --vars by the returned Project only."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "models").mkdir(exist_ok=True)
-    (folder / "dbt_project.yml").write_text(yaml.safe_dump({
-        "name": "tiny", "version": "0.1.0", "config-version": 2, "profile": "ml_monitor",
-        "model-paths": ["models"], "target-path": "target", "vars": project_vars}))
+    (folder / "dbt_project.yml").write_text(
+        yaml.safe_dump(
+            {
+                "name": "tiny",
+                "version": "0.1.0",
+                "config-version": 2,
+                "profile": "ml_monitor",
+                "model-paths": ["models"],
+                "target-path": "target",
+                "vars": project_vars,
+            }
+        )
+    )
     link = folder / "dbt_packages" / "ml_monitor"
     link.parent.mkdir(exist_ok=True)
     if not link.is_symlink():
         link.symlink_to(package_root(), target_is_directory=True)
     packaged = yaml.safe_load((package_root() / "profiles" / "profiles.yml").read_text())["ml_monitor"]["outputs"]
     outputs = {
-        "duckdb": {"type": "duckdb", "path": str(folder / "warehouse.duckdb"), "schema": "main", "threads": 2,
-                   "settings": dict(settings or {})},
+        "duckdb": {
+            "type": "duckdb",
+            "path": str(folder / "warehouse.duckdb"),
+            "schema": "main",
+            "threads": 2,
+            "settings": dict(settings or {}),
+        },
         "postgres": packaged["postgres"],
         "spark": packaged["spark"],
     }
@@ -85,8 +109,12 @@ def table(project: Project, name: str) -> pd.DataFrame:
 
 def output_tables(project: Project) -> dict[str, pd.DataFrame]:
     """Every table of the output schema, rows sorted, for comparing two runs."""
-    names = sql(project, "select table_name from information_schema.tables where table_schema = ? "
-                         "and table_type = 'BASE TABLE' order by 1", [OUTPUT_SCHEMA])["table_name"]
+    names = sql(
+        project,
+        "select table_name from information_schema.tables where table_schema = ? "
+        "and table_type = 'BASE TABLE' order by 1",
+        [OUTPUT_SCHEMA],
+    )["table_name"]
     return {name: canonical(table(project, name)) for name in names}
 
 
@@ -101,33 +129,65 @@ def canonical(frame: pd.DataFrame) -> pd.DataFrame:
 def cli(project: Project, *args: str, timeout: float = 300, **popen) -> subprocess.CompletedProcess:
     """`ml-monitor <args>` against the project, as a user runs it."""
     return subprocess.run(
-        [sys.executable, "-m", "ml_monitor.cli", "--project-dir", str(project.project_dir),
-         "--profiles-dir", str(project.profiles_dir), *args],
-        capture_output=True, text=True, timeout=timeout, env={**os.environ, **project.env}, **popen)
+        [
+            sys.executable,
+            "-m",
+            "ml_monitor.cli",
+            "--project-dir",
+            str(project.project_dir),
+            "--profiles-dir",
+            str(project.profiles_dir),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **project.env},
+        **popen,
+    )
 
 
-def serving_log(n_per_day: int = 30, days: int = 3, classes=("a", "b"), start: datetime = datetime(2024, 3, 1),
-                cohort: str | None = "country") -> pd.DataFrame:
+def serving_log(
+    n_per_day: int = 30,
+    days: int = 3,
+    classes=("a", "b"),
+    start: datetime = datetime(2024, 3, 1),
+    cohort: str | None = "country",
+) -> pd.DataFrame:
     """A small valid serving log: n_per_day predictions a day, classes in turn."""
     rows = []
     for day in range(days):
         for i in range(n_per_day):
             k = day * n_per_day + i
-            rows.append({"prediction_id": f"p{k}", "predicted_at": start + timedelta(days=day, minutes=10 * i),
-                         "predicted_class": classes[k % len(classes)], "confidence": 0.5 + 0.49 * ((k * 7) % 10) / 10})
+            rows.append(
+                {
+                    "prediction_id": f"p{k}",
+                    "predicted_at": start + timedelta(days=day, minutes=10 * i),
+                    "predicted_class": classes[k % len(classes)],
+                    "confidence": 0.5 + 0.49 * ((k * 7) % 10) / 10,
+                }
+            )
     frame = pd.DataFrame(rows)
     if cohort:
         frame[cohort] = ["FR" if k % 3 else "DE" for k in range(len(frame))]
     return frame
 
 
-def reference(classes=("a", "b"), per_class: int = 20, holdout: bool = True, cohort: str | None = "country") -> pd.DataFrame:
+def reference(
+    classes=("a", "b"), per_class: int = 20, holdout: bool = True, cohort: str | None = "country"
+) -> pd.DataFrame:
     rows = []
     for split in ("train", "validation") if holdout else ("train",):
         for cls in classes:
             for i in range(per_class):
-                rows.append({"split": split, "label": cls, "predicted_class": cls if i % 4 else classes[0],
-                             "confidence": 0.55 + 0.4 * i / per_class})
+                rows.append(
+                    {
+                        "split": split,
+                        "label": cls,
+                        "predicted_class": cls if i % 4 else classes[0],
+                        "confidence": 0.55 + 0.4 * i / per_class,
+                    }
+                )
     frame = pd.DataFrame(rows)
     if cohort:
         frame[cohort] = ["FR" if i % 3 else "DE" for i in range(len(frame))]
@@ -147,8 +207,11 @@ def non_finite_numbers(wh, table: str, adapter_type: str) -> dict[str, int]:
     for column, data_type in wh._column_types(table):
         if data_type.lower() in ("double", "double precision", "float", "float8", "real"):
             c = wh.quote(column)
-            n = int(wh.query(f"select count(*) as n from {wh.relation(table)}"
-                             f" where not ({c} > -{infinity} and {c} < {infinity})")["n"].iloc[0])
+            n = int(
+                wh.query(
+                    f"select count(*) as n from {wh.relation(table)} where not ({c} > -{infinity} and {c} < {infinity})"
+                )["n"].iloc[0]
+            )
             if n:
                 counts[column] = n
     return counts

@@ -1,5 +1,6 @@
 """Shared fixtures: the demo scenario generated once, loaded into a real DuckDB file and
 monitored by a real `dbt build` of the demo project (which installs this package)."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -72,8 +73,13 @@ def fitted_run(demo_run, tmp_path_factory) -> DemoRun:
     model_path = folder / "router.joblib"
     demo.save_model(demo_run.data.model, model_path)
     project = make_project(db_path, **demo_run.data.dbt_vars())
-    report = pipeline.run(project, str(model_path), steps=[s for s in pipeline.STEPS if s != "build"],
-                          report_path=folder / "report.html", echo=lambda _: None)
+    report = pipeline.run(
+        project,
+        str(model_path),
+        steps=[s for s in pipeline.STEPS if s != "build"],
+        report_path=folder / "report.html",
+        echo=lambda _: None,
+    )
     assert report.exists()
     return DemoRun(db_path, project, demo_run.data, demo_run.start)
 

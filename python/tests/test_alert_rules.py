@@ -2,6 +2,7 @@
 each model is a scenario of the issue that asked for them (a zero-variance baseline, a
 stable small model, a collapse of measured accuracy, a class-mix shift in small buckets),
 and every p-value and adjusted p-value equals scipy's on the same rows."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -28,23 +29,29 @@ def _day(d: int) -> pd.Timestamp:
 
 def _rows(model: str, day: int, n: int, rng, classes, shares, confidence, labels=None, x=None) -> pd.DataFrame:
     predicted = rng.choice(classes, size=n, p=shares)
-    return pd.DataFrame({
-        "prediction_id": [f"{model}-{day}-{i}" for i in range(n)],
-        "model_id": model,
-        "predicted_at": [START + timedelta(days=day - 1, seconds=int(s)) for s in np.sort(rng.integers(0, 86_400, n))],
-        "predicted_class": predicted,
-        "confidence": confidence(n),
-        "label": labels(predicted) if labels else None,
-        "x": x(n) if x else rng.gamma(2.0, 1.0, n),
-    })
+    return pd.DataFrame(
+        {
+            "prediction_id": [f"{model}-{day}-{i}" for i in range(n)],
+            "model_id": model,
+            "predicted_at": [
+                START + timedelta(days=day - 1, seconds=int(s)) for s in np.sort(rng.integers(0, 86_400, n))
+            ],
+            "predicted_class": predicted,
+            "confidence": confidence(n),
+            "label": labels(predicted) if labels else None,
+            "x": x(n) if x else rng.gamma(2.0, 1.0, n),
+        }
+    )
 
 
 def _relabel(rng, accuracy, classes):
     """Labels that agree with the prediction with probability `accuracy`, else another class."""
+
     def labels(predicted):
         wrong = rng.random(len(predicted)) >= accuracy
         other = np.array([rng.choice([c for c in classes if c != p]) for p in predicted])
         return np.where(wrong, other, predicted)
+
     return labels
 
 
@@ -64,17 +71,28 @@ def _scenarios(rng) -> tuple[pd.DataFrame, pd.DataFrame]:
     for model in ["flat", "gamma", "collapse", "shift"]:
         n = 3000
         predicted = rng.choice(classes, size=n, p=mix)
-        reference.append(pd.DataFrame({
-            "model_id": model, "split": np.where(rng.random(n) < 0.5, "train", "validation"),
-            "predicted_class": predicted, "confidence": beta(n),
-            "label": _relabel(rng, 0.73, classes)(predicted), "x": rng.gamma(2.0, 1.0, n)}))
+        reference.append(
+            pd.DataFrame(
+                {
+                    "model_id": model,
+                    "split": np.where(rng.random(n) < 0.5, "train", "validation"),
+                    "predicted_class": predicted,
+                    "confidence": beta(n),
+                    "label": _relabel(rng, 0.73, classes)(predicted),
+                    "x": rng.gamma(2.0, 1.0, n),
+                }
+            )
+        )
     return pd.concat(serving, ignore_index=True), pd.concat(reference, ignore_index=True)
 
 
 @pytest.fixture(scope="module")
 def scenarios(tmp_path_factory):
-    project = tiny_project(tmp_path_factory.mktemp("alert_rules"), ml_monitor_features=["x"],
-                           ml_monitor_columns={"model_id": "model_id", "label": "label"})
+    project = tiny_project(
+        tmp_path_factory.mktemp("alert_rules"),
+        ml_monitor_features=["x"],
+        ml_monitor_columns={"model_id": "model_id", "label": "label"},
+    )
     serving, reference = _scenarios(np.random.default_rng(20))
     write_tables(project, predictions=serving, reference=reference)
     build(project, select=SELECT)
@@ -136,7 +154,9 @@ def test_p_values_equal_scipy(scenarios):
 
     confidence = table(project, "ml_monitor_confidence").dropna(subset=["p_value"])
     # no spread on either side and no move: no evidence of a move
-    expected = np.where(confidence.t_statistic.isna(), 1.0, 2 * stats.t.sf(np.abs(confidence.t_statistic), confidence.t_dof))
+    expected = np.where(
+        confidence.t_statistic.isna(), 1.0, 2 * stats.t.sf(np.abs(confidence.t_statistic), confidence.t_dof)
+    )
     np.testing.assert_allclose(confidence.p_value, np.minimum(expected, 1), rtol=1e-6, atol=1e-12)
 
     features = table(project, "ml_monitor_feature_drift").dropna(subset=["ks_p_value"])
@@ -172,8 +192,11 @@ def test_episodes_are_runs_of_alerting_buckets(scenarios):
             (runs[-1].append(d) if d - runs[-1][-1] <= 2 else runs.append([d]))
         expected += [(*key, pd.Timestamp(START) + pd.Timedelta(days=r[0]), len(r)) for r in runs]
     episodes = table(project, "ml_monitor_alert_episodes")
-    got = sorted(episodes[["model_id", "alert_type", "cohort_name", "cohort_value", "subject", "first_bucket",
-                           "buckets_alerting"]].itertuples(index=False, name=None))
+    got = sorted(
+        episodes[
+            ["model_id", "alert_type", "cohort_name", "cohort_value", "subject", "first_bucket", "buckets_alerting"]
+        ].itertuples(index=False, name=None)
+    )
     assert got == sorted(expected)
 
 

@@ -2,6 +2,7 @@
 ml_monitor's, the incremental build equals the full refresh, and the table is written as
 CSV. Timings are not asserted (they are benchmark figures, not tests). Evidently runs too
 when its venv (bench/setup) exists, with a budget of a few seconds."""
+
 from __future__ import annotations
 
 import csv
@@ -34,9 +35,20 @@ def bench_run(tmp_path_factory):
     if not Path("/usr/bin/time").exists():
         subprocess.run([str(BENCH / "setup"), "--no-evidently"], check=True)
     folder = tmp_path_factory.mktemp("bench")
-    command = [sys.executable, str(BENCH / "run.py"), "--rows", str(ROWS), "--days", str(DAYS),
-               "--workdir", str(folder / "data"), "--results", str(folder / "results"),
-               "--evidently-budget", "3"]
+    command = [
+        sys.executable,
+        str(BENCH / "run.py"),
+        "--rows",
+        str(ROWS),
+        "--days",
+        str(DAYS),
+        "--workdir",
+        str(folder / "data"),
+        "--results",
+        str(folder / "results"),
+        "--evidently-budget",
+        "3",
+    ]
     evidently = (BENCH / ".venv-evidently" / "bin" / "python").exists()
     if not evidently:
         command.append("--skip-evidently")
@@ -69,8 +81,19 @@ def test_bench_runs_end_to_end_and_the_comparison_passes(bench_run):
 
 @pytest.mark.slow
 def test_history_lengths_are_measured_side_by_side(tmp_path):
-    command = [sys.executable, str(BENCH / "run.py"), "--history-days", "4,6", "--per-day", "300",
-               "--workdir", str(tmp_path / "data"), "--results", str(tmp_path / "results"), "--skip-evidently"]
+    command = [
+        sys.executable,
+        str(BENCH / "run.py"),
+        "--history-days",
+        "4,6",
+        "--per-day",
+        "300",
+        "--workdir",
+        str(tmp_path / "data"),
+        "--results",
+        str(tmp_path / "results"),
+        "--skip-evidently",
+    ]
     completed = subprocess.run(command, capture_output=True, text=True, timeout=1800)
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     summary = json.loads(next((tmp_path / "results").glob("run-*/summary.json")).read_text())
@@ -109,15 +132,26 @@ def test_parquet_of_a_lazy_wide_log_equals_the_duckdb_tables(tmp_path):
     demo.write_duckdb(eager, tmp_path / "eager.duckdb")
     paths = demo.write_parquet(lazy, tmp_path / "parquet")
     assert sorted(p.name for p in paths["predictions"].glob("*.parquet")) == [
-        "2026-01-01.parquet", "2026-01-02.parquet", "2026-01-03.parquet", "2026-01-04.parquet"]
+        "2026-01-01.parquet",
+        "2026-01-02.parquet",
+        "2026-01-03.parquet",
+        "2026-01-04.parquet",
+    ]
     with duckdb.connect(str(tmp_path / "eager.duckdb"), read_only=True) as con:
-        sources = {"predictions": f"read_parquet('{paths['predictions']}/*.parquet')",
-                   "reference": f"read_parquet('{paths['reference']}')",
-                   "demo_events": f"read_parquet('{paths['demo_events']}')"}
+        sources = {
+            "predictions": f"read_parquet('{paths['predictions']}/*.parquet')",
+            "reference": f"read_parquet('{paths['reference']}')",
+            "demo_events": f"read_parquet('{paths['demo_events']}')",
+        }
         for table, source in sources.items():
-            assert con.execute(f"describe {table}").fetchall() == con.execute(f"describe select * from {source}").fetchall()
+            assert (
+                con.execute(f"describe {table}").fetchall()
+                == con.execute(f"describe select * from {source}").fetchall()
+            )
             n = con.execute(f"select count(*) from {table}").fetchone()[0]
-            differ = con.execute(f"select count(*) from (select * from {table} except all select * from {source})").fetchone()[0]
+            differ = con.execute(
+                f"select count(*) from (select * from {table} except all select * from {source})"
+            ).fetchone()[0]
             assert differ == 0 and n == con.execute(f"select count(*) from {source}").fetchone()[0]
         types = dict(con.execute("select column_name, column_type from (describe predictions)").fetchall())
         assert [types[c] for c in ("x_1", "x_5", "c_1", "c_2")] == ["DOUBLE", "DOUBLE", "VARCHAR", "VARCHAR"]

@@ -1,6 +1,7 @@
 """The alert benchmark (bench/alerts.py): each scenario's ground truth is what the generated
 log holds (numpy on the generated frames, no dbt), the matching rule scores a hand-made
 set of incidents as bench/README.md says, and the script runs end to end on a tiny log."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -24,7 +25,7 @@ START = date(2026, 1, 1)
 def _bench():
     spec = importlib.util.spec_from_file_location("ml_monitor_bench_alerts", BENCH)
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module   # its dataclass looks its module up while being made
+    sys.modules[spec.name] = module  # its dataclass looks its module up while being made
     spec.loader.exec_module(module)
     return module
 
@@ -56,13 +57,21 @@ def test_stable_has_no_event_and_serves_like_the_reference(tmp_path):
     holdout = data.reference[data.reference["split"] == "validation"]
     holdout_mix = _shares(holdout["predicted_class"])
     assert _within_noise(_shares(log["predicted_class"]), holdout_mix, len(holdout))
-    assert abs(log["confidence"].mean() - holdout["confidence"].mean()) < 4 * holdout["confidence"].std() / len(holdout) ** 0.5
+    assert (
+        abs(log["confidence"].mean() - holdout["confidence"].mean())
+        < 4 * holdout["confidence"].std() / len(holdout) ** 0.5
+    )
     # no schema change either: every input column of the reference, typed the same
     demo.write_duckdb(data, tmp_path / "stable.duckdb")
     with duckdb.connect(str(tmp_path / "stable.duckdb")) as con:
-        types = {table: dict(con.execute("select column_name, data_type from information_schema.columns "
-                                         "where table_name = ?", [table]).fetchall())
-                 for table in ("predictions", "reference")}
+        types = {
+            table: dict(
+                con.execute(
+                    "select column_name, data_type from information_schema.columns where table_name = ?", [table]
+                ).fetchall()
+            )
+            for table in ("predictions", "reference")
+        }
     inputs = set(types["reference"]) - {"split"}
     assert {c: types["predictions"].get(c) for c in inputs} == {c: types["reference"][c] for c in inputs}
     assert set(types["predictions"]) - inputs == {"model_version", "predicted_at"}
@@ -77,7 +86,7 @@ def test_slow_drift_moves_the_fraud_share_one_point_a_day():
     assert abs(before.mean() - 0.12) < 0.005 and abs(np.polyfit(before.index, before, 1)[0]) < 0.0005
     slope, intercept = np.polyfit(after.index, after, 1)
     assert abs(slope - 0.01) < 0.0005
-    assert abs(intercept + slope * 30 - 0.13) < 0.01   # day 30 already one point up
+    assert abs(intercept + slope * 30 - 0.13) < 0.01  # day 30 already one point up
 
 
 def test_seasonal_weekends_are_quieter_and_differ_mildly():
@@ -100,54 +109,72 @@ def test_concept_drift_changes_labels_not_inputs():
     before, after = log[log["day"] < 30], log[log["day"] >= 30]
     # inputs and predictions keep their distribution
     assert _within_noise(_shares(after["predicted_class"]), _shares(before["predicted_class"]), len(before))
-    assert abs(after["confidence"].mean() - before["confidence"].mean()) < 4 * log["confidence"].std() / len(before) ** 0.5
+    assert (
+        abs(after["confidence"].mean() - before["confidence"].mean()) < 4 * log["confidence"].std() / len(before) ** 0.5
+    )
     channels = demo.CATEGORIES["channel"][0]
     assert _within_noise(_shares(after["channel"], channels), _shares(before["channel"], channels), len(before))
     # the label mix too
     assert _within_noise(_shares(after["label"]), _shares(before["label"]), before["label"].notna().sum())
+
     # but what a ticket truly is changes: half the tickets predicted 'account' are now billing
     def accuracy(part, cls):
         rows = part[(part["predicted_class"].astype(str) == cls) & part["label"].notna()]
         return (rows["label"].astype(str) == cls).mean()
+
     assert accuracy(before, "account") > 0.85 and accuracy(after, "account") < 0.55
     assert accuracy(after, "billing") < accuracy(before, "billing") - 0.15
     assert accuracy(after, "shipping") > accuracy(before, "shipping") - 0.02
 
 
 def _incident(incident_id, onset, alert_types, standing=False):
-    return {"incident_id": incident_id, "onset": None if standing else pd.Timestamp(onset), "is_standing": standing,
-            "alert_types": alert_types, "title": incident_id}
+    return {
+        "incident_id": incident_id,
+        "onset": None if standing else pd.Timestamp(onset),
+        "is_standing": standing,
+        "alert_types": alert_types,
+        "title": incident_id,
+    }
 
 
 def _episode(incident_id, alert_type, subject, cohort=("__all__", "__all__")):
-    return {"incident_id": incident_id, "alert_type": alert_type, "subject": subject,
-            "cohort_name": cohort[0], "cohort_value": cohort[1]}
+    return {
+        "incident_id": incident_id,
+        "alert_type": alert_type,
+        "subject": subject,
+        "cohort_name": cohort[0],
+        "cohort_value": cohort[1],
+    }
 
 
 def test_matching_rule_on_hand_made_incidents():
     bench = _bench()
     events = demo.generate(predictions_per_day=1, days=60, start=START).events
-    events = events[events.day <= 45]   # the demo's first seven events
-    day = lambda d: pd.Timestamp(START) + pd.Timedelta(days=d - 1)   # noqa: E731
-    incidents = pd.DataFrame([
-        _incident("shift", day(30), "class_drift"),
-        _incident("chance", day(12), "confidence_anomaly"),              # before any event: false
-        _incident("typing", day(41), "confidence_anomaly"),              # a day late
-        _incident("typing again", day(50), "confidence_anomaly"),        # the same event re-raised
-        _incident("upstream", day(45), "null_fraction,schema_change"),
-        _incident("perturbation", None, "perturbation_failure", standing=True),
-    ])
-    episodes = pd.DataFrame([
-        _episode("shift", "class_drift", "class_mix", ("channel", "chat")),
-        _episode("chance", "confidence_anomaly", "billing"),
-        _episode("typing", "confidence_anomaly", "__all__"),
-        _episode("typing again", "confidence_anomaly", "technical", ("country", "DE")),
-        _episode("upstream", "null_fraction", "order_value"),
-        _episode("upstream", "schema_change", "app_version"),
-        _episode("upstream", "schema_change", "priority"),
-        _episode("upstream", "schema_change", "order_value"),        # wrong subject for the dropped column
-        _episode("perturbation", "perturbation_failure", "typos:billing"),
-    ])
+    events = events[events.day <= 45]  # the demo's first seven events
+    day = lambda d: pd.Timestamp(START) + pd.Timedelta(days=d - 1)  # noqa: E731
+    incidents = pd.DataFrame(
+        [
+            _incident("shift", day(30), "class_drift"),
+            _incident("chance", day(12), "confidence_anomaly"),  # before any event: false
+            _incident("typing", day(41), "confidence_anomaly"),  # a day late
+            _incident("typing again", day(50), "confidence_anomaly"),  # the same event re-raised
+            _incident("upstream", day(45), "null_fraction,schema_change"),
+            _incident("perturbation", None, "perturbation_failure", standing=True),
+        ]
+    )
+    episodes = pd.DataFrame(
+        [
+            _episode("shift", "class_drift", "class_mix", ("channel", "chat")),
+            _episode("chance", "confidence_anomaly", "billing"),
+            _episode("typing", "confidence_anomaly", "__all__"),
+            _episode("typing again", "confidence_anomaly", "technical", ("country", "DE")),
+            _episode("upstream", "null_fraction", "order_value"),
+            _episode("upstream", "schema_change", "app_version"),
+            _episode("upstream", "schema_change", "priority"),
+            _episode("upstream", "schema_change", "order_value"),  # wrong subject for the dropped column
+            _episode("perturbation", "perturbation_failure", "typos:billing"),
+        ]
+    )
     result = bench.score(events, incidents, episodes, pd.DataFrame({"alert_type": ["x"] * 9}), days=60)
     by_type = {row["event_type"]: row for row in result["events"]}
     assert by_type["class_share_shift"]["one_incident"] and by_type["class_share_shift"]["onset_error"] == 0
@@ -171,8 +198,9 @@ def test_a_build_without_the_incident_models_is_a_clear_error(tmp_path):
     with duckdb.connect(str(db)) as con:
         con.execute("create schema main_ml_monitor")
         con.execute("create table main_ml_monitor.ml_monitor_alerts (alert_type varchar)")
-    project = Project.load(package_root() / "demo", package_root() / "profiles", "duckdb", {},
-                           {"ML_MONITOR_DUCKDB_PATH": str(db)})
+    project = Project.load(
+        package_root() / "demo", package_root() / "profiles", "duckdb", {}, {"ML_MONITOR_DUCKDB_PATH": str(db)}
+    )
     with pytest.raises(bench.BenchError, match="ml_monitor_incidents was not built"):
         bench.read_outputs(project)
 
@@ -180,9 +208,23 @@ def test_a_build_without_the_incident_models_is_a_clear_error(tmp_path):
 @pytest.mark.slow
 def test_bench_runs_end_to_end_on_a_tiny_log(tmp_path):
     workdir = tmp_path / "alerts"
-    completed = subprocess.run([sys.executable, str(BENCH), "--scenarios", "stable", "--days", "6",
-                                "--per-day", "150", "--workdir", str(workdir)],
-                               capture_output=True, text=True, timeout=300)
+    completed = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH),
+            "--scenarios",
+            "stable",
+            "--days",
+            "6",
+            "--per-day",
+            "150",
+            "--workdir",
+            str(workdir),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
     bench = _bench()
     result = json.loads((workdir / "alerts.json").read_text())

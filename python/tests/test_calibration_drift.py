@@ -1,6 +1,7 @@
 """Calibration watched in production: ECE, Brier score, log-loss and the reliability bins
 equal an independent numpy/scikit-learn computation on the same labelled rows, and the
 calibration_drift alert fires from the typing drift on, never on stable days."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,7 +11,6 @@ from scipy.stats import norm
 from sklearn.metrics import brier_score_loss, log_loss
 
 from ml_monitor import demo
-
 from test_sql_monitors import _one
 
 BINS = 10  # ml_monitor_calibration_bins
@@ -42,7 +42,8 @@ def _calibration(rows: pd.DataFrame) -> dict:
     conf, correct = rows["confidence"].to_numpy(), rows["correct"].to_numpy()
     ece = sum(len(b) * abs(conf[b].mean() - correct[b].mean()) for b in bins if len(b)) / len(rows)
     return {
-        "n": len(rows), "ece": ece,
+        "n": len(rows),
+        "ece": ece,
         "brier": brier_score_loss(correct, conf),
         "log_loss": log_loss(correct, conf, labels=[0, 1]),
         "variance": np.var((conf - correct) ** 2, ddof=1),
@@ -53,7 +54,8 @@ def _calibration(rows: pd.DataFrame) -> dict:
 def _check(got, expected: dict) -> None:
     assert got.n == expected["n"]
     assert (got.ece, got.brier, got.log_loss) == pytest.approx(
-        (expected["ece"], expected["brier"], expected["log_loss"]), rel=1e-9)
+        (expected["ece"], expected["brier"], expected["log_loss"]), rel=1e-9
+    )
 
 
 @pytest.mark.parametrize("day, predicted_class", [(5, "__all__"), (12, "fraud"), (20, "technical"), (41, "billing")])
@@ -61,14 +63,18 @@ def test_bucket_values_equal_sklearn(demo_run, labelled, holdout, day, predicted
     rows = labelled[labelled.bucket_start == demo_run.day(day)]
     reference = holdout
     if predicted_class != "__all__":
-        rows, reference = rows[rows.predicted_class == predicted_class], holdout[holdout.predicted_class == predicted_class]
+        rows, reference = (
+            rows[rows.predicted_class == predicted_class],
+            holdout[holdout.predicted_class == predicted_class],
+        )
     drift = demo_run.table("ml_monitor_calibration_drift")
     got = _one(drift, scope="bucket", bucket_start=demo_run.day(day), predicted_class=predicted_class)
     serving, held = _calibration(rows), _calibration(reference)
     _check(got, serving)
     assert got.reference_n == held["n"]
     assert (got.reference_ece, got.reference_brier, got.reference_log_loss) == pytest.approx(
-        (held["ece"], held["brier"], held["log_loss"]), rel=1e-9)
+        (held["ece"], held["brier"], held["log_loss"]), rel=1e-9
+    )
     z = (serving["brier"] - held["brier"]) / np.sqrt(serving["variance"] / serving["n"] + held["variance"] / held["n"])
     assert got.z_brier == pytest.approx(z, rel=1e-9)
     # a p-value needs about five expected errors and five expected successes

@@ -8,24 +8,26 @@ the old one's nulls (null counts were stored by position); remapping confidence 
 old column's statistics in old buckets (a false anomaly); a new default model id counted
 the old model's rows as well (4,000 rows counted as 4,800).
 """
+
 from __future__ import annotations
 
 import re
-from pathlib import Path
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from ml_monitor.errors import MonitorError
-
 from _tiny_project import build, output_tables, reference, serving_log, table, tiny_project, write_tables
+from ml_monitor.errors import MonitorError
 
 pytestmark = pytest.mark.slow  # dbt builds of a tiny project, one per configuration change
 
 DAYS = 8  # more than the 3 buckets an incremental run recomputes
-SELECT = "+ml_monitor_null_fractions +int_ml_monitor__confidence +int_ml_monitor__feature_drift +ml_monitor_data_quality"
+SELECT = (
+    "+ml_monitor_null_fractions +int_ml_monitor__confidence +int_ml_monitor__feature_drift +ml_monitor_data_quality"
+)
 VARS = {"ml_monitor_cohorts": ["country"], "ml_monitor_features": ["f_a", "f_b"]}
 
 
@@ -56,11 +58,15 @@ def _copy(built_project, folder, **cli_vars):
     return tiny_project(folder, cli_vars=cli_vars, **VARS)
 
 
-@pytest.mark.parametrize("change", [
-    {"ml_monitor_features": ["f_a", "f_c"]},
-    {"ml_monitor_columns": {"confidence": "score_b"}},
-    {"ml_monitor_default_model_id": "router"},
-], ids=["swap a feature", "remap confidence", "change the default model id"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"ml_monitor_features": ["f_a", "f_c"]},
+        {"ml_monitor_columns": {"confidence": "score_b"}},
+        {"ml_monitor_default_model_id": "router"},
+    ],
+    ids=["swap a feature", "remap confidence", "change the default model id"],
+)
 def test_a_configuration_change_recomputes_the_tables_in_full(built, tmp_path, change):
     project, log = built
     incremental = _copy(project, tmp_path / "incremental", **change)
@@ -68,15 +74,21 @@ def test_a_configuration_change_recomputes_the_tables_in_full(built, tmp_path, c
     (name,) = change
     for changed in ("ml_monitor_base_stats", "ml_monitor_base_feature_values", "int_ml_monitor__feature_drift"):
         # a new feature list is also a new reference for the feature drift
-        assert re.search(rf"ml_monitor: warning: {changed} was computed with another [^:]*\b{name}\b[^:]*: recomputing every bucket",
-                         output), changed
+        assert re.search(
+            rf"ml_monitor: warning: {changed} was computed with another [^:]*\b{name}\b[^:]*: recomputing every bucket",
+            output,
+        ), changed
     full = _copy(project, tmp_path / "full", **change)
     build(full, SELECT, command="run --full-refresh")
     expected = output_tables(full)
     for name, frame in output_tables(incremental).items():
         pd.testing.assert_frame_equal(frame, expected[name], check_exact=False, rtol=1e-9, obj=name)
-    counted = table(incremental, "int_ml_monitor__confidence").query("cohort_name == '__all__' and predicted_class == '__all__'")
-    assert counted["n"].sum() == len(log) and set(counted["model_id"]) == {change.get("ml_monitor_default_model_id", "default")}
+    counted = table(incremental, "int_ml_monitor__confidence").query(
+        "cohort_name == '__all__' and predicted_class == '__all__'"
+    )
+    assert counted["n"].sum() == len(log) and set(counted["model_id"]) == {
+        change.get("ml_monitor_default_model_id", "default")
+    }
 
 
 def test_null_counts_are_keyed_by_column_name(built, tmp_path):
@@ -86,15 +98,20 @@ def test_null_counts_are_keyed_by_column_name(built, tmp_path):
     build(swapped, SELECT, command="run")
     nulls = table(swapped, "ml_monitor_null_fractions").query("scope == 'bucket' and cohort_name == '__all__'")
     assert set(nulls["column_name"]) == {"country", "f_a", "f_c"}
-    per_bucket = log.assign(bucket=log["predicted_at"].dt.floor("D")).groupby("bucket")["f_c"].apply(lambda v: v.isna().sum())
+    per_bucket = (
+        log.assign(bucket=log["predicted_at"].dt.floor("D")).groupby("bucket")["f_c"].apply(lambda v: v.isna().sum())
+    )
     f_c = nulls[nulls["column_name"] == "f_c"].set_index("bucket_start")["null_count"].sort_index()
     assert f_c.tolist() == per_bucket.tolist()
 
 
 def test_labels_have_their_own_column_mapping(tmp_path):
-    project = tiny_project(tmp_path / "labels", ml_monitor_columns={"prediction_id": "id"},
-                           ml_monitor_labels_table="ground_truth",
-                           ml_monitor_label_columns={"prediction_id": "pid", "label": "truth", "labeled_at": "at"})
+    project = tiny_project(
+        tmp_path / "labels",
+        ml_monitor_columns={"prediction_id": "id"},
+        ml_monitor_labels_table="ground_truth",
+        ml_monitor_label_columns={"prediction_id": "pid", "label": "truth", "labeled_at": "at"},
+    )
     log = serving_log(n_per_day=10, days=2).rename(columns={"prediction_id": "id"})
     labels = pd.DataFrame({"pid": log["id"][:5], "truth": "a", "at": log["predicted_at"][:5]})
     write_tables(project, predictions=log, reference=reference(), ground_truth=labels)
@@ -102,7 +119,9 @@ def test_labels_have_their_own_column_mapping(tmp_path):
     staged = table(project, "stg_ml_monitor__labels")
     assert sorted(staged["prediction_id"]) == sorted(labels["pid"]) and set(staged["label"]) == {"a"}
     write_tables(project, ground_truth=labels.drop(columns="at"))
-    with pytest.raises(MonitorError, match=r"column 'at' \(from var ml_monitor_label_columns.labeled_at\) does not exist"):
+    with pytest.raises(
+        MonitorError, match=r"column 'at' \(from var ml_monitor_label_columns.labeled_at\) does not exist"
+    ):
         build(project, "+stg_ml_monitor__labels", command="run")
 
 

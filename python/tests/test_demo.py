@@ -1,4 +1,5 @@
 """The generated demo: its tables as written to DuckDB, and the drift planted in them."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -45,35 +46,61 @@ def scalar(con, sql: str, *params):
 
 def test_predictions_columns_and_types(con):
     assert column_types(con, "predictions") == {
-        "prediction_id": "VARCHAR", "model_id": "VARCHAR", "model_version": "VARCHAR",
-        "predicted_at": "TIMESTAMP", "predicted_class": "VARCHAR", "confidence": "DOUBLE",
-        "label": "VARCHAR", "channel": "VARCHAR", "country": "VARCHAR",
-        "customer_tier": "VARCHAR", "product": "VARCHAR", "previous_tickets": "INTEGER",
-        "account_age_days": "INTEGER", "order_value": "DOUBLE", "ticket_text": "VARCHAR",
-        "priority": "VARCHAR", "app_version": "VARCHAR",
+        "prediction_id": "VARCHAR",
+        "model_id": "VARCHAR",
+        "model_version": "VARCHAR",
+        "predicted_at": "TIMESTAMP",
+        "predicted_class": "VARCHAR",
+        "confidence": "DOUBLE",
+        "label": "VARCHAR",
+        "channel": "VARCHAR",
+        "country": "VARCHAR",
+        "customer_tier": "VARCHAR",
+        "product": "VARCHAR",
+        "previous_tickets": "INTEGER",
+        "account_age_days": "INTEGER",
+        "order_value": "DOUBLE",
+        "ticket_text": "VARCHAR",
+        "priority": "VARCHAR",
+        "app_version": "VARCHAR",
     }
 
 
 def test_reference_columns_and_types(con):
     assert column_types(con, "reference") == {
-        "prediction_id": "VARCHAR", "model_id": "VARCHAR", "split": "VARCHAR",
-        "label": "VARCHAR", "predicted_class": "VARCHAR", "confidence": "DOUBLE",
-        "channel": "VARCHAR", "country": "VARCHAR", "customer_tier": "VARCHAR",
-        "product": "VARCHAR", "previous_tickets": "INTEGER", "account_age_days": "INTEGER",
-        "order_value": "DOUBLE", "ticket_text": "VARCHAR", "priority": "INTEGER",
+        "prediction_id": "VARCHAR",
+        "model_id": "VARCHAR",
+        "split": "VARCHAR",
+        "label": "VARCHAR",
+        "predicted_class": "VARCHAR",
+        "confidence": "DOUBLE",
+        "channel": "VARCHAR",
+        "country": "VARCHAR",
+        "customer_tier": "VARCHAR",
+        "product": "VARCHAR",
+        "previous_tickets": "INTEGER",
+        "account_age_days": "INTEGER",
+        "order_value": "DOUBLE",
+        "ticket_text": "VARCHAR",
+        "priority": "INTEGER",
         "legacy_segment": "VARCHAR",
     }
 
 
 def test_demo_events_columns_and_rows(con):
     assert column_types(con, "demo_events") == {
-        "event_id": "INTEGER", "event_type": "VARCHAR", "starts_at": "TIMESTAMP",
-        "day": "INTEGER", "cohort_name": "VARCHAR", "cohort_value": "VARCHAR",
-        "subject": "VARCHAR", "description": "VARCHAR",
+        "event_id": "INTEGER",
+        "event_type": "VARCHAR",
+        "starts_at": "TIMESTAMP",
+        "day": "INTEGER",
+        "cohort_name": "VARCHAR",
+        "cohort_value": "VARCHAR",
+        "subject": "VARCHAR",
+        "description": "VARCHAR",
     }
     events = con.execute(
-        "SELECT event_type, day, starts_at, cohort_name, cohort_value, subject "
-        "FROM demo_events ORDER BY event_id").fetchall()
+        "SELECT event_type, day, starts_at, cohort_name, cohort_value, subject FROM demo_events ORDER BY event_id"
+    ).fetchall()
     assert events == [
         ("class_share_shift", 30, day_start(30), "channel", "chat", demo.SHIFT_CLASS),
         ("typing_drift", 40, day_start(40), None, None, "ticket_text"),
@@ -82,13 +109,17 @@ def test_demo_events_columns_and_rows(con):
         ("column_dropped", 45, day_start(45), None, None, "legacy_segment"),
         ("column_type_changed", 45, day_start(45), None, None, "priority"),
         ("logger_drop", 50, day_start(50), "channel", "web", "rows"),
-        ("labels_stopped", 52, day_start(52), "country", "DE", "labels"),
+        ("labels_stopped", 55, day_start(55), "country", "DE", "labels"),
         ("cohort_feature_drift", 35, day_start(35), "country", "DE", "order_value"),
         ("joint_change", 50, day_start(50), None, None, "previous_tickets,account_age_days"),
     ]
     assert demo.planted_dates(START) == {
-        "class_shift": date(2026, 1, 30), "typing": date(2026, 2, 9), "upstream": date(2026, 2, 14),
-        "logger_drop": date(2026, 2, 19), "label_stop": date(2026, 2, 21), "cohort_drift": date(2026, 2, 4),
+        "class_shift": date(2026, 1, 30),
+        "typing": date(2026, 2, 9),
+        "upstream": date(2026, 2, 14),
+        "logger_drop": date(2026, 2, 19),
+        "label_stop": date(2026, 2, 24),
+        "cohort_drift": date(2026, 2, 4),
         "joint_change": date(2026, 2, 19),
     }
 
@@ -97,11 +128,15 @@ def test_serving_log_rows(con):
     n, distinct_ids, first, last, classes, min_conf, max_conf = con.execute(
         "SELECT count(*), count(DISTINCT prediction_id), min(predicted_at), max(predicted_at), "
         "list(DISTINCT predicted_class ORDER BY predicted_class), min(confidence), max(confidence) "
-        "FROM predictions").fetchone()
+        "FROM predictions"
+    ).fetchone()
     # the web channel's logger keeps one row in ten on the logger-drop days
-    kept = scalar(con, f"SELECT count(*) FROM predictions WHERE channel = 'web' AND predicted_at >= "
-                          f"'{day_start(demo.LOGGER_DROP_DAY)}' AND predicted_at < "
-                          f"'{day_start(demo.LOGGER_DROP_DAY + demo.LOGGER_DROP_DAYS)}'")
+    kept = scalar(
+        con,
+        f"SELECT count(*) FROM predictions WHERE channel = 'web' AND predicted_at >= "
+        f"'{day_start(demo.LOGGER_DROP_DAY)}' AND predicted_at < "
+        f"'{day_start(demo.LOGGER_DROP_DAY + demo.LOGGER_DROP_DAYS)}'",
+    )
     assert n == distinct_ids and 0 < kept < (PER_DAY * DAYS - n) / 5
     assert day_start(1) <= first < day_start(2) and day_start(DAYS) <= last < day_start(DAYS + 1)
     assert classes == sorted(demo.CLASSES)
@@ -114,7 +149,8 @@ def test_labels_are_partial_and_fewer_for_the_last_week(con):
     settled, recent = con.execute(
         "SELECT avg((label IS NOT NULL)::INT) FILTER (WHERE predicted_at < ?), "
         "       avg((label IS NOT NULL)::INT) FILTER (WHERE predicted_at >= ?) FROM predictions",
-        [day_start(DAYS - 6), day_start(DAYS - 6)]).fetchone()
+        [day_start(DAYS - 6), day_start(DAYS - 6)],
+    ).fetchone()
     assert settled == pytest.approx(0.4, abs=0.03)
     assert recent == pytest.approx(0.1, abs=0.03)
 
@@ -139,24 +175,33 @@ def test_reference_splits_and_model_outputs(con):
 
 def test_stable_days_match_the_reference(con):
     """Before any planted event, features come from the reference's distributions."""
-    sql = ("SELECT avg((channel = 'chat')::INT), avg((country = 'US')::INT), "
-           "median(order_value), avg(previous_tickets), median(account_age_days) FROM {}")
+    sql = (
+        "SELECT avg((channel = 'chat')::INT), avg((country = 'US')::INT), "
+        "median(order_value), avg(previous_tickets), median(account_age_days) FROM {}"
+    )
     reference = con.execute(sql.format("reference")).fetchone()
-    stable = con.execute(sql.format("predictions") + " WHERE predicted_at < ?",
-                         [day_start(30)]).fetchone()
+    stable = con.execute(sql.format("predictions") + " WHERE predicted_at < ?", [day_start(30)]).fetchone()
     assert stable == pytest.approx(reference, rel=0.1)
-    distinct = con.execute("SELECT count(DISTINCT order_value), count(DISTINCT account_age_days) "
-                           "FROM predictions").fetchone()
+    distinct = con.execute(
+        "SELECT count(DISTINCT order_value), count(DISTINCT account_age_days) FROM predictions"
+    ).fetchone()
     assert min(distinct) > 500
 
 
 def shift_share_ratio(con, channel: str) -> float:
     """The shift class's share of labels from day 30 on, over its share before."""
-    return scalar(con, """
+    return scalar(
+        con,
+        """
         SELECT avg((label = ?)::INT) FILTER (WHERE predicted_at >= ?)
              / avg((label = ?)::INT) FILTER (WHERE predicted_at < ?)
         FROM predictions WHERE channel = ? AND label IS NOT NULL""",
-        demo.SHIFT_CLASS, day_start(30), demo.SHIFT_CLASS, day_start(30), channel)
+        demo.SHIFT_CLASS,
+        day_start(30),
+        demo.SHIFT_CLASS,
+        day_start(30),
+        channel,
+    )
 
 
 def test_shift_class_doubles_in_chat_only(con):
@@ -166,9 +211,7 @@ def test_shift_class_doubles_in_chat_only(con):
 
 
 def test_typing_drift_lowers_confidence_every_day(con):
-    daily = con.execute(
-        "SELECT predicted_at::DATE AS day, avg(confidence) FROM predictions GROUP BY day"
-    ).fetchall()
+    daily = con.execute("SELECT predicted_at::DATE AS day, avg(confidence) FROM predictions GROUP BY day").fetchall()
     typing_day = demo.planted_dates(START)["typing"]
     before = [mean for day, mean in daily if day < typing_day]
     after = [mean for day, mean in daily if day >= typing_day]
@@ -178,7 +221,8 @@ def test_typing_drift_lowers_confidence_every_day(con):
     typed_before, typed_after = con.execute(
         f"SELECT avg(({typed})::INT) FILTER (WHERE predicted_at < ?), "
         f"       avg(({typed})::INT) FILTER (WHERE predicted_at >= ?) FROM predictions",
-        [day_start(40), day_start(40)]).fetchone()
+        [day_start(40), day_start(40)],
+    ).fetchone()
     assert typed_before == 0
     assert typed_after == pytest.approx(0.7, abs=0.05)
 
@@ -186,7 +230,9 @@ def test_typing_drift_lowers_confidence_every_day(con):
 def test_upstream_change_nulls_order_value_and_adds_app_version(con):
     counts = con.execute(
         "SELECT predicted_at >= ? AS changed, count(*), count(order_value), count(app_version) "
-        "FROM predictions GROUP BY changed ORDER BY changed", [day_start(45)]).fetchall()
+        "FROM predictions GROUP BY changed ORDER BY changed",
+        [day_start(45)],
+    ).fetchall()
     (_, n_before, values_before, versions_before), (_, _, values_after, versions_after) = counts
     assert values_before == n_before and versions_before == 0
     assert values_after == 0 and versions_after > 0
@@ -200,7 +246,9 @@ def test_joint_change_keeps_each_days_values_and_pairs_them_by_rank(con):
         f"SELECT predicted_at::DATE >= ? AS changed, corr(rank_x, rank_y) FROM ("
         f"  SELECT predicted_at, rank() OVER (PARTITION BY predicted_at::DATE ORDER BY {first}) AS rank_x,"
         f"         rank() OVER (PARTITION BY predicted_at::DATE ORDER BY {second}) AS rank_y FROM predictions)"
-        f" GROUP BY changed ORDER BY changed", [demo.planted_dates(START)["joint_change"]]).fetchall()
+        f" GROUP BY changed ORDER BY changed",
+        [demo.planted_dates(START)["joint_change"]],
+    ).fetchall()
     (_, before), (_, after) = daily
     assert abs(before) < 0.05 and after > 0.95
     # the generator re-pairs one day's values: without the change the day holds the same ones
@@ -229,12 +277,24 @@ def test_same_seed_same_data_and_short_runs_record_only_their_events():
 
 def test_cohort_drift_doubles_one_feature_in_one_cohort_and_draws_nothing():
     """Without the cohort drift the log is the same but for order_value in DE from its day."""
-    planted = demo.generate(predictions_per_day=50, days=demo.UPSTREAM_DAY, seed=3).predictions.unify_dictionaries().to_pandas()
-    without = demo.generate(predictions_per_day=50, days=demo.UPSTREAM_DAY, seed=3,
-                            scenario=replace(demo.DEMO, cohort_drift_day=None)).predictions.unify_dictionaries().to_pandas()
+    planted = (
+        demo.generate(predictions_per_day=50, days=demo.UPSTREAM_DAY, seed=3)
+        .predictions.unify_dictionaries()
+        .to_pandas()
+    )
+    without = (
+        demo.generate(
+            predictions_per_day=50, days=demo.UPSTREAM_DAY, seed=3, scenario=replace(demo.DEMO, cohort_drift_day=None)
+        )
+        .predictions.unify_dictionaries()
+        .to_pandas()
+    )
     feature, (name, value) = demo.COHORT_DRIFT_FEATURE, demo.COHORT_DRIFT_COHORT
-    moved = (planted[name] == value) & (planted.predicted_at >= pd.Timestamp(demo.planted_dates()["cohort_drift"])) \
+    moved = (
+        (planted[name] == value)
+        & (planted.predicted_at >= pd.Timestamp(demo.planted_dates()["cohort_drift"]))
         & planted[feature].notna()
+    )
     assert moved.sum() > 0
     pd.testing.assert_frame_equal(planted.drop(columns=feature), without.drop(columns=feature))
     pd.testing.assert_series_equal(planted[feature][~moved], without[feature][~moved])
@@ -244,8 +304,13 @@ def test_cohort_drift_doubles_one_feature_in_one_cohort_and_draws_nothing():
 def test_log_failures_change_only_their_rows(data):
     """The logger drop removes rows of its channel on its days, the label stop blanks its
     country's labels from its day: every other row is what the log without them has."""
-    plain = demo.generate(predictions_per_day=PER_DAY, days=DAYS, seed=11, start=START,
-                          scenario=replace(demo.DEMO, logger_drop_day=None, label_stop_day=None)).predictions
+    plain = demo.generate(
+        predictions_per_day=PER_DAY,
+        days=DAYS,
+        seed=11,
+        start=START,
+        scenario=replace(demo.DEMO, logger_drop_day=None, label_stop_day=None),
+    ).predictions
     with_events, without = (t.drop_columns(["ticket_text"]).to_pandas() for t in (data.predictions, plain))
     without = without.set_index("prediction_id")
     day = (without.predicted_at - pd.Timestamp(START)).dt.days + 1
@@ -254,7 +319,7 @@ def test_log_failures_change_only_their_rows(data):
     lost = without.index.difference(with_events.prediction_id)
     assert ((without.loc[lost, name] == value) & drop_days[lost]).all()
     per_day = day[(without[name] == value) & drop_days].value_counts()
-    assert len(lost) == sum(k - -(-k // demo.LOGGER_KEPT_EVERY) for k in per_day)   # one in ten kept
+    assert len(lost) == sum(k - -(-k // demo.LOGGER_KEPT_EVERY) for k in per_day)  # one in ten kept
     got = with_events.set_index("prediction_id")
     expected = without.loc[got.index]
     stop_name, stop_value = demo.LABEL_STOP_COHORT

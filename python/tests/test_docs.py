@@ -1,4 +1,5 @@
 """The README's BI queries run as written on the demo, and `dbt docs generate` works."""
+
 from __future__ import annotations
 
 import re
@@ -10,7 +11,7 @@ from ml_monitor import runner
 from ml_monitor.config import package_root
 
 README = (package_root() / "README.md").read_text()
-BI_SECTION = README[README.index("## Dashboards in a BI tool"):]
+BI_SECTION = README[README.index("## Dashboards in a BI tool") :]
 QUERIES = re.findall(r"```sql\n(.*?)```", BI_SECTION, re.S)
 
 

@@ -1,5 +1,6 @@
 """LIME explanations: per-sample and per-class tables for text and tabular
 models, and `run()` end to end on a staged DuckDB file."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,8 +11,16 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from _steps_fixtures import (EXCLUDED_IDS, FEATURE_VARS, FEATURES, TEXT_VARS, demo_data, holdout,
-                             staging_project, tabular_model)
+from _steps_fixtures import (
+    EXCLUDED_IDS,
+    FEATURE_VARS,
+    FEATURES,
+    TEXT_VARS,
+    demo_data,
+    holdout,
+    staging_project,
+    tabular_model,
+)
 from ml_monitor import demo, explain
 from ml_monitor.warehouse import Warehouse
 
@@ -49,8 +58,12 @@ def test_each_class_is_explained_by_its_own_words(text_explanations):
 
 def test_class_means_count_absent_features_as_zero():
     explanations = pd.DataFrame(
-        [("p1", "a", "refund", 0.4, 1), ("p1", "a", "invoice", -0.2, 2), ("p2", "a", "refund", 0.2, 1),
-         ("p3", "b", "parcel", 0.3, 1)],
+        [
+            ("p1", "a", "refund", 0.4, 1),
+            ("p1", "a", "invoice", -0.2, 2),
+            ("p2", "a", "refund", 0.2, 1),
+            ("p3", "b", "parcel", 0.3, 1),
+        ],
         columns=COLUMNS,
     )
     by_class = explain.class_explanations(explanations).set_index(["explained_class", "feature"])
@@ -63,8 +76,9 @@ def test_class_means_count_absent_features_as_zero():
 def test_tabular_model_is_explained_by_the_feature_it_uses():
     rng = np.random.default_rng(0)
     n = 600
-    features = pd.DataFrame({"amount": rng.normal(100, 30, n), "noise": rng.normal(0, 1, n),
-                             "channel": rng.choice(["web", "app"], n)})
+    features = pd.DataFrame(
+        {"amount": rng.normal(100, 30, n), "noise": rng.normal(0, 1, n), "channel": rng.choice(["web", "app"], n)}
+    )
     label = np.where(features["amount"] > 100, "high", "low")
     encode = ColumnTransformer([("num", StandardScaler(), ["amount", "noise"]), ("cat", OneHotEncoder(), ["channel"])])
     model = make_pipeline(encode, LogisticRegression()).fit(features, label)
@@ -82,12 +96,20 @@ def test_run_explains_queue_rows_and_a_sample_per_class(tmp_path):
     with Warehouse.connect(project) as warehouse:
         valid = warehouse.query(
             f"select prediction_id from {warehouse.relation('stg_ml_monitor__predictions')}"
-            " where exclusion_reason is null order by prediction_id limit 3")["prediction_id"].tolist()
-        queue = pd.DataFrame({"prediction_id": valid + [EXCLUDED_IDS[0], "p-000000999"], "model_id": "ticket_router",
-                              "reason": "least_confident", "priority": [1, 2, 3, 4, 5]})
+            " where exclusion_reason is null order by prediction_id limit 3"
+        )["prediction_id"].tolist()
+        queue = pd.DataFrame(
+            {
+                "prediction_id": valid + [EXCLUDED_IDS[0], "p-000000999"],
+                "model_id": "ticket_router",
+                "reason": "least_confident",
+                "priority": [1, 2, 3, 4, 5],
+            }
+        )
         warehouse.replace_table("ml_monitor_label_queue", queue)
-        explanations, by_class = explain.run(warehouse, project, demo_data().model, per_class=2, queue_limit=4,
-                                             num_samples=200)
+        explanations, by_class = explain.run(
+            warehouse, project, demo_data().model, per_class=2, queue_limit=4, num_samples=200
+        )
         written = warehouse.query(f"select * from {warehouse.relation('ml_monitor_explanations')}")
         written_by_class = warehouse.query(f"select * from {warehouse.relation('ml_monitor_class_explanations')}")
     explained = set(written["prediction_id"])
@@ -95,8 +117,14 @@ def test_run_explains_queue_rows_and_a_sample_per_class(tmp_path):
     assert "p-000000999" not in explained  # priority 5: beyond queue_limit
     assert len(explained) <= 3 + 2 * len(demo.CLASSES)
     assert list(written.columns) == ["model_id", *COLUMNS]
-    assert list(written_by_class.columns) == ["model_id", "explained_class", "feature", "mean_weight",
-                                              "mean_abs_weight", "n_samples"]
+    assert list(written_by_class.columns) == [
+        "model_id",
+        "explained_class",
+        "feature",
+        "mean_weight",
+        "mean_abs_weight",
+        "n_samples",
+    ]
     assert len(written) == len(explanations) and len(written_by_class) == len(by_class)
     assert written_by_class.groupby("explained_class")["n_samples"].first().sum() == len(explained)
 

@@ -2,6 +2,7 @@
 during dbt, running everything twice, a locked DuckDB file, a missing profile or model file,
 and where credentials may appear. Each ends in the old tables or the new complete ones, and
 in one line on stderr with a non-zero exit, never a stack trace."""
+
 from __future__ import annotations
 
 import os
@@ -18,14 +19,23 @@ import pytest
 import yaml
 
 from _steps_fixtures import TEXT_VARS, demo_data, staging_project
-from _tiny_project import (build, canonical, cli, db_path, output_tables, reference, serving_log, sql,
-                           tiny_project, write_tables)
+from _tiny_project import (
+    build,
+    canonical,
+    cli,
+    db_path,
+    output_tables,
+    reference,
+    serving_log,
+    sql,
+    tiny_project,
+    write_tables,
+)
+from conftest import package_project
 from ml_monitor import explain, perturb, pipeline, projection, report
 from ml_monitor.config import package_root
 from ml_monitor.errors import MonitorError
 from ml_monitor.warehouse import TEMP_PREFIX, DuckDBWarehouse, Warehouse
-
-from conftest import package_project
 
 FITTED = ["ml_monitor_thresholds", "ml_monitor_calibration"]
 
@@ -65,6 +75,7 @@ def _new_holdout(project, shift: float) -> None:
 
 
 # --- a Python step that fails or dies mid-write --------------------------------------------------
+
 
 @pytest.mark.slow
 def test_failed_write_keeps_the_previous_tables_and_a_rerun_completes(staged, monkeypatch):
@@ -119,9 +130,23 @@ cli.main()
 
 def _patched_cli(project, mode: str, marker: Path, *args: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-c", PATCHED_CLI, mode, str(marker), "--project-dir", str(project.project_dir),
-         "--profiles-dir", str(project.profiles_dir), *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        [
+            sys.executable,
+            "-c",
+            PATCHED_CLI,
+            mode,
+            str(marker),
+            "--project-dir",
+            str(project.project_dir),
+            "--profiles-dir",
+            str(project.profiles_dir),
+            *args,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 @pytest.mark.slow
@@ -220,6 +245,7 @@ def test_a_duckdb_interrupt_inside_a_query_is_an_interrupt(tmp_path):
 
 # --- dbt: twice, and interrupted -------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     project = tiny_project(tmp_path_factory.mktemp("built"), ml_monitor_cohorts=["country"])
@@ -252,9 +278,24 @@ def test_sigint_during_dbt_stops_it_and_leaves_no_half_written_table(built):
     log = Path(built.project_dir) / "logs" / "dbt.log"
     log.unlink(missing_ok=True)
     process = subprocess.Popen(
-        [sys.executable, "-m", "ml_monitor.cli", "--project-dir", str(built.project_dir), "--profiles-dir",
-         str(built.profiles_dir), "run", "--steps", "build", "--full-refresh"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "ml_monitor.cli",
+            "--project-dir",
+            str(built.project_dir),
+            "--profiles-dir",
+            str(built.profiles_dir),
+            "run",
+            "--steps",
+            "build",
+            "--full-refresh",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 120
     while not (log.exists() and re.search(r"1 of \d+ START", log.read_text(errors="replace"))):
         assert process.poll() is None, process.communicate()
@@ -274,13 +315,20 @@ def test_sigint_during_dbt_stops_it_and_leaves_no_half_written_table(built):
 
 # --- the Python steps twice, with the same seed ---------------------------------------------
 
+
 @pytest.mark.slow
 def test_every_python_step_twice_gives_identical_tables(tmp_path):
     project = staging_project(tmp_path, demo_data(), **TEXT_VARS)
     model = demo_data().model
-    tables = ["ml_monitor_thresholds", "ml_monitor_calibration", "ml_monitor_explanations",
-              "ml_monitor_class_explanations", "ml_monitor_perturbation_checks",
-              "ml_monitor_embedding_projection", "ml_monitor_embedding_drift"]
+    tables = [
+        "ml_monitor_thresholds",
+        "ml_monitor_calibration",
+        "ml_monitor_explanations",
+        "ml_monitor_class_explanations",
+        "ml_monitor_perturbation_checks",
+        "ml_monitor_embedding_projection",
+        "ml_monitor_embedding_drift",
+    ]
     runs = []
     for _ in range(2):
         with Warehouse.connect(project) as wh:
@@ -290,8 +338,12 @@ def test_every_python_step_twice_gives_identical_tables(tmp_path):
             explain.run(wh, project, model, per_class=2, queue_limit=0, num_samples=100, seed=3)
             perturb.run(wh, project, model, per_class=10, perturbations=["typos", "word_dropout"], seed=3)
             projection.run(wh, project, model, sample_size=40, window_sample_size=14, max_windows=1, seed=3)
-            runs.append({t: canonical(wh.query(f"select * from {wh.relation(t)}").drop(columns="fitted_at", errors="ignore"))
-                         for t in tables})
+            runs.append(
+                {
+                    t: canonical(wh.query(f"select * from {wh.relation(t)}").drop(columns="fitted_at", errors="ignore"))
+                    for t in tables
+                }
+            )
             html = [report.build_report(wh, project) for _ in range(2)]
     _assert_same_tables(runs[1], runs[0])
     assert all(len(frame) for frame in runs[0].values())
@@ -301,12 +353,20 @@ def test_every_python_step_twice_gives_identical_tables(tmp_path):
 
 # --- a locked file, a missing profile, a missing or unreadable model file -------------------------
 
+
 @pytest.fixture
 def locked(staged):
     """Another process holds the DuckDB file open for writing."""
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True);"
-         " time.sleep(120)", str(db_path(staged))], stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(120)",
+            str(db_path(staged)),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "ready"
         yield staged
@@ -317,14 +377,33 @@ def locked(staged):
 
 @pytest.mark.slow
 def test_locked_duckdb_file_is_one_line_and_exit_1(locked, tmp_path):
-    held = re.compile(r"^Error: the DuckDB file .*warehouse\.duckdb is in use by another process \(.*PID \d+\)\); close it"
-                      r" and retry$")
-    for args in (["fit-thresholds"], ["build", "--select", "stg_ml_monitor__predictions"],  # a step; dbt's own error
-                 ["run", "--steps", "build"]):
+    held = re.compile(
+        r"^Error: the DuckDB file .*warehouse\.duckdb is in use by another process \(.*PID \d+\)\); close it"
+        r" and retry$"
+    )
+    for args in (
+        ["fit-thresholds"],
+        ["build", "--select", "stg_ml_monitor__predictions"],  # a step; dbt's own error
+        ["run", "--steps", "build"],
+    ):
         message = _one_line_error(cli(locked, *args))
         assert held.match(message), (args, message)
-    message = _one_line_error(cli(locked, "--db", str(db_path(locked)), "demo", "--predictions-per-day", "20",
-                                  "--days", "2", "--output-dir", str(tmp_path), "--steps", "report"))
+    message = _one_line_error(
+        cli(
+            locked,
+            "--db",
+            str(db_path(locked)),
+            "demo",
+            "--predictions-per-day",
+            "20",
+            "--days",
+            "2",
+            "--output-dir",
+            str(tmp_path),
+            "--steps",
+            "report",
+        )
+    )
     assert "is in use by another process" in message
     assert db_path(locked).exists()  # the demo did not pull the file away from its holder
 
@@ -339,31 +418,55 @@ def test_missing_profile_target_or_credential_variable(staged, tmp_path):
         return subprocess.run([*base, *args], capture_output=True, text=True, env={**os.environ, **(env or {})})
 
     # dbt's own messages, on one line
-    assert "Could not find profile named 'ml_monitor'" in _one_line_error(run("--profiles-dir", str(empty), "fit-thresholds"))
+    assert "Could not find profile named 'ml_monitor'" in _one_line_error(
+        run("--profiles-dir", str(empty), "fit-thresholds")
+    )
     other = tmp_path / "other"
     other.mkdir()
     (other / "profiles.yml").write_text(yaml.safe_dump({"someone_else": {"target": "dev", "outputs": {}}}))
     assert "Could not find profile named 'ml_monitor'" in _one_line_error(run("--profiles-dir", str(other), "build"))
     assert "does not have a target named 'nowhere'" in _one_line_error(
-        run("--profiles-dir", str(staged.profiles_dir), "--target", "nowhere", "report"))
+        run("--profiles-dir", str(staged.profiles_dir), "--target", "nowhere", "report")
+    )
     needs_env = tmp_path / "needs_env"
     needs_env.mkdir()
-    (needs_env / "profiles.yml").write_text(yaml.safe_dump({"ml_monitor": {"target": "pg", "outputs": {"pg": {
-        "type": "postgres", "host": "localhost", "port": 1, "user": "{{ env_var('ML_MONITOR_TEST_USER') }}",
-        "password": "{{ env_var('ML_MONITOR_TEST_PASSWORD') }}", "dbname": "x", "schema": "s"}}}}))
-    message = _one_line_error(run("--profiles-dir", str(needs_env), "fit-thresholds",
-                                  env={"ML_MONITOR_TEST_PASSWORD": "hunter2-secret"}))
+    (needs_env / "profiles.yml").write_text(
+        yaml.safe_dump(
+            {
+                "ml_monitor": {
+                    "target": "pg",
+                    "outputs": {
+                        "pg": {
+                            "type": "postgres",
+                            "host": "localhost",
+                            "port": 1,
+                            "user": "{{ env_var('ML_MONITOR_TEST_USER') }}",
+                            "password": "{{ env_var('ML_MONITOR_TEST_PASSWORD') }}",
+                            "dbname": "x",
+                            "schema": "s",
+                        }
+                    },
+                }
+            }
+        )
+    )
+    message = _one_line_error(
+        run("--profiles-dir", str(needs_env), "fit-thresholds", env={"ML_MONITOR_TEST_PASSWORD": "hunter2-secret"})
+    )
     assert "Env var required but not provided: 'ML_MONITOR_TEST_USER'" in message and "hunter2" not in message
 
 
 @pytest.mark.slow
 def test_bad_vars_are_one_line_and_exit_1(staged):
     assert _one_line_error(cli(staged, "--vars", "{a: [1", "report")) == (
-        "Error: --vars is not valid YAML: expected ',' or ']', but got '<stream end>' at line 1, column 7")
+        "Error: --vars is not valid YAML: expected ',' or ']', but got '<stream end>' at line 1, column 7"
+    )
     assert _one_line_error(cli(staged, "--vars", "[1, 2]", "report")) == (
-        "Error: --vars must be a YAML mapping, e.g. '{ml_monitor_time_grain: hour}'")
+        "Error: --vars must be a YAML mapping, e.g. '{ml_monitor_time_grain: hour}'"
+    )
     assert _one_line_error(cli(staged, "fit-thresholds", "--objective", "min_precision")) == (
-        "Error: --objective min_precision needs --min-precision (see --help)")
+        "Error: --objective min_precision needs --min-precision (see --help)"
+    )
 
 
 @pytest.mark.slow
@@ -374,8 +477,12 @@ def test_model_files_missing_unreadable_or_not_a_model(staged, tmp_path):
     import joblib
 
     joblib.dump([1, 2, 3], not_a_model)
-    cases = [(tmp_path / "missing.joblib", "model file not found"), (tmp_path, "model file not found"),
-             (corrupt, "cannot read the model file"), (not_a_model, "has no predict_proba and is not a function")]
+    cases = [
+        (tmp_path / "missing.joblib", "model file not found"),
+        (tmp_path, "model file not found"),
+        (corrupt, "cannot read the model file"),
+        (not_a_model, "has no predict_proba and is not a function"),
+    ]
     if os.geteuid() != 0:  # root reads any file
         unreadable = tmp_path / "unreadable.joblib"
         joblib.dump([1], unreadable)
@@ -386,18 +493,22 @@ def test_model_files_missing_unreadable_or_not_a_model(staged, tmp_path):
     readme = package_root() / "README.md"
     assert _one_line_error(cli(staged, "explain", "--model", str(readme))) == (
         f"Error: {readme} is not a model file: expected a joblib (pickle) file of an estimator with predict_proba,"
-        " or module:callable")
+        " or module:callable"
+    )
 
 
 def test_help_says_model_files_are_code():
     for args in ([], ["run"], ["explain"], ["perturb"], ["project"]):
-        result = subprocess.run([sys.executable, "-m", "ml_monitor.cli", *args, "--help"], capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "ml_monitor.cli", *args, "--help"], capture_output=True, text=True
+        )
         text = " ".join(result.stdout.split())
         assert result.returncode == 0 and "give only files you trust" in text, args
         assert "runs when loaded" in text or "runs code" in text, args
 
 
 # --- credentials ---------------------------------------------------------------------------
+
 
 def test_profiles_take_credentials_only_from_environment_variables():
     profiles = yaml.safe_load((package_root() / "profiles" / "profiles.yml").read_text())

@@ -1,5 +1,6 @@
 """Each generic dbt test of the package passes on clean data and fails on data built to
 break it, in a small dbt project that installs the package like a user's would."""
+
 from __future__ import annotations
 
 import json
@@ -9,11 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import make_project
 from ml_monitor import runner
 from ml_monitor.config import package_root
 from ml_monitor.errors import MonitorError
-
-from conftest import make_project
 
 pytestmark = pytest.mark.slow  # a dbt build of a tiny project
 
@@ -55,12 +55,14 @@ FRESHNESS = """
 
 
 def _frame(rng, n, shares, null_share, confidence_mean) -> pd.DataFrame:
-    return pd.DataFrame({
-        "predicted_class": rng.choice(["a", "b", "c"], n, p=shares),
-        "label": rng.choice(["a", "b", "c"], n, p=[0.5, 0.3, 0.2]),
-        "confidence": np.clip(rng.normal(confidence_mean, 0.05, n), 0, 1),
-        "order_value": np.where(rng.random(n) < null_share, np.nan, rng.normal(50, 10, n)),
-    })
+    return pd.DataFrame(
+        {
+            "predicted_class": rng.choice(["a", "b", "c"], n, p=shares),
+            "label": rng.choice(["a", "b", "c"], n, p=[0.5, 0.3, 0.2]),
+            "confidence": np.clip(rng.normal(confidence_mean, 0.05, n), 0, 1),
+            "order_value": np.where(rng.random(n) < null_share, np.nan, rng.normal(50, 10, n)),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -78,11 +80,14 @@ def results(tmp_path_factory) -> dict[str, str]:
         con.execute("create table log as select timestamp '2026-03-01 12:00' as predicted_at")
         con.execute("create table queue_fresh as select timestamp '2026-03-01 06:00' as predicted_at")
         con.execute("create table queue_stale as select timestamp '2026-02-20 06:00' as predicted_at")
-    (folder / "dbt_project.yml").write_text("name: generic_check\nversion: '1.0'\nconfig-version: 2\nprofile: ml_monitor\n")
+    (folder / "dbt_project.yml").write_text(
+        "name: generic_check\nversion: '1.0'\nconfig-version: 2\nprofile: ml_monitor\n"
+    )
     (folder / "packages.yml").write_text(f"packages:\n  - local: {package_root()}\n")
     (folder / "models").mkdir()
     tables = "".join(CHECKS.format(name=n) for n in ("clean", "broken")) + "".join(
-        FRESHNESS.format(name=n) for n in ("queue_fresh", "queue_stale"))
+        FRESHNESS.format(name=n) for n in ("queue_fresh", "queue_stale")
+    )
     (folder / "models" / "sources.yml").write_text(TESTS_YAML.format(tables=tables))
     project = make_project(folder / "data.duckdb", project_dir=folder)
     runner.deps(project)
@@ -92,8 +97,15 @@ def results(tmp_path_factory) -> dict[str, str]:
     return {r["unique_id"]: r["status"] for r in outcome["results"]}
 
 
-@pytest.mark.parametrize("test_name", ["class_distribution_matches_reference", "schema_matches_reference",
-                                       "null_fraction_within_tolerance", "mean_confidence_within_band"])
+@pytest.mark.parametrize(
+    "test_name",
+    [
+        "class_distribution_matches_reference",
+        "schema_matches_reference",
+        "null_fraction_within_tolerance",
+        "mean_confidence_within_band",
+    ],
+)
 def test_passes_on_clean_and_fails_on_broken(results, test_name):
     clean = [s for uid, s in results.items() if test_name in uid and "_clean_" in uid]
     broken = [s for uid, s in results.items() if test_name in uid and "_broken_" in uid]

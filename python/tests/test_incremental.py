@@ -8,6 +8,7 @@ the lookback window) and changed ones. Every output table must be the same in bo
 those older than it are reported in ml_monitor_data_quality as `late_outside_lookback`
 and kept out of the counts until a full refresh.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -17,17 +18,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml_monitor import demo, runner
-
 from conftest import make_project
+from ml_monitor import demo, runner
 
 pytestmark = pytest.mark.slow  # day-by-day dbt runs and a full build
 
-DAYS = 6              # the first FIRST_DAYS in one load, then one day per run
+DAYS = 6  # the first FIRST_DAYS in one load, then one day per run
 FIRST_DAYS = 3
 PER_DAY = 300
 START = date(2026, 1, 1)
-LOOKBACK = 3          # the package default of ml_monitor_lookback_buckets
+LOOKBACK = 3  # the package default of ml_monitor_lookback_buckets
 SCHEMA = "main_ml_monitor"
 RTOL = 1e-12
 
@@ -43,8 +43,11 @@ def _day(d: int) -> date:
 
 def _load_days(db_path, first: int, last: int) -> None:
     with duckdb.connect(str(db_path)) as con:
-        con.execute("insert into main.predictions select * from main.all_predictions "
-                    "where predicted_at >= ? and predicted_at < ?", [_day(first), _day(last + 1)])
+        con.execute(
+            "insert into main.predictions select * from main.all_predictions "
+            "where predicted_at >= ? and predicted_at < ?",
+            [_day(first), _day(last + 1)],
+        )
         _label(con, last)
 
 
@@ -56,16 +59,19 @@ LATE, OLD, CHANGED = 30, 5, 10
 
 def _label(con, day: int) -> None:
     def ids(of_day: int, offset: int, n: int) -> str:
-        return (f"select distinct prediction_id from main.all_predictions where predicted_at >= '{_day(of_day)}' "
-                f"and predicted_at < '{_day(of_day + 1)}' order by prediction_id limit {n} offset {offset}")
+        return (
+            f"select distinct prediction_id from main.all_predictions where predicted_at >= '{_day(of_day)}' "
+            f"and predicted_at < '{_day(of_day + 1)}' order by prediction_id limit {n} offset {offset}"
+        )
 
     arrived = f"timestamp '{_day(day)} 12:00:00'"
     con.execute(f"insert into main.labels select prediction_id, 'technical', {arrived} from ({ids(day - 1, 0, LATE)})")
-    con.execute(f"insert into main.labels select prediction_id, 'billing', {arrived} "
-                f"from ({ids(1, OLD * day, OLD)})")
+    con.execute(f"insert into main.labels select prediction_id, 'billing', {arrived} from ({ids(1, OLD * day, OLD)})")
     if day > FIRST_DAYS:
-        con.execute(f"insert into main.labels select prediction_id, 'account', {arrived} + interval 1 hour "
-                    f"from ({ids(day - 2, 0, CHANGED)})")
+        con.execute(
+            f"insert into main.labels select prediction_id, 'account', {arrived} + interval 1 hour "
+            f"from ({ids(day - 2, 0, CHANGED)})"
+        )
 
 
 def _with_labels_table_and_duplicates(db_path) -> None:
@@ -82,9 +88,14 @@ def _with_labels_table_and_duplicates(db_path) -> None:
 
 def _tables(db_path) -> dict[str, pd.DataFrame]:
     with duckdb.connect(str(db_path), read_only=True) as con:
-        names = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = ? "
-            "and table_type in ('BASE TABLE', 'VIEW') order by 1", [SCHEMA]).fetchall()]
+        names = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = ? "
+                "and table_type in ('BASE TABLE', 'VIEW') order by 1",
+                [SCHEMA],
+            ).fetchall()
+        ]
         return {name: con.execute(f'select * from {SCHEMA}."{name}"').df() for name in names}
 
 
@@ -97,8 +108,9 @@ def _assert_same_table(name: str, left: pd.DataFrame, right: pd.DataFrame) -> No
     exact = [c for c in left.columns if c not in floats]
     # sort by the grain (every non-float column), then by the floats for ties
     order = exact + floats
-    left, right = (frame.sort_values(order, kind="stable", na_position="first").reset_index(drop=True)
-                   for frame in (left, right))
+    left, right = (
+        frame.sort_values(order, kind="stable", na_position="first").reset_index(drop=True) for frame in (left, right)
+    )
     for column in exact:
         pd.testing.assert_series_equal(left[column], right[column], check_names=False, obj=f"{name}.{column}")
     for column in floats:
@@ -149,17 +161,31 @@ def full(data, tmp_path_factory):
 def test_day_by_day_runs_equal_one_full_build(incremental, full):
     incremental_tables, full_tables = _tables(incremental[0]), _tables(full)
     assert set(incremental_tables) == set(full_tables)
-    assert {"ml_monitor_base_stats", "ml_monitor_base_feature_values", "ml_monitor_confidence",
-            "ml_monitor_confidence_rolling", "ml_monitor_class_drift", "ml_monitor_feature_drift",
-            "ml_monitor_data_quality", "ml_monitor_volume_counts", "ml_monitor_volume",
-            "ml_monitor_freshness", "ml_monitor_label_coverage", "ml_monitor_schema_history"} <= set(full_tables)
+    assert {
+        "ml_monitor_base_stats",
+        "ml_monitor_base_feature_values",
+        "ml_monitor_confidence",
+        "ml_monitor_confidence_rolling",
+        "ml_monitor_class_drift",
+        "ml_monitor_feature_drift",
+        "ml_monitor_data_quality",
+        "ml_monitor_volume_counts",
+        "ml_monitor_volume",
+        "ml_monitor_freshness",
+        "ml_monitor_label_coverage",
+        "ml_monitor_schema_history",
+    } <= set(full_tables)
     counts = full_tables["ml_monitor_base_stats"]
-    everything = counts[(counts.row_kind == "class") & (counts.cohort_name == "__all__") & (counts.predicted_class == "__all__")]
+    everything = counts[
+        (counts.row_kind == "class") & (counts.cohort_name == "__all__") & (counts.predicted_class == "__all__")
+    ]
     assert sorted(everything.n) == [PER_DAY] * DAYS
     quality = full_tables["ml_monitor_data_quality"]
     duplicates = quality[quality.reason.str.startswith("duplicate")]
     assert sorted(zip(duplicates.bucket_start.dt.date, duplicates.reason, duplicates.n_rows)) == [
-        (_day(4), "duplicate_prediction_id", 1), (_day(DAYS), "duplicate_across_buckets", 2)]
+        (_day(4), "duplicate_prediction_id", 1),
+        (_day(DAYS), "duplicate_across_buckets", 2),
+    ]
     for name in sorted(full_tables):
         _assert_same_table(name, incremental_tables[name], full_tables[name])
 
@@ -197,18 +223,23 @@ def _bucket_counts(db_path) -> dict:
 
 def test_late_rows_inside_the_lookback_are_counted_older_ones_reported(incremental, full):
     db_path, project = incremental
-    inside, outside = _day(DAYS - 1), _day(1)          # the newest bucket is day DAYS
+    inside, outside = _day(DAYS - 1), _day(1)  # the newest bucket is day DAYS
     assert (_day(DAYS) - outside).days > LOOKBACK >= (_day(DAYS) - inside).days
     n_inside, n_outside = 40, 25
     with duckdb.connect(str(db_path)) as con:
         for day, n, tag in ((inside, n_inside, "late-in-"), (outside, n_outside, "late-out-")):
-            con.execute(f"""
+            con.execute(
+                f"""
                 insert into main.predictions
                 select * replace (? || prediction_id as prediction_id)
                 from main.all_predictions
                 where predicted_at >= ? and predicted_at < ?
-                order by prediction_id limit {n}""", [tag, day, day + timedelta(days=1)])
-        logged = dict(con.execute("select cast(predicted_at as date), count(*) from main.predictions group by 1").fetchall())
+                order by prediction_id limit {n}""",
+                [tag, day, day + timedelta(days=1)],
+            )
+        logged = dict(
+            con.execute("select cast(predicted_at as date), count(*) from main.predictions group by 1").fetchall()
+        )
     before = _bucket_counts(db_path)
     _build(project)
     after = _bucket_counts(db_path)
@@ -223,5 +254,6 @@ def test_late_rows_inside_the_lookback_are_counted_older_ones_reported(increment
             where reason = 'late_outside_lookback'""").fetchall()
     assert quality == [(outside, "late_outside_lookback", n_outside)]
     # every other bucket is what the full build of the original log says
-    assert {d: n for d, n in after.items() if d not in (inside, outside)} == \
-        {d: n for d, n in _bucket_counts(full).items() if d not in (inside, outside)}
+    assert {d: n for d, n in after.items() if d not in (inside, outside)} == {
+        d: n for d, n in _bucket_counts(full).items() if d not in (inside, outside)
+    }

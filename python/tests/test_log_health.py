@@ -1,6 +1,7 @@
 """Log health: the volume, freshness, label-coverage and schema-history monitors, their values
 against numpy/scipy on the same rows, and the demo's planted log failures found at their
 bucket and cohort and nowhere else."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -10,16 +11,21 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from ml_monitor import demo
-
 from _tiny_project import build, reference, serving_log, table, tiny_project, write_tables
 from conftest import make_project
+from ml_monitor import demo
 
-WEEKS = 4            # ml_monitor_volume_baseline_weeks
+WEEKS = 4  # ml_monitor_volume_baseline_weeks
 DROP, SPIKE = 0.5, 2.0
 COHORTS = ["channel", "country"]
-LOG_HEALTH = {"volume_drop", "volume_spike", "cohort_volume_share", "stale_predictions", "stale_labels",
-              "label_coverage_drop"}
+LOG_HEALTH = {
+    "volume_drop",
+    "volume_spike",
+    "cohort_volume_share",
+    "stale_predictions",
+    "stale_labels",
+    "label_coverage_drop",
+}
 
 
 def _expected_volume(raw: pd.DataFrame, now: datetime) -> pd.DataFrame:
@@ -68,12 +74,23 @@ def test_volume_values_match_scipy(demo_run):
     assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"][keys + ["_merge"]]
     assert (merged.n_rows == merged.n_rows_got).all()
     for column in ["expected_rows", "baseline_variance", "share", "baseline_share"]:
-        np.testing.assert_allclose(merged[column + "_got"].astype(float), merged[column].astype(float),
-                                   rtol=1e-12, err_msg=column, equal_nan=True)
+        np.testing.assert_allclose(
+            merged[column + "_got"].astype(float),
+            merged[column].astype(float),
+            rtol=1e-12,
+            err_msg=column,
+            equal_nan=True,
+        )
     for column in ["p_value_drop", "p_value_spike", "p_value_share"]:
         # macros/stats: chi2_sf within 1.2e-6 relative, normal_sf within 1.1e-7 relative
-        np.testing.assert_allclose(merged[column + "_got"].astype(float), merged[column].astype(float),
-                                   rtol=2e-6, atol=1e-12, err_msg=column, equal_nan=True)
+        np.testing.assert_allclose(
+            merged[column + "_got"].astype(float),
+            merged[column].astype(float),
+            rtol=2e-6,
+            atol=1e-12,
+            err_msg=column,
+            equal_nan=True,
+        )
     assert (got.volume_test.dropna().isin(["poisson", "negative_binomial"])).all()
     assert set(got.volume_test.dropna()) == {"poisson", "negative_binomial"}
 
@@ -84,7 +101,9 @@ def test_poisson_tail_by_the_chi_square_relation():
         for k in [0, 1, 5, 60, 800, 1000]:
             assert stats.chi2.sf(2 * lam, 2 * (k + 1)) == pytest.approx(stats.poisson.cdf(k, lam), rel=1e-9, abs=1e-300)
             if k > 0:
-                assert 1 - stats.chi2.sf(2 * lam, 2 * k) == pytest.approx(stats.poisson.sf(k - 1, lam), rel=1e-6, abs=1e-15)
+                assert 1 - stats.chi2.sf(2 * lam, 2 * k) == pytest.approx(
+                    stats.poisson.sf(k - 1, lam), rel=1e-6, abs=1e-15
+                )
 
 
 def _alerts(demo_run, types) -> pd.DataFrame:
@@ -134,10 +153,14 @@ def test_label_coverage_values_match_pandas(demo_run):
             assert (g.n_predictions, g.n_labelled) == (row["size"], row["count"])
             assert g.coverage == pytest.approx(row["count"] / row["size"], rel=1e-12)
         # usual coverage: the median relative coverage of the previous 7 buckets times the model's
-        relative = (counts["count"] / counts["size"]).unstack() .div(population["count"] / population["size"], axis=0)
+        relative = (counts["count"] / counts["size"]).unstack().div(population["count"] / population["size"], axis=0)
         for i, bucket in enumerate(relative.index[7:], start=7):
             for value in relative.columns:
-                usual = relative[value].iloc[i - 7:i].median() * population.loc[bucket, "count"] / population.loc[bucket, "size"]
+                usual = (
+                    relative[value].iloc[i - 7 : i].median()
+                    * population.loc[bucket, "count"]
+                    / population.loc[bucket, "size"]
+                )
                 assert got.loc[(bucket, name, value)].usual_coverage == pytest.approx(usual, rel=1e-12)
 
 
@@ -201,17 +224,20 @@ def test_a_stale_log_has_empty_buckets_up_to_now_and_alerts(tmp_path):
     import duckdb
 
     with duckdb.connect(str(db), read_only=True) as con:
+
         def read(name):
             return con.execute(f"select * from {project.output_schema}.{name}").df()
+
         volume, freshness, alerts = read("ml_monitor_volume"), read("ml_monitor_freshness"), read("ml_monitor_alerts")
-    end = pd.Timestamp(data.now) - pd.Timedelta(hours=60)          # the end of the last logged day
+    end = pd.Timestamp(data.now) - pd.Timedelta(hours=60)  # the end of the last logged day
     population = volume[volume.cohort_name == "__all__"].set_index("bucket_start").sort_index()
-    assert population.index.max() == end + pd.Timedelta(days=1)   # the current bucket is left out
+    assert population.index.max() == end + pd.Timedelta(days=1)  # the current bucket is left out
     empty = population.loc[end:]
     assert list(empty.n_rows) == [0, 0] and empty.is_drop.all()
     (row,) = freshness.itertuples()
-    assert row.is_alert and row.age_hours == pytest.approx(60 + (end - pd.Timestamp(data.predictions["predicted_at"]
-                                                                                       .to_pandas().max())).total_seconds() / 3600)
+    assert row.is_alert and row.age_hours == pytest.approx(
+        60 + (end - pd.Timestamp(data.predictions["predicted_at"].to_pandas().max())).total_seconds() / 3600
+    )
     stale = alerts[alerts.alert_type == "stale_predictions"]
     assert list(stale.bucket_start) == [end + pd.Timedelta(days=1)]
     # before the log ended, nothing
@@ -225,19 +251,28 @@ START = datetime(2024, 3, 1)
 
 def _labels(log: pd.DataFrame, lag_hours) -> pd.DataFrame:
     labelled = log.iloc[::2]
-    return pd.DataFrame({"prediction_id": labelled.prediction_id, "label": "a",
-                         "labeled_at": labelled.predicted_at + pd.to_timedelta(lag_hours(len(labelled)), unit="h")})
+    return pd.DataFrame(
+        {
+            "prediction_id": labelled.prediction_id,
+            "label": "a",
+            "labeled_at": labelled.predicted_at + pd.to_timedelta(lag_hours(len(labelled)), unit="h"),
+        }
+    )
 
 
 @pytest.mark.slow
 def test_label_lag_percentiles_and_stale_labels(tmp_path):
     log = serving_log(n_per_day=40, days=12, start=START)
     rng = np.random.default_rng(3)
-    labels = _labels(log, lambda n: np.round(rng.gamma(2.0, 10.0, n) * 3600) / 3600)   # whole seconds
+    labels = _labels(log, lambda n: np.round(rng.gamma(2.0, 10.0, n) * 3600) / 3600)  # whole seconds
     now = START + timedelta(days=12)
-    labels = labels[labels.labeled_at <= now - timedelta(hours=80)]    # labels stopped 80 hours ago
-    project = tiny_project(tmp_path / "p", ml_monitor_cohorts=["country"], ml_monitor_labels_table="labels",
-                           cli_vars={"ml_monitor_now": now.strftime("%Y-%m-%d %H:%M:%S")})
+    labels = labels[labels.labeled_at <= now - timedelta(hours=80)]  # labels stopped 80 hours ago
+    project = tiny_project(
+        tmp_path / "p",
+        ml_monitor_cohorts=["country"],
+        ml_monitor_labels_table="labels",
+        cli_vars={"ml_monitor_now": now.strftime("%Y-%m-%d %H:%M:%S")},
+    )
     write_tables(project, predictions=log, reference=reference(), labels=labels)
     build(project, "+ml_monitor_label_coverage +ml_monitor_freshness", command="run")
     coverage = table(project, "ml_monitor_label_coverage").set_index(["bucket_start", "cohort_name", "cohort_value"])
@@ -256,7 +291,8 @@ def test_label_lag_percentiles_and_stale_labels(tmp_path):
     assert set(freshness.index) == {"predictions", "labels"}
     assert freshness.loc["labels"].is_alert and not freshness.loc["predictions"].is_alert
     assert freshness.loc["labels"].age_hours == pytest.approx(
-        (pd.Timestamp(now) - labels.labeled_at.max()).total_seconds() / 3600, rel=1e-9)
+        (pd.Timestamp(now) - labels.labeled_at.max()).total_seconds() / 3600, rel=1e-9
+    )
 
 
 @pytest.mark.slow
@@ -272,9 +308,21 @@ def test_schema_history_across_three_runs(tmp_path):
         write_tables(project, predictions=log, reference=ref)
         build(project, "+ml_monitor_schema_history +ml_monitor_alerts", command="run")
     history = table(project, "ml_monitor_schema_history")
-    states = {(r.column_name, None if pd.isna(r.data_type) else r.data_type, r.status, str(r.first_observed_at), str(r.last_observed_at), r.is_current)
-              for r in history.itertuples()}
-    day = lambda d: f"2024-03-0{d} 00:00:00"
+    states = {
+        (
+            r.column_name,
+            None if pd.isna(r.data_type) else r.data_type,
+            r.status,
+            str(r.first_observed_at),
+            str(r.last_observed_at),
+            r.is_current,
+        )
+        for r in history.itertuples()
+    }
+
+    def day(d):
+        return f"2024-03-0{d} 00:00:00"
+
     assert states == {
         ("country", "VARCHAR", "unchanged", day(3), day(5), True),
         ("tier", "VARCHAR", "unchanged", day(3), day(4), False),

@@ -1,5 +1,6 @@
 """Loading the model the Python steps use (a joblib file or module:callable) and calling it
 through Classifier: batches, class order, and one-line errors."""
+
 from __future__ import annotations
 
 import pytest
@@ -34,9 +35,7 @@ def test_load_model_errors_are_clear(tmp_path):
 
 def test_load_model_from_a_callable_returning_predict_proba(tmp_path, monkeypatch):
     (tmp_path / "fake_router.py").write_text(
-        "import numpy as np\n"
-        "def load():\n"
-        "    return lambda texts: np.tile([0.2, 0.8], (len(texts), 1))\n"
+        "import numpy as np\ndef load():\n    return lambda texts: np.tile([0.2, 0.8], (len(texts), 1))\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     predict_proba = models.load_model("fake_router:load")

@@ -2,6 +2,7 @@
 the PCA reconstruction error equal an independent scikit-learn/scipy computation, a joint
 change that keeps every marginal is found, and the demo's planted one is found in its
 first window (with no single-feature alert on its features: test_planted_events.py)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,11 +15,10 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.preprocessing import StandardScaler
 
+from _steps_fixtures import FEATURE_VARS, demo_data, staging_project
 from ml_monitor import demo, multivariate
 from ml_monitor.errors import MonitorError
 from ml_monitor.warehouse import Warehouse
-
-from _steps_fixtures import FEATURE_VARS, demo_data, staging_project
 
 WEEK = pd.Timedelta(weeks=1)
 
@@ -38,9 +38,13 @@ def scored():
     rng = np.random.default_rng(3)
     reference = _rows(rng, 1000)
     start = pd.Timestamp("2026-01-05")
-    serving = pd.concat([_rows(rng, 400).assign(window_start=start, bucket_start=start + pd.Timedelta(days=6)),
-                         _rows(rng, 400, comonotone=True).assign(window_start=start + WEEK, bucket_start=start + WEEK)],
-                        ignore_index=True)
+    serving = pd.concat(
+        [
+            _rows(rng, 400).assign(window_start=start, bucket_start=start + pd.Timedelta(days=6)),
+            _rows(rng, 400, comonotone=True).assign(window_start=start + WEEK, bucket_start=start + WEEK),
+        ],
+        ignore_index=True,
+    )
     scores = multivariate.score_windows(reference, serving, ["x", "y", "tier"], ["tier"], null_tolerance=0.05)
     return reference, serving, scores
 
@@ -57,12 +61,14 @@ def test_auc_and_p_value_equal_an_independent_computation(scored):
     reference, serving, scores = scored
     window = serving[serving.window_start == serving.window_start.max()]
     x = pd.concat([reference, window], ignore_index=True)[["x", "y", "tier"]]
-    x["tier"] = x["tier"].map({"enterprise": 0, "free": 1, "pro": 2})   # sorted, as OrdinalEncoder
+    x["tier"] = x["tier"].map({"enterprise": 0, "free": 1, "pro": 2})  # sorted, as OrdinalEncoder
     y = np.r_[np.zeros(len(reference)), np.ones(len(window))]
-    model = HistGradientBoostingClassifier(max_iter=50, class_weight="balanced", random_state=0,
-                                           categorical_features=[False, False, True])
-    p = cross_val_predict(model, x.to_numpy(float), y, cv=StratifiedKFold(5, shuffle=True, random_state=0),
-                          method="predict_proba")[:, 1]
+    model = HistGradientBoostingClassifier(
+        max_iter=50, class_weight="balanced", random_state=0, categorical_features=[False, False, True]
+    )
+    p = cross_val_predict(
+        model, x.to_numpy(float), y, cv=StratifiedKFold(5, shuffle=True, random_state=0), method="predict_proba"
+    )[:, 1]
     joint = scores.iloc[1]
     assert joint.domain_auc == pytest.approx(roc_auc_score(y, p), abs=1e-12)
     # the noise floor: the Mann–Whitney U's null distribution (normal, no continuity correction)
@@ -70,7 +76,9 @@ def test_auc_and_p_value_equal_an_independent_computation(scored):
     assert u.statistic / (len(window) * len(reference)) == pytest.approx(joint.domain_auc, abs=1e-12)
     stable = scores.iloc[0]
     first = serving[serving.window_start == serving.window_start.min()]
-    assert stable.auc_null_sd == pytest.approx(np.sqrt((len(reference) + len(first) + 1) / (12 * len(reference) * len(first))))
+    assert stable.auc_null_sd == pytest.approx(
+        np.sqrt((len(reference) + len(first) + 1) / (12 * len(reference) * len(first)))
+    )
     assert joint.p_value == pytest.approx(max(u.pvalue, 1e-300), rel=1e-6) or joint.p_value < 1e-30
 
 
@@ -81,8 +89,9 @@ def test_reconstruction_error_equals_an_independent_pca(scored):
     shares = fit["tier"].value_counts(normalize=True)
 
     def encode(rows):
-        return np.c_[rows["x"].fillna(fit["x"].mean()), rows["y"].fillna(fit["y"].mean()),
-                     rows["tier"].map(shares).fillna(0.0)]
+        return np.c_[
+            rows["x"].fillna(fit["x"].mean()), rows["y"].fillna(fit["y"].mean()), rows["tier"].map(shares).fillna(0.0)
+        ]
 
     scaler = StandardScaler().fit(encode(fit))
     pca = PCA(0.65, svd_solver="full").fit(scaler.transform(encode(fit)))
@@ -96,14 +105,15 @@ def test_reconstruction_error_equals_an_independent_pca(scored):
         assert row.reconstruction_error == pytest.approx(errors(window).mean(), rel=1e-9)
         half_width = 3 * reference_errors.std(ddof=1) * np.sqrt(1 / len(window) + 1 / len(reference_errors))
         assert (row.reconstruction_lower, row.reconstruction_upper) == pytest.approx(
-            (reference_errors.mean() - half_width, reference_errors.mean() + half_width), rel=1e-9)
+            (reference_errors.mean() - half_width, reference_errors.mean() + half_width), rel=1e-9
+        )
 
 
 def test_a_feature_whose_missingness_moved_is_left_out_of_the_window():
     rng = np.random.default_rng(5)
     reference = _rows(rng, 300)
     serving = _rows(rng, 200).assign(window_start=pd.Timestamp("2026-01-05"), bucket_start=pd.Timestamp("2026-01-05"))
-    serving.loc[:30, "y"] = np.nan      # 15.5 % missing against none: the null-fraction monitor's finding
+    serving.loc[:30, "y"] = np.nan  # 15.5 % missing against none: the null-fraction monitor's finding
     scores = multivariate.score_windows(reference, serving, ["x", "y", "tier"], ["tier"], null_tolerance=0.05)
     row = scores.iloc[0]
     assert (row.features, row.dropped_features) == ("x,tier", "y")
@@ -113,8 +123,7 @@ def test_a_feature_whose_missingness_moved_is_left_out_of_the_window():
 def test_too_few_rows_give_no_verdict():
     rng = np.random.default_rng(6)
     few = _rows(rng, 5).assign(window_start=pd.Timestamp("2026-01-05"), bucket_start=pd.Timestamp("2026-01-05"))
-    scores = multivariate.score_windows(_rows(rng, 300), few,
-                                        ["x", "y", "tier"], ["tier"], null_tolerance=0.05)
+    scores = multivariate.score_windows(_rows(rng, 300), few, ["x", "y", "tier"], ["tier"], null_tolerance=0.05)
     assert scores["domain_auc"].isna().all() and scores["is_drift"].isna().all()
 
 
@@ -128,7 +137,7 @@ def test_run_writes_the_table_from_bounded_seeded_samples(tmp_path):
     assert len(written) == 2 and set(written["model_id"]) == {demo.MODEL_ID}
     assert (written["n_reference"] == 300).all() and (written["n_serving"] <= 70).all()
     pd.testing.assert_frame_equal(first, again)
-    assert not written["is_drift"].any()   # 21 undrifted days
+    assert not written["is_drift"].any()  # 21 undrifted days
 
 
 def test_run_without_features_is_a_clear_error(tmp_path):
@@ -138,6 +147,7 @@ def test_run_without_features_is_a_clear_error(tmp_path):
 
 
 # --- the demo: the planted joint change -----------------------------------------------------
+
 
 def test_the_planted_joint_change_is_found_in_its_first_window(fitted_run):
     drift = fitted_run.table(multivariate.TABLE)

@@ -7,6 +7,7 @@ rewritten between runs to resolve, escalate or spread incidents; one case runs o
 demo. The CLI runs in this process (its real entry point, output captured at the file
 descriptors) except where separate processes are the point: two concurrent runs.
 """
+
 from __future__ import annotations
 
 import email
@@ -29,11 +30,10 @@ import pandas as pd
 import pytest
 from aiosmtpd.controller import Controller
 
+from conftest import DEMO_PROJECT, PROFILES, make_project
 from ml_monitor import cli, notify, pipeline
 from ml_monitor.config import Project
 from ml_monitor.warehouse import Warehouse
-
-from conftest import DEMO_PROJECT, PROFILES, make_project
 
 
 def free_port() -> int:
@@ -103,6 +103,7 @@ def mailbox():
 
 # --- a warehouse whose incidents the test writes ---------------------------------------------
 
+
 @dataclass
 class Spec:
     """An incident: its episodes are `series` confidence alerts, one per cohort value."""
@@ -117,7 +118,7 @@ class Spec:
 @dataclass
 class Fixture:
     project: Project
-    args: list[str]                  # the CLI's global options for this warehouse
+    args: list[str]  # the CLI's global options for this warehouse
     specs: dict[str, Spec] = field(default_factory=dict)
 
     def write(self, *specs: Spec) -> None:
@@ -127,18 +128,46 @@ class Fixture:
         for s in self.specs.values():
             onset = pd.Timestamp(s.onset)
             cohorts = [f"c{k}" for k in range(s.series)]
-            incidents.append({
-                "incident_id": s.id, "model_id": "router", "onset": onset, "last_bucket": onset, "status": s.status,
-                "is_standing": False, "severity": s.severity, "alert_types": "confidence_anomaly",
-                "n_episodes": s.series, "n_alerts": s.series, "n_cohorts": s.series, "n_subjects": 1,
-                "cohorts": ", ".join(f"channel={c}" for c in cohorts), "subjects": "__all__",
-                "title": f"{s.onset}: confidence down 0.1 in {s.id}"})
-            episodes += [{
-                "incident_id": s.id, "episode_id": f"{s.id}-{c}", "model_id": "router",
-                "alert_type": "confidence_anomaly", "cohort_name": "channel", "cohort_value": c, "subject": "__all__",
-                "first_bucket": onset, "last_bucket": onset, "buckets_alerting": 1, "peak_severity": s.severity,
-                "peak_metric": "mean_confidence_delta", "peak_value": -0.1, "peak_threshold": 0.03,
-                "peak_p_value_adjusted": 1e-6, "is_open": s.status == "open"} for c in cohorts]
+            incidents.append(
+                {
+                    "incident_id": s.id,
+                    "model_id": "router",
+                    "onset": onset,
+                    "last_bucket": onset,
+                    "status": s.status,
+                    "is_standing": False,
+                    "severity": s.severity,
+                    "alert_types": "confidence_anomaly",
+                    "n_episodes": s.series,
+                    "n_alerts": s.series,
+                    "n_cohorts": s.series,
+                    "n_subjects": 1,
+                    "cohorts": ", ".join(f"channel={c}" for c in cohorts),
+                    "subjects": "__all__",
+                    "title": f"{s.onset}: confidence down 0.1 in {s.id}",
+                }
+            )
+            episodes += [
+                {
+                    "incident_id": s.id,
+                    "episode_id": f"{s.id}-{c}",
+                    "model_id": "router",
+                    "alert_type": "confidence_anomaly",
+                    "cohort_name": "channel",
+                    "cohort_value": c,
+                    "subject": "__all__",
+                    "first_bucket": onset,
+                    "last_bucket": onset,
+                    "buckets_alerting": 1,
+                    "peak_severity": s.severity,
+                    "peak_metric": "mean_confidence_delta",
+                    "peak_value": -0.1,
+                    "peak_threshold": 0.03,
+                    "peak_p_value_adjusted": 1e-6,
+                    "is_open": s.status == "open",
+                }
+                for c in cohorts
+            ]
         with Warehouse.connect(self.project, create=True) as wh:
             wh.replace_table(notify.INCIDENTS, pd.DataFrame(incidents))
             wh.replace_table(notify.EPISODES, pd.DataFrame(episodes))
@@ -151,8 +180,10 @@ class Fixture:
 @pytest.fixture
 def warehouse(tmp_path) -> Fixture:
     db = tmp_path / "warehouse.duckdb"
-    return Fixture(make_project(db), ["--project-dir", str(DEMO_PROJECT), "--profiles-dir", str(PROFILES),
-                                      "--target", "duckdb", "--db", str(db)])
+    return Fixture(
+        make_project(db),
+        ["--project-dir", str(DEMO_PROJECT), "--profiles-dir", str(PROFILES), "--target", "duckdb", "--db", str(db)],
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -187,12 +218,17 @@ def titles(posts: list[dict]) -> list[str]:
 
 # --- cases -------------------------------------------------------------------------------------
 
+
 def test_one_message_per_open_incident_then_nothing(warehouse, webhook, capfd):
     warehouse.write(Spec("inc_a"), Spec("inc_b", severity="critical", series=3), Spec("old", status="resolved"))
-    first = ml_monitor(capfd, *warehouse.args, "notify", "--url", webhook.url(), "--report-url", "https://r.example/x.html")
+    first = ml_monitor(
+        capfd, *warehouse.args, "notify", "--url", webhook.url(), "--report-url", "https://r.example/x.html"
+    )
     assert first.code == 0, first.err
-    assert titles(webhook.posts) == ["CRITICAL incident: 2026-02-09: confidence down 0.1 in inc_b",
-                                     "WARNING incident: 2026-02-09: confidence down 0.1 in inc_a"]
+    assert titles(webhook.posts) == [
+        "CRITICAL incident: 2026-02-09: confidence down 0.1 in inc_b",
+        "WARNING incident: 2026-02-09: confidence down 0.1 in inc_a",
+    ]
     critical = next(p for p in webhook.posts if "inc_b" in p["title"])
     assert critical["type"] == "failure"
     assert "[https://r.example/x.html#incident-inc_b](https://r.example/x.html#incident-inc_b)" in critical["message"]
@@ -218,9 +254,11 @@ def test_resolution_escalation_spread_ack_and_reopening(warehouse, webhook, capf
     warehouse.write(Spec("inc_a"), Spec("inc_b"), Spec("inc_c"))
     assert len(run()) == 3
     warehouse.write(Spec("inc_a", status="resolved"), Spec("inc_b", severity="critical"), Spec("inc_c", series=3))
-    assert run() == ["CRITICAL incident escalated: 2026-02-09: confidence down 0.1 in inc_b",
-                     "Resolved: 2026-02-09: confidence down 0.1 in inc_a",
-                     "WARNING incident escalated: 2026-02-09: confidence down 0.1 in inc_c"]
+    assert run() == [
+        "CRITICAL incident escalated: 2026-02-09: confidence down 0.1 in inc_b",
+        "Resolved: 2026-02-09: confidence down 0.1 in inc_a",
+        "WARNING incident escalated: 2026-02-09: confidence down 0.1 in inc_c",
+    ]
     spread = next(p for p in webhook.posts if p["title"].startswith("WARNING incident escalated"))
     assert "alerting series 1 → 3" in spread["message"]
     assert run() == []
@@ -238,8 +276,10 @@ def test_resolution_escalation_spread_ack_and_reopening(warehouse, webhook, capf
 
     # a resolved incident that opens again; one that opened and resolved between two runs
     warehouse.write(Spec("inc_a"), Spec("inc_e", status="resolved", onset="2026-02-20"))
-    assert run() == ["Resolved: 2026-02-20: confidence down 0.1 in inc_e",
-                     "WARNING incident reopened: 2026-02-09: confidence down 0.1 in inc_a"]
+    assert run() == [
+        "Resolved: 2026-02-20: confidence down 0.1 in inc_e",
+        "WARNING incident reopened: 2026-02-09: confidence down 0.1 in inc_a",
+    ]
     between = next(p for p in webhook.posts if "inc_e" in p["title"])
     assert "Opened and resolved since the last run" in between["message"]
     assert run() == []
@@ -259,8 +299,9 @@ def test_ack_refuses_unknown_and_resolved_incidents(warehouse, capfd):
 def test_failed_channel_retries_exits_1_and_the_next_run_sends_exactly_the_rest(warehouse, webhook, capfd):
     other = Webhook()
     try:
-        warehouse.write(Spec("inc_a", onset="2026-02-01"), Spec("inc_b", onset="2026-02-02"),
-                        Spec("inc_c", onset="2026-02-03"))
+        warehouse.write(
+            Spec("inc_a", onset="2026-02-01"), Spec("inc_b", onset="2026-02-02"), Spec("inc_c", onset="2026-02-03")
+        )
         webhook.accept = 1  # takes the first message, then answers 500
         result = ml_monitor(capfd, *warehouse.args, "notify", "--url", webhook.url(), "--url", other.url())
         assert result.code == 1
@@ -278,9 +319,11 @@ def test_failed_channel_retries_exits_1_and_the_next_run_sends_exactly_the_rest(
         webhook.accept = None
         result = ml_monitor(capfd, *warehouse.args, "notify", "--url", webhook.url(), "--url", other.url())
         assert result.code == 0, result.err
-        assert titles(webhook.delivered) == ["WARNING incident: 2026-02-01: confidence down 0.1 in inc_a",
-                                             "WARNING incident: 2026-02-02: confidence down 0.1 in inc_b",
-                                             "WARNING incident: 2026-02-03: confidence down 0.1 in inc_c"]
+        assert titles(webhook.delivered) == [
+            "WARNING incident: 2026-02-01: confidence down 0.1 in inc_a",
+            "WARNING incident: 2026-02-02: confidence down 0.1 in inc_b",
+            "WARNING incident: 2026-02-03: confidence down 0.1 in inc_c",
+        ]
         assert len(other.posts) == 3
         state = warehouse.table(notify.STATE).set_index(["incident_id", "channel_key"])
         row = state.loc[("inc_b", notify.channel_key(webhook.url()))]
@@ -290,7 +333,9 @@ def test_failed_channel_retries_exits_1_and_the_next_run_sends_exactly_the_rest(
 
 
 def test_server_down_records_nothing_and_the_secret_is_never_shown(warehouse, webhook, capfd):
-    secret_url = webhook.url("hooks/T0KENabc123def").replace("json://", "json://ops:pa55w0rdXYZ@") + "?+X-Api-Key=hdrSECRET77"
+    secret_url = (
+        webhook.url("hooks/T0KENabc123def").replace("json://", "json://ops:pa55w0rdXYZ@") + "?+X-Api-Key=hdrSECRET77"
+    )
     secrets = ["T0KENabc123def", "pa55w0rdXYZ", "hdrSECRET77"]
 
     def stored() -> str:
@@ -310,7 +355,10 @@ def test_server_down_records_nothing_and_the_secret_is_never_shown(warehouse, we
     webhook.start()
     up = ml_monitor(capfd, *warehouse.args, "notify", "--url", secret_url)
     assert up.code == 0 and len(webhook.posts) == 2
-    assert webhook.posts[0]["path"] == "/hooks/T0KENabc123def" and webhook.posts[0]["headers"]["X-Api-Key"] == "hdrSECRET77"
+    assert (
+        webhook.posts[0]["path"] == "/hooks/T0KENabc123def"
+        and webhook.posts[0]["headers"]["X-Api-Key"] == "hdrSECRET77"
+    )
     bad = ml_monitor(capfd, *warehouse.args, "notify", "--url", "nosuchservice://pa55w0rdXYZ@x/T0KENabc123def")
     assert bad.code == 1 and "is not a URL Apprise can send to" in bad.err
 
@@ -341,12 +389,16 @@ def test_email_reads_as_plain_text(warehouse, mailbox, capfd):
     controller, received = mailbox
     url = f"mailto://127.0.0.1:{controller.port}?mode=insecure&from=monitor@example.com&to=team@example.com"
     warehouse.write(Spec("inc_a", severity="critical"))
-    assert ml_monitor(capfd, *warehouse.args, "notify", "--url", url, "--report-url", "https://r.example/x.html").code == 0
+    assert (
+        ml_monitor(capfd, *warehouse.args, "notify", "--url", url, "--report-url", "https://r.example/x.html").code == 0
+    )
     warehouse.write(Spec("inc_a", severity="critical", status="resolved"))
     assert ml_monitor(capfd, *warehouse.args, "notify", "--url", url).code == 0
     assert ml_monitor(capfd, *warehouse.args, "notify", "--url", url).code == 0
-    assert [m["Subject"] for m in received] == ["CRITICAL incident: 2026-02-09: confidence down 0.1 in inc_a",
-                                                "Resolved: 2026-02-09: confidence down 0.1 in inc_a"]
+    assert [m["Subject"] for m in received] == [
+        "CRITICAL incident: 2026-02-09: confidence down 0.1 in inc_a",
+        "Resolved: 2026-02-09: confidence down 0.1 in inc_a",
+    ]
     text = received[0].get_body(("plain",)).get_content()
     assert "CRITICAL · open since 2026-02-09" in text and "**" not in text
     assert "https://r.example/x.html#incident-inc_a" in text
@@ -356,12 +408,21 @@ def test_email_reads_as_plain_text(warehouse, mailbox, capfd):
 def test_two_concurrent_runs_send_each_change_once(warehouse, webhook):
     warehouse.write(*(Spec(f"inc_{k}") for k in range(4)))
     webhook.delay = 0.2  # each process holds its turn long enough for the other to try
-    processes = [subprocess.Popen([sys.executable, "-m", "ml_monitor.cli", *warehouse.args, "notify", "--url", webhook.url()],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "ml_monitor.cli", *warehouse.args, "notify", "--url", webhook.url()],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     results = [(p.wait(timeout=60), p.stderr.read()) for p in processes]
     # DuckDB admits one writing process: the other either found the work done or was refused
     assert all(code == 0 or "in use by another process" in err for code, err in results), results
-    assert titles(webhook.posts) == sorted(f"WARNING incident: 2026-02-09: confidence down 0.1 in inc_{k}" for k in range(4))
+    assert titles(webhook.posts) == sorted(
+        f"WARNING incident: 2026-02-09: confidence down 0.1 in inc_{k}" for k in range(4)
+    )
 
 
 @pytest.mark.slow
@@ -374,9 +435,15 @@ def test_two_concurrent_runs_on_postgresql_wait_for_each_other(webhook, monkeypa
     try:
         fixture.write(*(Spec(f"inc_{k}") for k in range(4)))
         webhook.delay = 0.2
-        processes = [subprocess.Popen([sys.executable, "-m", "ml_monitor.cli", *fixture.args, "notify", "--url",
-                                       webhook.url()], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                     for _ in range(2)]
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-m", "ml_monitor.cli", *fixture.args, "notify", "--url", webhook.url()],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
         results = [(p.wait(timeout=60), p.stdout.read(), p.stderr.read()) for p in processes]
         assert [code for code, *_ in results] == [0, 0], results
         assert sorted(out.strip().split(": ")[-1] for _, out, _ in results) == ["4 change(s) sent", "nothing new"]
@@ -406,6 +473,7 @@ def test_on_the_demo_one_message_per_incident_and_a_rerun_sends_nothing(demo_run
     pipeline.notify(project, [webhook.url()], "https://r.example/report.html", echo=lambda _: None)
     assert sorted(p["message"].split("#incident-")[1].split("]")[0] for p in webhook.posts) == open_ids
     assert sorted(p["title"].split(": ", 1)[1] for p in webhook.posts) == sorted(
-        incidents.loc[incidents["status"] == "open", "title"])
+        incidents.loc[incidents["status"] == "open", "title"]
+    )
     pipeline.notify(project, [webhook.url()], echo=lambda _: None)
     assert len(webhook.posts) == len(open_ids)

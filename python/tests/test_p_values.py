@@ -16,6 +16,7 @@ Measured maximum errors, absolute over the grid / relative where scipy's p >= 1e
 pytest -s prints them again; with PostgreSQL: eval "$(bin/postgres start)"; .venv/bin/python -m
 pytest -s python/tests/test_p_values.py; bin/postgres stop.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,8 +31,14 @@ from ml_monitor.warehouse import Warehouse
 from test_properties import metric_project  # noqa: F401 (a tiny project per warehouse, dropped afterwards)
 
 # Each macro's arguments, as grid columns: a = z, x, t, d or p; b = dof, n or k; c = m or n.
-MACROS = {"normal_sf": "a", "chi2_sf": "ab", "student_t_sf": "ab", "kolmogorov_sf": "a", "ks_2samp_p_value": "abc",
-          "binomial_sf": "bca"}
+MACROS = {
+    "normal_sf": "a",
+    "chi2_sf": "ab",
+    "student_t_sf": "ab",
+    "kolmogorov_sf": "a",
+    "ks_2samp_p_value": "abc",
+    "binomial_sf": "bca",
+}
 # literal arguments after the columns: binomial_sf's largest n
 LITERALS = {"binomial_sf": ["14"]}
 pytestmark = pytest.mark.slow  # a dbt run per warehouse
@@ -66,8 +73,11 @@ union all
 select 'chi2_sf', x, dof, 0 from (
     select d.v as dof, x.v as x
     from {_integers([*range(-1, 301), 400, 1000, 10_000, 1_000_000])} d
-    cross join {_numbers([-5, 0, 1e-300, 1e-10, 1e-4, *np.geomspace(0.01, 500, 40), *np.linspace(20, 500, 25),
-                          700, 1000, 1400, 1e300])} x
+    cross join {
+    _numbers(
+        [-5, 0, 1e-300, 1e-10, 1e-4, *np.geomspace(0.01, 500, 40), *np.linspace(20, 500, 25), 700, 1000, 1400, 1e300]
+    )
+} x
     union all  -- around the mean, where Temme's expansion switches to its Taylor series
     select d.v, d.v * (1 + r.v)
     from {_integers([*range(1, 301), 400, 1000, 10_000, 1_000_000])} d
@@ -104,16 +114,23 @@ cross join {_integers(range(0, 15))} n
 
 def model_sql() -> str:
     """Every grid point's p from its macro, then each macro on a NULL argument."""
+
     def call(macro, *args):
         return f"{{{{ ml_monitor.{macro}({', '.join(args)}) }}}}"
 
-    selects = [f"select macro, a, b, c, {call(macro, *map(repr, columns), *LITERALS.get(macro, []))} as p from grid where macro = '{macro}'"
-               for macro, columns in MACROS.items()]
-    selects += [f"select '{macro} of null', null, 3, 3, {call(macro, 'null', *['3'] * (len(columns) - 1), *LITERALS.get(macro, []))}"
-                for macro, columns in MACROS.items()]
-    return ("{{ config(materialized='table') }}\n"
-            "{% set double = ml_monitor.type_double() %}{% set null = 'cast(null as ' ~ double ~ ')' %}\n"
-            f"with grid as ({GRID})\n" + "\nunion all\n".join(selects) + "\n")
+    selects = [
+        f"select macro, a, b, c, {call(macro, *map(repr, columns), *LITERALS.get(macro, []))} as p from grid where macro = '{macro}'"
+        for macro, columns in MACROS.items()
+    ]
+    selects += [
+        f"select '{macro} of null', null, 3, 3, {call(macro, 'null', *['3'] * (len(columns) - 1), *LITERALS.get(macro, []))}"
+        for macro, columns in MACROS.items()
+    ]
+    return (
+        "{{ config(materialized='table') }}\n"
+        "{% set double = ml_monitor.type_double() %}{% set null = 'cast(null as ' ~ double ~ ')' %}\n"
+        f"with grid as ({GRID})\n" + "\nunion all\n".join(selects) + "\n"
+    )
 
 
 def scipy_p(macro: str, a, b, c):
@@ -152,8 +169,10 @@ def test_p_values_equal_scipy(metric_project):  # noqa: F811 (the fixture import
         error = np.abs(p - ref)
         relative = np.where(tail, error / np.where(tail, ref, 1), 0)
         worst = np.argmax(relative)
-        report.append(f"{macro:17} {metric_project.target:8} abs {error[known].max():.1e}  rel {relative.max():.1e}"
-                      f"  (worst at a={a[worst]:.6g} b={b[worst]:g} c={c[worst]:g}; {len(rows)} points)")
+        report.append(
+            f"{macro:17} {metric_project.target:8} abs {error[known].max():.1e}  rel {relative.max():.1e}"
+            f"  (worst at a={a[worst]:.6g} b={b[worst]:g} c={c[worst]:g}; {len(rows)} points)"
+        )
         max_abs, max_rel = BOUNDS[macro]
         assert error[known].max() <= max_abs and relative.max() <= max_rel, report[-1]
     print("\n".join(["", *report]))

@@ -6,6 +6,7 @@ session's full demo. Spark runs when pyspark and java are installed, on a local 
 whose warehouse and metastore live in a temporary folder; dbt on local Spark pays seconds
 per model and partition, so it compares a smaller demo (SPARK_PREDICTIONS_PER_DAY,
 SPARK_DAYS) with a DuckDB build of the same data."""
+
 from __future__ import annotations
 
 import decimal
@@ -16,11 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import DEMO_PROJECT, HAS_SPARK, PROFILES, make_project
 from ml_monitor import demo, pipeline, runner
 from ml_monitor.config import Project
 from ml_monitor.warehouse import Warehouse
-
-from conftest import DEMO_PROJECT, HAS_SPARK, PROFILES, make_project
 
 pytestmark = pytest.mark.slow  # the demo built on PostgreSQL and Spark
 
@@ -32,21 +32,50 @@ AVAILABLE = {
 }
 
 GRAINS = {
-    "ml_monitor_base_stats": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class", "row_kind", "band",
-                              "column_name"],
+    "ml_monitor_base_stats": [
+        "model_id",
+        "bucket_start",
+        "cohort_name",
+        "cohort_value",
+        "predicted_class",
+        "row_kind",
+        "band",
+        "column_name",
+    ],
     "ml_monitor_confidence": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class"],
-    "ml_monitor_confidence_rolling": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class", "window_buckets"],
+    "ml_monitor_confidence_rolling": [
+        "model_id",
+        "bucket_start",
+        "cohort_name",
+        "cohort_value",
+        "predicted_class",
+        "window_buckets",
+    ],
     "ml_monitor_class_distribution": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class"],
     "ml_monitor_class_drift": ["model_id", "bucket_start", "cohort_name", "cohort_value"],
     "ml_monitor_schema_diff": ["column_name"],
     "ml_monitor_null_fractions": ["model_id", "column_name", "scope", "bucket_start", "cohort_name", "cohort_value"],
-    "ml_monitor_threshold_bands": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class", "band"],
+    "ml_monitor_threshold_bands": [
+        "model_id",
+        "bucket_start",
+        "cohort_name",
+        "cohort_value",
+        "predicted_class",
+        "band",
+    ],
     "ml_monitor_feature_drift": ["model_id", "bucket_start", "cohort_name", "cohort_value", "feature"],
     "ml_monitor_label_queue": ["model_id", "reason", "priority"],
     "ml_monitor_performance": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class"],
     "ml_monitor_estimated_performance": ["model_id", "bucket_start", "cohort_name", "cohort_value"],
     "ml_monitor_data_quality": ["model_id", "bucket_start", "cohort_name", "cohort_value", "reason", "column_name"],
-    "ml_monitor_estimated_metrics": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class", "metric"],
+    "ml_monitor_estimated_metrics": [
+        "model_id",
+        "bucket_start",
+        "cohort_name",
+        "cohort_value",
+        "predicted_class",
+        "metric",
+    ],
     "ml_monitor_estimator_reliability": ["model_id", "bucket_start"],
     "ml_monitor_performance_drop": ["model_id", "bucket_start", "cohort_name", "cohort_value", "metric"],
     "ml_monitor_label_shift": ["model_id", "bucket_start", "cohort_name", "cohort_value"],
@@ -65,8 +94,14 @@ GRAINS = {
     "ml_monitor_calibration_bins": ["model_id", "scope", "bucket_start", "predicted_class", "bin"],
 }
 # columns that legitimately differ between runs or adapters
-SKIP_COLUMNS = {"config_version", "fitted_at", "reference_type", "serving_type", "observed_at",
-                "data_type"}  # types as each warehouse names them
+SKIP_COLUMNS = {
+    "config_version",
+    "fitted_at",
+    "reference_type",
+    "serving_type",
+    "observed_at",
+    "data_type",
+}  # types as each warehouse names them
 STEPS = ["build", "fit-thresholds"]
 
 
@@ -136,6 +171,10 @@ def test_warehouse_matches_duckdb(parity, table):
             ok = ~np.isnan(a)
             np.testing.assert_allclose(b[ok], a[ok], rtol=1e-9, atol=1e-12, err_msg=f"{table}.{column}")
         elif pd.api.types.is_datetime64_any_dtype(a):
-            assert (pd.to_datetime(a).fillna(pd.Timestamp(0)) == pd.to_datetime(b).fillna(pd.Timestamp(0))).all(), column
+            assert (pd.to_datetime(a).fillna(pd.Timestamp(0)) == pd.to_datetime(b).fillna(pd.Timestamp(0))).all(), (
+                column
+            )
         else:
-            assert a.astype(object).where(a.notna(), None).tolist() == b.astype(object).where(b.notna(), None).tolist(), f"{table}.{column}"
+            assert (
+                a.astype(object).where(a.notna(), None).tolist() == b.astype(object).where(b.notna(), None).tolist()
+            ), f"{table}.{column}"

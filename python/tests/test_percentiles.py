@@ -1,6 +1,7 @@
 """ml_monitor_percentiles: 'exact' equals numpy; 'approximate' (a bounded-memory sketch, for
 logs too large to hold a group's values in memory) stays close to it; anything else is a
 compile-time error naming the var."""
+
 from __future__ import annotations
 
 import numpy as np

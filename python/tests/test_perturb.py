@@ -1,5 +1,6 @@
 """Perturbation checks: the perturbations themselves, the flip-rate table on the demo
 router, and `run()` end to end on a staged DuckDB file."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -57,8 +58,13 @@ def test_text_perturbations_change_texts_reproducibly(name):
 
 def test_gaussian_noise_is_small_and_keeps_types():
     rng = np.random.default_rng(0)
-    frame = pd.DataFrame({"amount": rng.normal(100, 20, 1000), "tickets": rng.integers(0, 50, 1000),
-                          "channel": rng.choice(["web", "app"], 1000)})
+    frame = pd.DataFrame(
+        {
+            "amount": rng.normal(100, 20, 1000),
+            "tickets": rng.integers(0, 50, 1000),
+            "channel": rng.choice(["web", "app"], 1000),
+        }
+    )
     noisy = perturb.gaussian_noise(frame, np.random.default_rng(1))
     change = noisy["amount"] - frame["amount"]
     assert change.std() == pytest.approx(perturb.NOISE_SCALE * frame["amount"].std(), rel=0.1)

@@ -1,5 +1,6 @@
 """`ml-monitor run` on a copy of the demo: every Python table is written, dbt picks up the
 fitted thresholds and calibration, and the results say what the demo planted."""
+
 from __future__ import annotations
 
 import re
@@ -13,12 +14,17 @@ import pytest
 from ml_monitor import demo, runner
 
 
-
 @pytest.mark.slow
 def test_every_python_table_is_written(fitted_run):
-    for table in ["ml_monitor_thresholds", "ml_monitor_calibration", "ml_monitor_embedding_projection",
-                  "ml_monitor_embedding_drift", "ml_monitor_explanations", "ml_monitor_class_explanations",
-                  "ml_monitor_perturbation_checks"]:
+    for table in [
+        "ml_monitor_thresholds",
+        "ml_monitor_calibration",
+        "ml_monitor_embedding_projection",
+        "ml_monitor_embedding_drift",
+        "ml_monitor_explanations",
+        "ml_monitor_class_explanations",
+        "ml_monitor_perturbation_checks",
+    ]:
         assert len(fitted_run.table(table)) > 0, table
 
 
@@ -35,8 +41,15 @@ def test_threshold_bands_use_the_fitted_thresholds(fitted_run):
     day = fitted_run.day(12)
     rows = raw[(raw.predicted_at >= day) & (raw.predicted_at < day + pd.Timedelta(days=1))]
     t = rows["predicted_class"].map(fitted)
-    expected = np.floor((rows["confidence"] - t) / 0.05).astype(int).groupby([rows["predicted_class"], np.floor((rows["confidence"] - t) / 0.05).astype(int)]).size()
-    got = bands[(bands.bucket_start == day) & (bands.cohort_name == "__all__")].set_index(["predicted_class", "band"])["n"]
+    expected = (
+        np.floor((rows["confidence"] - t) / 0.05)
+        .astype(int)
+        .groupby([rows["predicted_class"], np.floor((rows["confidence"] - t) / 0.05).astype(int)])
+        .size()
+    )
+    got = bands[(bands.bucket_start == day) & (bands.cohort_name == "__all__")].set_index(["predicted_class", "band"])[
+        "n"
+    ]
     assert got.sort_index().to_dict() == expected.sort_index().to_dict()
 
 
@@ -49,7 +62,10 @@ def test_estimated_accuracy_tracks_realised_and_drops_after_typing(fitted_run):
     labelled = stable[stable.n_labeled > 0]
     a = labelled["realized_accuracy"]
     realised_noise = 3 * np.sqrt(a * (1 - a) / labelled["n_labeled"])
-    assert (np.abs(labelled["estimated_accuracy"] - a) <= (labelled["upper"] - labelled["estimated_accuracy"]) + realised_noise).all()
+    assert (
+        np.abs(labelled["estimated_accuracy"] - a)
+        <= (labelled["upper"] - labelled["estimated_accuracy"]) + realised_noise
+    ).all()
     assert not stable["is_alert"].any()
     typed = population[population.index >= fitted_run.day(demo.TYPING_DAY)]
     assert typed["estimated_accuracy"].mean() < stable["estimated_accuracy"].mean() - 0.03
@@ -98,7 +114,17 @@ def _cli(*args, env=None):
 def test_cli_help_explains_every_command():
     result = _cli("--help")
     assert result.returncode == 0
-    for command in ["demo", "run", "build", "fit-thresholds", "project", "multivariate", "explain", "perturb", "report"]:
+    for command in [
+        "demo",
+        "run",
+        "build",
+        "fit-thresholds",
+        "project",
+        "multivariate",
+        "explain",
+        "perturb",
+        "report",
+    ]:
         assert command in result.stdout
         sub = _cli(command, "--help")
         assert sub.returncode == 0 and len(sub.stdout.splitlines()) > 5, command
@@ -106,8 +132,15 @@ def test_cli_help_explains_every_command():
 
 @pytest.mark.slow
 def test_cli_errors_are_one_line(fitted_run, tmp_path):
-    result = _cli("--db", str(fitted_run.db_path), "--project-dir", str(fitted_run.project.project_dir),
-                  "explain", "--model", str(tmp_path / "missing.joblib"))
+    result = _cli(
+        "--db",
+        str(fitted_run.db_path),
+        "--project-dir",
+        str(fitted_run.project.project_dir),
+        "explain",
+        "--model",
+        str(tmp_path / "missing.joblib"),
+    )
     assert result.returncode == 1
     assert result.stderr.strip().startswith("Error:") and len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr

@@ -1,5 +1,6 @@
 """The monitors find the demo's planted events where they were planted, and stay quiet on
 stable days; each planted event is one incident whose onset is its day."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -69,7 +70,9 @@ def test_feature_drift_in_the_planted_cohort_only(demo_run):
     elsewhere = feature[(feature.cohort_name != cohort_name) | (feature.cohort_value != cohort_value)]
     assert not elsewhere.is_drift.any(), elsewhere[elsewhere.is_drift]
     # the population's effect stays below the drift thresholds, though its KS test sees it
-    population = feature[(feature.cohort_name == "__all__") & (feature.bucket_start >= demo_run.day(demo.COHORT_DRIFT_DAY))]
+    population = feature[
+        (feature.cohort_name == "__all__") & (feature.bucket_start >= demo_run.day(demo.COHORT_DRIFT_DAY))
+    ]
     assert (population.psi < 0.2).all() and (population.js_distance < 0.1).all()
     others = drift[~drift.feature.str.startswith("ticket_text.") & (drift.feature != demo.COHORT_DRIFT_FEATURE)]
     assert not others.is_drift.any(), others[others.is_drift]
@@ -102,8 +105,14 @@ def test_each_planted_event_is_one_incident_at_its_day(demo_run):
     incidents = demo_run.table("ml_monitor_incidents")
     episodes = demo_run.table("ml_monitor_alert_episodes")
     onsets = {int((o - demo_run.start).days) + 1: i for o, i in zip(incidents.onset, incidents.incident_id)}
-    planted = {demo.CLASS_SHIFT_DAY, demo.TYPING_DAY, demo.UPSTREAM_DAY, demo.LOGGER_DROP_DAY, demo.LABEL_STOP_DAY,
-               demo.COHORT_DRIFT_DAY}
+    planted = {
+        demo.CLASS_SHIFT_DAY,
+        demo.TYPING_DAY,
+        demo.UPSTREAM_DAY,
+        demo.LOGGER_DROP_DAY,
+        demo.LABEL_STOP_DAY,
+        demo.COHORT_DRIFT_DAY,
+    }
     assert planted <= set(onsets), incidents[["onset", "title"]]
     assert len(set(onsets) - planted) <= 1, incidents[["onset", "title"]]
     assert not [d for d in onsets if d < demo.CLASS_SHIFT_DAY], "an incident on a stable day"
@@ -113,14 +122,16 @@ def test_each_planted_event_is_one_incident_at_its_day(demo_run):
 
     shift = found(demo.CLASS_SHIFT_DAY)
     cohort_name, cohort_value = demo.SHIFT_COHORT
-    assert ((shift.alert_type == "class_drift") & (shift.cohort_value == cohort_value)
-            & (shift.cohort_name == cohort_name)).any()
+    assert (
+        (shift.alert_type == "class_drift") & (shift.cohort_value == cohort_value) & (shift.cohort_name == cohort_name)
+    ).any()
     typing = found(demo.TYPING_DAY)
     assert {"confidence_anomaly", "feature_drift", "performance_drop"} <= set(typing.alert_type)
     assert typing[typing.alert_type == "feature_drift"].subject.str.startswith("ticket_text.").all()
     cohort_drift = found(demo.COHORT_DRIFT_DAY)
-    assert set(zip(cohort_drift.alert_type, cohort_drift.cohort_name, cohort_drift.cohort_value, cohort_drift.subject)) == {
-        ("feature_drift", *demo.COHORT_DRIFT_COHORT, demo.COHORT_DRIFT_FEATURE)}
+    assert set(
+        zip(cohort_drift.alert_type, cohort_drift.cohort_name, cohort_drift.cohort_value, cohort_drift.subject)
+    ) == {("feature_drift", *demo.COHORT_DRIFT_COHORT, demo.COHORT_DRIFT_FEATURE)}
     upstream = found(demo.UPSTREAM_DAY)
     assert set(upstream.alert_type) == {"null_fraction", "schema_change"}
     assert set(upstream.subject) == {"order_value", "priority", "app_version", "legacy_segment"}
@@ -137,7 +148,10 @@ def test_no_single_feature_sees_the_joint_change(demo_run):
     multivariate step finds the change, test_multivariate.py)."""
     drift = demo_run.table("ml_monitor_feature_drift")
     joint = drift[drift.feature.isin(demo.JOINT_FEATURES)]
-    assert set(joint.feature) == set(demo.JOINT_FEATURES) and (joint.bucket_start >= demo_run.day(demo.JOINT_CHANGE_DAY)).any()
+    assert (
+        set(joint.feature) == set(demo.JOINT_FEATURES)
+        and (joint.bucket_start >= demo_run.day(demo.JOINT_CHANGE_DAY)).any()
+    )
     assert not joint.is_drift.any(), joint[joint.is_drift]
 
 
@@ -148,17 +162,27 @@ def test_calibration_drift_from_the_typing_drift_only(demo_run):
 
 
 def test_second_build_gives_identical_tables(demo_run):
-    tables = ["ml_monitor_base_stats", "ml_monitor_confidence", "ml_monitor_confidence_rolling",
-              "ml_monitor_class_distribution", "ml_monitor_class_drift", "ml_monitor_schema_diff",
-              "ml_monitor_null_fractions", "ml_monitor_threshold_bands", "ml_monitor_alert_tests",
-              "ml_monitor_alert_episodes", "ml_monitor_incidents"]
+    tables = [
+        "ml_monitor_base_stats",
+        "ml_monitor_confidence",
+        "ml_monitor_confidence_rolling",
+        "ml_monitor_class_distribution",
+        "ml_monitor_class_drift",
+        "ml_monitor_schema_diff",
+        "ml_monitor_null_fractions",
+        "ml_monitor_threshold_bands",
+        "ml_monitor_alert_tests",
+        "ml_monitor_alert_episodes",
+        "ml_monitor_incidents",
+    ]
     before = {t: _sorted(demo_run.table(t)) for t in tables}
     runner.build(demo_run.project, select="ml_monitor")
     for table in tables:
         # counts, keys and flags exactly; floats up to the order of parallel sums (DuckDB
         # aggregates in threads, so the last bit of a sum may differ between runs)
-        pd.testing.assert_frame_equal(before[table], _sorted(demo_run.table(table)), check_exact=False,
-                                      rtol=1e-9, atol=1e-12, obj=table)
+        pd.testing.assert_frame_equal(
+            before[table], _sorted(demo_run.table(table)), check_exact=False, rtol=1e-9, atol=1e-12, obj=table
+        )
 
 
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:

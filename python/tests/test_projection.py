@@ -1,5 +1,6 @@
 """UMAP projections and domain-classifier drift: the library on demo texts and synthetic
 embeddings, and `run()` end to end on a staged DuckDB file."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,11 +16,13 @@ CLASSES = ["billing", "shipping", "technical"]  # three classes keep the UMAP fi
 
 
 def _frame(rows: pd.DataFrame, texts=None) -> pd.DataFrame:
-    return pd.DataFrame({
-        "sample_id": rows["prediction_id"].to_numpy(),
-        "class": rows["label"].to_numpy(),
-        "input": rows["ticket_text"].to_numpy() if texts is None else texts,
-    })
+    return pd.DataFrame(
+        {
+            "sample_id": rows["prediction_id"].to_numpy(),
+            "class": rows["label"].to_numpy(),
+            "input": rows["ticket_text"].to_numpy() if texts is None else texts,
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +38,12 @@ def text_projection():
     serving["bucket_start"] = pd.Timestamp("2026-01-05") + pd.to_timedelta(np.arange(len(serving)) % 14, unit="D")
     serving["window_start"] = projection.window_starts(serving["bucket_start"], pd.Timedelta(days=7))
     calls = []
-    maps, drift = projection.project_samples(reference, serving, projection.text_vectors(data.model),
-                                     progress=lambda done, total: calls.append((done, total)))
+    maps, drift = projection.project_samples(
+        reference,
+        serving,
+        projection.text_vectors(data.model),
+        progress=lambda done, total: calls.append((done, total)),
+    )
     return reference, serving, maps, drift, calls
 
 
@@ -69,7 +76,9 @@ def test_embedding_vectors_and_too_small_classes():
 
     def rows(cls, n, shift=0.0):
         vectors = center[cls] + rng.normal(size=(n, 16)) * 0.5 + shift
-        return pd.DataFrame({"sample_id": [f"{cls}-{shift}-{i}" for i in range(n)], "class": cls, "input": list(vectors)})
+        return pd.DataFrame(
+            {"sample_id": [f"{cls}-{shift}-{i}" for i in range(n)], "class": cls, "input": list(vectors)}
+        )
 
     reference = pd.concat([rows("a", 200), rows("b", 200), rows("tiny", 5)], ignore_index=True)
     serving = pd.concat([rows("a", 100), rows("b", 100, shift=1.0), rows("tiny", 10)], ignore_index=True)
@@ -82,7 +91,9 @@ def test_embedding_vectors_and_too_small_classes():
 
 
 def test_window_starts_are_stable_weeks_from_monday():
-    buckets = pd.Series(pd.to_datetime(["2026-01-04", "2026-01-05", "2026-01-11", "2026-01-12 06:00"], format="ISO8601"))
+    buckets = pd.Series(
+        pd.to_datetime(["2026-01-04", "2026-01-05", "2026-01-11", "2026-01-12 06:00"], format="ISO8601")
+    )
     starts = projection.window_starts(buckets, pd.Timedelta(days=7))
     assert starts.dt.strftime("%Y-%m-%d").tolist() == ["2025-12-29", "2026-01-05", "2026-01-05", "2026-01-12"]
     assert projection.window_label(pd.Timestamp("2026-01-12 06:00")) == "2026-01-12 06:00"
@@ -96,12 +107,14 @@ def test_text_projection_needs_a_pipeline():
 def test_run_writes_both_tables(tmp_path):
     project = staging_project(tmp_path, demo_data(), **TEXT_VARS)
     with Warehouse.connect(project) as warehouse:
-        maps, drift = projection.run(warehouse, project, demo_data().model, sample_size=150,
-                                     window_sample_size=70, max_windows=2)
+        maps, drift = projection.run(
+            warehouse, project, demo_data().model, sample_size=150, window_sample_size=70, max_windows=2
+        )
         written = warehouse.query(f"select * from {warehouse.relation('ml_monitor_embedding_projection')}")
         scores = warehouse.query(f"select * from {warehouse.relation('ml_monitor_embedding_drift')}")
         reference = warehouse.query(
-            f"select prediction_id from {warehouse.relation('stg_ml_monitor__reference')} where split = 'validation'")
+            f"select prediction_id from {warehouse.relation('stg_ml_monitor__reference')} where split = 'validation'"
+        )
     assert list(written.columns) == ["model_id", *projection.PROJECTION_COLUMNS]
     assert list(scores.columns) == ["model_id", *projection.DRIFT_COLUMNS]
     assert len(written) == len(maps) and len(scores) == len(drift)

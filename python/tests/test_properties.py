@@ -19,6 +19,7 @@
 dbt runs take seconds, so each property runs a handful of examples; an example holds several
 models (every output is per model), so one dbt run checks several distributions.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -32,26 +33,41 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from hypothesis import HealthCheck, Phase, assume, example, given, settings, strategies as st
+from hypothesis import HealthCheck, Phase, assume, example, given, settings
+from hypothesis import strategies as st
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import ks_2samp
 
-from _tiny_project import (build, double_type, non_finite_numbers, reference, serving_log, tiny_project,
-                           write_tables)
+from _tiny_project import build, double_type, non_finite_numbers, reference, serving_log, tiny_project, write_tables
 from conftest import HAS_SPARK
 from ml_monitor import cli as ml_monitor_cli
-from ml_monitor.report import build_report
 from ml_monitor.config import _vars_argument
+from ml_monitor.report import build_report
 from ml_monitor.warehouse import Warehouse
+
 
 def slow(max_examples: int) -> settings:
     """Few examples, no deadline, and no shrinking (each try is a dbt run): a failure is
     reported with the example as generated."""
-    return settings(max_examples=max_examples, deadline=None, database=None, suppress_health_check=list(HealthCheck),
-                    phases=[Phase.explicit, Phase.generate])
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.generate],
+    )
+
+
 START = pd.Timestamp("2024-05-01")
-METRIC_TABLES = ["ml_monitor_class_drift", "ml_monitor_confidence", "ml_monitor_null_fractions", "ml_monitor_feature_drift",
-                 "ml_monitor_data_quality", "ml_monitor_bucket_spine", "stg_ml_monitor__labels"]
+METRIC_TABLES = [
+    "ml_monitor_class_drift",
+    "ml_monitor_confidence",
+    "ml_monitor_null_fractions",
+    "ml_monitor_feature_drift",
+    "ml_monitor_data_quality",
+    "ml_monitor_bucket_spine",
+    "stg_ml_monitor__labels",
+]
 METRIC_MODELS = " ".join("+" + name for name in METRIC_TABLES)
 
 TARGETS = ["duckdb"] + (["postgres"] if os.environ.get("ML_MONITOR_PG_PORT") else []) + (["spark"] if HAS_SPARK else [])
@@ -74,15 +90,22 @@ def distributions(draw) -> dict:
     classes = [f"c{i}" for i in range(draw(st.integers(1, 4)))]
     ref_counts = draw(st.lists(st.integers(0, 60), min_size=len(classes), max_size=len(classes)).filter(any))
     serving = classes + (["unseen"] if draw(st.booleans()) else [])
-    buckets = draw(st.lists(
-        st.lists(st.integers(0, 300), min_size=len(serving), max_size=len(serving)).filter(any), min_size=1, max_size=3))
+    buckets = draw(
+        st.lists(
+            st.lists(st.integers(0, 300), min_size=len(serving), max_size=len(serving)).filter(any),
+            min_size=1,
+            max_size=3,
+        )
+    )
     return {
         "reference": dict(zip(classes, ref_counts)),
         "buckets": [dict(zip(serving, counts)) for counts in buckets],
         "confidence": draw(st.sampled_from(CONFIDENCE_KINDS)),
         "serving_nulls": draw(st.sampled_from([0.0, 0.1, 0.5, 1.0])),
         "reference_nulls": draw(st.sampled_from([0.0, 0.2, 1.0])),
-        "segment_values": draw(st.lists(st.sampled_from(["x", "y", *SENTINEL_LIKE]), min_size=2, max_size=2, unique=True)),
+        "segment_values": draw(
+            st.lists(st.sampled_from(["x", "y", *SENTINEL_LIKE]), min_size=2, max_size=2, unique=True)
+        ),
         "not_finite": draw(st.sampled_from([0.0, 0.1, 0.5, 1.0])),
         "outliers": draw(st.lists(st.sampled_from(OUTLIER_TIMES), max_size=3)),
         "labels": draw(st.sampled_from([0.0, 0.3, 1.0])),
@@ -92,21 +115,57 @@ def distributions(draw) -> dict:
 
 EDGE_CASES = [
     # one class, in both; every feature value NaN or infinite; a row dated 1970
-    {"reference": {"only": 30}, "buckets": [{"only": 25}], "confidence": "uniform",
-     "serving_nulls": 0.0, "reference_nulls": 0.0, "segment_values": ["__ALL__", "x"], "not_finite": 1.0,
-     "outliers": [OUTLIER_TIMES[0]], "labels": 1.0, "seed": 1},
+    {
+        "reference": {"only": 30},
+        "buckets": [{"only": 25}],
+        "confidence": "uniform",
+        "serving_nulls": 0.0,
+        "reference_nulls": 0.0,
+        "segment_values": ["__ALL__", "x"],
+        "not_finite": 1.0,
+        "outliers": [OUTLIER_TIMES[0]],
+        "labels": 1.0,
+        "seed": 1,
+    },
     # one dominant class, another never predicted
-    {"reference": {"a": 20, "b": 20, "c": 20}, "buckets": [{"a": 950, "b": 50, "c": 0}], "confidence": "ties",
-     "serving_nulls": 0.1, "reference_nulls": 0.2, "segment_values": ["x", "y"], "not_finite": 0.1,
-     "outliers": [], "labels": 0.3, "seed": 2},
+    {
+        "reference": {"a": 20, "b": 20, "c": 20},
+        "buckets": [{"a": 950, "b": 50, "c": 0}],
+        "confidence": "ties",
+        "serving_nulls": 0.1,
+        "reference_nulls": 0.2,
+        "segment_values": ["x", "y"],
+        "not_finite": 0.1,
+        "outliers": [],
+        "labels": 0.3,
+        "seed": 2,
+    },
     # all mass in a class the reference lacks
-    {"reference": {"a": 10, "b": 10}, "buckets": [{"new": 40}, {"new": 3, "a": 1}], "confidence": "extremes",
-     "serving_nulls": 1.0, "reference_nulls": 0.0, "segment_values": [" __null__", "__all__x"], "not_finite": 0.0,
-     "outliers": OUTLIER_TIMES[1:], "labels": 0.0, "seed": 3},
+    {
+        "reference": {"a": 10, "b": 10},
+        "buckets": [{"new": 40}, {"new": 3, "a": 1}],
+        "confidence": "extremes",
+        "serving_nulls": 1.0,
+        "reference_nulls": 0.0,
+        "segment_values": [" __null__", "__all__x"],
+        "not_finite": 0.0,
+        "outliers": OUTLIER_TIMES[1:],
+        "labels": 0.0,
+        "seed": 3,
+    },
     # buckets of one and two rows (no sample variance for one), and a large one
-    {"reference": {"a": 1, "b": 59}, "buckets": [{"a": 1, "b": 0}, {"a": 1, "b": 1}, {"a": 12000, "b": 13000}],
-     "confidence": "uniform", "serving_nulls": 0.5, "reference_nulls": 1.0, "segment_values": ["x", "y"],
-     "not_finite": 0.5, "outliers": [OUTLIER_TIMES[0]] * 2, "labels": 1.0, "seed": 4},
+    {
+        "reference": {"a": 1, "b": 59},
+        "buckets": [{"a": 1, "b": 0}, {"a": 1, "b": 1}, {"a": 12000, "b": 13000}],
+        "confidence": "uniform",
+        "serving_nulls": 0.5,
+        "reference_nulls": 1.0,
+        "segment_values": ["x", "y"],
+        "not_finite": 0.5,
+        "outliers": [OUTLIER_TIMES[0]] * 2,
+        "labels": 1.0,
+        "seed": 4,
+    },
 ]
 
 
@@ -142,13 +201,20 @@ def _labels(model_id: str, kept: pd.DataFrame, classes: list[str], share: float,
     ids = kept["prediction_id"][rng.uniform(size=len(kept)) < share].to_numpy()
     ids = np.repeat(ids, rng.integers(1, 4, len(ids)))
     times = [pd.NaT, START + pd.Timedelta(days=9), START + pd.Timedelta(days=9), START + pd.Timedelta(days=10)]
-    frame = pd.DataFrame({
-        "prediction_id": ids,
-        "label": rng.choice([*classes, "never-a-class"], len(ids)),
-        "labeled_at": pd.to_datetime([times[i] for i in rng.integers(0, len(times), len(ids))]),
-    })
-    unusable = pd.DataFrame({"prediction_id": [ids[0] if len(ids) else None, None, f"{model_id}-ghost"],
-                             "label": [None, classes[0], classes[0]], "labeled_at": [times[1]] * 3})
+    frame = pd.DataFrame(
+        {
+            "prediction_id": ids,
+            "label": rng.choice([*classes, "never-a-class"], len(ids)),
+            "labeled_at": pd.to_datetime([times[i] for i in rng.integers(0, len(times), len(ids))]),
+        }
+    )
+    unusable = pd.DataFrame(
+        {
+            "prediction_id": [ids[0] if len(ids) else None, None, f"{model_id}-ghost"],
+            "label": [None, classes[0], classes[0]],
+            "labeled_at": [times[1]] * 3,
+        }
+    )
     return pd.concat([frame, unusable], ignore_index=True)
 
 
@@ -164,18 +230,31 @@ def _tables(models: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
         for b, counts in enumerate(spec["buckets"]):
             classes = np.repeat(list(counts), list(counts.values()))
             n = len(classes)
-            rows.append(pd.DataFrame({
-                "prediction_id": [f"{model_id}-{b}-{i}" for i in range(n)],
-                "predicted_at": START + pd.Timedelta(days=b) + pd.to_timedelta(rng.integers(0, 86400, n), unit="s"),
-                "predicted_class": classes,
-                "confidence": _confidences(spec["confidence"], n, rng),
-                "kept": True,
-            }))
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "prediction_id": [f"{model_id}-{b}-{i}" for i in range(n)],
+                        "predicted_at": START
+                        + pd.Timedelta(days=b)
+                        + pd.to_timedelta(rng.integers(0, 86400, n), unit="s"),
+                        "predicted_class": classes,
+                        "confidence": _confidences(spec["confidence"], n, rng),
+                        "kept": True,
+                    }
+                )
+            )
         outliers = spec["outliers"]
-        rows.append(pd.DataFrame({
-            "prediction_id": [f"{model_id}-outlier-{i}" for i in range(len(outliers))],
-            "predicted_at": pd.to_datetime(outliers), "predicted_class": list(spec["buckets"][0])[0],
-            "confidence": 0.5, "kept": False}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "prediction_id": [f"{model_id}-outlier-{i}" for i in range(len(outliers))],
+                    "predicted_at": pd.to_datetime(outliers),
+                    "predicted_class": list(spec["buckets"][0])[0],
+                    "confidence": 0.5,
+                    "kept": False,
+                }
+            )
+        )
         rows = pd.concat(rows, ignore_index=True).assign(model_id=model_id)
         n = len(rows)
         rows["segment"] = np.where(rng.uniform(size=n) < spec["serving_nulls"], None, rng.choice(segments, n))
@@ -184,11 +263,18 @@ def _tables(models: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
         reference_labels = np.repeat(list(spec["reference"]), list(spec["reference"].values()))
         n = len(reference_labels)
         amount, amount_bad = _feature(n, spec["reference_nulls"] / 2, spec["not_finite"] / 2, rng)
-        ref.append(pd.DataFrame({
-            "model_id": model_id, "split": "train", "label": reference_labels,
-            "segment": np.where(rng.uniform(size=n) < spec["reference_nulls"], None, segments[0]),
-            "amount": amount, "amount_bad": amount_bad,
-        }))
+        ref.append(
+            pd.DataFrame(
+                {
+                    "model_id": model_id,
+                    "split": "train",
+                    "label": reference_labels,
+                    "segment": np.where(rng.uniform(size=n) < spec["reference_nulls"], None, segments[0]),
+                    "amount": amount,
+                    "amount_bad": amount_bad,
+                }
+            )
+        )
         labels.append(_labels(model_id, rows[rows["kept"]], list(spec["reference"]), spec["labels"], rng))
     serving = pd.concat(serving, ignore_index=True)
     for frame in (serving, *ref):
@@ -208,11 +294,14 @@ def _expected_drift(rows: pd.DataFrame, reference_labels: pd.Series) -> dict:
     ps, qs = np.where(p == 0, 1e-4, p), np.where(q == 0, 1e-4, q)
     either = n + r > 0
     return {
-        "n": n.sum(), "psi": np.sum((ps - qs) * np.log(ps / qs)), "js_distance": jensenshannon(p, q, base=2),
+        "n": n.sum(),
+        "psi": np.sum((ps - qs) * np.log(ps / qs)),
+        "js_distance": jensenshannon(p, q, base=2),
         "linf": np.max(np.abs(p - q)),
         # the two-sample (2 x K contingency) chi-square
         "chi2_statistic": n.sum() * r.sum() * np.sum((p - q)[either] ** 2 / (n + r)[either]),
-        "chi2_dof": either.sum() - 1, "new_classes": int(((q == 0) & (n > 0)).sum()),
+        "chi2_dof": either.sum() - 1,
+        "new_classes": int(((q == 0) & (n > 0)).sum()),
     }
 
 
@@ -233,14 +322,23 @@ def _close(got, expected, rel=1e-9, abs_=1e-12) -> bool:
 def metric_project(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp(f"metrics_{request.param}")
     schema = f"props_{uuid.uuid4().hex[:8]}"
-    env = {"postgres": {"ML_MONITOR_PG_SCHEMA": schema},
-           # a local session's warehouse and metastore in the test's folder, unless
-           # ML_MONITOR_SPARK_DIR points somewhere else (a cluster's shared storage)
-           "spark": {"ML_MONITOR_SPARK_SCHEMA": schema,
-                     "ML_MONITOR_SPARK_DIR": os.environ.get("ML_MONITOR_SPARK_DIR") or str(folder / "spark")},
-           }.get(request.param, {})
-    project = tiny_project(folder, target=request.param, env=env, ml_monitor_cohorts=["segment"],
-                           ml_monitor_features=["amount"], ml_monitor_labels_table="labels")
+    env = {
+        "postgres": {"ML_MONITOR_PG_SCHEMA": schema},
+        # a local session's warehouse and metastore in the test's folder, unless
+        # ML_MONITOR_SPARK_DIR points somewhere else (a cluster's shared storage)
+        "spark": {
+            "ML_MONITOR_SPARK_SCHEMA": schema,
+            "ML_MONITOR_SPARK_DIR": os.environ.get("ML_MONITOR_SPARK_DIR") or str(folder / "spark"),
+        },
+    }.get(request.param, {})
+    project = tiny_project(
+        folder,
+        target=request.param,
+        env=env,
+        ml_monitor_cohorts=["segment"],
+        ml_monitor_features=["amount"],
+        ml_monitor_labels_table="labels",
+    )
     yield project
     if request.param != "duckdb":
         with Warehouse.connect(project) as wh:
@@ -270,9 +368,13 @@ def _load_with_non_finite(project, **frames: pd.DataFrame) -> None:
                 table, q = wh.relation(name, project.source_schema), wh.quote
                 columns = ", ".join(q(c) for c in frame.columns if c not in ("amount", "amount_bad", "kept"))
                 # PostgreSQL: the last run's staging views depend on it (the next run recreates them)
-                wh._execute(f"drop table if exists {table}" + (" cascade" if project.adapter_type == "postgres" else ""))
-                wh._execute(f"create table {table} as select {columns}, coalesce(cast({q('amount_bad')} as {double}),"
-                            f" {q('amount')}) as {q('amount')} from {wh.relation(name + '_raw', project.source_schema)}")
+                wh._execute(
+                    f"drop table if exists {table}" + (" cascade" if project.adapter_type == "postgres" else "")
+                )
+                wh._execute(
+                    f"create table {table} as select {columns}, coalesce(cast({q('amount_bad')} as {double}),"
+                    f" {q('amount')}) as {q('amount')} from {wh.relation(name + '_raw', project.source_schema)}"
+                )
 
 
 MODELS = st.lists(distributions(), min_size=1, max_size=4)
@@ -283,10 +385,13 @@ def test_sql_metrics_equal_numpy_and_scipy(metric_project):
     """The edge cases together with generated models (an example holds several models, and
     a dbt run costs seconds): two runs, one on local Spark (a dbt run there takes about a
     minute)."""
+
     def check(models):
         _check_sql_metrics(metric_project, models)
 
-    slow(1 if metric_project.target == "spark" else 2)(given(models=MODELS.map(lambda generated: EDGE_CASES + generated))(check))()
+    slow(1 if metric_project.target == "spark" else 2)(
+        given(models=MODELS.map(lambda generated: EDGE_CASES + generated))(check)
+    )()
 
 
 def _check_sql_metrics(metric_project, models: list[dict]) -> None:
@@ -308,7 +413,8 @@ def _check_metrics(read: dict, serving: pd.DataFrame, ref: pd.DataFrame) -> None
     rows the monitors keep."""
     drift = read["ml_monitor_class_drift"].set_index(["model_id", "bucket_start", "cohort_name", "cohort_value"])
     confidence = read["ml_monitor_confidence"].set_index(
-        ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class"])
+        ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class"]
+    )
     nulls = read["ml_monitor_null_fractions"]
     checked = 0
     for (model_id, bucket), rows in serving.groupby(["model_id", "bucket_start"]):
@@ -329,12 +435,18 @@ def _check_metrics(read: dict, serving: pd.DataFrame, ref: pd.DataFrame) -> None
                     assert _close(float(row[f"p{q}_confidence"]), np.percentile(values, q), rel=1e-12), q
                 checked += 1
         training = model_ref[model_ref.split == "train"]
-        in_bucket = nulls[(nulls.model_id == model_id) & (nulls.scope == "bucket") & (pd.to_datetime(nulls.bucket_start) == bucket)]
+        in_bucket = nulls[
+            (nulls.model_id == model_id) & (nulls.scope == "bucket") & (pd.to_datetime(nulls.bucket_start) == bucket)
+        ]
         for cohort_name, cohort_value, part in _cohorts(rows):
             got = in_bucket[(in_bucket.cohort_name == cohort_name) & (in_bucket.cohort_value == cohort_value)]
             # a cohort column is not monitored within its own cohorts
             assert sorted(got["column_name"]) == (["amount", "segment"] if cohort_name == "__all__" else ["amount"])
-            own = training if cohort_name == "__all__" else training[training["segment"].fillna("__null__") == cohort_value]
+            own = (
+                training
+                if cohort_name == "__all__"
+                else training[training["segment"].fillna("__null__") == cohort_value]
+            )
             reference_rows = own if len(own) >= 30 else training
             for column, row in got.set_index("column_name").iterrows():
                 # a NaN or infinite amount is missing, like a NULL one (both NaN in these frames)
@@ -343,13 +455,16 @@ def _check_metrics(read: dict, serving: pd.DataFrame, ref: pd.DataFrame) -> None
                 assert _close(float(row["reference_null_fraction"]), reference_fraction), (column, cohort_value)
                 assert _close(float(row["delta"]), serving_fraction - reference_fraction), (column, cohort_value)
     assert checked and len(drift) == sum(1 for _ in serving.groupby(["model_id", "bucket_start"])) + len(
-        serving.assign(v=serving["segment"].fillna("__null__")).groupby(["model_id", "bucket_start", "v"]))
+        serving.assign(v=serving["segment"].fillna("__null__")).groupby(["model_id", "bucket_start", "v"])
+    )
 
 
 def _chosen_labels(labels: pd.DataFrame) -> pd.Series:
     """The README's label choice: the latest labeled_at, NULL last, then the smallest label."""
     usable = labels.dropna(subset=["prediction_id", "label"]).assign(undated=lambda f: f["labeled_at"].isna())
-    ordered = usable.sort_values(["prediction_id", "undated", "labeled_at", "label"], ascending=[True, True, False, True])
+    ordered = usable.sort_values(
+        ["prediction_id", "undated", "labeled_at", "label"], ascending=[True, True, False, True]
+    )
     return ordered.groupby("prediction_id")["label"].first()
 
 
@@ -369,14 +484,18 @@ def _check_bad_input(read: dict, serving: pd.DataFrame, ref: pd.DataFrame, label
         reason = "predicted_at_future" if row.predicted_at > pd.Timestamp.now() else "predicted_at_too_old"
         key = (row.model_id, row.bucket_start, reason, None)
         expected[key] = (expected.get(key, (0,))[0] + 1, bucket_rows[(row.model_id, row.bucket_start)])
-    for (model_id, bucket), n in kept[pd.notna(kept["amount_bad"])].groupby(["model_id", "bucket_start"]).size().items():
+    for (model_id, bucket), n in (
+        kept[pd.notna(kept["amount_bad"])].groupby(["model_id", "bucket_start"]).size().items()
+    ):
         expected[(model_id, bucket, "feature_not_finite", "amount")] = (n, bucket_rows[(model_id, bucket)])
     labelled = kept.assign(label=kept["prediction_id"].map(chosen)).dropna(subset=["label"])
     classes = ref.groupby("model_id")["label"].agg(set)
     unknown = labelled[[label not in classes[m] for m, label in zip(labelled["model_id"], labelled["label"])]]
     for (model_id, bucket), n in unknown.groupby(["model_id", "bucket_start"]).size().items():
-        expected[(model_id, bucket, "label_unknown_class", None)] = (n, len(labelled.query(
-            "model_id == @model_id and bucket_start == @bucket")))
+        expected[(model_id, bucket, "label_unknown_class", None)] = (
+            n,
+            len(labelled.query("model_id == @model_id and bucket_start == @bucket")),
+        )
     logged = set(serving["prediction_id"])
     label_buckets = labels["labeled_at"].dt.floor("D")
     for row, bucket in zip(labels.itertuples(), label_buckets):
@@ -392,8 +511,15 @@ def _check_bad_input(read: dict, serving: pd.DataFrame, ref: pd.DataFrame, label
         in_bucket = label_buckets.isna() if pd.isna(bucket) else label_buckets == bucket
         expected[key] = (expected.get(key, (0,))[0] + 1, in_bucket.sum())
     quality = read["ml_monitor_data_quality"].query("cohort_name == '__all__'")
-    got = {(r.model_id, None if pd.isna(r.bucket_start) else r.bucket_start, r.reason,
-            None if pd.isna(r.column_name) else r.column_name): (r.n_rows, r.n_bucket_rows) for r in quality.itertuples()}
+    got = {
+        (
+            r.model_id,
+            None if pd.isna(r.bucket_start) else r.bucket_start,
+            r.reason,
+            None if pd.isna(r.column_name) else r.column_name,
+        ): (r.n_rows, r.n_bucket_rows)
+        for r in quality.itertuples()
+    }
     assert got == expected
 
     spine = read["ml_monitor_bucket_spine"].groupby("model_id")["bucket_start"].agg(["min", "max"])
@@ -410,13 +536,21 @@ def _check_bad_input(read: dict, serving: pd.DataFrame, ref: pd.DataFrame, label
         if model_reference.empty:
             continue  # no finite reference value: nothing to compare with
         for cohort_name, cohort_value, part in _cohorts(rows):
-            own = model_reference if cohort_name == "__all__" else model_reference[model_reference.segment == cohort_value]
+            own = (
+                model_reference
+                if cohort_name == "__all__"
+                else model_reference[model_reference.segment == cohort_value]
+            )
             scope = "cohort" if len(own) >= 30 else "model"
             reference_values = own if scope == "cohort" else model_reference
             key = (model_id, bucket, cohort_name, cohort_value)
             expected_keys.add(key)
             got = features.loc[key]
-            assert (got["n"], got["n_reference"], got["reference_scope"]) == (len(part), len(reference_values), scope), key
+            assert (got["n"], got["n_reference"], got["reference_scope"]) == (
+                len(part),
+                len(reference_values),
+                scope,
+            ), key
             ks = ks_2samp(part["amount"], reference_values["amount"]).statistic
             assert _close(float(got["ks_statistic"]), ks), key
     assert set(features.index) == expected_keys
@@ -424,18 +558,61 @@ def _check_bad_input(read: dict, serving: pd.DataFrame, ref: pd.DataFrame, label
 
 # --- hostile identifiers and values ----------------------------------------------------------
 
-CANONICAL = ["prediction_id", "predicted_at", "predicted_class", "confidence", "model_id", "model_version",
-             "label", "split"]
-HOSTILE_NAMES = ["my col", 'we"ird', "it's", "Select", "MixedCase", "order", "group by", "naïve 名前", "--",
-                 "a; drop table x", "/* c */", "back\\slash", "{{ x }}", "%s", "?", "$1", "a.b", "`tick`", "[x]",
-                 "line\nbreak", " padded "]
-HOSTILE_VALUES = ["it's", 'say "hi"', "naïve 日本語 🙂", "line\nbreak", "x" * 500, "{{ var('x') }}", "back\\slash",
-                  "--", "", "%s ?", "<script>alert(1)</script>", "' or '1'='1", "__all__ but not"]
+CANONICAL = [
+    "prediction_id",
+    "predicted_at",
+    "predicted_class",
+    "confidence",
+    "model_id",
+    "model_version",
+    "label",
+    "split",
+]
+HOSTILE_NAMES = [
+    "my col",
+    'we"ird',
+    "it's",
+    "Select",
+    "MixedCase",
+    "order",
+    "group by",
+    "naïve 名前",
+    "--",
+    "a; drop table x",
+    "/* c */",
+    "back\\slash",
+    "{{ x }}",
+    "%s",
+    "?",
+    "$1",
+    "a.b",
+    "`tick`",
+    "[x]",
+    "line\nbreak",
+    " padded ",
+]
+HOSTILE_VALUES = [
+    "it's",
+    'say "hi"',
+    "naïve 日本語 🙂",
+    "line\nbreak",
+    "x" * 500,
+    "{{ var('x') }}",
+    "back\\slash",
+    "--",
+    "",
+    "%s ?",
+    "<script>alert(1)</script>",
+    "' or '1'='1",
+    "__all__ but not",
+]
 
 _text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=24)
 names = st.one_of(st.sampled_from(HOSTILE_NAMES), _text)
-values = st.one_of(st.sampled_from(HOSTILE_VALUES), st.text(st.characters(blacklist_categories=("Cs",),
-                                                                            blacklist_characters="\x00"), max_size=80))
+values = st.one_of(
+    st.sampled_from(HOSTILE_VALUES),
+    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=80),
+)
 
 
 # the values ml_monitor reserves stop the build (test_bad_input); every other value passes
@@ -454,30 +631,51 @@ def hostile_folder(tmp_path_factory):
 
 @pytest.mark.slow
 @slow(1)
-@example(columns=["my col", "order", "Select", 'we"ird', "MixedCase", "it's cohort"],
-         cohort_values=HOSTILE_VALUES, model_id="it's \"the\" model; --")
-@given(columns=st.lists(names, min_size=6, max_size=6).filter(_distinct),
-       cohort_values=st.lists(unreserved, min_size=1, max_size=8, unique=True),
-       model_id=unreserved)
+@example(
+    columns=["my col", "order", "Select", 'we"ird', "MixedCase", "it's cohort"],
+    cohort_values=HOSTILE_VALUES,
+    model_id='it\'s "the" model; --',
+)
+@given(
+    columns=st.lists(names, min_size=6, max_size=6).filter(_distinct),
+    cohort_values=st.lists(unreserved, min_size=1, max_size=8, unique=True),
+    model_id=unreserved,
+)
 def test_hostile_names_and_values_round_trip(hostile_folder, columns, cohort_values, model_id):
     id_col, time_col, class_col, conf_col, cohort_a, cohort_b = columns
     log = serving_log(n_per_day=len(cohort_values) * 3, days=2, cohort=None)
     log[cohort_a] = [cohort_values[i % len(cohort_values)] for i in range(len(log))]
     log[cohort_b] = [None if i % 4 == 0 else cohort_values[-1 - i % len(cohort_values)] for i in range(len(log))]
-    log = log.rename(columns={"prediction_id": id_col, "predicted_at": time_col, "predicted_class": class_col,
-                              "confidence": conf_col})
+    log = log.rename(
+        columns={
+            "prediction_id": id_col,
+            "predicted_at": time_col,
+            "predicted_class": class_col,
+            "confidence": conf_col,
+        }
+    )
     ref = reference(cohort=None).rename(columns={"predicted_class": class_col, "confidence": conf_col})
     ref[id_col] = [f"r{i}" for i in range(len(ref))]
     ref[cohort_a], ref[cohort_b] = cohort_values[0], ["z", None] * (len(ref) // 2)
-    project = tiny_project(hostile_folder, cli_vars={
-        "ml_monitor_columns": {"prediction_id": id_col, "predicted_at": time_col, "predicted_class": class_col,
-                               "confidence": conf_col},
-        "ml_monitor_cohorts": [cohort_a, cohort_b],
-        "ml_monitor_default_model_id": model_id,
-    })
+    project = tiny_project(
+        hostile_folder,
+        cli_vars={
+            "ml_monitor_columns": {
+                "prediction_id": id_col,
+                "predicted_at": time_col,
+                "predicted_class": class_col,
+                "confidence": conf_col,
+            },
+            "ml_monitor_cohorts": [cohort_a, cohort_b],
+            "ml_monitor_default_model_id": model_id,
+        },
+    )
     write_tables(project, predictions=log, reference=ref)
-    build(project, "+ml_monitor_confidence +ml_monitor_null_fractions ml_monitor_schema_diff +ml_monitor_data_quality",
-          command="run --full-refresh")
+    build(
+        project,
+        "+ml_monitor_confidence +ml_monitor_null_fractions ml_monitor_schema_diff +ml_monitor_data_quality",
+        command="run --full-refresh",
+    )
     with Warehouse.connect(project) as wh:
         conf = wh.query(f"select * from {wh.relation('ml_monitor_confidence')} where predicted_class = '__all__'")
         nulls = wh.query(f"select distinct column_name from {wh.relation('ml_monitor_null_fractions')}")
@@ -488,8 +686,13 @@ def test_hostile_names_and_values_round_trip(hostile_folder, columns, cohort_val
     for cohort in (cohort_a, cohort_b):
         for value, n in log[cohort].fillna("__null__").value_counts().items():
             expected[(cohort, value)] = n
-    got = {(name, value): n for name, value, n in
-           conf.groupby(["cohort_name", "cohort_value"])["n"].sum().reset_index().itertuples(index=False)}
+    got = {
+        (name, value): n
+        for name, value, n in conf.groupby(["cohort_name", "cohort_value"])["n"]
+        .sum()
+        .reset_index()
+        .itertuples(index=False)
+    }
     assert got == expected
     assert set(conf["model_id"]) == {model_id}
     assert sorted(nulls["column_name"]) == sorted([cohort_a, cohort_b])
@@ -509,7 +712,7 @@ def test_vars_reach_dbt_exactly(cli_vars):
 
 # --- hostile values of the CLI's filters -------------------------------------------------------
 
-MODEL_MODULE = '''
+MODEL_MODULE = """
 import numpy as np
 
 
@@ -522,7 +725,7 @@ class Model:
 
 def make():
     return Model()
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -542,7 +745,14 @@ def filter_project(tmp_path_factory):
 def _main(project, *args: str) -> tuple[int, str]:
     """`ml-monitor <args>` in this process: exit code and stderr."""
     argv, stderr = sys.argv, io.StringIO()
-    sys.argv = ["ml-monitor", "--project-dir", str(project.project_dir), "--profiles-dir", str(project.profiles_dir), *args]
+    sys.argv = [
+        "ml-monitor",
+        "--project-dir",
+        str(project.project_dir),
+        "--profiles-dir",
+        str(project.profiles_dir),
+        *args,
+    ]
     try:
         with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
             ml_monitor_cli.main()
@@ -573,8 +783,10 @@ HOSTILE_FILTERS = ["x'); drop table main.predictions; --", "default' or '1'='1",
 def test_cli_filters_are_bound_parameters(filter_project, value):
     assume(value != "default")
     before = _tables_and_rows(filter_project)
-    for command in (["explain", "--model", "filter_test_model:make", f"--model-id={value}"],
-                    ["perturb", "--model", "filter_test_model:make", f"--model-id={value}"]):
+    for command in (
+        ["explain", "--model", "filter_test_model:make", f"--model-id={value}"],
+        ["perturb", "--model", "filter_test_model:make", f"--model-id={value}"],
+    ):
         code, stderr = _main(filter_project, *command)
         assert code == 1, stderr
         lines = stderr.strip().splitlines()
@@ -613,10 +825,26 @@ def test_a_hostile_model_id_through_the_real_cli(filter_project):
 
     value = "x'); drop table main.predictions; --"
     result = subprocess.run(
-        [sys.executable, "-m", "ml_monitor.cli", "--project-dir", str(filter_project.project_dir), "--profiles-dir",
-         str(filter_project.profiles_dir), "perturb", "--model", "filter_test_model:make", "--model-id", value],
-        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(filter_project.project_dir)})
+        [
+            sys.executable,
+            "-m",
+            "ml_monitor.cli",
+            "--project-dir",
+            str(filter_project.project_dir),
+            "--profiles-dir",
+            str(filter_project.profiles_dir),
+            "perturb",
+            "--model",
+            "filter_test_model:make",
+            "--model-id",
+            value,
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(filter_project.project_dir)},
+    )
     assert result.returncode == 1
-    assert result.stderr.strip() == (f'Error: stg_ml_monitor__reference has no rows of model {value!r} '
-                                     "(it has: 'default')")
+    assert result.stderr.strip() == (
+        f"Error: stg_ml_monitor__reference has no rows of model {value!r} (it has: 'default')"
+    )
     assert _tables_and_rows(filter_project)[1] == 90

@@ -7,6 +7,7 @@ be complete on its own. `--dump-dom` returns the DOM after the page's script ran
 its drawn marks. Chromium's own log (stderr) prints every console message, and the report
 logs none, so any console line is an error.
 """
+
 from __future__ import annotations
 
 import html
@@ -22,36 +23,52 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import DEMO_PROJECT, PROFILES, make_project
 from ml_monitor import demo, pipeline, report, runner
 from ml_monitor.config import Project
 from ml_monitor.report import SECTIONS, build_report, script_json, write_report
 from ml_monitor.warehouse import DuckDBWarehouse, Warehouse
 
-from conftest import PROFILES, DEMO_PROJECT, make_project
-
 CHROMIUM = shutil.which("chromium")
 needs_browser = pytest.mark.skipif(
-    CHROMIUM is None, reason="chromium is not installed and could not be: run bin/setup-browser (bin/test does)")
+    CHROMIUM is None, reason="chromium is not installed and could not be: run bin/setup-browser (bin/test does)"
+)
 
 SCHEMA = "main_ml_monitor"
 SIZE_BOUND = 5_000_000  # bytes
 # Each would mark the page if it ran; the report must show it as text instead.
-HOSTILE_TEXT = ("<script>document.documentElement.dataset.pwned='script'</script>"
-                "<img src=x onerror=\"document.documentElement.dataset.pwned='img'\">")
+HOSTILE_TEXT = (
+    "<script>document.documentElement.dataset.pwned='script'</script>"
+    "<img src=x onerror=\"document.documentElement.dataset.pwned='img'\">"
+)
 HOSTILE_FEATURE = "</script><script>document.documentElement.dataset.pwned='json'</script>"
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 
 
 # --- helpers ----------------------------------------------------------------------------
 
+
 def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     """Run headless Chromium with networking disabled."""
     command = [
-        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-        "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-extensions", "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
-        "--enable-logging=stderr", "--v=0", f"--user-data-dir={tmp_path / 'chromium-profile'}",
-        "--virtual-time-budget=10000", *args,
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-quic",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-extensions",
+        "--proxy-server=http://127.0.0.1:9",
+        "--proxy-bypass-list=<-loopback>",
+        "--enable-logging=stderr",
+        "--v=0",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        "--virtual-time-budget=10000",
+        *args,
     ]
     return subprocess.run(command, capture_output=True, text=True, timeout=180, check=True)
 
@@ -86,43 +103,133 @@ def section_html(page: str, section_id: str) -> str:
 def add_python_tables(wh: Warehouse) -> None:
     """Small stand-ins for the tables the Python steps write (projection, LIME, perturbation,
     multivariate drift)."""
-    classes = sorted(wh.query(f"select distinct predicted_class from {wh.relation('ml_monitor_class_distribution')}")
-                     ["predicted_class"])
+    classes = sorted(
+        wh.query(f"select distinct predicted_class from {wh.relation('ml_monitor_class_distribution')}")[
+            "predicted_class"
+        ]
+    )
     model = wh.query(f"select min(model_id) as m from {wh.relation('ml_monitor_confidence')}")["m"].iloc[0]
     rng = np.random.default_rng(0)
-    points = [pd.DataFrame({"model_id": model, "sample_id": [f"{source}-{k}-{i}" for i in range(n)], "source": source,
-                            "class": k, "x": rng.normal(shift, 1, n), "y": rng.normal(0, 1, n)})
-              for k in classes for source, n, shift in (("reference", 200, 0.0), ("serving", 100, 1.0))]
+    points = [
+        pd.DataFrame(
+            {
+                "model_id": model,
+                "sample_id": [f"{source}-{k}-{i}" for i in range(n)],
+                "source": source,
+                "class": k,
+                "x": rng.normal(shift, 1, n),
+                "y": rng.normal(0, 1, n),
+            }
+        )
+        for k in classes
+        for source, n, shift in (("reference", 200, 0.0), ("serving", 100, 1.0))
+    ]
     wh.replace_table("ml_monitor_embedding_projection", pd.concat(points, ignore_index=True))
-    wh.replace_table("ml_monitor_embedding_drift", pd.DataFrame(
-        [{"model_id": model, "class": k, "window": f"2026-W0{w}", "n_reference": 200, "n_serving": 100,
-          "domain_auc": 0.5 + 0.1 * w, "is_drift": w > 1} for k in classes for w in range(1, 4)]))
+    wh.replace_table(
+        "ml_monitor_embedding_drift",
+        pd.DataFrame(
+            [
+                {
+                    "model_id": model,
+                    "class": k,
+                    "window": f"2026-W0{w}",
+                    "n_reference": 200,
+                    "n_serving": 100,
+                    "domain_auc": 0.5 + 0.1 * w,
+                    "is_drift": w > 1,
+                }
+                for k in classes
+                for w in range(1, 4)
+            ]
+        ),
+    )
     features = ["refund", "password", "parcel", HOSTILE_FEATURE]
-    wh.replace_table("ml_monitor_class_explanations", pd.DataFrame(
-        [{"model_id": model, "explained_class": k, "feature": f, "mean_weight": w, "mean_abs_weight": abs(w), "n_samples": 5}
-         for k in classes for f, w in zip(features, (0.3, -0.1, 0.05, 0.2))]))
-    queued = wh.query(f"select prediction_id, predicted_class from {wh.relation('ml_monitor_label_queue')}"
-                      f" order by prediction_id limit 3")
-    wh.replace_table("ml_monitor_explanations", pd.DataFrame(
-        [{"model_id": model, "prediction_id": p, "explained_class": k, "feature": f, "weight": w, "rank": r}
-         for p, k in queued.itertuples(index=False) for r, (f, w) in enumerate(zip(features, (0.3, -0.1, 0.05, 0.2)), 1)]))
-    wh.replace_table("ml_monitor_perturbation_checks", pd.DataFrame(
-        [{"model_id": model, "perturbation": p, "predicted_class": "__all__", "n": 500, "flip_rate": f,
-          "mean_abs_confidence_change": f / 2, "tolerance": 0.1, "is_failure": f > 0.1}
-         for p, f in (("typos", 0.04), ("lowercase", 0.01), ("shuffle_sentences", 0.16))]))
+    wh.replace_table(
+        "ml_monitor_class_explanations",
+        pd.DataFrame(
+            [
+                {
+                    "model_id": model,
+                    "explained_class": k,
+                    "feature": f,
+                    "mean_weight": w,
+                    "mean_abs_weight": abs(w),
+                    "n_samples": 5,
+                }
+                for k in classes
+                for f, w in zip(features, (0.3, -0.1, 0.05, 0.2))
+            ]
+        ),
+    )
+    queued = wh.query(
+        f"select prediction_id, predicted_class from {wh.relation('ml_monitor_label_queue')}"
+        f" order by prediction_id limit 3"
+    )
+    wh.replace_table(
+        "ml_monitor_explanations",
+        pd.DataFrame(
+            [
+                {"model_id": model, "prediction_id": p, "explained_class": k, "feature": f, "weight": w, "rank": r}
+                for p, k in queued.itertuples(index=False)
+                for r, (f, w) in enumerate(zip(features, (0.3, -0.1, 0.05, 0.2)), 1)
+            ]
+        ),
+    )
+    wh.replace_table(
+        "ml_monitor_perturbation_checks",
+        pd.DataFrame(
+            [
+                {
+                    "model_id": model,
+                    "perturbation": p,
+                    "predicted_class": "__all__",
+                    "n": 500,
+                    "flip_rate": f,
+                    "mean_abs_confidence_change": f / 2,
+                    "tolerance": 0.1,
+                    "is_failure": f > 0.1,
+                }
+                for p, f in (("typos", 0.04), ("lowercase", 0.01), ("shuffle_sentences", 0.16))
+            ]
+        ),
+    )
     weeks = pd.date_range("2026-01-05", periods=4, freq="7D")
-    wh.replace_table("ml_monitor_multivariate_drift", pd.DataFrame(
-        [{"model_id": model, "window": f"{w:%Y-%m-%d}", "window_start": w, "bucket_start": w + pd.Timedelta(days=6),
-          "n_reference": 2000, "n_serving": 700, "features": "x,y", "dropped_features": "", "domain_auc": auc,
-          "auc_null_sd": 0.0127, "p_value": 0.5 if auc < 0.6 else 1e-20, "threshold": 0.6, "is_drift": auc > 0.6,
-          "reconstruction_error": 0.8, "reconstruction_lower": 0.7, "reconstruction_upper": 0.9,
-          "is_reconstruction_drift": False} for w, auc in zip(weeks, (0.5, 0.51, 0.72, 0.93))]))
+    wh.replace_table(
+        "ml_monitor_multivariate_drift",
+        pd.DataFrame(
+            [
+                {
+                    "model_id": model,
+                    "window": f"{w:%Y-%m-%d}",
+                    "window_start": w,
+                    "bucket_start": w + pd.Timedelta(days=6),
+                    "n_reference": 2000,
+                    "n_serving": 700,
+                    "features": "x,y",
+                    "dropped_features": "",
+                    "domain_auc": auc,
+                    "auc_null_sd": 0.0127,
+                    "p_value": 0.5 if auc < 0.6 else 1e-20,
+                    "threshold": 0.6,
+                    "is_drift": auc > 0.6,
+                    "reconstruction_error": 0.8,
+                    "reconstruction_lower": 0.7,
+                    "reconstruction_upper": 0.9,
+                    "is_reconstruction_drift": False,
+                }
+                for w, auc in zip(weeks, (0.5, 0.51, 0.72, 0.93))
+            ]
+        ),
+    )
 
 
 def add_hostile_queue_row(con: duckdb.DuckDBPyConnection, schema: str) -> None:
     queue = f"{schema}.ml_monitor_label_queue"
-    con.execute(f"insert into {queue} (model_id, prediction_id, reason, priority, predicted_class, confidence, input_text)"
-                f" select min(model_id), 'p-hostile', 'least_confident', 0, 'billing', 0.2, ? from {queue}", [HOSTILE_TEXT])
+    con.execute(
+        f"insert into {queue} (model_id, prediction_id, reason, priority, predicted_class, confidence, input_text)"
+        f" select min(model_id), 'p-hostile', 'least_confident', 0, 'billing', 0.2, ? from {queue}",
+        [HOSTILE_TEXT],
+    )
 
 
 def add_incident_tables(wh: Warehouse) -> None:
@@ -131,40 +238,100 @@ def add_incident_tables(wh: Warehouse) -> None:
     and a standing incident (a perturbation failure)."""
     day = pd.Timestamp("2026-02-01")
     series = [  # episode, incident, alert type, cohort, subject, buckets, severity
-        *[(f"e-conf-{k}", "inc-open", "confidence_anomaly", "channel", "chat", f"class_{k:02}", range(18, 30), "critical")
-          for k in range(25)],
+        *[
+            (
+                f"e-conf-{k}",
+                "inc-open",
+                "confidence_anomaly",
+                "channel",
+                "chat",
+                f"class_{k:02}",
+                range(18, 30),
+                "critical",
+            )
+            for k in range(25)
+        ],
         ("e-drift", "inc-open", "feature_drift", "__all__", "__all__", "text_length", range(18, 21), "critical"),
         ("e-label", "inc-resolved", "label_shift", "__all__", "__all__", "label_mix", range(3, 5), "warning"),
         ("e-quality", "inc-resolved", "data_quality", "__all__", "__all__", "null_id", [4], "warning"),
-        ("e-perturb", "inc-standing", "perturbation_failure", "__all__", "__all__", "typos:__all__", [None], "critical"),
+        (
+            "e-perturb",
+            "inc-standing",
+            "perturbation_failure",
+            "__all__",
+            "__all__",
+            "typos:__all__",
+            [None],
+            "critical",
+        ),
     ]
     alerts, episodes = [], []
     for episode, incident, kind, cohort_name, cohort_value, subject, days, severity in series:
         buckets = [None if d is None else day + pd.Timedelta(days=d) for d in days]
-        key = {"model_id": "m", "alert_type": kind, "cohort_name": cohort_name, "cohort_value": cohort_value,
-               "subject": subject}
-        alerts += [{**key, "bucket_start": b, "metric": "stat", "value": 0.5, "threshold": 0.2,
-                    "p_value": None if b is None else 0.001, "p_value_adjusted": None if b is None else 0.004,
-                    "severity": severity} for b in buckets]
-        episodes.append({"episode_id": episode, "incident_id": incident, **key, "first_bucket": buckets[0],
-                         "last_bucket": buckets[-1], "buckets_alerting": len(buckets), "peak_severity": severity,
-                         "peak_metric": "stat", "peak_value": 0.5, "is_open": incident != "inc-resolved"})
+        key = {
+            "model_id": "m",
+            "alert_type": kind,
+            "cohort_name": cohort_name,
+            "cohort_value": cohort_value,
+            "subject": subject,
+        }
+        alerts += [
+            {
+                **key,
+                "bucket_start": b,
+                "metric": "stat",
+                "value": 0.5,
+                "threshold": 0.2,
+                "p_value": None if b is None else 0.001,
+                "p_value_adjusted": None if b is None else 0.004,
+                "severity": severity,
+            }
+            for b in buckets
+        ]
+        episodes.append(
+            {
+                "episode_id": episode,
+                "incident_id": incident,
+                **key,
+                "first_bucket": buckets[0],
+                "last_bucket": buckets[-1],
+                "buckets_alerting": len(buckets),
+                "peak_severity": severity,
+                "peak_metric": "stat",
+                "peak_value": 0.5,
+                "is_open": incident != "inc-resolved",
+            }
+        )
     episodes = pd.DataFrame(episodes)
-    incidents = episodes.groupby("incident_id").agg(
-        model_id=("model_id", "first"), onset=("first_bucket", "min"), last_bucket=("last_bucket", "max"),
-        severity=("peak_severity", "min"), alert_types=("alert_type", lambda t: ", ".join(sorted(set(t)))),
-        n_episodes=("episode_id", "size"), n_alerts=("buckets_alerting", "sum"),
-        subjects=("subject", lambda t: ", ".join(sorted(set(t))))).reset_index()
+    incidents = (
+        episodes.groupby("incident_id")
+        .agg(
+            model_id=("model_id", "first"),
+            onset=("first_bucket", "min"),
+            last_bucket=("last_bucket", "max"),
+            severity=("peak_severity", "min"),
+            alert_types=("alert_type", lambda t: ", ".join(sorted(set(t)))),
+            n_episodes=("episode_id", "size"),
+            n_alerts=("buckets_alerting", "sum"),
+            subjects=("subject", lambda t: ", ".join(sorted(set(t)))),
+        )
+        .reset_index()
+    )
     incidents = incidents.assign(
-        status=np.where(incidents.incident_id == "inc-resolved", "resolved", "open"), is_standing=incidents.onset.isna(),
-        n_cohorts=1, n_subjects=incidents.subjects.str.count(",") + 1, cohorts="all",
-        title=incidents.onset.dt.strftime("%Y-%m-%d").fillna("standing") + ": " + incidents.alert_types)
+        status=np.where(incidents.incident_id == "inc-resolved", "resolved", "open"),
+        is_standing=incidents.onset.isna(),
+        n_cohorts=1,
+        n_subjects=incidents.subjects.str.count(",") + 1,
+        cohorts="all",
+        title=incidents.onset.dt.strftime("%Y-%m-%d").fillna("standing") + ": " + incidents.alert_types,
+    )
     wh.replace_table("ml_monitor_alerts", pd.DataFrame(alerts))
     wh.replace_table("ml_monitor_alert_episodes", episodes)
     wh.replace_table("ml_monitor_incidents", incidents)
 
 
 # --- fixtures -----------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def full_report(demo_run, tmp_path_factory) -> Path:
@@ -211,6 +378,7 @@ def memory_warehouse():
 
 # --- the page -----------------------------------------------------------------------------
 
+
 def test_script_json_cannot_close_its_element():
     data = {"text": "</script><!-- & \u2028\u2029 <b>", "n": [1, 2.5, None]}
     text = script_json(data)
@@ -219,9 +387,20 @@ def test_script_json_cannot_close_its_element():
 
 
 def test_sections_without_tables_say_what_computes_them(memory_warehouse):
-    memory_warehouse.replace_table("ml_monitor_label_queue", pd.DataFrame({
-        "model_id": ["m"], "prediction_id": ["p1"], "reason": ["least_confident"], "priority": [1],
-        "predicted_class": ["a"], "confidence": [0.3], "input_text": [HOSTILE_TEXT]}))
+    memory_warehouse.replace_table(
+        "ml_monitor_label_queue",
+        pd.DataFrame(
+            {
+                "model_id": ["m"],
+                "prediction_id": ["p1"],
+                "reason": ["least_confident"],
+                "priority": [1],
+                "predicted_class": ["a"],
+                "confidence": [0.3],
+                "input_text": [HOSTILE_TEXT],
+            }
+        ),
+    )
     page = build_report(memory_warehouse)
     for section in SECTIONS:
         body = section_html(page, section.id)
@@ -233,10 +412,13 @@ def test_sections_without_tables_say_what_computes_them(memory_warehouse):
 
 
 def test_python_tables_lacking_columns_are_skipped_not_fatal(memory_warehouse):
-    memory_warehouse.replace_table("ml_monitor_perturbation_checks", pd.DataFrame(
-        {"model_id": ["m"], "perturbation": ["typos"], "flip_rate": [0.2]}))  # no class, tolerance, is_failure
-    memory_warehouse.replace_table("ml_monitor_embedding_projection", pd.DataFrame(
-        {"model_id": ["m"], "x": [0.0], "y": [1.0]}))  # no class or source
+    memory_warehouse.replace_table(
+        "ml_monitor_perturbation_checks",
+        pd.DataFrame({"model_id": ["m"], "perturbation": ["typos"], "flip_rate": [0.2]}),
+    )  # no class, tolerance, is_failure
+    memory_warehouse.replace_table(
+        "ml_monitor_embedding_projection", pd.DataFrame({"model_id": ["m"], "x": [0.0], "y": [1.0]})
+    )  # no class or source
     page = build_report(memory_warehouse)
     assert "typos" in section_html(page, "perturbation")
     assert "lacks the columns" in section_html(page, "embeddings")
@@ -250,6 +432,7 @@ def test_write_report_replaces_the_file_atomically(memory_warehouse, tmp_path, m
 
     def broken_replace(*_):
         raise OSError("disk full")
+
     monkeypatch.setattr(report.os, "replace", broken_replace)
     with pytest.raises(OSError):
         write_report(memory_warehouse, path)
@@ -275,6 +458,7 @@ def test_every_alert_links_to_a_section(full_report):
 
 
 # --- incidents and alerts ---------------------------------------------------------------------
+
 
 def incident_ids(page: str) -> list[str]:
     return re.findall(r'<details class="incident" id="incident-([^"]+)"', page)
@@ -334,7 +518,7 @@ def test_summary_prints_the_incidents_first(demo_run):
     incidents = listed(demo_run.table("ml_monitor_incidents"))
     n = len(incidents)
     assert lines[0] == f"incidents ({n}, {(incidents.status == 'open').sum()} open):"
-    for line, i in zip(lines[1:n + 1], incidents.itertuples()):
+    for line, i in zip(lines[1 : n + 1], incidents.itertuples()):
         assert line.split()[:2] == [i.severity, i.status] and line.endswith(i.title)
     assert lines[n + 1] == "alerts by type:"
     assert len(lines) == n + 2 + demo_run.table("ml_monitor_alerts")["alert_type"].nunique()
@@ -346,7 +530,8 @@ def test_standing_incidents_last_and_big_ones_bounded(incident_project, incident
     assert pipeline.summarize(incident_project)[1:4] == [
         "  critical open     2026-02-19: confidence_anomaly, feature_drift",
         "  warning  resolved 2026-02-04: data_quality, label_shift",
-        "  critical open     standing: perturbation_failure"]
+        "  critical open     standing: perturbation_failure",
+    ]
     standing = incident_html(page, "inc-standing")
     assert ">standing<" in standing and ">typos:__all__<" in standing
     # 10 of the open incident's 26 episodes, every type's most severe first, each with 10 of its alerts
@@ -361,14 +546,31 @@ def test_standing_incidents_last_and_big_ones_bounded(incident_project, incident
 
 def test_no_incidents_says_so(memory_warehouse, tmp_path):
     assert "Not computed yet" in section_html(build_report(memory_warehouse), "incidents")
-    empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in (("incident_id", str), ("model_id", str),
-                          ("onset", "datetime64[ns]"), ("status", str), ("title", str))})
+    empty = pd.DataFrame(
+        {
+            c: pd.Series(dtype=t)
+            for c, t in (
+                ("incident_id", str),
+                ("model_id", str),
+                ("onset", "datetime64[ns]"),
+                ("status", str),
+                ("title", str),
+            )
+        }
+    )
     memory_warehouse.replace_table("ml_monitor_incidents", empty)
     assert "No incidents." in section_html(build_report(memory_warehouse), "incidents")
     project = make_project(tmp_path / "empty.duckdb")
     with Warehouse.connect(project, create=True) as wh:
-        wh.replace_table("ml_monitor_alerts", pd.DataFrame({c: pd.Series(dtype=str) for c in (
-            "alert_type", "bucket_start", "cohort_name", "cohort_value", "subject", "severity")}))
+        wh.replace_table(
+            "ml_monitor_alerts",
+            pd.DataFrame(
+                {
+                    c: pd.Series(dtype=str)
+                    for c in ("alert_type", "bucket_start", "cohort_name", "cohort_value", "subject", "severity")
+                }
+            ),
+        )
     assert pipeline.summarize(project) == ["no alerts"]  # an older build: no incidents table
     with Warehouse.connect(project) as wh:
         wh.replace_table("ml_monitor_incidents", empty)
@@ -376,6 +578,7 @@ def test_no_incidents_says_so(memory_warehouse, tmp_path):
 
 
 # --- in the browser -----------------------------------------------------------------------
+
 
 @pytest.mark.slow
 @needs_browser
@@ -393,8 +596,21 @@ def test_every_section_and_chart_renders_offline(rendered):
     assert len(charts) == int(status["data-charts"]) >= 20
     assert all(int(a["data-marks"]) > 0 for a in charts), [a for a in charts if a["data-marks"] == "0"]
     # sections with charts each drew at least one
-    for section in ("incidents", "alerts", "confidence", "class-mix", "threshold-bands", "schema", "performance",
-                    "feature-drift", "embeddings", "explanations", "perturbation", "calibration", "multivariate"):
+    for section in (
+        "incidents",
+        "alerts",
+        "confidence",
+        "class-mix",
+        "threshold-bands",
+        "schema",
+        "performance",
+        "feature-drift",
+        "embeddings",
+        "explanations",
+        "perturbation",
+        "calibration",
+        "multivariate",
+    ):
         assert "chart-svg" in section_html(dom, section), section
 
 
@@ -443,6 +659,7 @@ def test_screenshot(full_report, tmp_path):
 
 
 # --- size ---------------------------------------------------------------------------------
+
 
 @pytest.mark.slow
 def test_report_stays_small_at_a_million_predictions(tmp_path, monkeypatch):

@@ -1,4 +1,5 @@
 """Every core SQL monitor equals an independent numpy/scipy computation on the raw demo rows."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,20 +8,39 @@ import pytest
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import chi2_contingency
 
-from ml_monitor import demo, runner
-
 from conftest import make_project
+from ml_monitor import demo, runner
 
 pytestmark = pytest.mark.slow  # the session's demo build
 
 GRAINS = {
     "ml_monitor_confidence": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class"],
-    "ml_monitor_confidence_rolling": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class", "window_buckets"],
+    "ml_monitor_confidence_rolling": [
+        "model_id",
+        "bucket_start",
+        "cohort_name",
+        "cohort_value",
+        "predicted_class",
+        "window_buckets",
+    ],
     "ml_monitor_class_distribution": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class"],
     "ml_monitor_class_drift": ["model_id", "bucket_start", "cohort_name", "cohort_value"],
     "ml_monitor_schema_diff": ["column_name"],
-    "ml_monitor_null_fractions": ["model_id", "column_name", "scope", "cohort_name", "cohort_value"],  # + bucket_start, NULL on overall rows
-    "ml_monitor_threshold_bands": ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class", "band"],
+    "ml_monitor_null_fractions": [
+        "model_id",
+        "column_name",
+        "scope",
+        "cohort_name",
+        "cohort_value",
+    ],  # + bucket_start, NULL on overall rows
+    "ml_monitor_threshold_bands": [
+        "model_id",
+        "bucket_start",
+        "cohort_name",
+        "cohort_value",
+        "predicted_class",
+        "band",
+    ],
     "ml_monitor_feature_drift": ["model_id", "bucket_start", "cohort_name", "cohort_value", "feature"],
     "ml_monitor_segment_findings": ["alert_type", "model_id", "bucket_start", "subject", "cohort_name", "cohort_value"],
 }
@@ -72,8 +92,13 @@ def test_grain_is_unique_and_not_null(demo_run, table):
 def test_confidence_matches_numpy(demo_run, rows, day, cohort_name, cohort_value, predicted_class):
     bucket = demo_run.day(day)
     expected = _select(rows, bucket, cohort_name, cohort_value, predicted_class)["confidence"].to_numpy()
-    got = _one(demo_run.table("ml_monitor_confidence"), bucket_start=bucket, cohort_name=cohort_name,
-               cohort_value=cohort_value, predicted_class=predicted_class)
+    got = _one(
+        demo_run.table("ml_monitor_confidence"),
+        bucket_start=bucket,
+        cohort_name=cohort_name,
+        cohort_value=cohort_value,
+        predicted_class=predicted_class,
+    )
     assert got.n == len(expected)
     assert got.mean_confidence == pytest.approx(expected.mean(), rel=1e-12)
     assert got.var_confidence == pytest.approx(expected.var(ddof=1), rel=1e-9)
@@ -86,10 +111,17 @@ def test_confidence_matches_numpy(demo_run, rows, day, cohort_name, cohort_value
 def test_rolling_pools_every_row_of_the_window(demo_run, rows, day, cohort_name, cohort_value, predicted_class):
     rolling = demo_run.table("ml_monitor_confidence_rolling")
     window = rows[(rows["bucket_start"] > demo_run.day(day - 7)) & (rows["bucket_start"] <= demo_run.day(day))]
-    expected = _select(window.assign(bucket_start=demo_run.day(day)), demo_run.day(day),
-                       cohort_name, cohort_value, predicted_class)["confidence"].to_numpy()
-    got = _one(rolling, bucket_start=demo_run.day(day), cohort_name=cohort_name, cohort_value=cohort_value,
-               predicted_class=predicted_class, window_buckets=7)
+    expected = _select(
+        window.assign(bucket_start=demo_run.day(day)), demo_run.day(day), cohort_name, cohort_value, predicted_class
+    )["confidence"].to_numpy()
+    got = _one(
+        rolling,
+        bucket_start=demo_run.day(day),
+        cohort_name=cohort_name,
+        cohort_value=cohort_value,
+        predicted_class=predicted_class,
+        window_buckets=7,
+    )
     assert got.rolling_n == len(expected)
     assert got.rolling_mean == pytest.approx(expected.mean(), rel=1e-12)
     assert got.rolling_variance == pytest.approx(expected.var(ddof=1), rel=1e-9)
@@ -97,9 +129,13 @@ def test_rolling_pools_every_row_of_the_window(demo_run, rows, day, cohort_name,
 
 def test_z_score_uses_previous_bucket_means(demo_run):
     conf = demo_run.table("ml_monitor_confidence")
-    series = conf[(conf.cohort_name == "__all__") & (conf.predicted_class == "__all__")].set_index("bucket_start").sort_index()
+    series = (
+        conf[(conf.cohort_name == "__all__") & (conf.predicted_class == "__all__")]
+        .set_index("bucket_start")
+        .sort_index()
+    )
     day = demo_run.day(20)
-    previous = series.loc[demo_run.day(13):demo_run.day(19), "mean_confidence"].to_numpy()
+    previous = series.loc[demo_run.day(13) : demo_run.day(19), "mean_confidence"].to_numpy()
     assert len(previous) == 7
     expected = (series.loc[day, "mean_confidence"] - previous.mean()) / previous.std(ddof=1)
     assert series.loc[day, "z_score"] == pytest.approx(expected, rel=1e-9)
@@ -129,12 +165,18 @@ def _class_distance(rows, reference, bucket, cohort_name, cohort_value):
     }
 
 
-@pytest.mark.parametrize("day, cohort_name, cohort_value", [(5, "__all__", "__all__"), (33, "channel", "chat"),
-                                                            (33, "channel", "email"), (50, "country", "DE")])
+@pytest.mark.parametrize(
+    "day, cohort_name, cohort_value",
+    [(5, "__all__", "__all__"), (33, "channel", "chat"), (33, "channel", "email"), (50, "country", "DE")],
+)
 def test_class_drift_matches_scipy(demo_run, rows, day, cohort_name, cohort_value):
     expected = _class_distance(rows, demo_run.raw("reference"), demo_run.day(day), cohort_name, cohort_value)
-    got = _one(demo_run.table("ml_monitor_class_drift"), bucket_start=demo_run.day(day),
-               cohort_name=cohort_name, cohort_value=cohort_value)
+    got = _one(
+        demo_run.table("ml_monitor_class_drift"),
+        bucket_start=demo_run.day(day),
+        cohort_name=cohort_name,
+        cohort_value=cohort_value,
+    )
     for metric, value in expected.items():
         # the p-value to the chi-square macro's accuracy (docs/statistics.md), the rest exactly
         rel = 2e-6 if metric == "p_value" else 1e-9
@@ -154,7 +196,9 @@ def test_threshold_band_counts(demo_run, rows, day):
     bucket = demo_run.day(day)
     serving = _select(rows, bucket, "country", "US", "__all__")
     band = np.floor((serving["confidence"].to_numpy() - 0.5) / 0.05).astype(int)
-    expected = pd.Series(1, index=pd.MultiIndex.from_arrays([serving["predicted_class"], band])).groupby(level=[0, 1]).sum()
+    expected = (
+        pd.Series(1, index=pd.MultiIndex.from_arrays([serving["predicted_class"], band])).groupby(level=[0, 1]).sum()
+    )
     got = bands[(bands.bucket_start == bucket) & (bands.cohort_name == "country") & (bands.cohort_value == "US")]
     got = got.set_index(["predicted_class", "band"])["n"].sort_index()
     assert got.to_dict() == expected.sort_index().to_dict()
@@ -177,8 +221,14 @@ def test_null_fractions(demo_run, rows, column, day):
     overall = _one(nulls, column_name=column, scope="overall", cohort_name="__all__")
     assert overall.serving_null_fraction == pytest.approx(rows[column].isna().mean(), abs=1e-12)
     # per cohort, against the same cohort value's training rows
-    chat = _one(nulls, column_name=column, scope="bucket", bucket_start=demo_run.day(day), cohort_name="channel",
-                cohort_value="chat")
+    chat = _one(
+        nulls,
+        column_name=column,
+        scope="bucket",
+        bucket_start=demo_run.day(day),
+        cohort_name="channel",
+        cohort_value="chat",
+    )
     serving_chat, reference_chat = serving[serving.channel == "chat"], reference[reference.channel == "chat"]
     assert (chat.n, chat.reference_rows, chat.reference_scope) == (len(serving_chat), len(reference_chat), "cohort")
     assert chat.serving_null_fraction == pytest.approx(serving_chat[column].isna().mean(), abs=1e-12)
@@ -201,7 +251,8 @@ def test_rolling_counts_empty_buckets_as_buckets(tmp_path):
     with duckdb.connect(str(db_path), read_only=True) as con:
         rolling = con.execute(
             f"select * from {project.output_schema}.ml_monitor_confidence_rolling "
-            "where cohort_name = '__all__' and predicted_class = '__all__' and window_buckets = 7").df()
+            "where cohort_name = '__all__' and predicted_class = '__all__' and window_buckets = 7"
+        ).df()
     rolling = rolling.set_index("bucket_start")
     raw["day"] = raw["predicted_at"].dt.floor("D")
     for end in ("2026-01-22", "2026-01-20", "2026-01-26"):

@@ -1,6 +1,7 @@
 """Fitted thresholds against scikit-learn's precision-recall curve; calibration intervals
 against IsotonicRegression; run() against a staging view (DuckDB, and PostgreSQL when
 ML_MONITOR_PG_PORT is set)."""
+
 import os
 import uuid
 
@@ -10,12 +11,11 @@ import pytest
 from sklearn.isotonic import IsotonicRegression
 from sklearn.metrics import precision_recall_curve
 
+from conftest import package_project
 from ml_monitor import thresholds
 from ml_monitor.errors import MonitorError
 from ml_monitor.thresholds import fit_calibration, fit_thresholds
 from ml_monitor.warehouse import Warehouse
-
-from conftest import package_project
 
 CLASSES = np.array(["cat", "dog", "bird"])
 
@@ -28,12 +28,14 @@ def make_holdout(n=6000, seed=0, decimals=2, overconfident=False):
     p_correct = confidence**3 if overconfident else confidence
     correct = rng.random(n) < p_correct
     label = np.where(correct, predicted, (predicted + rng.integers(1, 3, n)) % 3)
-    return pd.DataFrame({
-        "model_id": np.where(rng.random(n) < 0.5, "m1", "m2"),
-        "predicted_class": CLASSES[predicted],
-        "confidence": confidence,
-        "label": CLASSES[label],
-    })
+    return pd.DataFrame(
+        {
+            "model_id": np.where(rng.random(n) < 0.5, "m1", "m2"),
+            "predicted_class": CLASSES[predicted],
+            "confidence": confidence,
+            "label": CLASSES[label],
+        }
+    )
 
 
 def sklearn_curve(y_true, score, positives_elsewhere=0):
@@ -90,12 +92,14 @@ def test_binary_f1_matches_sklearn():
 def tie_rows():
     # Predicted "a": F1 is 2/3 at t = 0.9 (1 of 1 accepted correct, 2 labelled a) and at
     # t = 0.6 (2 of 4): the higher threshold wins.
-    return pd.DataFrame({
-        "model_id": "m",
-        "predicted_class": ["a", "a", "a", "a", "b"],
-        "confidence": [0.9, 0.8, 0.7, 0.6, 0.95],
-        "label": ["a", "b", "b", "a", "b"],
-    })
+    return pd.DataFrame(
+        {
+            "model_id": "m",
+            "predicted_class": ["a", "a", "a", "a", "b"],
+            "confidence": [0.9, 0.8, 0.7, 0.6, 0.95],
+            "label": ["a", "b", "b", "a", "b"],
+        }
+    )
 
 
 def test_ties_go_to_the_higher_threshold():
@@ -111,10 +115,13 @@ def test_ties_in_binary_mode():
     assert fitted.loc[0, "threshold"] == 0.9 and fitted.loc[0, "support"] == 2
 
 
-@pytest.mark.parametrize("objective, bound, metric, pick", [
-    ("min_precision", 0.8, "precision", "min"),
-    ("min_recall", 0.6, "recall", "max"),
-])
+@pytest.mark.parametrize(
+    "objective, bound, metric, pick",
+    [
+        ("min_precision", 0.8, "precision", "min"),
+        ("min_recall", 0.6, "recall", "max"),
+    ],
+)
 def test_constraint_objectives(objective, bound, metric, pick):
     holdout = make_holdout(seed=2)
     fitted = fit_thresholds(holdout, objective, **{objective: bound})
@@ -138,13 +145,16 @@ def test_class_never_labelled_has_undefined_recall():
     assert fitted.loc[0, "threshold"] == 0.9 and np.isnan(fitted.loc[0, "recall"]) and fitted.loc[0, "f1"] == 0
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"objective": "auc"}, "unknown threshold objective"),
-    ({"objective": "min_precision"}, "needs min_precision"),
-    ({"objective": "min_recall", "min_recall": 1.5}, "needs min_recall"),
-    ({"objective": "f1", "min_recall": 0.5}, "only used with the objective min_recall"),
-    ({"positive_class": "zebra"}, "positive class 'zebra'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"objective": "auc"}, "unknown threshold objective"),
+        ({"objective": "min_precision"}, "needs min_precision"),
+        ({"objective": "min_recall", "min_recall": 1.5}, "needs min_recall"),
+        ({"objective": "f1", "min_recall": 0.5}, "only used with the objective min_recall"),
+        ({"positive_class": "zebra"}, "positive class 'zebra'"),
+    ],
+)
 def test_bad_options(kwargs, message):
     with pytest.raises(MonitorError, match=message):
         fit_thresholds(make_holdout(n=100), **kwargs)
@@ -158,6 +168,7 @@ def test_bad_rows():
 
 
 # --- calibration ----------------------------------------------------------------------
+
 
 def lookup(table, score):
     """What the SQL join does: the one interval with
@@ -210,7 +221,9 @@ def test_calibration_groups(calibrated):
     # a class of three rows is calibrated too (mostly by the model's curve), never skipped
     bird = (holdout["predicted_class"] == "bird") & (holdout["model_id"] == "m1")
     few = pd.concat([holdout[~bird], holdout[bird].head(3)])
-    assert ("m1", "bird") in set(map(tuple, fit_calibration(few, PRIOR_ROWS)[["model_id", "predicted_class"]].to_numpy()))
+    assert ("m1", "bird") in set(
+        map(tuple, fit_calibration(few, PRIOR_ROWS)[["model_id", "predicted_class"]].to_numpy())
+    )
 
 
 def test_calibration_intervals_cover_0_1_and_are_monotone(calibrated):
@@ -275,6 +288,7 @@ def test_calibration_needs_a_positive_prior():
 
 # --- run against the warehouse ----------------------------------------------------------
 
+
 @pytest.fixture(params=["duckdb", "postgres"])
 def warehouse(request, tmp_path, monkeypatch):
     if request.param == "postgres" and not os.environ.get("ML_MONITOR_PG_PORT"):
@@ -291,11 +305,16 @@ def warehouse(request, tmp_path, monkeypatch):
 def stage(warehouse, holdout):
     """What dbt's staging view looks like: canonical columns, every split."""
     reference = holdout.assign(prediction_id=[f"p{i}" for i in range(len(holdout))], split="validation")
-    extra = pd.DataFrame({
-        "prediction_id": ["x1", "x2", "x3", "t1"], "model_id": "m1", "split": ["validation"] * 3 + ["train"],
-        "predicted_class": ["cat", None, "cat", "cat"], "confidence": [1.5, 0.5, None, 0.5],
-        "label": ["cat", "cat", "cat", "dog"],
-    })
+    extra = pd.DataFrame(
+        {
+            "prediction_id": ["x1", "x2", "x3", "t1"],
+            "model_id": "m1",
+            "split": ["validation"] * 3 + ["train"],
+            "predicted_class": ["cat", None, "cat", "cat"],
+            "confidence": [1.5, 0.5, None, 0.5],
+            "label": ["cat", "cat", "cat", "dog"],
+        }
+    )
     warehouse.replace_table("reference_rows", pd.concat([reference, extra], ignore_index=True))
     warehouse._execute(
         f"create view {warehouse.relation(thresholds.HOLDOUT_VIEW)} as select * from {warehouse.relation('reference_rows')}"

@@ -6,6 +6,7 @@ second), profiles.yml is found through DBT_PROFILES_DIR, the inputs live in a sc
 own, and a custom generate_schema_name puts the package's models in a schema it chooses. The
 CLI, run from the project folder with no options, must find all of it as dbt does.
 """
+
 from __future__ import annotations
 
 import os
@@ -67,15 +68,37 @@ def test_the_wheel_runs_a_user_project(installed, tmp_path):
     (project / "macros").mkdir(parents=True)
     (project / "macros" / "generate_schema_name.sql").write_text(GENERATE_SCHEMA_NAME)
     (project / "packages.yml").write_text(yaml.safe_dump({"packages": [{"local": str(shipped)}]}))
-    (project / "dbt_project.yml").write_text(yaml.safe_dump({
-        "name": "analytics", "version": "1.0.0", "config-version": 2, "profile": "analytics",
-        "vars": {"ml_monitor_source_schema": "raw", "ml_monitor_cohorts": ["channel", "country"],
-                 "ml_monitor_features": ["order_value", "customer_tier"], "ml_monitor_text_column": "ticket_text"}}))
+    (project / "dbt_project.yml").write_text(
+        yaml.safe_dump(
+            {
+                "name": "analytics",
+                "version": "1.0.0",
+                "config-version": 2,
+                "profile": "analytics",
+                "vars": {
+                    "ml_monitor_source_schema": "raw",
+                    "ml_monitor_cohorts": ["channel", "country"],
+                    "ml_monitor_features": ["order_value", "customer_tier"],
+                    "ml_monitor_text_column": "ticket_text",
+                },
+            }
+        )
+    )
     profiles = tmp_path / "profiles"
     profiles.mkdir()
-    (profiles / "profiles.yml").write_text(yaml.safe_dump({"analytics": {"target": "dev", "outputs": {
-        "dev": {"type": "duckdb", "path": str(tmp_path / "not_this_one.duckdb")},
-        "ci": {"type": "duckdb", "path": str(warehouse)}}}}))
+    (profiles / "profiles.yml").write_text(
+        yaml.safe_dump(
+            {
+                "analytics": {
+                    "target": "dev",
+                    "outputs": {
+                        "dev": {"type": "duckdb", "path": str(tmp_path / "not_this_one.duckdb")},
+                        "ci": {"type": "duckdb", "path": str(warehouse)},
+                    },
+                }
+            }
+        )
+    )
 
     env.update(DBT_PROFILES_DIR=str(profiles), DBT_TARGET="ci")
     output = _run([installed / "ml-monitor", "run"], cwd=project, env=env)
@@ -87,13 +110,25 @@ def test_the_wheel_runs_a_user_project(installed, tmp_path):
 
     assert not (tmp_path / "not_this_one.duckdb").exists()
     with duckdb.connect(str(warehouse), read_only=True) as con:
+
         def tables(schema):
-            return {r[0] for r in con.execute("select table_name from information_schema.tables where table_schema = ?",
-                                              [schema]).fetchall()}
+            return {
+                r[0]
+                for r in con.execute(
+                    "select table_name from information_schema.tables where table_schema = ?", [schema]
+                ).fetchall()
+            }
 
         placed = tables(MONITORING)
-        assert {"ml_monitor_alerts", "ml_monitor_confidence", "ml_monitor_thresholds", "ml_monitor_calibration"} <= placed
+        assert {
+            "ml_monitor_alerts",
+            "ml_monitor_confidence",
+            "ml_monitor_thresholds",
+            "ml_monitor_calibration",
+        } <= placed
         assert not tables("main_ml_monitor") and not tables("main")
         # the fitted views found the thresholds the CLI wrote beside them
-        sources = con.execute(f"select distinct threshold_source from {MONITORING}.ml_monitor_threshold_bands").fetchall()
+        sources = con.execute(
+            f"select distinct threshold_source from {MONITORING}.ml_monitor_threshold_bands"
+        ).fetchall()
         assert sources == [("fitted",)]

@@ -1,6 +1,7 @@
 """The warehouse layer: connecting from the profile, quoting, typed round trips and atomic
 replaces on DuckDB, on PostgreSQL when ML_MONITOR_PG_PORT points at a server, and on a local
 Spark session when pyspark and java are installed."""
+
 import os
 import subprocess
 import sys
@@ -11,24 +12,27 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import HAS_SPARK, package_project
 from ml_monitor import warehouse
 from ml_monitor.errors import MonitorError
 from ml_monitor.warehouse import TEMP_PREFIX, DuckDBWarehouse, PostgresWarehouse, SparkWarehouse, Warehouse
-
-from conftest import HAS_SPARK, package_project
 
 HOSTILE = 'we"ird; drop table x; --'
 
 
 def sample_frame():
-    return pd.DataFrame({
-        "text": ["plain", "", None, 'quote " comma , newline \n percent % question ?'],
-        "number": [1.5, np.nan, -0.25, 1e-300],
-        "count": [1, 2, 3, 4],
-        "flag": [True, False, True, False],
-        "at": pd.to_datetime(["2024-01-01 00:00:00", None, "2024-02-29 12:34:56.789", "2024-03-01 00:00:00"], format="ISO8601"),
-        HOSTILE: ["a", "b", "c", "d"],
-    })
+    return pd.DataFrame(
+        {
+            "text": ["plain", "", None, 'quote " comma , newline \n percent % question ?'],
+            "number": [1.5, np.nan, -0.25, 1e-300],
+            "count": [1, 2, 3, 4],
+            "flag": [True, False, True, False],
+            "at": pd.to_datetime(
+                ["2024-01-01 00:00:00", None, "2024-02-29 12:34:56.789", "2024-03-01 00:00:00"], format="ISO8601"
+            ),
+            HOSTILE: ["a", "b", "c", "d"],
+        }
+    )
 
 
 # The sample's column types as each backend's information_schema names them.
@@ -66,6 +70,7 @@ def read(wh, name, schema=None):
 
 # --- connecting ---------------------------------------------------------------------------
 
+
 def test_connect_uses_the_profile(duck, duckdb_project, tmp_path):
     assert isinstance(duck, DuckDBWarehouse) and duck.schema == "main_ml_monitor"
     duck.replace_table("t", pd.DataFrame({"a": [1]}))
@@ -88,8 +93,13 @@ def test_relative_path_is_relative_to_the_working_directory(tmp_path, monkeypatc
 def test_locked_duckdb_file(duckdb_project, tmp_path):
     path = str(tmp_path / "wh.duckdb")
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({path!r}); print('ready', flush=True); time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({path!r}); print('ready', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "ready"
@@ -109,11 +119,14 @@ def test_quoting():
 def test_unsupported_adapter(duckdb_project, monkeypatch):
     """An adapter dbt has but the Python steps do not (here duckdb, taken away) is one clear line."""
     monkeypatch.delitem(warehouse.BACKENDS, "duckdb")
-    with pytest.raises(MonitorError, match=r"^the Python steps do not support the 'duckdb' adapter \(supported: postgres, spark\)$"):
+    with pytest.raises(
+        MonitorError, match=r"^the Python steps do not support the 'duckdb' adapter \(supported: postgres, spark\)$"
+    ):
         Warehouse.connect(duckdb_project)
 
 
 # --- shared behaviour, on every backend ---------------------------------------------------
+
 
 def check_round_trip(wh):
     name = "hostile_columns" if isinstance(wh, SparkWarehouse) else HOSTILE  # Spark: table names are \w+
@@ -200,8 +213,11 @@ def test_duckdb_readers_see_the_old_table_until_the_swap(duck, monkeypatch):
         # Another connection to the same database, while the new rows are written.
         other = self._con.cursor()
         seen.append(other.execute(f"select a from {self.relation('kept')} order by a").fetchall())
-        seen.append(other.execute("select count(*) from information_schema.tables where table_name like ?",
-                                  [TEMP_PREFIX + "%"]).fetchone()[0])
+        seen.append(
+            other.execute(
+                "select count(*) from information_schema.tables where table_name like ?", [TEMP_PREFIX + "%"]
+            ).fetchone()[0]
+        )
         other.close()
 
     monkeypatch.setattr(DuckDBWarehouse, "_write_rows", write_and_look)
@@ -212,7 +228,9 @@ def test_duckdb_readers_see_the_old_table_until_the_swap(duck, monkeypatch):
 
 # --- PostgreSQL -----------------------------------------------------------------------------
 
-pg_only = pytest.mark.skipif(not os.environ.get("ML_MONITOR_PG_PORT"), reason="set ML_MONITOR_PG_PORT to test PostgreSQL")
+pg_only = pytest.mark.skipif(
+    not os.environ.get("ML_MONITOR_PG_PORT"), reason="set ML_MONITOR_PG_PORT to test PostgreSQL"
+)
 
 
 def scratch_warehouse(monkeypatch, target: str, schema_variable: str, **env: str):
