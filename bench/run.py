@@ -59,7 +59,15 @@ NUMERIC = ["previous_tickets", "account_age_days", "order_value"] + [f"x_{j}" fo
 CATEGORICAL = ["customer_tier", "product"] + [f"c_{j}" for j in range(1, EXTRA_CATEGORICAL + 1)]
 FEATURES = NUMERIC + CATEGORICAL
 MONITORED = COHORTS + FEATURES  # columns whose null fractions are monitored
-DBT_VARS = {"ml_monitor_cohorts": COHORTS, "ml_monitor_features": FEATURES, "ml_monitor_text_column": None}
+# the generated log is judged as of its own end (its days are in the past), and the package's
+# unit tests, written for the demo's columns, are left to the test suite
+DBT_VARS = {
+    "ml_monitor_cohorts": COHORTS,
+    "ml_monitor_features": FEATURES,
+    "ml_monitor_text_column": None,
+    "ml_monitor_now": "log_end",
+    "ml_monitor_unit_tests": False,
+}
 SELECT, EXCLUDE = "package:ml_monitor", "package:ml_monitor_demo"
 THRESHOLD, BAND_WIDTH, ROLLING = 0.5, 0.05, 7  # the package defaults the comparison assumes
 OUTPUT_SCHEMA = "main_ml_monitor"

@@ -120,7 +120,7 @@ with
             {%- else %}
                 group by
                     {{ ml_monitor.cohort_grouping_sets([['model_id', 'bucket_start', 'predicted_class', 'band']]) }}
-            {%- endif %} {{ "union all" if loop.first }}
+                {%- endif %} {{ "union all" if loop.first }}
         {%- endfor %}
 
     ),

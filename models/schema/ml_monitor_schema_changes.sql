@@ -3,8 +3,10 @@
     keeps its date, so its alert and incident keep theirs. A run that finds a change dates it
     at the first bucket in which a column the reference lacks holds a value — the deploy that
     changed the log's columns, which changes them together — or, with no such column, at the
-    last complete bucket before the run's "now" (var ml_monitor_now), the run that saw it. -#}
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+    last complete bucket before the run's "now" (var ml_monitor_now), the run that saw it.
+    A --full-refresh keeps it, as it keeps ml_monitor_schema_observations: a date a run gave
+    cannot be recomputed from the log. -#}
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail', full_refresh=false) }}
 {%- set added = [] -%}
 {%- if execute -%}
     {%- set added = run_query("select column_name from " ~ ref('ml_monitor_schema_diff')

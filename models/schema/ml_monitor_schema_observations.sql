@@ -2,8 +2,9 @@
     column and run, at the run's "now", var ml_monitor_now): its type as the warehouse names
     it and its status against the reference (ml_monitor_schema_diff), or 'removed' for a
     column an earlier run saw that neither table has now. A run at an instant already
-    recorded adds nothing, so a re-run changes nothing. ml_monitor_schema_history reads it. -#}
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+    recorded adds nothing, so a re-run changes nothing. ml_monitor_schema_history reads it.
+    A --full-refresh keeps it: what earlier runs saw cannot be recomputed from the log. -#}
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail', full_refresh=false) }}
 {%- set now = ml_monitor.run_now() -%}
 
 with

@@ -40,7 +40,8 @@ def tiny_project(
     **project_vars,
 ) -> Project:
     """project_vars go into dbt_project.yml (so the CLI, run on the folder, sees them too);
-    cli_vars are passed as --vars by the returned Project only."""
+    cli_vars are passed as --vars by the returned Project only. The tests' logs are old:
+    they are judged as of their own end (ml_monitor_now: log_end) unless a test says otherwise."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "models").mkdir(exist_ok=True)
     (folder / "dbt_project.yml").write_text(
@@ -52,7 +53,7 @@ def tiny_project(
                 "profile": "ml_monitor",
                 "model-paths": ["models"],
                 "target-path": "target",
-                "vars": project_vars,
+                "vars": {"ml_monitor_now": "log_end", **project_vars},
             }
         )
     )

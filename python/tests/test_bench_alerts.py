@@ -183,7 +183,7 @@ def test_matching_rule_on_hand_made_incidents():
     for event_type in ("feature_nulled", "column_added", "column_type_changed"):
         assert by_type[event_type]["one_incident"], event_type
     assert by_type["column_dropped"]["incidents"] == 0
-    assert by_type["joint_change"]["incidents"] == 0 and not by_type["joint_change"]["detected"]
+    assert by_type["cohort_feature_drift"]["incidents"] == 0 and not by_type["cohort_feature_drift"]["detected"]
     summary = result["summary"]
     assert (summary["detected"], summary["one_incident"], summary["false"], summary["standing"]) == (4, 4, 1, 1)
     assert summary["false_per_30d"] == 0.5 and summary["onset_errors"] == "0 1 0 0 - 0 -"

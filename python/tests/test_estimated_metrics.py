@@ -238,7 +238,9 @@ def test_estimator_unreliable_finds_labels_that_stop_matching_the_confidence(fit
             f"select * from {project.output_schema}.ml_monitor_alerts where alert_type = 'estimator_unreliable'"
         ).df()
     alert_days = sorted(((alerts["bucket_start"] - fitted_run.start).dt.days + 1).tolist())
-    assert alert_days and min(alert_days) >= day and min(alert_days) <= day + 3, alert_days
+    # within days: misses accumulate over the checked buckets, and the bucket's BH family holds
+    # every per-cohort test of the demo (the last week has a tenth of its rows labelled)
+    assert alert_days and min(alert_days) >= day and min(alert_days) <= day + 8, alert_days
     assert set(alert_days) == set(range(min(alert_days), 61)) & set(
         ((reliability["bucket_start"] - fitted_run.start).dt.days + 1).tolist()
     )
