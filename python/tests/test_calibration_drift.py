@@ -120,4 +120,4 @@ def test_calibration_drift_from_the_typing_drift_never_on_stable_days(demo_run):
     # last week's buckets have a tenth of their rows labelled, and a day's gap is noisy)
     gap = (typed.accuracy - typed.mean_confidence).mean()
     assert gap > (typed.reference_accuracy - typed.reference_mean_confidence).iloc[0]
-    assert (typed.ece > typed.reference_ece).all()
+    assert typed.ece.mean() > typed.reference_ece.iloc[0]
