@@ -18,5 +18,7 @@
         cast({{ p_value }} as {{ ml_monitor.type_double() }}) as p_value,
         cast({{ evidence_note }} as {{ dbt.type_string() }}) as evidence_note
     from {{ relation }}
-    {%- if where %} where {{ where }} {%- endif %}
+    {%- if where %}
+    where {{ where }}
+    {%- endif %}
 {%- endmacro %}

@@ -3,7 +3,7 @@
 {% macro evidence_note(cases) -%}
     case
         {%- for condition, note in cases %}
-            when {{ condition }} then {{ ml_monitor.string_literal(note) }}
+        when {{ condition }} then {{ ml_monitor.string_literal(note) }}
         {%- endfor %}
     end
 {%- endmacro %}

@@ -1,1 +1,3 @@
-{% macro feature_columns() %} {{- return(var('ml_monitor_features', []) or []) -}} {% endmacro %}
+{% macro feature_columns() %}
+  {{- return(var('ml_monitor_features', []) or []) -}}
+{% endmacro %}

@@ -2,7 +2,7 @@
     recomputed buckets replace their rows per model and bucket; on Spark, partitions by
     bucket overwritten in place. Use as {{ config(**ml_monitor.incremental_by_bucket()) }}. -#}
 {% macro incremental_by_bucket() %}
-    {{- return({
+  {{- return({
         'materialized': 'incremental',
         'incremental_strategy': ml_monitor.incremental_strategy(),
         'unique_key': ['model_id', 'bucket_start'],

@@ -1,9 +1,9 @@
 {#- Every configured input column whose nulls are monitored: cohorts, features, text, embedding. -#}
 {% macro monitored_columns() %}
-    {%- set names = [] -%}
-    {%- for name in ml_monitor.cohort_columns() + ml_monitor.feature_columns()
+  {%- set names = [] -%}
+  {%- for name in ml_monitor.cohort_columns() + ml_monitor.feature_columns()
         + [var('ml_monitor_text_column', none), var('ml_monitor_embedding_column', none)] -%}
-        {%- if name and name not in names -%} {%- do names.append(name) -%} {%- endif -%}
-    {%- endfor -%}
-    {{- return(names) -}}
+    {%- if name and name not in names -%}{%- do names.append(name) -%}{%- endif -%}
+  {%- endfor -%}
+  {{- return(names) -}}
 {% endmacro %}

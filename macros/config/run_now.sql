@@ -3,12 +3,13 @@
     'log_end' replays a log as of the end of its last bucket: nothing is stale or missing
     after it, so a backfill of an old log judges only what the log holds. -#}
 {% macro run_now() %}
-    {%- set now = var('ml_monitor_now', none) -%}
-    {%- if now == 'log_end' -%}
-        {%- set last_bucket = '(select max(bucket_start) from ' ~ ref('stg_ml_monitor__predictions')
-              ~ ' where exclusion_reason is null)' -%}
-        {{- return(ml_monitor.shift_buckets(1, last_bucket)) -}}
-    {%- elif now -%} {{- return('cast(' ~ ml_monitor.string_literal(now) ~ ' as ' ~ dbt.type_timestamp() ~ ')') -}}
-    {%- endif -%}
-    {{- return(ml_monitor.to_utc_timestamp(dbt.current_timestamp())) -}}
+  {%- set now = var('ml_monitor_now', none) -%}
+  {%- if now == 'log_end' -%}
+    {%- set last_bucket = '(select max(bucket_start) from ' ~ ref('stg_ml_monitor__predictions')
+          ~ ' where exclusion_reason is null)' -%}
+    {{- return(ml_monitor.shift_buckets(1, last_bucket)) -}}
+  {%- elif now -%}
+    {{- return('cast(' ~ ml_monitor.string_literal(now) ~ ' as ' ~ dbt.type_timestamp() ~ ')') -}}
+  {%- endif -%}
+  {{- return(ml_monitor.to_utc_timestamp(dbt.current_timestamp())) -}}
 {% endmacro %}

@@ -3,17 +3,17 @@
     which exact percentiles need (var ml_monitor_percentiles = 'approximate'). Engines
     without a sketch compute them exactly. -#}
 {% macro approx_percentiles(expr, fractions) %}
-    {{- return(adapter.dispatch('approx_percentiles', 'ml_monitor')(expr, fractions)) -}}
+  {{- return(adapter.dispatch('approx_percentiles', 'ml_monitor')(expr, fractions)) -}}
 {% endmacro %}
 
 {% macro default__approx_percentiles(expr, fractions) -%}
-    {{ ml_monitor.percentiles_cont(expr, fractions) }}
+  {{ ml_monitor.percentiles_cont(expr, fractions) }}
 {%- endmacro %}
 
 {% macro duckdb__approx_percentiles(expr, fractions) -%}
-    approx_quantile({{ expr }}, [{{ fractions | join(', ') }}])
+  approx_quantile({{ expr }}, [{{ fractions | join(', ') }}])
 {%- endmacro %}
 
 {% macro spark__approx_percentiles(expr, fractions) -%}
-    percentile_approx({{ expr }}, array({{ fractions | join(', ') }}))
+  percentile_approx({{ expr }}, array({{ fractions | join(', ') }}))
 {%- endmacro %}

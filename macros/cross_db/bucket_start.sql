@@ -1,8 +1,8 @@
 {#- Start of the time bucket (ml_monitor_time_grain) holding a UTC timestamp. Weeks start on Monday. -#}
 {% macro bucket_start(timestamp_expr) %}
-    {{- return(adapter.dispatch('bucket_start', 'ml_monitor')(timestamp_expr, ml_monitor.time_grain())) -}}
+  {{- return(adapter.dispatch('bucket_start', 'ml_monitor')(timestamp_expr, ml_monitor.time_grain())) -}}
 {% endmacro %}
 
 {% macro default__bucket_start(timestamp_expr, grain) -%}
-    cast({{ dbt.date_trunc(grain, timestamp_expr) }} as {{ dbt.type_timestamp() }})
+  cast({{ dbt.date_trunc(grain, timestamp_expr) }} as {{ dbt.type_timestamp() }})
 {%- endmacro %}

@@ -3,6 +3,5 @@
 {% macro format_decimal(expr) -%}
     {%- set cents = 'cast(round((' ~ expr ~ ') * 100) as ' ~ dbt.type_bigint() ~ ')' -%}
     cast(cast(floor({{ cents }} / 100.0) as {{ dbt.type_bigint() }}) as {{ dbt.type_string() }})
-    || '.'
-    || lpad(cast({{ cents }} % 100 as {{ dbt.type_string() }}), 2, '0')
+    || '.' || lpad(cast({{ cents }} % 100 as {{ dbt.type_string() }}), 2, '0')
 {%- endmacro %}

@@ -4,17 +4,21 @@
     missing. Any numeric type: integers and decimals are cast first (PostgreSQL's numeric
     holds NaN and Infinity too). -#}
 {% macro is_finite(expr) %}
-    {{- return(adapter.dispatch('is_finite', 'ml_monitor')('cast(' ~ expr ~ ' as ' ~ ml_monitor.type_double() ~ ')')) -}}
+  {{- return(adapter.dispatch('is_finite', 'ml_monitor')('cast(' ~ expr ~ ' as ' ~ ml_monitor.type_double() ~ ')')) -}}
 {% endmacro %}
 
 {#- NaN compares false with every number on most engines; PostgreSQL and Spark instead sort
     NaN above +Infinity, which the upper bound excludes too. -#}
 {% macro default__is_finite(expr) -%}
-    {%- set infinity = "cast('Infinity' as " ~ ml_monitor.type_double() ~ ")" -%}
-    ({{ expr }} > -{{ infinity }} and {{ expr }} < {{ infinity }})
+  {%- set infinity = "cast('Infinity' as " ~ ml_monitor.type_double() ~ ")" -%}
+  ({{ expr }} > -{{ infinity }} and {{ expr }} < {{ infinity }})
 {%- endmacro %}
 
-{% macro duckdb__is_finite(expr) -%} isfinite({{ expr }}) {%- endmacro %}
+{% macro duckdb__is_finite(expr) -%}
+  isfinite({{ expr }})
+{%- endmacro %}
 
 {#- The number, or NULL when it is not finite: the value a monitor reads for a numeric feature. -#}
-{% macro finite_or_null(expr) -%} case when {{ ml_monitor.is_finite(expr) }} then {{ expr }} end {%- endmacro %}
+{% macro finite_or_null(expr) -%}
+  case when {{ ml_monitor.is_finite(expr) }} then {{ expr }} end
+{%- endmacro %}

@@ -5,8 +5,6 @@
     {{ calibration_alias }}.model_id = {{ prediction_alias }}.model_id
     and {{ calibration_alias }}.predicted_class = {{ class_expr }}
     and {{ prediction_alias }}.confidence >= {{ calibration_alias }}.score_lower
-    and (
-        {{ prediction_alias }}.confidence < {{ calibration_alias }}.score_upper
-        or {{ prediction_alias }}.confidence = {{ calibration_alias }}.score_lower
-    )
+    and ({{ prediction_alias }}.confidence < {{ calibration_alias }}.score_upper
+         or {{ prediction_alias }}.confidence = {{ calibration_alias }}.score_lower)
 {%- endmacro %}

@@ -4,40 +4,40 @@
     outside the reference vocabulary), so a change in how users write shows as drift.
     Returns [{name, kind, expr}] where expr reads the staging model's columns. -#}
 {% macro feature_specs() %}
-    {%- set serving = ml_monitor.relation_columns(source('ml_monitor', 'predictions')) -%}
-    {%- set reference = ml_monitor.relation_columns(source('ml_monitor', 'reference')) -%}
-    {%- set double = ml_monitor.type_double() -%}
-    {%- set specs = [] -%}
-    {%- for name in ml_monitor.feature_columns() -%}
-        {%- set kind = ml_monitor.column_kind(serving, name) -%}
-        {%- set reference_kind = ml_monitor.column_kind(reference, name) -%}
-        {%- if execute and kind != reference_kind -%}
-            {{ exceptions.raise_compiler_error("ml_monitor: feature '" ~ name ~ "' (var ml_monitor_features) is " ~ kind
+  {%- set serving = ml_monitor.relation_columns(source('ml_monitor', 'predictions')) -%}
+  {%- set reference = ml_monitor.relation_columns(source('ml_monitor', 'reference')) -%}
+  {%- set double = ml_monitor.type_double() -%}
+  {%- set specs = [] -%}
+  {%- for name in ml_monitor.feature_columns() -%}
+    {%- set kind = ml_monitor.column_kind(serving, name) -%}
+    {%- set reference_kind = ml_monitor.column_kind(reference, name) -%}
+    {%- if execute and kind != reference_kind -%}
+      {{ exceptions.raise_compiler_error("ml_monitor: feature '" ~ name ~ "' (var ml_monitor_features) is " ~ kind
           ~ " in the serving log but " ~ reference_kind ~ " in the reference; cast one of them or drop it from the features") }}
-        {%- endif -%}
-        {%- do specs.append({'name': name, 'kind': kind, 'expr': ml_monitor.quote_identifier(name)}) -%}
-    {%- endfor -%}
-    {%- set text = var('ml_monitor_text_column', none) -%}
-    {%- if text -%}
-        {%- set t = ml_monitor.quote_identifier(text) -%}
-        {%- do specs.append({'name': text ~ '.length_chars', 'kind': 'numeric',
-          'expr': 'cast(length(' ~ t ~ ') as ' ~ double ~ ')'}) -%}
-        {%- do specs.append({'name': text ~ '.word_count', 'kind': 'numeric',
-          'expr': "cast(case when trim(" ~ t ~ ") = '' then 0 else length(trim(" ~ t ~ ")) - length(replace(trim(" ~ t ~ "), ' ', '')) + 1 end as " ~ double ~ ")"}) -%}
-        {%- do specs.append({'name': text ~ '.uppercase_share', 'kind': 'numeric',
-          'expr': 'cast(' ~ ml_monitor.count_uppercase(t) ~ ' as ' ~ double ~ ') / nullif(length(' ~ t ~ '), 0)'}) -%}
-        {#- text_oov_share comes from ml_monitor.with_text_oov_share on the same rows -#}
-        {%- do specs.append({'name': text ~ '.oov_share', 'kind': 'numeric', 'expr': 'text_oov_share'}) -%}
     {%- endif -%}
-    {{- return(specs) -}}
+    {%- do specs.append({'name': name, 'kind': kind, 'expr': ml_monitor.quote_identifier(name)}) -%}
+  {%- endfor -%}
+  {%- set text = var('ml_monitor_text_column', none) -%}
+  {%- if text -%}
+    {%- set t = ml_monitor.quote_identifier(text) -%}
+    {%- do specs.append({'name': text ~ '.length_chars', 'kind': 'numeric',
+          'expr': 'cast(length(' ~ t ~ ') as ' ~ double ~ ')'}) -%}
+    {%- do specs.append({'name': text ~ '.word_count', 'kind': 'numeric',
+          'expr': "cast(case when trim(" ~ t ~ ") = '' then 0 else length(trim(" ~ t ~ ")) - length(replace(trim(" ~ t ~ "), ' ', '')) + 1 end as " ~ double ~ ")"}) -%}
+    {%- do specs.append({'name': text ~ '.uppercase_share', 'kind': 'numeric',
+          'expr': 'cast(' ~ ml_monitor.count_uppercase(t) ~ ' as ' ~ double ~ ') / nullif(length(' ~ t ~ '), 0)'}) -%}
+    {#- text_oov_share comes from ml_monitor.with_text_oov_share on the same rows -#}
+    {%- do specs.append({'name': text ~ '.oov_share', 'kind': 'numeric', 'expr': 'text_oov_share'}) -%}
+  {%- endif -%}
+  {{- return(specs) -}}
 {% endmacro %}
 
 {#- The configured feature columns that are numeric, in configuration order: staging reads
     their non-finite values (NaN, ±Infinity) as missing and flags them. -#}
 {% macro numeric_feature_columns() %}
-    {%- set names = [] -%}
-    {%- for spec in ml_monitor.feature_specs() if spec.kind == 'numeric' and spec.name in ml_monitor.feature_columns() -%}
-        {%- do names.append(spec.name) -%}
-    {%- endfor -%}
-    {{- return(names) -}}
+  {%- set names = [] -%}
+  {%- for spec in ml_monitor.feature_specs() if spec.kind == 'numeric' and spec.name in ml_monitor.feature_columns() -%}
+    {%- do names.append(spec.name) -%}
+  {%- endfor -%}
+  {{- return(names) -}}
 {% endmacro %}

@@ -3,6 +3,6 @@
 {% macro threshold_match(threshold_alias, prediction_alias) -%}
     {{ threshold_alias }}.model_id = {{ prediction_alias }}.model_id
     {%- if var('ml_monitor_positive_class', none) is none %}
-        and {{ threshold_alias }}.predicted_class = {{ prediction_alias }}.predicted_class
+    and {{ threshold_alias }}.predicted_class = {{ prediction_alias }}.predicted_class
     {%- endif %}
 {%- endmacro %}

@@ -19,38 +19,24 @@
         {{ group_columns | join(', ') }},
         max(n_total) as n,
         max(r_total) as n_reference,
-        sum(
-            (case when p = 0 then 1e-4 else p end - case when q = 0 then 1e-4 else q end)
-            * ln(case when p = 0 then 1e-4 else p end / case when q = 0 then 1e-4 else q end)
-        ) as psi,
-        sqrt(
-            greatest(
-                0.0,
-                0.5 * sum(case when p > 0 then p * {{ ml_monitor.log2('p / ((p + q) / 2)') }} else 0 end)
-                + 0.5 * sum(case when q > 0 then q * {{ ml_monitor.log2('q / ((p + q) / 2)') }} else 0 end)
-            )
-        ) as js_distance,
+        sum((
+            case when p = 0 then 1e-4 else p end - case when q = 0 then 1e-4 else q end
+        ) * ln(
+            case when p = 0 then 1e-4 else p end / case when q = 0 then 1e-4 else q end
+        )) as psi,
+        sqrt(greatest(0.0,
+            0.5 * sum(case when p > 0 then p * {{ ml_monitor.log2('p / ((p + q) / 2)') }} else 0 end)
+            + 0.5 * sum(case when q > 0 then q * {{ ml_monitor.log2('q / ((p + q) / 2)') }} else 0 end)
+        )) as js_distance,
         max(abs(p - q)) as linf,
-        cast(max(n_total) as {{ ml_monitor.type_double() }})
-        * max(r_total)
-        * sum(case when n + r > 0 then (p - q) * (p - q) / (n + r) else 0 end) as chi2_statistic,
+        cast(max(n_total) as {{ ml_monitor.type_double() }}) * max(r_total)
+            * sum(case when n + r > 0 then (p - q) * (p - q) / (n + r) else 0 end) as chi2_statistic,
         sum(case when n + r > 0 then 1 else 0 end) - 1 as chi2_dof,
         sum(case when q = 0 and n > 0 then 1 else 0 end) as new_categories,
         sum(case when q = 0 then p else 0 end) as unseen_share,
-        min(
-            case when r > 0 then cast(n_total as {{ ml_monitor.type_double() }}) * (n + r) / (n_total + r_total) end
-        ) as min_expected,
-        avg(
-            case
-                when r > 0
-                then
-                    case
-                        when cast(n_total as {{ ml_monitor.type_double() }}) * (n + r) / (n_total + r_total) < 5
-                        then 1.0
-                        else 0.0
-                    end
-            end
-        ) as small_expected_share
+        min(case when r > 0 then cast(n_total as {{ ml_monitor.type_double() }}) * (n + r) / (n_total + r_total) end) as min_expected,
+        avg(case when r > 0 then case when cast(n_total as {{ ml_monitor.type_double() }}) * (n + r) / (n_total + r_total) < 5
+                                      then 1.0 else 0.0 end end) as small_expected_share
     from {{ shares }}
     group by {{ group_columns | join(', ') }}
 {% endmacro %}

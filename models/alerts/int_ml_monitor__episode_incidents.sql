@@ -16,144 +16,138 @@
 {%- set spread = "model_id, alert_type, spread_column" -%}
 {%- set string = dbt.type_string() -%}
 
-with
-    episodes as (select * from {{ ref('int_ml_monitor__alert_episodes') }}),
+with episodes as (
 
-    run_starts as (
+    select * from {{ ref('int_ml_monitor__alert_episodes') }}
 
-        select
-            *,
-            case
-                when
-                    first_index - lag(last_index) over (partition by {{ series }} order by first_index)
-                    <= {{ reopen }} + 1
-                then 0
-                else 1
-            end as starts_run
-        from episodes
-        where first_index is not null
+),
 
-    ),
+run_starts as (
 
-    runs as (
+    select
+        *,
+        case
+            when first_index - lag(last_index) over (partition by {{ series }} order by first_index) <= {{ reopen }} + 1
+            then 0 else 1
+        end as starts_run
+    from episodes
+    where first_index is not null
 
-        select
-            *,
-            sum(starts_run) over (
-                partition by {{ series }} order by first_index rows between unbounded preceding and current row
-            ) as run_number
-        from run_starts
+),
 
-    ),
+runs as (
 
-    run_spans as (
+    select
+        *,
+        sum(starts_run) over (partition by {{ series }} order by first_index
+                              rows between unbounded preceding and current row) as run_number
+    from run_starts
 
-        select
-            {{ series }},
-            run_number,
-            case when alert_type in ('feature_drift', 'null_fraction') then subject end as spread_column,
-            min(first_index) as run_onset,
-            max(last_index) + {{ reopen }} as run_reach
-        from runs
-        group by {{ series }}, run_number
+),
 
-    ),
+run_spans as (
 
-    spread_starts as (
+    select
+        {{ series }}, run_number,
+        case when alert_type in ('feature_drift', 'null_fraction') then subject end as spread_column,
+        min(first_index) as run_onset,
+        max(last_index) + {{ reopen }} as run_reach
+    from runs
+    group by {{ series }}, run_number
 
-        -- a run starts a new spread when it begins after every earlier run of its type has lapsed
-        select
-            *,
-            case
-                when
-                    run_onset <= max(run_reach) over (
-                        partition by {{ spread }}
-                        order by run_onset, cohort_name, cohort_value, subject
-                        rows between unbounded preceding and 1 preceding
-                    )
-                then 0
-                else 1
-            end as starts_spread
-        from run_spans
+),
 
-    ),
+spread_starts as (
 
-    spreads as (
+    -- a run starts a new spread when it begins after every earlier run of its type has lapsed
+    select
+        *,
+        case
+            when run_onset <= max(run_reach) over (
+                partition by {{ spread }} order by run_onset, cohort_name, cohort_value, subject
+                rows between unbounded preceding and 1 preceding)
+            then 0 else 1
+        end as starts_spread
+    from run_spans
 
-        select
-            *,
-            sum(starts_spread) over (
-                partition by {{ spread }}
-                order by run_onset, cohort_name, cohort_value, subject
-                rows between unbounded preceding and current row
-            ) as spread_number
-        from spread_starts
+),
 
-    ),
+spreads as (
 
-    spread_onsets as (
+    select
+        *,
+        sum(starts_spread) over (partition by {{ spread }} order by run_onset, cohort_name, cohort_value, subject
+                                 rows between unbounded preceding and current row) as spread_number
+    from spread_starts
 
-        select *, min(run_onset) over (partition by {{ spread }}, spread_number) as spread_onset from spreads
+),
 
-    ),
+spread_onsets as (
 
-    incident_starts as (
+    select
+        *,
+        min(run_onset) over (partition by {{ spread }}, spread_number) as spread_onset
+    from spreads
 
-        select
-            model_id,
-            spread_onset,
-            case
-                when
-                    spread_onset - lag(spread_onset) over (partition by model_id order by spread_onset)
-                    <= {{ var('ml_monitor_incident_window_buckets') }}
-                then 0
-                else 1
-            end as starts_incident
-        from (select distinct model_id, spread_onset from spread_onsets) as onsets
+),
 
-    ),
+incident_starts as (
 
-    incident_numbers as (
+    select
+        model_id,
+        spread_onset,
+        case
+            when spread_onset - lag(spread_onset) over (partition by model_id order by spread_onset)
+                 <= {{ var('ml_monitor_incident_window_buckets') }}
+            then 0 else 1
+        end as starts_incident
+    from (select distinct model_id, spread_onset from spread_onsets) as onsets
 
-        select
-            model_id,
-            spread_onset,
-            sum(starts_incident) over (
-                partition by model_id order by spread_onset rows between unbounded preceding and current row
-            ) as incident_number
-        from incident_starts
+),
 
-    ),
+incident_numbers as (
 
-    dated as (
+    select
+        model_id,
+        spread_onset,
+        sum(starts_incident) over (partition by model_id order by spread_onset
+                                   rows between unbounded preceding and current row) as incident_number
+    from incident_starts
 
-        select r.episode_id, r.model_id, min(r.first_bucket) over (partition by r.model_id, n.incident_number) as onset
-        from runs as r
-        inner join
-            spread_onsets as s
-            on s.model_id = r.model_id
-            and s.alert_type = r.alert_type
-            and s.cohort_name = r.cohort_name
-            and s.cohort_value = r.cohort_value
-            and s.subject = r.subject
-            and s.run_number = r.run_number
-        inner join incident_numbers as n on n.model_id = s.model_id and n.spread_onset = s.spread_onset
+),
 
-    ),
+dated as (
 
-    standing as (
+    select
+        r.episode_id,
+        r.model_id,
+        min(r.first_bucket) over (partition by r.model_id, n.incident_number) as onset
+    from runs as r
+    inner join spread_onsets as s
+        on s.model_id = r.model_id and s.alert_type = r.alert_type and s.cohort_name = r.cohort_name
+        and s.cohort_value = r.cohort_value and s.subject = r.subject and s.run_number = r.run_number
+    inner join incident_numbers as n
+        on n.model_id = s.model_id and n.spread_onset = s.spread_onset
 
-        select
-            episode_id,
-            model_id,
-            {{ dbt.hash("model_id || '|' || alert_type || '|standing'") }} as incident_id,
-            cast(null as {{ dbt.type_timestamp() }}) as onset
-        from episodes
-        where first_index is null
+),
 
-    )
+standing as (
 
-select episode_id, model_id, {{ dbt.hash("model_id || '|' || cast(onset as " ~ string ~ ")") }} as incident_id, onset
+    select
+        episode_id,
+        model_id,
+        {{ dbt.hash("model_id || '|' || alert_type || '|standing'") }} as incident_id,
+        cast(null as {{ dbt.type_timestamp() }}) as onset
+    from episodes
+    where first_index is null
+
+)
+
+select
+    episode_id,
+    model_id,
+    {{ dbt.hash("model_id || '|' || cast(onset as " ~ string ~ ")") }} as incident_id,
+    onset
 from dated
 union all
 select episode_id, model_id, incident_id, onset

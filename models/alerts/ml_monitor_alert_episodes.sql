@@ -17,4 +17,5 @@ select
     e.peak_p_value_adjusted,
     e.is_open
 from {{ ref('int_ml_monitor__alert_episodes') }} as e
-inner join {{ ref('int_ml_monitor__episode_incidents') }} as i on i.episode_id = e.episode_id
+inner join {{ ref('int_ml_monitor__episode_incidents') }} as i
+    on i.episode_id = e.episode_id

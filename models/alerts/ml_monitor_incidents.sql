@@ -27,152 +27,124 @@
     'multivariate_drift':         (20, 'joint drift of the features', 'cohort', 'cohorts'),
 } -%}
 
-with
-    episodes as (select * from {{ ref('ml_monitor_alert_episodes') }}),
+with episodes as (
 
-    located as (
+    select * from {{ ref('ml_monitor_alert_episodes') }}
 
-        select *, case when cohort_name = '__all__' then 'all' else cohort_name || '=' || cohort_value end as cohort
-        from episodes
+),
 
-    ),
+located as (
 
-    per_type as (
+    select
+        *,
+        case when cohort_name = '__all__' then 'all' else cohort_name || '=' || cohort_value end as cohort
+    from episodes
 
-        select
-            incident_id,
-            alert_type,
-            count(distinct cohort) as n_cohorts,
-            count(distinct subject) as n_subjects,
-            min(cohort) as first_cohort,
-            min(subject) as first_subject,
-            -- the headline move: the whole population's when it alerted, else the largest
-            coalesce(
-                max(case when cohort = 'all' and subject in ('__all__', 'accuracy') then peak_value end),
-                case
-                    when coalesce(max(peak_value), 0) >= - coalesce(min(peak_value), 0)
-                    then max(peak_value)
-                    else min(peak_value)
-                end
-            ) as headline_value
-        from located
-        group by incident_id, alert_type
+),
 
-    ),
+per_type as (
 
-    phrased as (
+    select
+        incident_id,
+        alert_type,
+        count(distinct cohort) as n_cohorts,
+        count(distinct subject) as n_subjects,
+        min(cohort) as first_cohort,
+        min(subject) as first_subject,
+        -- the headline move: the whole population's when it alerted, else the largest
+        coalesce(
+            max(case when cohort = 'all' and subject in ('__all__', 'accuracy') then peak_value end),
+            case when coalesce(max(peak_value), 0) >= -coalesce(min(peak_value), 0) then max(peak_value) else min(peak_value) end
+        ) as headline_value
+    from located
+    group by incident_id, alert_type
 
-        select
-            incident_id,
-            alert_type,
-            case
-                alert_type
-                {%- for alert_type, (rank, words, location, unit) in kinds.items() %}
-                    when {{ ml_monitor.string_literal(alert_type) }} then {{ rank }}
-                {%- endfor %}
-                else 99
-            end as type_rank,
-            case
-                when alert_type = 'confidence_anomaly'
-                then
-                    'confidence '
-                    || case when headline_value < 0 then 'down ' else 'up ' end
-                    || {{ ml_monitor.format_decimal('abs(headline_value)') }}
-                    || case
-                        when n_cohorts > 1
-                        then ' in ' || cast(n_cohorts as {{ string }}) || ' cohorts'
-                        when first_cohort <> 'all'
-                        then ' in ' || first_cohort
-                        else ''
-                    end
-                when alert_type = 'performance_drop'
-                then
-                    'measured '
-                    || case when n_subjects > 1 then 'accuracy and macro F1' else replace(first_subject, '_', ' ') end
-                    || ' down '
-                    || {{ ml_monitor.format_decimal('abs(headline_value)') }}
-                    || case
-                        when n_cohorts > 1
-                        then ' in ' || cast(n_cohorts as {{ string }}) || ' cohorts'
-                        when first_cohort <> 'all'
-                        then ' in ' || first_cohort
-                        else ''
-                    end
-                {%- for alert_type, (rank, words, location, unit) in kinds.items() if alert_type not in ['confidence_anomaly', 'performance_drop'] %}
-                    when alert_type = {{ ml_monitor.string_literal(alert_type) }}
-                    then
-                        {%- if location == 'cohort' %}
-                            {{ ml_monitor.string_literal(words) }} || case
-                                when n_cohorts > 1
-                                then ' in ' || cast(n_cohorts as {{ string }}) || ' {{ unit }}'
-                                when first_cohort <> 'all'
-                                then ' in ' || first_cohort
-                                else ''
-                            end
-                        {%- else %}
-                            case
-                                when n_subjects > 1
-                                then
-                                    {{ ml_monitor.string_literal(words ~ ' in ') }}
-                                    || cast(n_subjects as {{ string }})
-                                    || ' {{ unit }}'
-                                else {{ ml_monitor.string_literal(words ~ ': ') }} || first_subject
-                            end
-                            -- found in one cohort only (per-cohort feature drift, null fractions)
-                            || case when n_cohorts = 1 and first_cohort <> 'all' then ' in ' || first_cohort else '' end
-                        {%- endif %}
-                {%- endfor %}
-                else alert_type
-            end as phrase
-        from per_type
+),
 
-    ),
+phrased as (
 
-    titles as (
+    select
+        incident_id,
+        alert_type,
+        case alert_type
+            {%- for alert_type, (rank, words, location, unit) in kinds.items() %}
+            when {{ ml_monitor.string_literal(alert_type) }} then {{ rank }}
+            {%- endfor %}
+            else 99
+        end as type_rank,
+        case
+            when alert_type = 'confidence_anomaly' then
+                'confidence ' || case when headline_value < 0 then 'down ' else 'up ' end
+                || {{ ml_monitor.format_decimal('abs(headline_value)') }}
+                || case when n_cohorts > 1 then ' in ' || cast(n_cohorts as {{ string }}) || ' cohorts'
+                        when first_cohort <> 'all' then ' in ' || first_cohort else '' end
+            when alert_type = 'performance_drop' then
+                'measured ' || case when n_subjects > 1 then 'accuracy and macro F1' else replace(first_subject, '_', ' ') end
+                || ' down ' || {{ ml_monitor.format_decimal('abs(headline_value)') }}
+                || case when n_cohorts > 1 then ' in ' || cast(n_cohorts as {{ string }}) || ' cohorts'
+                        when first_cohort <> 'all' then ' in ' || first_cohort else '' end
+            {%- for alert_type, (rank, words, location, unit) in kinds.items() if alert_type not in ['confidence_anomaly', 'performance_drop'] %}
+            when alert_type = {{ ml_monitor.string_literal(alert_type) }} then
+                {%- if location == 'cohort' %}
+                {{ ml_monitor.string_literal(words) }}
+                || case when n_cohorts > 1 then ' in ' || cast(n_cohorts as {{ string }}) || ' {{ unit }}'
+                        when first_cohort <> 'all' then ' in ' || first_cohort else '' end
+                {%- else %}
+                case when n_subjects > 1 then {{ ml_monitor.string_literal(words ~ ' in ') }} || cast(n_subjects as {{ string }}) || ' {{ unit }}'
+                     else {{ ml_monitor.string_literal(words ~ ': ') }} || first_subject end
+                -- found in one cohort only (per-cohort feature drift, null fractions)
+                || case when n_cohorts = 1 and first_cohort <> 'all' then ' in ' || first_cohort else '' end
+                {%- endif %}
+            {%- endfor %}
+            else alert_type
+        end as phrase
+    from per_type
 
-        select
-            incident_id,
-            {{ ml_monitor.ordered_list('phrase', 'type_rank') }} as findings,
-            {{ ml_monitor.ordered_list('alert_type', 'alert_type') }} as alert_types
-        from phrased
-        group by incident_id
+),
 
-    ),
+titles as (
 
-    cohort_lists as (
+    select incident_id, {{ ml_monitor.ordered_list('phrase', 'type_rank') }} as findings,
+           {{ ml_monitor.ordered_list('alert_type', 'alert_type') }} as alert_types
+    from phrased
+    group by incident_id
 
-        select incident_id, {{ ml_monitor.ordered_list('cohort', 'cohort') }} as cohorts
-        from (select distinct incident_id, cohort from located) as distinct_cohorts
-        group by incident_id
+),
 
-    ),
+cohort_lists as (
 
-    subject_lists as (
+    select incident_id, {{ ml_monitor.ordered_list('cohort', 'cohort') }} as cohorts
+    from (select distinct incident_id, cohort from located) as distinct_cohorts
+    group by incident_id
 
-        select incident_id, {{ ml_monitor.ordered_list('subject', 'subject') }} as subjects
-        from (select distinct incident_id, subject from located) as distinct_subjects
-        group by incident_id
+),
 
-    ),
+subject_lists as (
 
-    incidents as (
+    select incident_id, {{ ml_monitor.ordered_list('subject', 'subject') }} as subjects
+    from (select distinct incident_id, subject from located) as distinct_subjects
+    group by incident_id
 
-        select
-            incident_id,
-            model_id,
-            min(first_bucket) as onset,
-            max(last_bucket) as last_bucket,
-            max(case when is_open then 1 else 0 end) as any_open,
-            max(case when first_bucket is null then 1 else 0 end) as standing,
-            max(case when peak_severity = 'critical' then 1 else 0 end) as any_critical,
-            count(*) as n_episodes,
-            sum(buckets_alerting) as n_alerts,
-            count(distinct cohort) as n_cohorts,
-            count(distinct subject) as n_subjects
-        from located
-        group by incident_id, model_id
+),
 
-    )
+incidents as (
+
+    select
+        incident_id,
+        model_id,
+        min(first_bucket) as onset,
+        max(last_bucket) as last_bucket,
+        max(case when is_open then 1 else 0 end) as any_open,
+        max(case when first_bucket is null then 1 else 0 end) as standing,
+        max(case when peak_severity = 'critical' then 1 else 0 end) as any_critical,
+        count(*) as n_episodes,
+        sum(buckets_alerting) as n_alerts,
+        count(distinct cohort) as n_cohorts,
+        count(distinct subject) as n_subjects
+    from located
+    group by incident_id, model_id
+
+)
 
 select
     i.incident_id,

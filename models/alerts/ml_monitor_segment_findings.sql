@@ -7,69 +7,54 @@
     (the column's values partition the population). Alert types tested per cohort only. -#}
 {%- set double = ml_monitor.type_double() -%}
 
-with
-    tests as (select * from {{ ref('ml_monitor_alert_tests') }}),
+with tests as (
 
-    population_alerts as (
+    select * from {{ ref('ml_monitor_alert_tests') }}
 
-        select alert_type, model_id, bucket_start, subject, metric, value, threshold
-        from tests
-        where cohort_name = '__all__' and is_alert
+),
 
-    ),
+population_alerts as (
 
-    predictions as (
+    select alert_type, model_id, bucket_start, subject, metric, value, threshold
+    from tests
+    where cohort_name = '__all__' and is_alert
 
-        select model_id, bucket_start, cohort_name, cohort_value, predicted_class, n
-        from {{ ref('ml_monitor_base_stats') }}
-        where row_kind = 'class'
+),
 
-    ),
+predictions as (
 
-    contributions as (
+    select model_id, bucket_start, cohort_name, cohort_value, predicted_class, n
+    from {{ ref('ml_monitor_base_stats') }}
+    where row_kind = 'class'
 
-        select
-            a.alert_type,
-            a.model_id,
-            a.bucket_start,
-            a.subject,
-            a.metric as population_metric,
-            a.value as population_value,
-            c.cohort_name,
-            c.cohort_value,
-            c.metric as cohort_metric,
-            c.value as cohort_effect,
-            c.is_alert as cohort_is_alert,
-            cast(w.n as {{ double }}) / p.n as weight,
-            cast(w.n as {{ double }})
-            / p.n
-            * c.value
-            / c.threshold
+),
+
+contributions as (
+
+    select
+        a.alert_type, a.model_id, a.bucket_start, a.subject,
+        a.metric as population_metric,
+        a.value as population_value,
+        c.cohort_name, c.cohort_value,
+        c.metric as cohort_metric,
+        c.value as cohort_effect,
+        c.is_alert as cohort_is_alert,
+        cast(w.n as {{ double }}) / p.n as weight,
+        cast(w.n as {{ double }}) / p.n * c.value / c.threshold
             * case when a.value < 0 then -1 else 1 end as contribution
-        from population_alerts as a
-        inner join
-            tests as c
-            on c.alert_type = a.alert_type
-            and c.model_id = a.model_id
-            and c.bucket_start = a.bucket_start
-            and c.subject = a.subject
-            and c.cohort_name <> '__all__'
-            and c.value is not null
-        inner join
-            predictions as w
-            on w.model_id = c.model_id
-            and w.bucket_start = c.bucket_start
-            and w.cohort_name = c.cohort_name
-            and w.cohort_value = c.cohort_value
-            and w.predicted_class = case when a.alert_type = 'confidence_anomaly' then a.subject else '__all__' end
-        inner join
-            predictions as p
-            on p.model_id = c.model_id
-            and p.bucket_start = c.bucket_start
-            and p.cohort_name = '__all__'
-            and p.predicted_class = w.predicted_class
+    from population_alerts as a
+    inner join tests as c
+        on c.alert_type = a.alert_type and c.model_id = a.model_id and c.bucket_start = a.bucket_start
+        and c.subject = a.subject and c.cohort_name <> '__all__' and c.value is not null
+    inner join predictions as w
+        on w.model_id = c.model_id and w.bucket_start = c.bucket_start and w.cohort_name = c.cohort_name
+        and w.cohort_value = c.cohort_value
+        and w.predicted_class = case when a.alert_type = 'confidence_anomaly' then a.subject else '__all__' end
+    inner join predictions as p
+        on p.model_id = c.model_id and p.bucket_start = c.bucket_start and p.cohort_name = '__all__'
+        and p.predicted_class = w.predicted_class
 
-    )
+)
 
 select
     alert_type,
@@ -85,13 +70,9 @@ select
     cohort_is_alert,
     weight,
     contribution,
-    contribution / nullif(
-        sum(contribution) over (partition by alert_type, model_id, bucket_start, subject, cohort_name), 0
-    ) as share,
-    cast(
-        row_number() over (
-            partition by alert_type, model_id, bucket_start, subject
-            order by contribution desc, cohort_name, cohort_value
-        ) as integer
-    ) as contribution_rank
+    contribution / nullif(sum(contribution) over (
+        partition by alert_type, model_id, bucket_start, subject, cohort_name), 0) as share,
+    cast(row_number() over (
+        partition by alert_type, model_id, bucket_start, subject
+        order by contribution desc, cohort_name, cohort_value) as integer) as contribution_rank
 from contributions

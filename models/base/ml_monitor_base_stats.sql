@@ -17,7 +17,7 @@
       {'fitted thresholds and calibration': ml_monitor.fit_version()}) -%}
 {%- set mode = var('ml_monitor_percentiles') -%}
 {%- if mode not in ['exact', 'approximate'] -%}
-    {{ exceptions.raise_compiler_error("ml_monitor: var ml_monitor_percentiles must be 'exact' or 'approximate', not '" ~ mode ~ "'") }}
+{{ exceptions.raise_compiler_error("ml_monitor: var ml_monitor_percentiles must be 'exact' or 'approximate', not '" ~ mode ~ "'") }}
 {%- endif -%}
 {%- set percentiles = ml_monitor.percentiles_cont if mode == 'exact' else ml_monitor.approx_percentiles -%}
 {%- set new_rows = ml_monitor.recent_buckets_filter() if is_incremental() and not ml_monitor.base_is_stale(config_version) else '1 = 1' -%}
@@ -29,135 +29,135 @@
       {'expr': 'predicted_class', 'column': ml_monitor.column_name('predicted_class'), 'source': 'the predicted class', 'values': [reserved.all]},
       {'expr': 'label', 'column': ml_monitor.column_name('label'), 'source': 'the label', 'values': [reserved.all]}] -%}
 {%- for name in ml_monitor.cohort_columns() -%}
-    {%- do checks.append({'expr': ml_monitor.quote_identifier(name), 'column': name, 'source': 'var ml_monitor_cohorts',
+  {%- do checks.append({'expr': ml_monitor.quote_identifier(name), 'column': name, 'source': 'var ml_monitor_cohorts',
                         'values': [reserved.all, reserved.null]}) -%}
 {%- endfor -%}
 {%- do ml_monitor.check_reserved_values(ref('stg_ml_monitor__predictions'), checks, source('ml_monitor', 'predictions'),
                                        'exclusion_reason is null and ' ~ new_rows) %}
 
-with
-    new_predictions as ({{ ml_monitor.monitored_predictions(new_rows) }}),
+with new_predictions as (
 
-    fitted_thresholds as (select * from {{ ref('ml_monitor_fitted_thresholds') }}),
+    {{ ml_monitor.monitored_predictions(new_rows) }}
 
-    calibration as (select * from {{ ref('ml_monitor_fitted_calibration') }}),
+),
 
-    scored as (
+fitted_thresholds as (
 
-        select
-            p.*,
-            {{- ml_monitor.cohort_input_columns() }}
-            coalesce(t.threshold, {{ var('ml_monitor_default_threshold') }}) as threshold,
-            case when t.threshold is null then 'default' else 'fitted' end as threshold_source,
-            coalesce(
-                class_calibration.calibrated_probability, model_calibration.calibrated_probability
-            ) as calibrated_probability
-        from new_predictions as p
-        left join fitted_thresholds as t on {{ ml_monitor.threshold_match('t', 'p') }}
-        left join
-            calibration as class_calibration
-            on {{ ml_monitor.calibration_match('class_calibration', 'p', 'p.predicted_class') }}
-        left join
-            calibration as model_calibration
-            on {{ ml_monitor.calibration_match('model_calibration', 'p', "'__all__'") }}
-    ),
+    select * from {{ ref('ml_monitor_fitted_thresholds') }}
 
-    banded as (
+),
 
-        select
-            *,
-            cast(floor((score - threshold) / {{ band_width }}) as integer) as band,
-            case when abs(score - threshold) < {{ band_width }} then 1 else 0 end as is_near_threshold
-        from scored
+calibration as (
 
-    ),
+    select * from {{ ref('ml_monitor_fitted_calibration') }}
 
-    {#- Class rows carry exact percentiles (one sort per group serves all three); band rows
+),
+
+scored as (
+
+    select
+        p.*,
+        {{- ml_monitor.cohort_input_columns() }}
+        coalesce(t.threshold, {{ var('ml_monitor_default_threshold') }}) as threshold,
+        case when t.threshold is null then 'default' else 'fitted' end as threshold_source,
+        coalesce(class_calibration.calibrated_probability, model_calibration.calibrated_probability) as calibrated_probability
+    from new_predictions as p
+    left join fitted_thresholds as t
+        on {{ ml_monitor.threshold_match('t', 'p') }}
+    left join calibration as class_calibration
+        on {{ ml_monitor.calibration_match('class_calibration', 'p', 'p.predicted_class') }}
+    left join calibration as model_calibration
+        on {{ ml_monitor.calibration_match('model_calibration', 'p', "'__all__'") }}
+),
+
+banded as (
+
+    select
+        *,
+        cast(floor((score - threshold) / {{ band_width }}) as integer) as band,
+        case when abs(score - threshold) < {{ band_width }} then 1 else 0 end as is_near_threshold
+    from scored
+
+),
+
+{#- Class rows carry exact percentiles (one sort per group serves all three); band rows
     need only counts, so they come from a second aggregation of the same rows without the
     sorts. -#}
-    grouped as (
-        {%- for row_kind in ['class', 'band'] %}
+grouped as (
+    {%- for row_kind in ['class', 'band'] %}
 
-            select
-                model_id,
-                bucket_start,
-                predicted_class,
-                {%- if row_kind == 'class' %} cast(null as integer) as band,
-                {%- else %} band,
-                {%- endif %}
-                {{- ml_monitor.cohort_grouping_columns() }}
-                grouping(predicted_class) as class_rolled_up,
-                '{{ row_kind }}' as row_kind,
-                count(*) as n,
-                sum(confidence) as sum_confidence,
-                avg(confidence) as mean_confidence,
-                -- sum of squared deviations from the mean: pools exactly across buckets (Chan et al.)
-                coalesce(var_samp(confidence) * (count(*) - 1), 0) as m2_confidence,
-                min(confidence) as min_confidence,
-                max(confidence) as max_confidence,
-                {%- if row_kind == 'class' %} {{ percentiles('confidence', [0.1, 0.5, 0.9]) }} as percentiles,
-                {%- else %} null as percentiles,
-                {%- endif %}
-                max(threshold) as threshold,
-                max(threshold_source) as threshold_source,
-                cast(sum(is_near_threshold) as {{ dbt.type_bigint() }}) as n_near_threshold,
-                count(calibrated_probability) as n_calibrated,
-                sum(calibrated_probability) as sum_calibrated_probability
-                {%- for name in monitored %}
-                    ,
-                    cast(
-                        sum(
-                            case when {{ ml_monitor.quote_identifier(name) }} is null then 1 else 0 end
-                        ) as {{ dbt.type_bigint() }}
-                    ) as null_count_{{ loop.index }}
-                {%- endfor %}
-            from banded
-            {%- if row_kind == 'class' %}
-                group by
-                    {{ ml_monitor.cohort_grouping_sets([
+    select
+        model_id,
+        bucket_start,
+        predicted_class,
+        {%- if row_kind == 'class' %}
+        cast(null as integer) as band,
+        {%- else %}
+        band,
+        {%- endif %}
+        {{- ml_monitor.cohort_grouping_columns() }}
+        grouping(predicted_class) as class_rolled_up,
+        '{{ row_kind }}' as row_kind,
+        count(*) as n,
+        sum(confidence) as sum_confidence,
+        avg(confidence) as mean_confidence,
+        -- sum of squared deviations from the mean: pools exactly across buckets (Chan et al.)
+        coalesce(var_samp(confidence) * (count(*) - 1), 0) as m2_confidence,
+        min(confidence) as min_confidence,
+        max(confidence) as max_confidence,
+        {%- if row_kind == 'class' %}
+        {{ percentiles('confidence', [0.1, 0.5, 0.9]) }} as percentiles,
+        {%- else %}
+        null as percentiles,
+        {%- endif %}
+        max(threshold) as threshold,
+        max(threshold_source) as threshold_source,
+        cast(sum(is_near_threshold) as {{ dbt.type_bigint() }}) as n_near_threshold,
+        count(calibrated_probability) as n_calibrated,
+        sum(calibrated_probability) as sum_calibrated_probability
+        {%- for name in monitored %},
+        cast(sum(case when {{ ml_monitor.quote_identifier(name) }} is null then 1 else 0 end) as {{ dbt.type_bigint() }}) as null_count_{{ loop.index }}
+        {%- endfor %}
+    from banded
+    {%- if row_kind == 'class' %}
+    group by {{ ml_monitor.cohort_grouping_sets([
         ['model_id', 'bucket_start'],
         ['model_id', 'bucket_start', 'predicted_class']]) }}
-            {%- else %}
-                group by
-                    {{ ml_monitor.cohort_grouping_sets([['model_id', 'bucket_start', 'predicted_class', 'band']]) }}
-                {%- endif %} {{ "union all" if loop.first }}
-        {%- endfor %}
+    {%- else %}
+    group by {{ ml_monitor.cohort_grouping_sets([['model_id', 'bucket_start', 'predicted_class', 'band']]) }}
+    {%- endif %}
+    {{ "union all" if loop.first }}
+    {%- endfor %}
 
-    ),
+),
 
-    {#- Null counts are rows of their own, keyed by the column's name (never by its position in
+{#- Null counts are rows of their own, keyed by the column's name (never by its position in
     the configuration): every grouped row once (column_name NULL), and each model and
     bucket's population and cohort rows (all classes) once more per monitored column, as a
     'nulls' row holding that column's null count — a cohort column's own, which its cohorts
     fix, not within them. -#}
-    null_columns as (
+null_columns as (
 
-        select cast(null as {{ string }}) as column_name
-        {%- for name in monitored %}
-            union all
-            select {{ ml_monitor.string_literal(name) }}
-        {%- endfor %}
+    select cast(null as {{ string }}) as column_name
+    {%- for name in monitored %}
+    union all
+    select {{ ml_monitor.string_literal(name) }}
+    {%- endfor %}
 
-    ),
+),
 
-    expanded as (
+expanded as (
 
-        select g.*, c.column_name
-        from grouped as g
-        inner join
-            null_columns as c
-            on c.column_name is null
-            or (
-                g.row_kind = 'class' and g.class_rolled_up = 1
-                {%- for name in ml_monitor.cohort_columns() %}
-                    and not (
-                        g.cohort_{{ loop.index }}_rolled_up = 0
-                        and c.column_name = {{ ml_monitor.string_literal(name) }}
-                    )
-                {%- endfor %}
-            )
+    select g.*, c.column_name
+    from grouped as g
+    inner join null_columns as c
+        on c.column_name is null
+        or (g.row_kind = 'class' and g.class_rolled_up = 1
+            {%- for name in ml_monitor.cohort_columns() %}
+            and not (g.cohort_{{ loop.index }}_rolled_up = 0 and c.column_name = {{ ml_monitor.string_literal(name) }})
+            {%- endfor %})
 
-    )
+)
 
 select
     model_id,
@@ -169,23 +169,20 @@ select
     column_name,
     cast(n as {{ dbt.type_bigint() }}) as n,
     {%- for statistic in ['sum_confidence', 'mean_confidence', 'm2_confidence', 'min_confidence', 'max_confidence'] %}
-        case when column_name is null then {{ statistic }} end as {{ statistic }},
+    case when column_name is null then {{ statistic }} end as {{ statistic }},
     {%- endfor %}
     {%- for percentile in ['p10', 'p50', 'p90'] %}
-        case
-            when column_name is null then {{ ml_monitor.array_element('percentiles', loop.index) }}
-        end as {{ percentile }}_confidence,
+    case when column_name is null then {{ ml_monitor.array_element('percentiles', loop.index) }} end as {{ percentile }}_confidence,
     {%- endfor %}
     case when class_rolled_up = 0 then threshold end as threshold,
     case when class_rolled_up = 0 then threshold_source end as threshold_source,
     {%- for statistic in ['n_near_threshold', 'n_calibrated', 'sum_calibrated_probability'] %}
-        case when column_name is null then {{ statistic }} end as {{ statistic }},
+    case when column_name is null then {{ statistic }} end as {{ statistic }},
     {%- endfor %}
     case
-        when 1 = 0
-        then cast(null as {{ dbt.type_bigint() }})
+        when 1 = 0 then cast(null as {{ dbt.type_bigint() }})
         {%- for name in monitored %}
-            when column_name = {{ ml_monitor.string_literal(name) }} then null_count_{{ loop.index }}
+        when column_name = {{ ml_monitor.string_literal(name) }} then null_count_{{ loop.index }}
         {%- endfor %}
     end as null_count,
     {{ ml_monitor.string_literal(config_version) }} as config_version

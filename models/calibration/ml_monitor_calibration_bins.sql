@@ -11,82 +11,66 @@
 {%- set timestamp = dbt.type_timestamp() -%}
 {%- set eps = 1e-15 -%}
 
-with
-    serving as (
+with serving as (
 
-        {{ ml_monitor.labeled_predictions('p.model_id, p.bucket_start, p.prediction_id, p.predicted_class, p.confidence,') }}
+    {{ ml_monitor.labeled_predictions('p.model_id, p.bucket_start, p.prediction_id, p.predicted_class, p.confidence,') }}
 
-    ),
+),
 
-    holdout as (
+holdout as (
 
-        select model_id, prediction_id, predicted_class, confidence, label
-        from {{ ref('stg_ml_monitor__reference') }}
-        where
-            split = {{ ml_monitor.string_literal(var('ml_monitor_holdout_split')) }}
-            and predicted_class is not null
-            and confidence is not null
-            and label is not null
+    select model_id, prediction_id, predicted_class, confidence, label
+    from {{ ref('stg_ml_monitor__reference') }}
+    where split = {{ ml_monitor.string_literal(var('ml_monitor_holdout_split')) }}
+      and predicted_class is not null and confidence is not null and label is not null
 
-    ),
+),
 
-    scoped as (
+scoped as (
 
-        select model_id, 'bucket' as scope, bucket_start, prediction_id, predicted_class, confidence, label
-        from serving
-        where confidence is not null
-        union all
-        select
-            model_id,
-            'week',
-            cast({{ dbt.date_trunc('week', 'bucket_start') }} as {{ timestamp }}),
-            prediction_id,
-            predicted_class,
-            confidence,
-            label
-        from serving
-        where confidence is not null
-        union all
-        select model_id, 'holdout', cast(null as {{ timestamp }}), prediction_id, predicted_class, confidence, label
-        from holdout
+    select model_id, 'bucket' as scope, bucket_start, prediction_id, predicted_class, confidence, label
+    from serving
+    where confidence is not null
+    union all
+    select model_id, 'week', cast({{ dbt.date_trunc('week', 'bucket_start') }} as {{ timestamp }}),
+           prediction_id, predicted_class, confidence, label
+    from serving
+    where confidence is not null
+    union all
+    select model_id, 'holdout', cast(null as {{ timestamp }}), prediction_id, predicted_class, confidence, label
+    from holdout
 
-    ),
+),
 
-    scored as (
+scored as (
 
-        select
-            model_id,
-            scope,
-            bucket_start,
-            prediction_id,
-            predicted_class,
-            confidence,
-            cast(case when label = predicted_class then 1 else 0 end as {{ double }}) as correct,
-            least(greatest(confidence, {{ eps }}), 1 - {{ eps }}) as clipped
-        from scoped
+    select
+        model_id, scope, bucket_start, prediction_id, predicted_class, confidence,
+        cast(case when label = predicted_class then 1 else 0 end as {{ double }}) as correct,
+        least(greatest(confidence, {{ eps }}), 1 - {{ eps }}) as clipped
+    from scoped
 
-    ),
+),
 
-    classes as (
+classes as (
 
-        select model_id, scope, bucket_start, prediction_id, predicted_class, confidence, correct, clipped
-        from scored
-        union all
-        select model_id, scope, bucket_start, prediction_id, '__all__', confidence, correct, clipped
-        from scored
+    select model_id, scope, bucket_start, prediction_id, predicted_class, confidence, correct, clipped from scored
+    union all
+    select model_id, scope, bucket_start, prediction_id, '__all__', confidence, correct, clipped from scored
 
-    ),
+),
 
-    binned as (
+binned as (
 
-        select
-            *,
-            ntile({{ var('ml_monitor_calibration_bins') }}) over (
-                partition by model_id, scope, bucket_start, predicted_class order by confidence, prediction_id
-            ) as bin
-        from classes
+    select
+        *,
+        ntile({{ var('ml_monitor_calibration_bins') }}) over (
+            partition by model_id, scope, bucket_start, predicted_class
+            order by confidence, prediction_id
+        ) as bin
+    from classes
 
-    )
+)
 
 select
     model_id,
@@ -102,9 +86,7 @@ select
     sum(confidence) as sum_confidence,
     sum(correct) as n_correct,
     sum((confidence - correct) * (confidence - correct)) as sum_squared_error,
-    sum(
-        (confidence - correct) * (confidence - correct) * (confidence - correct) * (confidence - correct)
-    ) as sum_squared_error_squared,
-    - sum(correct * ln(clipped) + (1 - correct) * ln(1 - clipped)) as sum_log_loss
+    sum((confidence - correct) * (confidence - correct) * (confidence - correct) * (confidence - correct)) as sum_squared_error_squared,
+    -sum(correct * ln(clipped) + (1 - correct) * ln(1 - clipped)) as sum_log_loss
 from binned
 group by model_id, scope, bucket_start, predicted_class, bin

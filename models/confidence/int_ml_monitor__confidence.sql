@@ -7,91 +7,70 @@
     (m − μ_b) / s_b, kept for charts. The decision is made in ml_monitor_alert_tests. -#}
 {%- set window = var('ml_monitor_rolling_windows')[0] -%}
 
-with
-    series as (
+with series as (
 
-        select
-            model_id,
-            bucket_start,
-            cohort_name,
-            cohort_value,
-            predicted_class,
-            n,
-            mean_confidence,
-            m2_confidence,
-            min_confidence,
-            max_confidence,
-            p10_confidence,
-            p50_confidence,
-            p90_confidence
-        from {{ ref('ml_monitor_base_stats') }}
-        where row_kind = 'class'
+    select
+        model_id, bucket_start, cohort_name, cohort_value, predicted_class,
+        n, mean_confidence, m2_confidence, min_confidence, max_confidence,
+        p10_confidence, p50_confidence, p90_confidence
+    from {{ ref('ml_monitor_base_stats') }}
+    where row_kind = 'class'
 
-    ),
+),
 
-    baselines as (
+baselines as (
 
-        -- the previous W calendar buckets of the series; empty ones have a NULL mean and are skipped
-        {%- set frame = "over (partition by model_id, cohort_name, cohort_value, predicted_class order by bucket_start rows between " ~ window ~ " preceding and 1 preceding)" %}
-        select
-            model_id,
-            bucket_start,
-            cohort_name,
-            cohort_value,
-            predicted_class,
-            count(mean_confidence) {{ frame }} as baseline_buckets,
-            avg(mean_confidence) {{ frame }} as baseline_mean,
-            stddev_samp(mean_confidence) {{ frame }} as baseline_stddev
-        from {{ ref('ml_monitor_series_buckets') }}
+    -- the previous W calendar buckets of the series; empty ones have a NULL mean and are skipped
+    {%- set frame = "over (partition by model_id, cohort_name, cohort_value, predicted_class order by bucket_start rows between " ~ window ~ " preceding and 1 preceding)" %}
+    select
+        model_id, bucket_start, cohort_name, cohort_value, predicted_class,
+        count(mean_confidence) {{ frame }} as baseline_buckets,
+        avg(mean_confidence) {{ frame }} as baseline_mean,
+        stddev_samp(mean_confidence) {{ frame }} as baseline_stddev
+    from {{ ref('ml_monitor_series_buckets') }}
 
-    ),
+),
 
-    scored as (
+scored as (
 
-        select
-            s.*,
-            case when s.n > 1 then s.m2_confidence / (s.n - 1) end as var_confidence,
-            coalesce(b.baseline_buckets, 0) as baseline_buckets,
-            b.baseline_mean,
-            b.baseline_stddev,
-            -- undefined when the previous means agree up to rounding: a ratio of rounding noise
-            -- would be any number, and differ between two runs of the same data
-            case
-                when b.baseline_stddev > 1e-12 then (s.mean_confidence - b.baseline_mean) / b.baseline_stddev
-            end as z_score,
-            s.mean_confidence - b.baseline_mean as delta,
-            b.baseline_stddev * b.baseline_stddev
+    select
+        s.*,
+        case when s.n > 1 then s.m2_confidence / (s.n - 1) end as var_confidence,
+        coalesce(b.baseline_buckets, 0) as baseline_buckets,
+        b.baseline_mean,
+        b.baseline_stddev,
+        -- undefined when the previous means agree up to rounding: a ratio of rounding noise
+        -- would be any number, and differ between two runs of the same data
+        case when b.baseline_stddev > 1e-12 then (s.mean_confidence - b.baseline_mean) / b.baseline_stddev end as z_score,
+        s.mean_confidence - b.baseline_mean as delta,
+        b.baseline_stddev * b.baseline_stddev
             + case when s.n > 1 then s.m2_confidence / (s.n - 1) / s.n else 0 end as standard_error_squared
-        from series as s
-        left join
-            baselines as b
-            on b.model_id = s.model_id
-            and b.bucket_start = s.bucket_start
-            and b.cohort_name = s.cohort_name
-            and b.cohort_value = s.cohort_value
-            and b.predicted_class = s.predicted_class
+    from series as s
+    left join baselines as b
+        on b.model_id = s.model_id
+        and b.bucket_start = s.bucket_start
+        and b.cohort_name = s.cohort_name
+        and b.cohort_value = s.cohort_value
+        and b.predicted_class = s.predicted_class
 
-    ),
+),
 
-    tested as (
+tested as (
 
-        select
-            *,
-            -- rounding noise (1e-12) is no move, and no spread is no noise: a real move is certain
-            case
-                when standard_error_squared > 1e-24
-                then delta / sqrt(standard_error_squared)
-                when abs(delta) > 1e-12
-                then sign(delta) * 1e6
-            end as t_statistic,
-            {{ ml_monitor.evidence_note([
+    select
+        *,
+        -- rounding noise (1e-12) is no move, and no spread is no noise: a real move is certain
+        case
+            when standard_error_squared > 1e-24 then delta / sqrt(standard_error_squared)
+            when abs(delta) > 1e-12 then sign(delta) * 1e6
+        end as t_statistic,
+        {{ ml_monitor.evidence_note([
             ('baseline_buckets < ' ~ var('ml_monitor_min_training_buckets') ~ ' or baseline_buckets < 2', 'no_baseline'),
             ('n < 2', 'too_few_rows'),
-        ]) }}
-            as evidence_note
-        from scored
+        ]) }} as evidence_note
+    from scored
 
-    )
+)
 
 select
     model_id,
@@ -115,10 +94,8 @@ select
     t_statistic,
     cast(case when baseline_buckets >= 2 then baseline_buckets - 1 end as integer) as t_dof,
     case
-        when evidence_note is not null
-        then null
-        when t_statistic is null
-        then 1.0  -- no spread on either side and no move
+        when evidence_note is not null then null
+        when t_statistic is null then 1.0  -- no spread on either side and no move
         else least(1.0, 2 * {{ ml_monitor.student_t_sf('abs(t_statistic)', 'baseline_buckets - 1') }})
     end as p_value,
     evidence_note

@@ -2,29 +2,20 @@
     mix (its holdout predictions): PSI, JS distance, L∞, and the two-sample chi-square test
     of the bucket's counts against the reference counts with its p-value. The decision
     (is_drift) is made in ml_monitor_alert_tests; ml_monitor_class_drift shows it. -#}
-with
-    shares as (
+with shares as (
 
-        select
-            model_id,
-            bucket_start,
-            cohort_name,
-            cohort_value,
-            n,
-            n_total,
-            share as p,
-            reference_n as r,
-            reference_total as r_total,
-            reference_share as q
-        from {{ ref('ml_monitor_class_distribution') }}
+    select
+        model_id, bucket_start, cohort_name, cohort_value,
+        n, n_total, share as p, reference_n as r, reference_total as r_total, reference_share as q
+    from {{ ref('ml_monitor_class_distribution') }}
 
-    ),
+),
 
-    tested as (
+tested as (
 
-        {{ ml_monitor.distribution_test('shares', ['model_id', 'bucket_start', 'cohort_name', 'cohort_value']) }}
+    {{ ml_monitor.distribution_test('shares', ['model_id', 'bucket_start', 'cohort_name', 'cohort_value']) }}
 
-    )
+)
 
 select
     model_id,

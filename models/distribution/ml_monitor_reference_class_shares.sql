@@ -6,53 +6,66 @@
     label mix is kept beside it for the label-shift monitor. -#}
 {%- set double = ml_monitor.type_double() -%}
 
-with
-    holdout_predictions as (
+with holdout_predictions as (
 
-        select model_id, predicted_class, count(*) as n
-        from {{ ref('stg_ml_monitor__reference') }}
-        where split = {{ ml_monitor.string_literal(var('ml_monitor_holdout_split')) }} and predicted_class is not null
-        group by model_id, predicted_class
+    select model_id, predicted_class, count(*) as n
+    from {{ ref('stg_ml_monitor__reference') }}
+    where split = {{ ml_monitor.string_literal(var('ml_monitor_holdout_split')) }}
+      and predicted_class is not null
+    group by model_id, predicted_class
 
-    ),
+),
 
-    training_labels as (
+training_labels as (
 
-        select model_id, label as predicted_class, count(*) as n
-        from {{ ref('stg_ml_monitor__reference') }}
-        where split = {{ ml_monitor.string_literal(var('ml_monitor_reference_split')) }} and label is not null
-        group by model_id, label
+    select model_id, label as predicted_class, count(*) as n
+    from {{ ref('stg_ml_monitor__reference') }}
+    where split = {{ ml_monitor.string_literal(var('ml_monitor_reference_split')) }}
+      and label is not null
+    group by model_id, label
 
-    ),
+),
 
-    models_with_holdout as (select distinct model_id from holdout_predictions),
+models_with_holdout as (
 
-    classes as (
+    select distinct model_id from holdout_predictions
 
-        select model_id, predicted_class
-        from holdout_predictions
-        union
-        select model_id, predicted_class
-        from training_labels
+),
 
-    ),
+classes as (
 
-    counts as (
+    select model_id, predicted_class from holdout_predictions
+    union
+    select model_id, predicted_class from training_labels
 
-        select
-            c.model_id,
-            c.predicted_class,
-            coalesce(h.n, 0) as holdout_n,
-            coalesce(t.n, 0) as label_n,
-            m.model_id is not null as has_holdout
-        from classes as c
-        left join holdout_predictions as h on h.model_id = c.model_id and h.predicted_class = c.predicted_class
-        left join training_labels as t on t.model_id = c.model_id and t.predicted_class = c.predicted_class
-        left join models_with_holdout as m on m.model_id = c.model_id
+),
 
-    ),
+counts as (
 
-    reference as (select *, case when has_holdout then holdout_n else label_n end as reference_n from counts)
+    select
+        c.model_id,
+        c.predicted_class,
+        coalesce(h.n, 0) as holdout_n,
+        coalesce(t.n, 0) as label_n,
+        m.model_id is not null as has_holdout
+    from classes as c
+    left join holdout_predictions as h
+        on h.model_id = c.model_id and h.predicted_class = c.predicted_class
+    left join training_labels as t
+        on t.model_id = c.model_id and t.predicted_class = c.predicted_class
+    left join models_with_holdout as m
+        on m.model_id = c.model_id
+
+),
+
+reference as (
+
+    select
+        *,
+        case when has_holdout then holdout_n else label_n end as reference_n
+    from counts
+
+)
 
 select
     model_id,

@@ -10,13 +10,19 @@
 {%- do ml_monitor.check_reserved_values(ref('stg_ml_monitor__predictions'), ml_monitor.categorical_feature_checks(),
                                        source('ml_monitor', 'predictions'), 'exclusion_reason is null and ' ~ new_rows) %}
 
-with
-    new_predictions as ({{ ml_monitor.monitored_predictions(new_rows) }}),
+with new_predictions as (
 
-    feature_rows as ({{ ml_monitor.with_text_oov_share('new_predictions') }})
+    {{ ml_monitor.monitored_predictions(new_rows) }}
+
+),
+
+feature_rows as (
+
+    {{ ml_monitor.with_text_oov_share('new_predictions') }}
+
+)
 
 select *, {{ ml_monitor.string_literal(config_version) }} as config_version
-from
-    (
-        {{ ml_monitor.feature_value_counts('feature_rows', ['model_id', 'bucket_start'], ml_monitor.feature_specs()) }}
-    ) as counts
+from (
+    {{ ml_monitor.feature_value_counts('feature_rows', ['model_id', 'bucket_start'], ml_monitor.feature_specs()) }}
+) as counts

@@ -3,9 +3,18 @@
 {%- do ml_monitor.check_reserved_values(ref('stg_ml_monitor__reference'), ml_monitor.categorical_feature_checks(),
                                        source('ml_monitor', 'reference'), training_rows) %}
 
-with
-    reference_rows as (select * from {{ ref('stg_ml_monitor__reference') }} where {{ training_rows }}),
+with reference_rows as (
 
-    feature_rows as ({{ ml_monitor.with_text_oov_share('reference_rows') }})
+    select *
+    from {{ ref('stg_ml_monitor__reference') }}
+    where {{ training_rows }}
 
-    {{ ml_monitor.feature_value_counts('feature_rows', ['model_id'], ml_monitor.feature_specs()) }}
+),
+
+feature_rows as (
+
+    {{ ml_monitor.with_text_oov_share('reference_rows') }}
+
+)
+
+{{ ml_monitor.feature_value_counts('feature_rows', ['model_id'], ml_monitor.feature_specs()) }}

@@ -3,18 +3,18 @@
 {%- set text = var('ml_monitor_text_column', none) -%}
 
 {%- if text %}
-    with
-        tokens as (
+with tokens as (
 
-            select model_id, {{ ml_monitor.text_tokens(ml_monitor.quote_identifier(text)) }} as token
-            from {{ ref('stg_ml_monitor__reference') }}
-            where split = {{ ml_monitor.string_literal(var('ml_monitor_reference_split')) }}
+    select model_id, {{ ml_monitor.text_tokens(ml_monitor.quote_identifier(text)) }} as token
+    from {{ ref('stg_ml_monitor__reference') }}
+    where split = {{ ml_monitor.string_literal(var('ml_monitor_reference_split')) }}
 
-        )
+)
 
-    select distinct model_id, token
-    from tokens
-    where token <> ''
+select distinct model_id, token
+from tokens
+where token <> ''
 {%- else %}
-    select cast(null as {{ dbt.type_string() }}) as model_id, cast(null as {{ dbt.type_string() }}) as token where 1 = 0
+select cast(null as {{ dbt.type_string() }}) as model_id, cast(null as {{ dbt.type_string() }}) as token
+where 1 = 0
 {%- endif %}

@@ -13,56 +13,65 @@
 {%- set max_age = var('ml_monitor_freshness_max_age_hours', none) or 2 * grain_hours -%}
 {%- set now = ml_monitor.run_now() -%}
 
-with
-    predictions as (
+with predictions as (
 
-        select model_id, prediction_id, predicted_at
-        from {{ ref('stg_ml_monitor__predictions') }}
-        where predicted_at is not null and predicted_at <= {{ now }}
+    select model_id, prediction_id, predicted_at
+    from {{ ref('stg_ml_monitor__predictions') }}
+    where predicted_at is not null and predicted_at <= {{ now }}
 
-    ),
+),
 
-    arrivals as (
+arrivals as (
 
-        select model_id, 'predictions' as stream, predicted_at as arrived_at
-        from predictions
-        union all
-        select p.model_id, 'labels' as stream, l.labeled_at
-        from {{ ref('stg_ml_monitor__labels') }} as l
-        inner join (select distinct model_id, prediction_id from predictions) as p on p.prediction_id = l.prediction_id
-        where l.labeled_at is not null and l.labeled_at <= {{ now }}
+    select model_id, 'predictions' as stream, predicted_at as arrived_at
+    from predictions
+    union all
+    select p.model_id, 'labels' as stream, l.labeled_at
+    from {{ ref('stg_ml_monitor__labels') }} as l
+    inner join (select distinct model_id, prediction_id from predictions) as p
+        on p.prediction_id = l.prediction_id
+    where l.labeled_at is not null and l.labeled_at <= {{ now }}
 
-    ),
+),
 
-    latest as (select model_id, stream, max(arrived_at) as latest_at from arrivals group by model_id, stream),
+latest as (
 
-    usual as (
+    select model_id, stream, max(arrived_at) as latest_at
+    from arrivals
+    group by model_id, stream
 
-        -- arrivals in the window of buckets before the latest arrival's bucket
-        select l.model_id, l.stream, l.latest_at, count(a.arrived_at) as n_recent
-        from latest as l
-        left join
-            arrivals as a
-            on a.model_id = l.model_id
-            and a.stream = l.stream
-            and a.arrived_at >= {{ ml_monitor.shift_buckets(-window, ml_monitor.bucket_start('l.latest_at')) }}
-            and a.arrived_at < {{ ml_monitor.bucket_start('l.latest_at') }}
-        group by l.model_id, l.stream, l.latest_at
+),
 
-    ),
+usual as (
 
-    aged as (
+    -- arrivals in the window of buckets before the latest arrival's bucket
+    select
+        l.model_id,
+        l.stream,
+        l.latest_at,
+        count(a.arrived_at) as n_recent
+    from latest as l
+    left join arrivals as a
+        on a.model_id = l.model_id
+        and a.stream = l.stream
+        and a.arrived_at >= {{ ml_monitor.shift_buckets(-window, ml_monitor.bucket_start('l.latest_at')) }}
+        and a.arrived_at < {{ ml_monitor.bucket_start('l.latest_at') }}
+    group by l.model_id, l.stream, l.latest_at
 
-        select
-            model_id,
-            stream,
-            latest_at,
-            {{ dbt.datediff('latest_at', now, 'second') }} / 3600e0 as age_hours,
-            case when n_recent > 0 then {{ window * grain_hours }}e0 / n_recent end as usual_gap_hours,
-            n_recent
-        from usual
+),
 
-    )
+aged as (
+
+    select
+        model_id,
+        stream,
+        latest_at,
+        {{ dbt.datediff('latest_at', now, 'second') }} / 3600e0 as age_hours,
+        case when n_recent > 0 then {{ window * grain_hours }}e0 / n_recent end as usual_gap_hours,
+        n_recent
+    from usual
+
+)
 
 select
     model_id,
@@ -73,6 +82,7 @@ select
     cast(usual_gap_hours as {{ double }}) as usual_gap_hours,
     cast(n_recent as {{ dbt.type_bigint() }}) as n_recent,
     cast({{ max_age }} as {{ double }}) as max_age_hours,
-    case when usual_gap_hours is not null then exp(greatest(- age_hours / usual_gap_hours, -745e0)) end as p_value,
+    case when usual_gap_hours is not null
+         then exp(greatest(-age_hours / usual_gap_hours, -745e0)) end as p_value,
     case when usual_gap_hours is null then 'no_baseline' end as evidence_note
 from aged

@@ -18,152 +18,136 @@
 {%- set window = var('ml_monitor_rolling_windows')[0] -%}
 {%- set labels_table = var('ml_monitor_labels_table', none) -%}
 
-with
-    predictions as (
+with predictions as (
 
-        select
-            {{- ml_monitor.cohort_input_columns() }}
-            p.model_id,
-            p.bucket_start,
-            case when coalesce(l.label, p.label) is not null then 1 else 0 end as is_labelled,
-            -- Spark's datediff asserts its arguments are not NULL
-            case
-                when l.labeled_at is not null
-                then {{ dbt.datediff('p.predicted_at', 'l.labeled_at', 'second') }} / 3600e0
-            end as lag_hours
-        from ({{ ml_monitor.monitored_predictions() }}) as p
-        left join {{ ref('stg_ml_monitor__labels') }} as l on l.prediction_id = p.prediction_id
+    select
+        {{- ml_monitor.cohort_input_columns() }}
+        p.model_id,
+        p.bucket_start,
+        case when coalesce(l.label, p.label) is not null then 1 else 0 end as is_labelled,
+        -- Spark's datediff asserts its arguments are not NULL
+        case when l.labeled_at is not null
+             then {{ dbt.datediff('p.predicted_at', 'l.labeled_at', 'second') }} / 3600e0 end as lag_hours
+    from (
+        {{ ml_monitor.monitored_predictions() }}
+    ) as p
+    left join {{ ref('stg_ml_monitor__labels') }} as l
+        on l.prediction_id = p.prediction_id
 
-    ),
+),
 
-    grouped as (
+grouped as (
 
+    select
+        model_id,
+        bucket_start,
+        {{- ml_monitor.cohort_grouping_columns() }}
+        count(*) as n_predictions,
+        sum(is_labelled) as n_labelled,
+        count(lag_hours) as n_lagged,
+        {{ ml_monitor.percentiles_cont('lag_hours', [0.5, 0.9]) }} as lag_percentiles
+    from predictions
+    group by {{ ml_monitor.cohort_grouping_sets([['model_id', 'bucket_start']]) }}
+
+),
+
+coverage as (
+
+    select
+        c.model_id,
+        c.bucket_start,
+        c.cohort_name,
+        c.cohort_value,
+        c.n_predictions,
+        c.n_labelled,
+        c.lag_p50_hours,
+        c.lag_p90_hours,
+        cast(c.n_labelled as {{ double }}) / c.n_predictions as coverage,
+        cast(c.n_labelled as {{ double }}) / c.n_predictions / nullif(m.coverage, 0) as relative_coverage,
+        m.coverage as model_coverage
+    from (
         select
             model_id,
             bucket_start,
-            {{- ml_monitor.cohort_grouping_columns() }}
-            count(*) as n_predictions,
-            sum(is_labelled) as n_labelled,
-            count(lag_hours) as n_lagged,
-            {{ ml_monitor.percentiles_cont('lag_hours', [0.5, 0.9]) }} as lag_percentiles
+            {{ ml_monitor.cohort_name_value() }},
+            n_predictions,
+            n_labelled,
+            case when n_lagged > 0 then {{ ml_monitor.array_element('lag_percentiles', 1) }} end as lag_p50_hours,
+            case when n_lagged > 0 then {{ ml_monitor.array_element('lag_percentiles', 2) }} end as lag_p90_hours
+        from grouped
+    ) as c
+    inner join (
+        select model_id, bucket_start, cast(sum(is_labelled) as {{ double }}) / count(*) as coverage
         from predictions
-        group by {{ ml_monitor.cohort_grouping_sets([['model_id', 'bucket_start']]) }}
+        group by model_id, bucket_start
+    ) as m
+        on m.model_id = c.model_id and m.bucket_start = c.bucket_start
 
-    ),
+),
 
-    coverage as (
+usual_lag as (
 
-        select
-            c.model_id,
-            c.bucket_start,
-            c.cohort_name,
-            c.cohort_value,
-            c.n_predictions,
-            c.n_labelled,
-            c.lag_p50_hours,
-            c.lag_p90_hours,
-            cast(c.n_labelled as {{ double }}) / c.n_predictions as coverage,
-            cast(c.n_labelled as {{ double }}) / c.n_predictions / nullif(m.coverage, 0) as relative_coverage,
-            m.coverage as model_coverage
-        from
-            (
-                select
-                    model_id,
-                    bucket_start,
-                    {{ ml_monitor.cohort_name_value() }},
-                    n_predictions,
-                    n_labelled,
-                    case
-                        when n_lagged > 0 then {{ ml_monitor.array_element('lag_percentiles', 1) }}
-                    end as lag_p50_hours,
-                    case
-                        when n_lagged > 0 then {{ ml_monitor.array_element('lag_percentiles', 2) }}
-                    end as lag_p90_hours
-                from grouped
-            ) as c
-        inner join
-            (
-                select model_id, bucket_start, cast(sum(is_labelled) as {{ double }}) / count(*) as coverage
-                from predictions
-                group by model_id, bucket_start
-            ) as m
-            on m.model_id = c.model_id
-            and m.bucket_start = c.bucket_start
+    select model_id, {{ ml_monitor.array_element(ml_monitor.percentiles_cont('lag_hours', [0.9]), 1) }} as usual_lag_hours
+    from predictions
+    group by model_id
 
-    ),
+),
 
-    usual_lag as (
+recent_coverage as (
 
-        select
-            model_id,
-            {{ ml_monitor.array_element(ml_monitor.percentiles_cont('lag_hours', [0.9]), 1) }} as usual_lag_hours
-        from predictions
-        group by model_id
+    -- the window's buckets before each bucket, with data (an empty bucket has no coverage)
+    select
+        c.model_id,
+        c.bucket_start,
+        c.cohort_name,
+        c.cohort_value,
+        count(*) as baseline_buckets,
+        {{ ml_monitor.array_element(ml_monitor.percentiles_cont('b.coverage', [0.5]), 1) }} as median_coverage,
+        {{ ml_monitor.array_element(ml_monitor.percentiles_cont('b.relative_coverage', [0.5]), 1) }} as median_relative_coverage
+    from coverage as c
+    inner join coverage as b
+        on b.model_id = c.model_id
+        and b.cohort_name = c.cohort_name
+        and b.cohort_value = c.cohort_value
+        and b.bucket_start < c.bucket_start
+        and b.bucket_start >= {{ ml_monitor.shift_buckets(-window, 'c.bucket_start') }}
+    group by c.model_id, c.bucket_start, c.cohort_name, c.cohort_value
 
-    ),
+),
 
-    recent_coverage as (
+expected as (
 
-        -- the window's buckets before each bucket, with data (an empty bucket has no coverage)
-        select
-            c.model_id,
-            c.bucket_start,
-            c.cohort_name,
-            c.cohort_value,
-            count(*) as baseline_buckets,
-            {{ ml_monitor.array_element(ml_monitor.percentiles_cont('b.coverage', [0.5]), 1) }} as median_coverage,
-            {{ ml_monitor.array_element(ml_monitor.percentiles_cont('b.relative_coverage', [0.5]), 1) }}
-            as median_relative_coverage
-        from coverage as c
-        inner join
-            coverage as b
-            on b.model_id = c.model_id
-            and b.cohort_name = c.cohort_name
-            and b.cohort_value = c.cohort_value
-            and b.bucket_start < c.bucket_start
-            and b.bucket_start >= {{ ml_monitor.shift_buckets(-window, 'c.bucket_start') }}
-        group by c.model_id, c.bucket_start, c.cohort_name, c.cohort_value
-
-    ),
-
-    expected as (
-
-        select
-            c.*,
-            u.usual_lag_hours,
-            coalesce(t.baseline_buckets, 0) as baseline_buckets,
-            case
-                when c.cohort_name = '__all__' then t.median_coverage else t.median_relative_coverage * c.model_coverage
-            end as usual_coverage,
-            -- the population is judged once the usual lag has passed since the bucket's end
-            c.cohort_name <> '__all__'
+    select
+        c.*,
+        u.usual_lag_hours,
+        coalesce(t.baseline_buckets, 0) as baseline_buckets,
+        case when c.cohort_name = '__all__' then t.median_coverage
+             else t.median_relative_coverage * c.model_coverage end as usual_coverage,
+        -- the population is judged once the usual lag has passed since the bucket's end
+        c.cohort_name <> '__all__'
             or {{ dbt.dateadd('second', 'cast(3600 * u.usual_lag_hours as integer)',
-                              ml_monitor.shift_buckets(1, 'c.bucket_start')) }}
-            <= {{ ml_monitor.run_now() }} as is_settled
-        from coverage as c
-        inner join usual_lag as u on u.model_id = c.model_id
-        left join
-            recent_coverage as t
-            on t.model_id = c.model_id
-            and t.bucket_start = c.bucket_start
-            and t.cohort_name = c.cohort_name
-            and t.cohort_value = c.cohort_value
+                              ml_monitor.shift_buckets(1, 'c.bucket_start')) }} <= {{ ml_monitor.run_now() }} as is_settled
+    from coverage as c
+    inner join usual_lag as u
+        on u.model_id = c.model_id
+    left join recent_coverage as t
+        on t.model_id = c.model_id
+        and t.bucket_start = c.bucket_start
+        and t.cohort_name = c.cohort_name
+        and t.cohort_value = c.cohort_value
 
-    ),
+),
 
-    tested as (
+tested as (
 
-        select
-            *,
-            case
-                when usual_coverage > 0 and usual_coverage < 1
-                then
-                    (n_predictions * usual_coverage - n_labelled - 0.5)
-                    / sqrt(n_predictions * usual_coverage * (1 - usual_coverage))
-            end as z_drop
-        from expected
+    select
+        *,
+        case when usual_coverage > 0 and usual_coverage < 1
+             then (n_predictions * usual_coverage - n_labelled - 0.5)
+                  / sqrt(n_predictions * usual_coverage * (1 - usual_coverage)) end as z_drop
+    from expected
 
-    )
+)
 
 select
     model_id,
@@ -179,18 +163,12 @@ select
     cast(lag_p90_hours as {{ double }}) as lag_p90_hours,
     cast(usual_lag_hours as {{ double }}) as usual_lag_hours,
     cast(baseline_buckets as integer) as baseline_buckets,
+    case when baseline_buckets = {{ window }} and coalesce(is_settled, false) and z_drop is not null
+         then {{ ml_monitor.normal_sf('z_drop') }} end as p_value,
     case
-        when baseline_buckets = {{ window }} and coalesce(is_settled, false) and z_drop is not null
-        then {{ ml_monitor.normal_sf('z_drop') }}
-    end as p_value,
-    case
-        when baseline_buckets < {{ window }}
-        then 'no_baseline'
-        when cohort_name = '__all__' and usual_lag_hours is null
-        then 'no_label_lag'
-        when not is_settled
-        then 'awaiting_labels'
-        when z_drop is null
-        then 'too_few_rows'
+        when baseline_buckets < {{ window }} then 'no_baseline'
+        when cohort_name = '__all__' and usual_lag_hours is null then 'no_label_lag'
+        when not is_settled then 'awaiting_labels'
+        when z_drop is null then 'too_few_rows'
     end as evidence_note
 from tested

@@ -5,35 +5,33 @@
 {{ config(**ml_monitor.incremental_by_bucket()) }}
 {%- set config_version = ml_monitor.config_version(['ml_monitor_cohorts']) -%}
 
-with
-    logged as (
+with logged as (
 
-        select
-            {{- ml_monitor.cohort_input_columns() }}
-            model_id,
-            bucket_start,
-            case when exclusion_reason is null then 0 else 1 end as is_excluded
-        from {{ ref('stg_ml_monitor__predictions') }}
-        where
-            bucket_start is not null
-            {%- if is_incremental() and not ml_monitor.base_is_stale(config_version) %}
-                and {{ ml_monitor.recent_buckets_filter() }}
-            {%- endif %}
+    select
+        {{- ml_monitor.cohort_input_columns() }}
+        model_id,
+        bucket_start,
+        case when exclusion_reason is null then 0 else 1 end as is_excluded
+    from {{ ref('stg_ml_monitor__predictions') }}
+    where bucket_start is not null
+    {%- if is_incremental() and not ml_monitor.base_is_stale(config_version) %}
+      and {{ ml_monitor.recent_buckets_filter() }}
+    {%- endif %}
 
-    ),
+),
 
-    grouped as (
+grouped as (
 
-        select
-            model_id,
-            bucket_start,
-            {{- ml_monitor.cohort_grouping_columns() }}
-            count(*) as n_rows,
-            sum(is_excluded) as n_excluded
-        from logged
-        group by {{ ml_monitor.cohort_grouping_sets([['model_id', 'bucket_start']]) }}
+    select
+        model_id,
+        bucket_start,
+        {{- ml_monitor.cohort_grouping_columns() }}
+        count(*) as n_rows,
+        sum(is_excluded) as n_excluded
+    from logged
+    group by {{ ml_monitor.cohort_grouping_sets([['model_id', 'bucket_start']]) }}
 
-    )
+)
 
 select
     model_id,

@@ -11,69 +11,52 @@
     written a calibration, estimates are NULL and calibration_source is 'none'. -#}
 {%- set z = var('ml_monitor_estimate_band_z') -%}
 
-with
-    buckets as (
+with buckets as (
 
-        select
-            b.model_id,
-            b.bucket_start,
-            b.cohort_name,
-            b.cohort_value,
-            b.n,
-            b.n_calibrated,
-            e.estimate as estimated_accuracy,
-            e.alerting_lower,
-            e.alerting_upper,
-            e.checking_lower,
-            e.checking_upper,
-            e.realized as realized_accuracy,
-            e.n_checked
-        from {{ ref('ml_monitor_base_stats') }} as b
-        inner join
-            {{ ref('ml_monitor_estimated_metrics') }} as e
-            on e.model_id = b.model_id
-            and e.bucket_start = b.bucket_start
-            and e.cohort_name = b.cohort_name
-            and e.cohort_value = b.cohort_value
-            and e.predicted_class = '__all__'
-            and e.metric = 'accuracy'
-        where b.row_kind = 'class' and b.predicted_class = '__all__'
+    select b.model_id, b.bucket_start, b.cohort_name, b.cohort_value, b.n, b.n_calibrated,
+           e.estimate as estimated_accuracy, e.alerting_lower, e.alerting_upper,
+           e.checking_lower, e.checking_upper, e.realized as realized_accuracy, e.n_checked
+    from {{ ref('ml_monitor_base_stats') }} as b
+    inner join {{ ref('ml_monitor_estimated_metrics') }} as e
+        on e.model_id = b.model_id and e.bucket_start = b.bucket_start and e.cohort_name = b.cohort_name
+        and e.cohort_value = b.cohort_value and e.predicted_class = '__all__' and e.metric = 'accuracy'
+    where b.row_kind = 'class' and b.predicted_class = '__all__'
 
-    ),
+),
 
-    reference as (
+reference as (
 
-        select model_id, sum(n) as reference_n, sum(n * calibrated_probability) / sum(n) as reference_accuracy
-        from {{ ref('ml_monitor_fitted_calibration') }}
-        where predicted_class = '__all__'
-        group by model_id
+    select model_id,
+           sum(n) as reference_n,
+           sum(n * calibrated_probability) / sum(n) as reference_accuracy
+    from {{ ref('ml_monitor_fitted_calibration') }}
+    where predicted_class = '__all__'
+    group by model_id
 
-    ),
+),
 
-    banded as (
+banded as (
 
-        select
-            b.*,
-            r.reference_accuracy,
-            r.reference_n,
-            {{ z }} * sqrt(r.reference_accuracy * (1 - r.reference_accuracy) / b.n) as reference_half_width,
-            sqrt(
-                b.estimated_accuracy * (1 - b.estimated_accuracy) / b.n_calibrated
-                + r.reference_accuracy * (1 - r.reference_accuracy) / r.reference_n
-            ) as standard_error
-        from buckets as b
-        left join reference as r on r.model_id = b.model_id
+    select
+        b.*,
+        r.reference_accuracy,
+        r.reference_n,
+        {{ z }} * sqrt(r.reference_accuracy * (1 - r.reference_accuracy) / b.n) as reference_half_width,
+        sqrt(b.estimated_accuracy * (1 - b.estimated_accuracy) / b.n_calibrated
+             + r.reference_accuracy * (1 - r.reference_accuracy) / r.reference_n) as standard_error
+    from buckets as b
+    left join reference as r on r.model_id = b.model_id
 
-    ),
+),
 
-    tested as (
+tested as (
 
-        select
-            *,
-            case when standard_error > 0 then (reference_accuracy - estimated_accuracy) / standard_error end as z_drop
-        from banded
+    select
+        *,
+        case when standard_error > 0 then (reference_accuracy - estimated_accuracy) / standard_error end as z_drop
+    from banded
 
-    )
+)
 
 select
     b.model_id,
@@ -93,11 +76,9 @@ select
     greatest(0.0, b.reference_accuracy - b.reference_half_width) as reference_lower,
     least(1.0, b.reference_accuracy + b.reference_half_width) as reference_upper,
     case when b.n_calibrated > 0 then 'isotonic' else 'none' end as calibration_source,
-    case
-        when b.z_drop is not null
-        then {{ ml_monitor.normal_sf('b.z_drop') }}
-        when b.estimated_accuracy is not null and b.reference_accuracy is not null
-        then case when b.estimated_accuracy < b.reference_accuracy then 0.0 else 1.0 end
+    case when b.z_drop is not null then {{ ml_monitor.normal_sf('b.z_drop') }}
+         when b.estimated_accuracy is not null and b.reference_accuracy is not null
+         then case when b.estimated_accuracy < b.reference_accuracy then 0.0 else 1.0 end
     end as p_value,
     {{ ml_monitor.evidence_note([
         ('b.estimated_accuracy is null', 'no_calibration'),

@@ -7,28 +7,30 @@
     in ml_monitor_alert_tests. -#}
 {%- set window = var('ml_monitor_estimator_check_buckets') -%}
 
-with
-    checks as (
+with checks as (
 
-        select model_id, bucket_start, case when is_within_checking_band then 0 else 1 end as is_miss
-        from {{ ref('ml_monitor_estimated_metrics') }}
-        where metric = 'accuracy' and cohort_name = '__all__' and is_within_checking_band is not null
+    select
+        model_id,
+        bucket_start,
+        case when is_within_checking_band then 0 else 1 end as is_miss
+    from {{ ref('ml_monitor_estimated_metrics') }}
+    where metric = 'accuracy' and cohort_name = '__all__' and is_within_checking_band is not null
 
-    ),
+),
 
-    {%- set recent = "over (partition by model_id order by bucket_start rows between " ~ (window - 1) ~ " preceding and current row)" %}
-    windowed as (
+{%- set recent = "over (partition by model_id order by bucket_start rows between " ~ (window - 1) ~ " preceding and current row)" %}
+windowed as (
 
-        select
-            model_id,
-            bucket_start,
-            is_miss,
-            count(*) {{ recent }} as n_checks,
-            sum(is_miss) {{ recent }} as n_misses,
-            {{ ml_monitor.normal_sf(var('ml_monitor_estimate_band_z')) }} * 2 as miss_probability
-        from checks
+    select
+        model_id,
+        bucket_start,
+        is_miss,
+        count(*) {{ recent }} as n_checks,
+        sum(is_miss) {{ recent }} as n_misses,
+        {{ ml_monitor.normal_sf(var('ml_monitor_estimate_band_z')) }} * 2 as miss_probability
+    from checks
 
-    )
+)
 
 select
     model_id,

@@ -12,10 +12,11 @@
 {{ config(**ml_monitor.incremental_by_bucket()) }}
 -- depends_on: {{ ref('stg_ml_monitor__label_rows') }}
 -- depends_on: {{ ref('ml_monitor_prediction_ids') }}
+
 {%- set labels_table = var('ml_monitor_labels_table', none) -%}
 {%- if labels_table -%}
-    {#- a label '__all__' would merge with the rows of every class -#}
-    {%- do ml_monitor.check_reserved_values(ref('stg_ml_monitor__labels'),
+  {#- a label '__all__' would merge with the rows of every class -#}
+  {%- do ml_monitor.check_reserved_values(ref('stg_ml_monitor__labels'),
         [{'expr': 'label', 'column': ml_monitor.column_name('label'), 'source': 'var ml_monitor_labels_table',
           'values': [ml_monitor.reserved_values().all]}], source('ml_monitor', 'labels')) %}
 {%- endif %}
@@ -24,33 +25,38 @@
       and not (labels_table and ml_monitor.has_rows(ref('stg_ml_monitor__label_rows'), 'labeled_at is null')) -%}
 {%- set new_rows = [ml_monitor.recent_buckets_filter() if incremental else '1 = 1'] -%}
 {%- if incremental and labels_table and execute -%}
-    {%- set relabeled = run_query(
+  {%- set relabeled = run_query(
         'select distinct i.bucket_start from ' ~ ref('stg_ml_monitor__label_rows') ~ ' as l'
         ~ ' inner join ' ~ ref('ml_monitor_prediction_ids') ~ ' as i on i.prediction_id = l.prediction_id'
         ~ ' where ' ~ ml_monitor.recent_buckets_filter(column='l.labeled_at')
         ~ ' and not (' ~ ml_monitor.recent_buckets_filter(column='i.bucket_start') ~ ')') -%}
-    {%- for bucket in relabeled.columns[0].values() -%}
-        {%- set start = 'cast(' ~ ml_monitor.string_literal(bucket.strftime('%Y-%m-%d %H:%M:%S')) ~ ' as ' ~ dbt.type_timestamp() ~ ')' -%}
-        {#- a range of predicted_at, so that the warehouse reads only that bucket's blocks -#}
-        {%- do new_rows.append('(predicted_at >= ' ~ start ~ ' and predicted_at < ' ~ ml_monitor.shift_buckets(1, start) ~ ')') -%}
-    {%- endfor -%}
+  {%- for bucket in relabeled.columns[0].values() -%}
+    {%- set start = 'cast(' ~ ml_monitor.string_literal(bucket.strftime('%Y-%m-%d %H:%M:%S')) ~ ' as ' ~ dbt.type_timestamp() ~ ')' -%}
+    {#- a range of predicted_at, so that the warehouse reads only that bucket's blocks -#}
+    {%- do new_rows.append('(predicted_at >= ' ~ start ~ ' and predicted_at < ' ~ ml_monitor.shift_buckets(1, start) ~ ')') -%}
+  {%- endfor -%}
 {%- endif %}
 
-with
-    labeled as (
+with labeled as (
 
-        {{ ml_monitor.labeled_predictions(ml_monitor.cohort_input_columns() ~ ' p.model_id, p.bucket_start, p.predicted_class,',
+    {{ ml_monitor.labeled_predictions(ml_monitor.cohort_input_columns() ~ ' p.model_id, p.bucket_start, p.predicted_class,',
                                       rows=new_rows | join(' or ')) }}
 
-    ),
+),
 
-    pairs as (
+pairs as (
 
-        select model_id, bucket_start, predicted_class, label, {{- ml_monitor.cohort_grouping_columns() }} count(*) as n
-        from labeled
-        group by {{ ml_monitor.cohort_grouping_sets([['model_id', 'bucket_start', 'predicted_class', 'label']]) }}
+    select
+        model_id,
+        bucket_start,
+        predicted_class,
+        label,
+        {{- ml_monitor.cohort_grouping_columns() }}
+        count(*) as n
+    from labeled
+    group by {{ ml_monitor.cohort_grouping_sets([['model_id', 'bucket_start', 'predicted_class', 'label']]) }}
 
-    )
+)
 
 select
     model_id,

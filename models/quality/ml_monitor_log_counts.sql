@@ -13,78 +13,64 @@
 {%- set all = ml_monitor.string_literal(ml_monitor.reserved_values().all) -%}
 {%- set incremental = is_incremental() and not ml_monitor.base_is_stale(config_version) -%}
 {%- if incremental and execute -%}
-    {%- set before_window = run_query(
+  {%- set before_window = run_query(
         'select (select count(*) from ' ~ staged ~ ' where predicted_at is not null and not ('
         ~ ml_monitor.recent_buckets_filter() ~ ')) - (select coalesce(sum(n), 0) from ' ~ this
         ~ ' where column_name is null and cohort_name = ' ~ all ~ ' and not ('
         ~ ml_monitor.recent_buckets_filter(column='bucket_start') ~ '))') -%}
-    {%- if before_window.columns[0].values()[0] != 0 -%}
-        {%- do log("ml_monitor: rows arrived for buckets before the incremental window: recounting every bucket", info=True) -%}
-        {%- set incremental = false -%}
-    {%- endif -%}
+  {%- if before_window.columns[0].values()[0] != 0 -%}
+    {%- do log("ml_monitor: rows arrived for buckets before the incremental window: recounting every bucket", info=True) -%}
+    {%- set incremental = false -%}
+  {%- endif -%}
 {%- endif %}
 
-with
-    grouped as (
+with grouped as (
 
-        select
-            model_id,
-            bucket_start,
-            exclusion_reason,
-            {{- ml_monitor.cohort_grouping_columns() }}
-            count(*) as n
-            {%- for name in numeric_features %}
-                , sum(feature_not_finite_{{ loop.index }}) as not_finite_{{ loop.index }}
-            {%- endfor %}
-        from
-            (
-                select {{- ml_monitor.cohort_input_columns() }} *
-                from {{ staged }}
-                where predicted_at is not null and {{ ml_monitor.recent_buckets_filter() if incremental else '1 = 1' }}
-            ) as log_inputs
-        group by {{ ml_monitor.cohort_grouping_sets([['model_id', 'bucket_start', 'exclusion_reason']]) }}
-
-    ),
-
-    counted as (
-
-        select
-            model_id,
-            bucket_start,
-            {{ ml_monitor.cohort_name_value() }},
-            exclusion_reason,
-            n
-            {%- for name in numeric_features %}, not_finite_{{ loop.index }} {%- endfor %}
-        from grouped
-
-    ),
-
-    counts as (
-
-        select
-            model_id,
-            bucket_start,
-            cohort_name,
-            cohort_value,
-            exclusion_reason,
-            cast(null as {{ dbt.type_string() }}) as column_name,
-            n
-        from counted
-        {%- for name in numeric_features %}
-            union all
-            select
-                model_id,
-                bucket_start,
-                cohort_name,
-                cohort_value,
-                exclusion_reason,
-                {{ ml_monitor.string_literal(name) }},
-                not_finite_{{ loop.index }}
-            from counted
-            where not_finite_{{ loop.index }} > 0
+    select
+        model_id,
+        bucket_start,
+        exclusion_reason,
+        {{- ml_monitor.cohort_grouping_columns() }}
+        count(*) as n
+        {%- for name in numeric_features %},
+        sum(feature_not_finite_{{ loop.index }}) as not_finite_{{ loop.index }}
         {%- endfor %}
+    from (
+        select
+            {{- ml_monitor.cohort_input_columns() }}
+            *
+        from {{ staged }}
+        where predicted_at is not null and {{ ml_monitor.recent_buckets_filter() if incremental else '1 = 1' }}
+    ) as log_inputs
+    group by {{ ml_monitor.cohort_grouping_sets([['model_id', 'bucket_start', 'exclusion_reason']]) }}
 
-    )
+),
+
+counted as (
+
+    select
+        model_id, bucket_start, {{ ml_monitor.cohort_name_value() }}, exclusion_reason, n
+        {%- for name in numeric_features %},
+        not_finite_{{ loop.index }}
+        {%- endfor %}
+    from grouped
+
+),
+
+counts as (
+
+    select model_id, bucket_start, cohort_name, cohort_value, exclusion_reason,
+           cast(null as {{ dbt.type_string() }}) as column_name, n
+    from counted
+    {%- for name in numeric_features %}
+    union all
+    select model_id, bucket_start, cohort_name, cohort_value, exclusion_reason, {{ ml_monitor.string_literal(name) }},
+           not_finite_{{ loop.index }}
+    from counted
+    where not_finite_{{ loop.index }} > 0
+    {%- endfor %}
+
+)
 
 select
     model_id,

@@ -7,22 +7,20 @@
 {{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail', full_refresh=false) }}
 {%- set now = ml_monitor.run_now() -%}
 
-with
-    observed as (
+with observed as (
 
-        select column_name, serving_type as data_type, status
-        from {{ ref('ml_monitor_schema_diff') }}
-        {%- if is_incremental() %}
-            union all
-            select distinct seen.column_name, cast(null as {{ dbt.type_string() }}), 'removed'
-            from {{ this }} as seen
-            where
-                not exists (
-                    select 1 from {{ ref('ml_monitor_schema_diff') }} as diff where diff.column_name = seen.column_name
-                )
-        {%- endif %}
-
+    select column_name, serving_type as data_type, status
+    from {{ ref('ml_monitor_schema_diff') }}
+    {%- if is_incremental() %}
+    union all
+    select distinct seen.column_name, cast(null as {{ dbt.type_string() }}), 'removed'
+    from {{ this }} as seen
+    where not exists (
+        select 1 from {{ ref('ml_monitor_schema_diff') }} as diff where diff.column_name = seen.column_name
     )
+    {%- endif %}
+
+)
 
 select
     cast(column_name as {{ dbt.type_string() }}) as column_name,
@@ -31,5 +29,5 @@ select
     {{ now }} as observed_at
 from observed
 {%- if is_incremental() %}
-    where not exists (select 1 from {{ this }} as seen where seen.observed_at = {{ now }})
+where not exists (select 1 from {{ this }} as seen where seen.observed_at = {{ now }})
 {%- endif %}

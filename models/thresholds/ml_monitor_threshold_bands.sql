@@ -4,16 +4,21 @@
     exists, else ml_monitor_default_threshold; threshold_source says which. -#}
 {%- set width = var('ml_monitor_band_width') -%}
 
-with
-    bands as (select * from {{ ref('ml_monitor_base_stats') }} where row_kind = 'band'),
+with bands as (
 
-    class_totals as (
+    select *
+    from {{ ref('ml_monitor_base_stats') }}
+    where row_kind = 'band'
 
-        select model_id, bucket_start, cohort_name, cohort_value, predicted_class, n as n_class
-        from {{ ref('ml_monitor_base_stats') }}
-        where row_kind = 'class' and predicted_class <> '__all__'
+),
 
-    )
+class_totals as (
+
+    select model_id, bucket_start, cohort_name, cohort_value, predicted_class, n as n_class
+    from {{ ref('ml_monitor_base_stats') }}
+    where row_kind = 'class' and predicted_class <> '__all__'
+
+)
 
 select
     b.model_id,
@@ -31,8 +36,7 @@ select
     b.band in (-1, 0) as near_threshold,
     b.n_near_threshold
 from bands as b
-inner join
-    class_totals as t
+inner join class_totals as t
     on t.model_id = b.model_id
     and t.bucket_start = b.bucket_start
     and t.cohort_name = b.cohort_name

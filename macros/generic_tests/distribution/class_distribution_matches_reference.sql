@@ -7,34 +7,35 @@
       max_psi, max_js    bounds (default: vars ml_monitor_psi_threshold and ml_monitor_js_threshold
                          when set in your project, else 0.2 and 0.1) -#}
 {% test class_distribution_matches_reference(model, column_name, reference, reference_column='label', max_psi=none, max_js=none) %}
-    {%- set max_psi = max_psi if max_psi is not none else var('ml_monitor_psi_threshold', 0.2) -%}
-    {%- set max_js = max_js if max_js is not none else var('ml_monitor_js_threshold', 0.1) -%}
-    {%- set double = ml_monitor.type_double() -%}
-    with
-        serving as (
-            select cast({{ column_name }} as {{ dbt.type_string() }}) as category, count(*) as n
-            from {{ model }}
-            group by 1
-        ),
-        expected as (
-            select cast({{ reference_column }} as {{ dbt.type_string() }}) as category, count(*) as n
-            from {{ reference }}
-            group by 1
-        ),
-        shares as (
-            select
-                'all' as test_group,
-                coalesce(s.n, 0) as n,
-                (select sum(n) from serving) as n_total,
-                cast(coalesce(s.n, 0) as {{ double }}) / (select sum(n) from serving) as p,
-                coalesce(e.n, 0) as r,
-                (select sum(n) from expected) as r_total,
-                cast(coalesce(e.n, 0) as {{ double }}) / (select sum(n) from expected) as q
-            from serving as s
-            full outer join expected as e on e.category = s.category
-        ),
-        distances as ({{ ml_monitor.distribution_distances('shares', ['test_group']) }})
-    select psi, js_distance, {{ max_psi }} as max_psi, {{ max_js }} as max_js
-    from distances
-    where psi > {{ max_psi }} or js_distance > {{ max_js }}
+{%- set max_psi = max_psi if max_psi is not none else var('ml_monitor_psi_threshold', 0.2) -%}
+{%- set max_js = max_js if max_js is not none else var('ml_monitor_js_threshold', 0.1) -%}
+{%- set double = ml_monitor.type_double() -%}
+with serving as (
+    select cast({{ column_name }} as {{ dbt.type_string() }}) as category, count(*) as n
+    from {{ model }}
+    group by 1
+),
+expected as (
+    select cast({{ reference_column }} as {{ dbt.type_string() }}) as category, count(*) as n
+    from {{ reference }}
+    group by 1
+),
+shares as (
+    select
+        'all' as test_group,
+        coalesce(s.n, 0) as n,
+        (select sum(n) from serving) as n_total,
+        cast(coalesce(s.n, 0) as {{ double }}) / (select sum(n) from serving) as p,
+        coalesce(e.n, 0) as r,
+        (select sum(n) from expected) as r_total,
+        cast(coalesce(e.n, 0) as {{ double }}) / (select sum(n) from expected) as q
+    from serving as s
+    full outer join expected as e on e.category = s.category
+),
+distances as (
+    {{ ml_monitor.distribution_distances('shares', ['test_group']) }}
+)
+select psi, js_distance, {{ max_psi }} as max_psi, {{ max_js }} as max_js
+from distances
+where psi > {{ max_psi }} or js_distance > {{ max_js }}
 {% endtest %}
