@@ -31,6 +31,13 @@ def _load_project(ctx: click.Context) -> Project:
     )
 
 
+def _steps(without: str = "") -> str:
+    """pipeline.STEPS as a --steps value; imported when a default is needed, not at start-up."""
+    from .pipeline import STEPS
+
+    return ",".join(step for step in STEPS if step != without)
+
+
 def _parse_vars(_ctx, _param, value: str | None) -> dict:
     if not value:
         return {}
@@ -317,8 +324,8 @@ REPORT_URL_HELP = "Where the report is published: messages link to BASE#incident
 @_model_option(required=False)
 @click.option(
     "--steps",
-    default=",".join(("build", "fit-thresholds", "project", "multivariate", "explain", "perturb", "report", "notify")),
-    show_default=True,
+    default=lambda: _steps(),
+    show_default="every step",
     help="Comma-separated steps to run, always in dependency order.",
 )
 @click.option(
@@ -431,8 +438,8 @@ def incidents(ctx: click.Context) -> None:
 )
 @click.option(
     "--steps",
-    default=",".join(("build", "fit-thresholds", "project", "multivariate", "explain", "perturb", "report")),
-    show_default=True,
+    default=lambda: _steps(without="notify"),
+    show_default="every step but notify",
     help="Steps of `ml-monitor run` to run on the demo.",
 )
 @click.option(
