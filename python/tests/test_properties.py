@@ -778,7 +778,7 @@ HOSTILE_FILTERS = ["x'); drop table main.predictions; --", "default' or '1'='1",
 
 
 @pytest.mark.slow
-@slow(25)
+@slow(10)
 @example(value=HOSTILE_FILTERS[0])
 @example(value=HOSTILE_FILTERS[1])
 @example(value=HOSTILE_FILTERS[2])
