@@ -3,7 +3,7 @@
     1900-01-01) or misparsed dates rather than predictions: kept, five of them would
     stretch every series over decades of empty buckets. -#}
 {% macro min_predicted_at() %}
-  {%- set value = var('ml_monitor_min_predicted_at', none) -%}
+  {%- set value = ml_monitor.setting('ml_monitor_min_predicted_at') -%}
   {%- if value is none -%}{{ return(none) }}{%- endif -%}
   {%- set text = value | string -%}
   {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2})?)?', text) -%}

@@ -17,7 +17,7 @@
     {%- endif -%}
     {%- do specs.append({'name': name, 'kind': kind, 'expr': ml_monitor.quote_identifier(name)}) -%}
   {%- endfor -%}
-  {%- set text = var('ml_monitor_text_column', none) -%}
+  {%- set text = ml_monitor.setting('ml_monitor_text_column') -%}
   {%- if text -%}
     {%- set t = ml_monitor.quote_identifier(text) -%}
     {%- do specs.append({'name': text ~ '.length_chars', 'kind': 'numeric',

@@ -4,7 +4,7 @@
     predicted_at), whose types are checked at compile time. -#}
 {% macro resolve_inputs(relation, required_canonical, optional_canonical) %}
   {%- set columns = ml_monitor.relation_columns(relation) -%}
-  {%- set mapping = var('ml_monitor_columns', {}) or {} -%}
+  {%- set mapping = ml_monitor.setting('ml_monitor_columns') or {} -%}
   {%- set resolved = {} -%}
   {%- set data_types = {} -%}
   {%- for canonical in required_canonical + optional_canonical -%}
@@ -22,7 +22,7 @@
   {%- for name in ml_monitor.monitored_columns() -%}
     {%- set var_name = 'var ml_monitor_cohorts' if name in ml_monitor.cohort_columns()
           else ('var ml_monitor_features' if name in ml_monitor.feature_columns()
-          else ('var ml_monitor_text_column' if name == var('ml_monitor_text_column', none) else 'var ml_monitor_embedding_column')) -%}
+          else ('var ml_monitor_text_column' if name == ml_monitor.setting('ml_monitor_text_column') else 'var ml_monitor_embedding_column')) -%}
     {%- do configured.append((name, ml_monitor.input_column(columns, name, var_name, relation))) -%}
   {%- endfor -%}
   {%- do resolved.update({'configured': configured}) -%}

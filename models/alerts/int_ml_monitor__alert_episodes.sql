@@ -3,7 +3,7 @@
     counted on the model's bucket spine, so an empty bucket is a bucket. is_open when the
     series alerted within the gap of the model's latest bucket. Undated alerts
     (perturbation failures) form one standing episode per series. -#}
-{%- set gap = var('ml_monitor_episode_gap_buckets') -%}
+{%- set gap = ml_monitor.setting('ml_monitor_episode_gap_buckets') -%}
 {%- set series = 'model_id, alert_type, cohort_name, cohort_value, subject' -%}
 
 with spine as (

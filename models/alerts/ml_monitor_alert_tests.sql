@@ -11,19 +11,19 @@
 {{ ml_monitor.warn_deprecated_vars() }}
 {%- set embedding_drift = ml_monitor.python_output('ml_monitor_embedding_drift') -%}
 {%- set multivariate_drift = ml_monitor.python_output('ml_monitor_multivariate_drift') -%}
-{%- set psi = var('ml_monitor_psi_threshold') -%}
-{%- set js = var('ml_monitor_js_threshold') -%}
-{%- set min_drop = var('ml_monitor_min_performance_drop') -%}
-{%- set tolerance = var('ml_monitor_null_fraction_tolerance') -%}
-{%- set exclusion = var('ml_monitor_exclusion_tolerance') -%}
+{%- set psi = ml_monitor.setting('ml_monitor_psi_threshold') -%}
+{%- set js = ml_monitor.setting('ml_monitor_js_threshold') -%}
+{%- set min_drop = ml_monitor.setting('ml_monitor_min_performance_drop') -%}
+{%- set tolerance = ml_monitor.setting('ml_monitor_null_fraction_tolerance') -%}
+{%- set exclusion = ml_monitor.setting('ml_monitor_exclusion_tolerance') -%}
 {#- drift: the distance furthest past its threshold, relative to it -#}
 {%- set drift_metric = "case when js_distance / " ~ js ~ " >= psi / " ~ psi ~ " then 'js_distance' else 'psi' end" -%}
 {%- set drift_value = "case when js_distance / " ~ js ~ " >= psi / " ~ psi ~ " then js_distance else psi end" -%}
 {%- set drift_threshold = "case when js_distance / " ~ js ~ " >= psi / " ~ psi ~ " then " ~ js ~ " else " ~ psi ~ " end" -%}
 {%- set drift_effect = "(psi > " ~ psi ~ " or js_distance > " ~ js ~ ")" -%}
-{%- set coverage_ratio = var('ml_monitor_min_label_coverage_ratio') -%}
-{%- set drop = var('ml_monitor_volume_drop') -%}
-{%- set spike = var('ml_monitor_volume_spike') -%}
+{%- set coverage_ratio = ml_monitor.setting('ml_monitor_min_label_coverage_ratio') -%}
+{%- set drop = ml_monitor.setting('ml_monitor_volume_drop') -%}
+{%- set spike = ml_monitor.setting('ml_monitor_volume_spike') -%}
 {#- a share drop reads like a volume drop (1 − ratio against 1 − drop), a rise like a spike -#}
 {%- set share_value = "case when share_ratio < 1 then 1 - share_ratio else share_ratio end" -%}
 {%- set share_threshold = "case when share_ratio < 1 then " ~ (1 - drop) ~ " else " ~ spike ~ " end" -%}
@@ -34,8 +34,8 @@ with tests as (
 
     {{ ml_monitor.alert_test('confidence_anomaly', ref('int_ml_monitor__confidence'),
         subject='predicted_class', metric="'mean_confidence_delta'",
-        value='mean_confidence - baseline_mean', threshold=var('ml_monitor_anomaly_min_delta'),
-        is_effect='abs(mean_confidence - baseline_mean) >= ' ~ var('ml_monitor_anomaly_min_delta')) }}
+        value='mean_confidence - baseline_mean', threshold=ml_monitor.setting('ml_monitor_anomaly_min_delta'),
+        is_effect='abs(mean_confidence - baseline_mean) >= ' ~ ml_monitor.setting('ml_monitor_anomaly_min_delta')) }}
 
     union all
 
@@ -153,8 +153,8 @@ with tests as (
     {{ ml_monitor.alert_test('calibration_drift', ref('int_ml_monitor__calibration_drift'),
         cohort_name="'__all__'", cohort_value="'__all__'",
         subject='predicted_class', metric="'brier_increase'", value='brier_increase',
-        threshold=var('ml_monitor_min_brier_increase'),
-        is_effect='brier_increase >= ' ~ var('ml_monitor_min_brier_increase'), where="scope = 'bucket'") }}
+        threshold=ml_monitor.setting('ml_monitor_min_brier_increase'),
+        is_effect='brier_increase >= ' ~ ml_monitor.setting('ml_monitor_min_brier_increase'), where="scope = 'bucket'") }}
 
     {%- if multivariate_drift is not none %}
     {#- the tabular features' domain classifier, per window dated at its latest bucket; its
@@ -214,7 +214,7 @@ select
     p_value,
     cast(p_value_adjusted as {{ ml_monitor.type_double() }}) as p_value_adjusted,
     cast(family_size as integer) as family_size,
-    coalesce(is_effect and p_value_adjusted <= {{ var('ml_monitor_alert_fdr') }}, false) as is_alert,
+    coalesce(is_effect and p_value_adjusted <= {{ ml_monitor.setting('ml_monitor_alert_fdr') }}, false) as is_alert,
     case when abs(value) >= 2 * threshold then 'critical' else 'warning' end as severity,
     evidence_note
 from adjusted

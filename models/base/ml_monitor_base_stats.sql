@@ -10,12 +10,12 @@
 {%- set monitored = ml_monitor.monitored_columns() -%}
 {%- set string = dbt.type_string() -%}
 {%- set double = ml_monitor.type_double() -%}
-{%- set band_width = var('ml_monitor_band_width') -%}
+{%- set band_width = ml_monitor.setting('ml_monitor_band_width') -%}
 {%- set config_version = ml_monitor.config_version(
       ['ml_monitor_cohorts', 'ml_monitor_features', 'ml_monitor_text_column', 'ml_monitor_embedding_column',
        'ml_monitor_percentiles', 'ml_monitor_band_width', 'ml_monitor_default_threshold', 'ml_monitor_positive_class'],
       {'fitted thresholds and calibration': ml_monitor.fit_version()}) -%}
-{%- set mode = var('ml_monitor_percentiles') -%}
+{%- set mode = ml_monitor.setting('ml_monitor_percentiles') -%}
 {%- if mode not in ['exact', 'approximate'] -%}
 {{ exceptions.raise_compiler_error("ml_monitor: var ml_monitor_percentiles must be 'exact' or 'approximate', not '" ~ mode ~ "'") }}
 {%- endif -%}
@@ -58,7 +58,7 @@ scored as (
     select
         p.*,
         {{- ml_monitor.cohort_input_columns() }}
-        coalesce(t.threshold, {{ var('ml_monitor_default_threshold') }}) as threshold,
+        coalesce(t.threshold, {{ ml_monitor.setting('ml_monitor_default_threshold') }}) as threshold,
         case when t.threshold is null then 'default' else 'fitted' end as threshold_source,
         coalesce(class_calibration.calibrated_probability, model_calibration.calibrated_probability) as calibrated_probability
     from new_predictions as p

@@ -21,7 +21,7 @@ holdout as (
 
     select model_id, prediction_id, predicted_class, confidence, label
     from {{ ref('stg_ml_monitor__reference') }}
-    where split = {{ ml_monitor.string_literal(var('ml_monitor_holdout_split')) }}
+    where split = {{ ml_monitor.string_literal(ml_monitor.setting('ml_monitor_holdout_split')) }}
       and predicted_class is not null and confidence is not null and label is not null
 
 ),
@@ -64,7 +64,7 @@ binned as (
 
     select
         *,
-        ntile({{ var('ml_monitor_calibration_bins') }}) over (
+        ntile({{ ml_monitor.setting('ml_monitor_calibration_bins') }}) over (
             partition by model_id, scope, bucket_start, predicted_class
             order by confidence, prediction_id
         ) as bin

@@ -5,7 +5,7 @@
     two-sided. s_b holds the baseline's spread, s²/n the bucket's own standard error, so a
     baseline without any variance still detects a move. z_score is the plain
     (m − μ_b) / s_b, kept for charts. The decision is made in ml_monitor_alert_tests. -#}
-{%- set window = var('ml_monitor_rolling_windows')[0] -%}
+{%- set window = ml_monitor.setting('ml_monitor_rolling_windows')[0] -%}
 
 with series as (
 
@@ -65,7 +65,7 @@ tested as (
             when abs(delta) > 1e-12 then sign(delta) * 1e6
         end as t_statistic,
         {{ ml_monitor.evidence_note([
-            ('baseline_buckets < ' ~ var('ml_monitor_min_training_buckets') ~ ' or baseline_buckets < 2', 'no_baseline'),
+            ('baseline_buckets < ' ~ ml_monitor.setting('ml_monitor_min_training_buckets') ~ ' or baseline_buckets < 2', 'no_baseline'),
             ('n < 2', 'too_few_rows'),
         ]) }} as evidence_note
     from scored

@@ -25,7 +25,7 @@ shifted as (
 
 windows as (
 
-    {%- for window in var('ml_monitor_rolling_windows') %}
+    {%- for window in ml_monitor.setting('ml_monitor_rolling_windows') %}
     select
         model_id, bucket_start, cohort_name, cohort_value, predicted_class, shift,
         {{ window }} as window_buckets,

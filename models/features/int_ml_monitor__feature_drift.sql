@@ -13,7 +13,7 @@
     feature values' own, a new reference) recomputes every bucket. -#}
 {{ config(pre_hook=ml_monitor.planner_settings(), **ml_monitor.incremental_by_bucket()) }}
 {%- set double = ml_monitor.type_double() -%}
-{%- set min_rows = var('ml_monitor_min_reference_cohort_rows') -%}
+{%- set min_rows = ml_monitor.setting('ml_monitor_min_reference_cohort_rows') -%}
 {%- set all = ml_monitor.string_literal(ml_monitor.reserved_values().all) -%}
 {%- set config_version = ml_monitor.config_version(['ml_monitor_features', 'ml_monitor_text_column'],
       {'reference': ml_monitor.reference_version()}) -%}
@@ -288,10 +288,10 @@ select
     chi2_p_value,
     ks_p_value,
     case when feature_type = 'categorical' then chi2_p_value
-         when n_reference >= {{ var('ml_monitor_min_reference_rows') }} then ks_p_value end as p_value,
+         when n_reference >= {{ ml_monitor.setting('ml_monitor_min_reference_rows') }} then ks_p_value end as p_value,
     case when feature_type = 'numeric' then {{ ml_monitor.evidence_note([
              ('ks_p_value is null', 'no_reference'),
-             ('n_reference < ' ~ var('ml_monitor_min_reference_rows'), 'reference_too_small'),
+             ('n_reference < ' ~ ml_monitor.setting('ml_monitor_min_reference_rows'), 'reference_too_small'),
          ]) }}
          else evidence_note end as evidence_note,
     {{ ml_monitor.string_literal(config_version) }} as config_version

@@ -15,8 +15,8 @@
     ml_monitor_min_label_coverage_ratio × usual) is made in ml_monitor_alert_tests;
     ml_monitor_label_coverage shows it. -#}
 {%- set double = ml_monitor.type_double() -%}
-{%- set window = var('ml_monitor_rolling_windows')[0] -%}
-{%- set labels_table = var('ml_monitor_labels_table', none) -%}
+{%- set window = ml_monitor.setting('ml_monitor_rolling_windows')[0] -%}
+{%- set labels_table = ml_monitor.setting('ml_monitor_labels_table') -%}
 
 with predictions as (
 

@@ -14,7 +14,7 @@
     total looks normal. The decisions (volume_drop, volume_spike, cohort_volume_share) are
     made in ml_monitor_alert_tests; ml_monitor_volume shows them. -#}
 {%- set double = ml_monitor.type_double() -%}
-{%- set weeks = var('ml_monitor_volume_baseline_weeks') -%}
+{%- set weeks = ml_monitor.setting('ml_monitor_volume_baseline_weeks') -%}
 {%- set season = {'hour': 168, 'day': 7, 'week': 1}[ml_monitor.time_grain()] -%}
 {%- set baseline_window -%}
     partition by model_id, cohort_name, cohort_value, season_index
@@ -148,8 +148,8 @@ select
     expected_rows,
     baseline_variance,
     volume_ratio,
-    expected_rows * {{ var('ml_monitor_volume_drop') }} as expected_low,
-    expected_rows * {{ var('ml_monitor_volume_spike') }} as expected_high,
+    expected_rows * {{ ml_monitor.setting('ml_monitor_volume_drop') }} as expected_low,
+    expected_rows * {{ ml_monitor.setting('ml_monitor_volume_spike') }} as expected_high,
     case when baseline_buckets = {{ weeks }} then
         case when is_overdispersed then 'negative_binomial' else 'poisson' end end as volume_test,
     case

@@ -7,7 +7,7 @@
     normal approximation of ml_monitor.classification_metrics for macro F1. value is the
     drop, reference − serving. The decision is made in ml_monitor_alert_tests. -#}
 {%- set double = ml_monitor.type_double() -%}
-{%- set min_rows = var('ml_monitor_min_reference_cohort_rows') -%}
+{%- set min_rows = ml_monitor.setting('ml_monitor_min_reference_cohort_rows') -%}
 
 with serving as (
 

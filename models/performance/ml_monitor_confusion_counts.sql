@@ -13,7 +13,7 @@
 -- depends_on: {{ ref('stg_ml_monitor__label_rows') }}
 -- depends_on: {{ ref('ml_monitor_prediction_ids') }}
 
-{%- set labels_table = var('ml_monitor_labels_table', none) -%}
+{%- set labels_table = ml_monitor.setting('ml_monitor_labels_table') -%}
 {%- if labels_table -%}
   {#- a label '__all__' would merge with the rows of every class -#}
   {%- do ml_monitor.check_reserved_values(ref('stg_ml_monitor__labels'),

@@ -25,8 +25,8 @@
         calibration that does not transfer shows as misses (estimator_unreliable).
     Until `ml-monitor fit-thresholds` has written a calibration, estimates are NULL. -#}
 {%- set double = ml_monitor.type_double() -%}
-{%- set z = var('ml_monitor_estimate_band_z') -%}
-{%- set prior_rows = var('ml_monitor_calibration_prior_rows') -%}
+{%- set z = ml_monitor.setting('ml_monitor_estimate_band_z') -%}
+{%- set prior_rows = ml_monitor.setting('ml_monitor_calibration_prior_rows') -%}
 {%- set keys = ['model_id', 'bucket_start', 'cohort_name', 'cohort_value'] -%}
 
 with predicted as (

@@ -4,7 +4,7 @@
     ml_monitor_min_reference_rows a reference share or distribution is mostly sampling
     noise — against a one-row reference every bucket "drifts" — so reference_too_small
     marks drift against it as not to be judged, and the build warns, once per model. -#}
-{%- set min_rows = var('ml_monitor_min_reference_rows') -%}
+{%- set min_rows = ml_monitor.setting('ml_monitor_min_reference_rows') -%}
 {%- set all = ml_monitor.string_literal(ml_monitor.reserved_values().all) -%}
 
 {%- set sizes -%}
@@ -12,7 +12,7 @@ with training_rows as (
 
     select model_id, label
     from {{ ref('stg_ml_monitor__reference') }}
-    where split = {{ ml_monitor.string_literal(var('ml_monitor_reference_split')) }}
+    where split = {{ ml_monitor.string_literal(ml_monitor.setting('ml_monitor_reference_split')) }}
 
 ),
 

@@ -9,7 +9,7 @@
     ml_monitor_null_fractions shows it. -#}
 {%- set monitored = ml_monitor.monitored_columns() -%}
 {%- set double = ml_monitor.type_double() -%}
-{%- set min_rows = var('ml_monitor_min_reference_cohort_rows') -%}
+{%- set min_rows = ml_monitor.setting('ml_monitor_min_reference_cohort_rows') -%}
 {%- set all = ml_monitor.string_literal(ml_monitor.reserved_values().all) -%}
 
 with serving_nulls as (
@@ -29,7 +29,7 @@ reference_rows as (
         case when {{ ml_monitor.quote_identifier(name) }} is null then 1 else 0 end as is_null_{{ loop.index }}
         {%- endfor %}
     from {{ ref('stg_ml_monitor__reference') }}
-    where split = {{ ml_monitor.string_literal(var('ml_monitor_reference_split')) }}
+    where split = {{ ml_monitor.string_literal(ml_monitor.setting('ml_monitor_reference_split')) }}
 
 ),
 

@@ -9,10 +9,10 @@
     table has names of its own); labeled_at is optional unless mapped. -#}
 {%- set string = dbt.type_string() -%}
 {%- set timestamp = dbt.type_timestamp() -%}
-{%- if var('ml_monitor_labels_table', none) -%}
+{%- if ml_monitor.setting('ml_monitor_labels_table') -%}
 {%- set relation = source('ml_monitor', 'labels') -%}
 {%- set columns = ml_monitor.relation_columns(relation) -%}
-{%- set mapping = var('ml_monitor_label_columns', {}) or {} -%}
+{%- set mapping = ml_monitor.setting('ml_monitor_label_columns') or {} -%}
 {%- set c = {} -%}
 {%- for canonical in ['prediction_id', 'label', 'labeled_at'] -%}
   {%- set mapped = canonical in mapping -%}

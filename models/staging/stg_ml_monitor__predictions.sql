@@ -8,7 +8,7 @@
       ['prediction_id', 'predicted_at', 'predicted_class', 'confidence'],
       ['model_id', 'model_version', 'label']) -%}
 {%- set string = dbt.type_string() -%}
-{%- set positive_class = var('ml_monitor_positive_class', none) -%}
+{%- set positive_class = ml_monitor.setting('ml_monitor_positive_class') -%}
 {%- set numeric_features = ml_monitor.numeric_feature_columns() -%}
 {%- set min_predicted_at = ml_monitor.min_predicted_at() -%}
 {#- A time-zone-aware predicted_at is converted to UTC explicitly: a plain cast would use
@@ -25,9 +25,9 @@ with source_rows as (
     select
         cast({{ c.prediction_id }} as {{ string }}) as prediction_id,
         {% if c.model_id -%}
-        coalesce(cast({{ c.model_id }} as {{ string }}), {{ ml_monitor.string_literal(var('ml_monitor_default_model_id')) }})
+        coalesce(cast({{ c.model_id }} as {{ string }}), {{ ml_monitor.string_literal(ml_monitor.setting('ml_monitor_default_model_id')) }})
         {%- else -%}
-        {{ ml_monitor.string_literal(var('ml_monitor_default_model_id')) }}
+        {{ ml_monitor.string_literal(ml_monitor.setting('ml_monitor_default_model_id')) }}
         {%- endif %} as model_id,
         {{ 'cast(' ~ c.model_version ~ ' as ' ~ string ~ ')' if c.model_version else 'cast(null as ' ~ string ~ ')' }} as model_version,
         {{ predicted_at }} as predicted_at,

@@ -6,12 +6,12 @@
       ['label', 'split'],
       ['prediction_id', 'model_id', 'predicted_class', 'confidence']) -%}
 {%- set string = dbt.type_string() -%}
-{%- set positive_class = var('ml_monitor_positive_class', none) -%}
+{%- set positive_class = ml_monitor.setting('ml_monitor_positive_class') -%}
 {%- set numeric_features = ml_monitor.numeric_feature_columns() -%}
 {#- Without training rows every drift number would compare serving with nothing: fail with
     the reason instead (a reference without holdout rows is fine until fit-thresholds). -#}
 {%- if execute -%}
-  {%- set train_split = var('ml_monitor_reference_split') -%}
+  {%- set train_split = ml_monitor.setting('ml_monitor_reference_split') -%}
   {%- set found = run_query("select count(*) from (select 1 as found from " ~ relation ~ " where cast(" ~ c.split ~ " as "
         ~ string ~ ") = " ~ ml_monitor.string_literal(train_split) ~ " limit 1) as first_row") -%}
   {%- if found.columns[0].values()[0] == 0 -%}
@@ -34,9 +34,9 @@ with source_rows as (
     select
         {{ 'cast(' ~ c.prediction_id ~ ' as ' ~ string ~ ')' if c.prediction_id else 'cast(null as ' ~ string ~ ')' }} as prediction_id,
         {% if c.model_id -%}
-        coalesce(cast({{ c.model_id }} as {{ string }}), {{ ml_monitor.string_literal(var('ml_monitor_default_model_id')) }})
+        coalesce(cast({{ c.model_id }} as {{ string }}), {{ ml_monitor.string_literal(ml_monitor.setting('ml_monitor_default_model_id')) }})
         {%- else -%}
-        {{ ml_monitor.string_literal(var('ml_monitor_default_model_id')) }}
+        {{ ml_monitor.string_literal(ml_monitor.setting('ml_monitor_default_model_id')) }}
         {%- endif %} as model_id,
         cast({{ c.split }} as {{ string }}) as split,
         cast({{ c.label }} as {{ string }}) as label,

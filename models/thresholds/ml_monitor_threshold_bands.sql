@@ -2,7 +2,7 @@
     cohort and predicted class: band k holds scores in [t + k·w, t + (k+1)·w), bounds
     clipped to [0, 1]. The threshold is the fitted one (ml-monitor fit-thresholds) where it
     exists, else ml_monitor_default_threshold; threshold_source says which. -#}
-{%- set width = var('ml_monitor_band_width') -%}
+{%- set width = ml_monitor.setting('ml_monitor_band_width') -%}
 
 with bands as (
 
