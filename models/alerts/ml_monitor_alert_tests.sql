@@ -11,16 +11,10 @@
 {{ ml_monitor.warn_deprecated_vars() }}
 {%- set embedding_drift = ml_monitor.python_output('ml_monitor_embedding_drift') -%}
 {%- set multivariate_drift = ml_monitor.python_output('ml_monitor_multivariate_drift') -%}
-{%- set psi = ml_monitor.setting('ml_monitor_psi_threshold') -%}
-{%- set js = ml_monitor.setting('ml_monitor_js_threshold') -%}
 {%- set min_drop = ml_monitor.setting('ml_monitor_min_performance_drop') -%}
 {%- set tolerance = ml_monitor.setting('ml_monitor_null_fraction_tolerance') -%}
 {%- set exclusion = ml_monitor.setting('ml_monitor_exclusion_tolerance') -%}
-{#- drift: the distance furthest past its threshold, relative to it -#}
-{%- set drift_metric = "case when js_distance / " ~ js ~ " >= psi / " ~ psi ~ " then 'js_distance' else 'psi' end" -%}
-{%- set drift_value = "case when js_distance / " ~ js ~ " >= psi / " ~ psi ~ " then js_distance else psi end" -%}
-{%- set drift_threshold = "case when js_distance / " ~ js ~ " >= psi / " ~ psi ~ " then " ~ js ~ " else " ~ psi ~ " end" -%}
-{%- set drift_effect = "(psi > " ~ psi ~ " or js_distance > " ~ js ~ ")" -%}
+{%- set drift = ml_monitor.drift_rule() -%}
 {%- set coverage_ratio = ml_monitor.setting('ml_monitor_min_label_coverage_ratio') -%}
 {%- set drop = ml_monitor.setting('ml_monitor_volume_drop') -%}
 {%- set spike = ml_monitor.setting('ml_monitor_volume_spike') -%}
@@ -40,20 +34,20 @@ with tests as (
     union all
 
     {{ ml_monitor.alert_test('class_drift', ref('int_ml_monitor__class_drift'),
-        subject="'class_mix'", metric=drift_metric, value=drift_value, threshold=drift_threshold,
-        is_effect=drift_effect) }}
+        subject="'class_mix'", metric=drift.metric, value=drift.value, threshold=drift.threshold,
+        is_effect=drift.is_effect) }}
 
     union all
 
     {{ ml_monitor.alert_test('label_shift', ref('int_ml_monitor__label_shift'),
-        subject="'label_mix'", metric=drift_metric, value=drift_value, threshold=drift_threshold,
-        is_effect=drift_effect) }}
+        subject="'label_mix'", metric=drift.metric, value=drift.value, threshold=drift.threshold,
+        is_effect=drift.is_effect) }}
 
     union all
 
     {{ ml_monitor.alert_test('feature_drift', ref('int_ml_monitor__feature_drift'),
-        subject='feature', metric=drift_metric, value=drift_value, threshold=drift_threshold,
-        is_effect=drift_effect) }}
+        subject='feature', metric=drift.metric, value=drift.value, threshold=drift.threshold,
+        is_effect=drift.is_effect) }}
 
     union all
 
@@ -215,6 +209,6 @@ select
     cast(p_value_adjusted as {{ ml_monitor.type_double() }}) as p_value_adjusted,
     cast(family_size as integer) as family_size,
     coalesce(is_effect and p_value_adjusted <= {{ ml_monitor.setting('ml_monitor_alert_fdr') }}, false) as is_alert,
-    case when abs(value) >= 2 * threshold then 'critical' else 'warning' end as severity,
+    {{ ml_monitor.severity('value', 'threshold') }} as severity,
     evidence_note
 from adjusted

@@ -47,11 +47,7 @@ scored as (
             + case when s.n > 1 then s.m2_confidence / (s.n - 1) / s.n else 0 end as standard_error_squared
     from series as s
     left join baselines as b
-        on b.model_id = s.model_id
-        and b.bucket_start = s.bucket_start
-        and b.cohort_name = s.cohort_name
-        and b.cohort_value = s.cohort_value
-        and b.predicted_class = s.predicted_class
+        on {{ ml_monitor.same_series('b', 's', ['predicted_class']) }}
 
 ),
 

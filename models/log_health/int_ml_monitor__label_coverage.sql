@@ -131,10 +131,7 @@ expected as (
     inner join usual_lag as u
         on u.model_id = c.model_id
     left join recent_coverage as t
-        on t.model_id = c.model_id
-        and t.bucket_start = c.bucket_start
-        and t.cohort_name = c.cohort_name
-        and t.cohort_value = c.cohort_value
+        on {{ ml_monitor.same_series('t', 'c') }}
 
 ),
 

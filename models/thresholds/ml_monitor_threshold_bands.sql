@@ -37,8 +37,4 @@ select
     b.n_near_threshold
 from bands as b
 inner join class_totals as t
-    on t.model_id = b.model_id
-    and t.bucket_start = b.bucket_start
-    and t.cohort_name = b.cohort_name
-    and t.cohort_value = b.cohort_value
-    and t.predicted_class = b.predicted_class
+    on {{ ml_monitor.same_series('t', 'b', ['predicted_class']) }}

@@ -37,5 +37,5 @@ distances as (
 )
 select psi, js_distance, {{ max_psi }} as max_psi, {{ max_js }} as max_js
 from distances
-where psi > {{ max_psi }} or js_distance > {{ max_js }}
+where {{ ml_monitor.drift_rule(max_psi, max_js).is_effect }}
 {% endtest %}
