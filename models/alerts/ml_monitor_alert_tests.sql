@@ -71,7 +71,8 @@ with tests as (
     union all
 
     {{ ml_monitor.alert_test('data_quality', ref('int_ml_monitor__data_quality'),
-        subject="reason || coalesce(':' || column_name, '')", metric="'excluded_share'", value='excluded_share', threshold=exclusion,
+        subject="reason || coalesce(':' || column_name, '')", metric="'excluded_share'", value='excluded_share',
+            threshold=exclusion,
         is_effect='excluded_share > ' ~ exclusion, where='bucket_start is not null',
         p_value=exclusion_p_value,
         evidence_note='cast(null as ' ~ dbt.type_string() ~ ')') }}
@@ -90,7 +91,8 @@ with tests as (
         cohort_name="'__all__'", cohort_value="'__all__'",
         subject='class', metric="'domain_auc_above_chance'", value='domain_auc - 0.5', threshold='threshold - 0.5',
         is_effect='domain_auc > threshold',
-        p_value=ml_monitor.normal_sf('(domain_auc - 0.5) / sqrt(cast(n_reference + n_serving + 1 as ' ~ ml_monitor.type_double()
+        p_value=ml_monitor.normal_sf('(domain_auc - 0.5) / sqrt(cast(n_reference + n_serving + 1 as '
+            ~ ml_monitor.type_double()
                                      ~ ') / (12 * n_reference * n_serving))'),
         evidence_note="case when domain_auc is null then 'too_few_rows' end") }}
     {%- endif %}
@@ -148,7 +150,8 @@ with tests as (
         cohort_name="'__all__'", cohort_value="'__all__'",
         subject='predicted_class', metric="'brier_increase'", value='brier_increase',
         threshold=ml_monitor.setting('ml_monitor_min_brier_increase'),
-        is_effect='brier_increase >= ' ~ ml_monitor.setting('ml_monitor_min_brier_increase'), where="scope = 'bucket'") }}
+        is_effect='brier_increase >= '
+            ~ ml_monitor.setting('ml_monitor_min_brier_increase'), where="scope = 'bucket'") }}
 
     {%- if multivariate_drift is not none %}
     {#- the tabular features' domain classifier, per window dated at its latest bucket; its
@@ -157,7 +160,8 @@ with tests as (
     union all
 
     {{ ml_monitor.alert_test('multivariate_drift',
-        '(select model_id, cast(bucket_start as ' ~ dbt.type_timestamp() ~ ') as bucket_start, domain_auc, threshold, p_value'
+        '(select model_id, cast(bucket_start as ' ~ dbt.type_timestamp()
+            ~ ') as bucket_start, domain_auc, threshold, p_value'
         ~ ' from ' ~ multivariate_drift ~ ') as windows',
         cohort_name="'__all__'", cohort_value="'__all__'",
         subject="'__all__'", metric="'domain_auc_above_chance'", value='domain_auc - 0.5', threshold='threshold - 0.5',
@@ -174,7 +178,8 @@ ranked as (
         count(p_value) over (partition by model_id, bucket_start) as family_size,
         case when p_value is not null then row_number() over (
             partition by model_id, bucket_start
-            order by case when p_value is null then 1 else 0 end, p_value, alert_type, cohort_name, cohort_value, subject
+            order by case when p_value is null then 1 else 0 end, p_value, alert_type, cohort_name, cohort_value,
+                subject
         ) end as p_rank
     from tests
 

@@ -34,7 +34,8 @@ per_type as (
         -- the headline move: the whole population's when it alerted, else the largest
         coalesce(
             max(case when cohort = 'all' and subject in ('__all__', 'accuracy') then peak_value end),
-            case when coalesce(max(peak_value), 0) >= -coalesce(min(peak_value), 0) then max(peak_value) else min(peak_value) end
+            case when coalesce(max(peak_value), 0) >= -coalesce(min(peak_value), 0)
+                 then max(peak_value) else min(peak_value) end
         ) as headline_value
     from located
     group by incident_id, alert_type
@@ -59,7 +60,8 @@ phrased as (
                 || case when n_cohorts > 1 then ' in ' || cast(n_cohorts as {{ string }}) || ' cohorts'
                         when first_cohort <> 'all' then ' in ' || first_cohort else '' end
             when alert_type = 'performance_drop' then
-                'measured ' || case when n_subjects > 1 then 'accuracy and macro F1' else replace(first_subject, '_', ' ') end
+                'measured '
+                    || case when n_subjects > 1 then 'accuracy and macro F1' else replace(first_subject, '_', ' ') end
                 || ' down ' || {{ ml_monitor.format_decimal('abs(headline_value)') }}
                 || case when n_cohorts > 1 then ' in ' || cast(n_cohorts as {{ string }}) || ' cohorts'
                         when first_cohort <> 'all' then ' in ' || first_cohort else '' end

@@ -13,7 +13,8 @@
 
 with serving as (
 
-    {{ ml_monitor.labeled_predictions('p.model_id, p.bucket_start, p.prediction_id, p.predicted_class, p.confidence,') }}
+    {{ ml_monitor.labeled_predictions(
+        'p.model_id, p.bucket_start, p.prediction_id, p.predicted_class, p.confidence,') }}
 
 ),
 
@@ -86,7 +87,8 @@ select
     sum(confidence) as sum_confidence,
     sum(correct) as n_correct,
     sum((confidence - correct) * (confidence - correct)) as sum_squared_error,
-    sum((confidence - correct) * (confidence - correct) * (confidence - correct) * (confidence - correct)) as sum_squared_error_squared,
+    sum((confidence - correct) * (confidence - correct) * (confidence - correct) * (confidence - correct))
+        as sum_squared_error_squared,
     -sum(correct * ln(clipped) + (1 - correct) * ln(1 - clipped)) as sum_log_loss
 from binned
 group by model_id, scope, bucket_start, predicted_class, bin

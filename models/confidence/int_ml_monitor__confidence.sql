@@ -21,7 +21,8 @@ with series as (
 baselines as (
 
     -- the previous W calendar buckets of the series; empty ones have a NULL mean and are skipped
-    {%- set frame = "over (partition by model_id, cohort_name, cohort_value, predicted_class order by bucket_start rows between " ~ window ~ " preceding and 1 preceding)" %}
+    {%- set frame = "over (partition by model_id, cohort_name, cohort_value, predicted_class"
+          ~ " order by bucket_start rows between " ~ window ~ " preceding and 1 preceding)" %}
     select
         model_id, bucket_start, cohort_name, cohort_value, predicted_class,
         count(mean_confidence) {{ frame }} as baseline_buckets,
@@ -41,7 +42,8 @@ scored as (
         b.baseline_stddev,
         -- undefined when the previous means agree up to rounding: a ratio of rounding noise
         -- would be any number, and differ between two runs of the same data
-        case when b.baseline_stddev > 1e-12 then (s.mean_confidence - b.baseline_mean) / b.baseline_stddev end as z_score,
+        case when b.baseline_stddev > 1e-12
+            then (s.mean_confidence - b.baseline_mean) / b.baseline_stddev end as z_score,
         s.mean_confidence - b.baseline_mean as delta,
         b.baseline_stddev * b.baseline_stddev
             + case when s.n > 1 then s.m2_confidence / (s.n - 1) / s.n else 0 end as standard_error_squared
@@ -61,7 +63,8 @@ tested as (
             when abs(delta) > 1e-12 then sign(delta) * 1e6
         end as t_statistic,
         {{ ml_monitor.evidence_note([
-            ('baseline_buckets < ' ~ ml_monitor.setting('ml_monitor_min_training_buckets') ~ ' or baseline_buckets < 2', 'no_baseline'),
+            ('baseline_buckets < ' ~ ml_monitor.setting('ml_monitor_min_training_buckets')
+                ~ ' or baseline_buckets < 2', 'no_baseline'),
             ('n < 2', 'too_few_rows'),
         ]) }} as evidence_note
     from scored

@@ -1,5 +1,6 @@
 {#- Share of each predicted class per model, bucket and cohort, beside its share in the
-    model's reference mix (its holdout predictions; see ml_monitor_reference_class_shares). Classes of the reference that were not predicted in a bucket appear with
+    model's reference mix (its holdout predictions; see ml_monitor_reference_class_shares).
+    Classes of the reference that were not predicted in a bucket appear with
     n = 0, so the rows of a bucket cover the union of serving and reference classes. -#}
 with bucket_totals as (
 

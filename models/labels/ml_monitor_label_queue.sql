@@ -20,10 +20,12 @@
 {#- a row's cohorts as one text, e.g. channel=chat, country=DE ('__all__' without cohorts) -#}
 {%- set cohort_parts = [] -%}
 {%- for name in ml_monitor.cohort_columns() -%}
-  {%- do cohort_parts.append(ml_monitor.string_literal(name ~ '=') ~ ' || coalesce(cast(p.' ~ ml_monitor.quote_identifier(name)
+  {%- do cohort_parts.append(ml_monitor.string_literal(name ~ '=') ~ ' || coalesce(cast(p.'
+      ~ ml_monitor.quote_identifier(name)
         ~ ' as ' ~ dbt.type_string() ~ '), ' ~ ml_monitor.string_literal(ml_monitor.reserved_values().null) ~ ')') -%}
 {%- endfor -%}
-{%- set cohorts = cohort_parts | join(" || ', ' || ") if cohort_parts else ml_monitor.string_literal(ml_monitor.reserved_values().all) -%}
+{%- set cohorts = cohort_parts | join(" || ', ' || ") if cohort_parts
+    else ml_monitor.string_literal(ml_monitor.reserved_values().all) -%}
 {%- set stratum = {'classes': 'p.predicted_class', 'cohorts': cohorts,
                    'both': "p.predicted_class || ' | ' || " ~ cohorts}[balance] -%}
 
@@ -56,7 +58,8 @@ candidates as (
         p.{{ ml_monitor.quote_identifier(text) }} as input_text
         {%- endif %}
     from (
-        {{ ml_monitor.monitored_predictions(ml_monitor.recent_buckets_filter(base, ml_monitor.setting('ml_monitor_label_queue_buckets') - 1)) }}
+        {{ ml_monitor.monitored_predictions(ml_monitor.recent_buckets_filter(base,
+            ml_monitor.setting('ml_monitor_label_queue_buckets') - 1)) }}
     ) as p
     inner join latest_bucket as b
         on b.model_id = p.model_id
@@ -64,7 +67,8 @@ candidates as (
         on l.prediction_id = p.prediction_id
     left join {{ ref('ml_monitor_fitted_thresholds') }} as t
         on {{ ml_monitor.threshold_match('t', 'p') }}
-    where p.bucket_start > {{ ml_monitor.shift_buckets(-ml_monitor.setting('ml_monitor_label_queue_buckets'), 'b.last_bucket') }}
+    where p.bucket_start > {{ ml_monitor.shift_buckets(-ml_monitor.setting('ml_monitor_label_queue_buckets'),
+        'b.last_bucket') }}
 
 ),
 
@@ -105,7 +109,8 @@ stratum_ranked as (
 
     select
         r.*,
-        row_number() over (partition by r.model_id, r.reason, r.stratum order by r.sort_key, r.prediction_id) as stratum_rank
+        row_number() over (partition by r.model_id, r.reason, r.stratum order by r.sort_key,
+            r.prediction_id) as stratum_rank
     from reasons as r
     inner join stratum_cutoffs as k
         on k.model_id = r.model_id and k.reason = r.reason and k.stratum = r.stratum
@@ -118,7 +123,8 @@ prioritized as (
     -- a row past stratum rank `size` can never be within the first `size` priorities
     select
         *,
-        row_number() over (partition by model_id, reason order by stratum_rank, sort_key, stratum, prediction_id) as priority
+        row_number() over (partition by model_id, reason order by stratum_rank, sort_key, stratum,
+            prediction_id) as priority
     from stratum_ranked
     where stratum_rank <= {{ ml_monitor.setting('ml_monitor_label_queue_size') }}
 

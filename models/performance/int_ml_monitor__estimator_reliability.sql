@@ -18,7 +18,8 @@ with checks as (
 
 ),
 
-{%- set recent = "over (partition by model_id order by bucket_start rows between " ~ (window - 1) ~ " preceding and current row)" %}
+{%- set recent = "over (partition by model_id order by bucket_start rows between " ~ (window - 1)
+    ~ " preceding and current row)" %}
 windowed as (
 
     select

@@ -51,8 +51,10 @@ from counts
     {%- for row in small.rows if row[0] == model_id -%}
       {%- do parts.append(('in all' if row[1] == 'model' else row[1] ~ " '" ~ row[2] ~ "'") ~ ': ' ~ row[3]) -%}
     {%- endfor -%}
-    {%- do exceptions.warn("ml_monitor: warning: model '" ~ model_id ~ "' has too few training rows to judge drift against ("
-          ~ (parts[:6] | join(', ')) ~ (', …' if parts | length > 6 else '') ~ "; fewer than ml_monitor_min_reference_rows = "
+    {%- do exceptions.warn("ml_monitor: warning: model '" ~ model_id
+          ~ "' has too few training rows to judge drift against ("
+          ~ (parts[:6] | join(', ')) ~ (', …' if parts | length > 6 else '')
+          ~ "; fewer than ml_monitor_min_reference_rows = "
           ~ min_rows ~ "): see reference_too_small in ml_monitor_reference_sizes") -%}
   {%- endfor -%}
 {%- endif %}

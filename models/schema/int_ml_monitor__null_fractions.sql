@@ -81,7 +81,8 @@ fractions as (
            n, null_count, cast(null_count as {{ double }}) / n as serving_null_fraction
     from serving_nulls
     union all
-    select 'overall' as scope, model_id, cast(null as {{ dbt.type_timestamp() }}) as bucket_start, cohort_name, cohort_value,
+    select 'overall' as scope, model_id, cast(null as {{ dbt.type_timestamp() }}) as bucket_start, cohort_name,
+        cohort_value,
            column_name, sum(n), sum(null_count), cast(sum(null_count) as {{ double }}) / sum(n)
     from serving_nulls
     group by model_id, cohort_name, cohort_value, column_name
@@ -124,7 +125,8 @@ tested as (
         *,
         case
             when pooled * (1 - pooled) > 0
-            then abs(delta) / sqrt(pooled * (1 - pooled) * (cast(1 as {{ double }}) / n + cast(1 as {{ double }}) / reference_rows))
+            then abs(delta) / sqrt(pooled * (1 - pooled) * (cast(1 as {{ double }}) / n + cast(1
+                as {{ double }}) / reference_rows))
             when reference_rows > 0 then 0  -- every row NULL on both sides, or none
         end as z
     from compared

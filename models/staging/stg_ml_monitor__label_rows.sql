@@ -27,7 +27,8 @@ with labels as (
     select
         cast({{ c.prediction_id }} as {{ string }}) as prediction_id,
         cast({{ c.label }} as {{ string }}) as label,
-        {{ 'cast(' ~ c.labeled_at ~ ' as ' ~ timestamp ~ ')' if c.labeled_at else 'cast(null as ' ~ timestamp ~ ')' }} as labeled_at
+        {{ 'cast(' ~ c.labeled_at ~ ' as ' ~ timestamp ~ ')' if c.labeled_at else 'cast(null as ' ~ timestamp
+            ~ ')' }} as labeled_at
     from {{ relation }}
 
 ),

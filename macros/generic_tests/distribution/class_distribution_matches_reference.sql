@@ -6,7 +6,8 @@
       reference_column   its class column (default: label)
       max_psi, max_js    bounds (default: vars ml_monitor_psi_threshold and ml_monitor_js_threshold,
                          which a test in your project sees only when your project sets them) -#}
-{% test class_distribution_matches_reference(model, column_name, reference, reference_column='label', max_psi=none, max_js=none) %}
+{% test class_distribution_matches_reference(model, column_name, reference, reference_column='label', max_psi=none,
+    max_js=none) %}
 {%- set max_psi = max_psi if max_psi is not none else ml_monitor.setting('ml_monitor_psi_threshold') -%}
 {%- set max_js = max_js if max_js is not none else ml_monitor.setting('ml_monitor_js_threshold') -%}
 {%- set double = ml_monitor.type_double() -%}

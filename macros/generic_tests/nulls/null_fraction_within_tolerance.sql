@@ -8,7 +8,8 @@
 with fractions as (
     select
         (select avg(case when {{ column_name }} is null then 1.0 else 0.0 end) from {{ model }}) as null_fraction,
-        (select avg(case when {{ column_name }} is null then 1.0 else 0.0 end) from {{ reference }}) as reference_null_fraction
+        (select avg(case when {{ column_name }} is null
+            then 1.0 else 0.0 end) from {{ reference }}) as reference_null_fraction
 )
 select null_fraction, reference_null_fraction, {{ tolerance }} as tolerance
 from fractions
