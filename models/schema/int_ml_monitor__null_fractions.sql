@@ -81,9 +81,9 @@ fractions as (
            n, null_count, cast(null_count as {{ double }}) / n as serving_null_fraction
     from serving_nulls
     union all
-    select 'overall' as scope, model_id, cast(null as {{ dbt.type_timestamp() }}) as bucket_start, cohort_name,
-        cohort_value,
-           column_name, sum(n), sum(null_count), cast(sum(null_count) as {{ double }}) / sum(n)
+    select 'overall' as scope, model_id, cast(null as {{ dbt.type_timestamp() }}) as bucket_start,
+           cohort_name, cohort_value, column_name,
+           sum(n), sum(null_count), cast(sum(null_count) as {{ double }}) / sum(n)
     from serving_nulls
     group by model_id, cohort_name, cohort_value, column_name
 
