@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from _tiny_project import (
+    OUTPUT_SCHEMA,
     build,
     cli,
     db_path,
@@ -252,7 +253,7 @@ def test_single_class_model(bad_run):
     assert set(solo.predicted_class) == {"__all__", "only"} and solo.n.sum() == 2 * (log.model_id == "solo").sum()
     result = cli(project, "fit-thresholds")
     assert result.returncode == 0, result.stderr
-    thresholds = sql(project, "select * from main_ml_monitor.ml_monitor_thresholds order by 1, 2")
+    thresholds = sql(project, f"select * from {OUTPUT_SCHEMA}.ml_monitor_thresholds order by 1, 2")
     assert thresholds[["model_id", "predicted_class"]].values.tolist() == [
         ["main", "a"],
         ["main", "b"],
@@ -260,7 +261,7 @@ def test_single_class_model(bad_run):
     ]
     # every holdout prediction of solo is correct: defined numbers, P(correct) = 1
     assert thresholds[["precision", "recall", "f1"]].notna().all().all()
-    calibration = sql(project, "select * from main_ml_monitor.ml_monitor_calibration where model_id = 'solo'")
+    calibration = sql(project, f"select * from {OUTPUT_SCHEMA}.ml_monitor_calibration where model_id = 'solo'")
     assert len(calibration) and (calibration["calibrated_probability"] == 1.0).all()
 
 
@@ -420,7 +421,7 @@ def test_empty_serving_log_and_no_holdout_split(tmp_path):
     result = cli(project, "fit-thresholds")
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        'Error: "main_ml_monitor"."stg_ml_monitor__reference" has no row with split = \'validation\': no holdout rows'
+        f'Error: "{OUTPUT_SCHEMA}"."stg_ml_monitor__reference" has no row with split = \'validation\': no holdout rows'
         " to fit thresholds on (load the model's validation rows, or set ml_monitor_holdout_split)"
     ]
 

@@ -17,6 +17,7 @@ import pytest
 
 from ml_monitor import demo
 from ml_monitor.config import Project, package_root
+from ml_monitor.names import ALERTS, DUCKDB_OUTPUT_SCHEMA
 
 BENCH = package_root() / "bench" / "alerts.py"
 START = date(2026, 1, 1)
@@ -196,8 +197,8 @@ def test_a_build_without_the_incident_models_is_a_clear_error(tmp_path):
     bench = _bench()
     db = tmp_path / "no_incidents.duckdb"
     with duckdb.connect(str(db)) as con:
-        con.execute("create schema main_ml_monitor")
-        con.execute("create table main_ml_monitor.ml_monitor_alerts (alert_type varchar)")
+        con.execute(f"create schema {DUCKDB_OUTPUT_SCHEMA}")
+        con.execute(f"create table {DUCKDB_OUTPUT_SCHEMA}.{ALERTS} (alert_type varchar)")
     project = Project.load(
         package_root() / "demo", package_root() / "profiles", "duckdb", {}, {"ML_MONITOR_DUCKDB_PATH": str(db)}
     )

@@ -20,6 +20,7 @@ import yaml
 
 from _steps_fixtures import TEXT_VARS, demo_data, staging_project
 from _tiny_project import (
+    OUTPUT_SCHEMA,
     build,
     canonical,
     cli,
@@ -41,7 +42,7 @@ FITTED = ["ml_monitor_thresholds", "ml_monitor_calibration"]
 
 
 def _fitted(project) -> dict[str, pd.DataFrame]:
-    return {name: canonical(sql(project, f"select * from main_ml_monitor.{name}")) for name in FITTED}
+    return {name: canonical(sql(project, f"select * from {OUTPUT_SCHEMA}.{name}")) for name in FITTED}
 
 
 def _leftovers(project) -> list[str]:

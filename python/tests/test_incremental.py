@@ -20,6 +20,7 @@ import pytest
 
 from conftest import make_project
 from ml_monitor import demo, runner
+from ml_monitor.names import DUCKDB_OUTPUT_SCHEMA as SCHEMA
 
 pytestmark = pytest.mark.slow  # day-by-day dbt runs and a full build
 
@@ -28,7 +29,6 @@ FIRST_DAYS = 3
 PER_DAY = 300
 START = date(2026, 1, 1)
 LOOKBACK = 3  # the package default of ml_monitor_lookback_buckets
-SCHEMA = "main_ml_monitor"
 RTOL = 1e-12
 
 

@@ -26,6 +26,7 @@ import pytest
 from conftest import DEMO_PROJECT, PROFILES, make_project
 from ml_monitor import demo, pipeline, report, runner
 from ml_monitor.config import Project
+from ml_monitor.names import DUCKDB_OUTPUT_SCHEMA as SCHEMA
 from ml_monitor.report import SECTIONS, build_report, script_json, write_report
 from ml_monitor.warehouse import DuckDBWarehouse, Warehouse
 
@@ -34,7 +35,6 @@ needs_browser = pytest.mark.skipif(
     CHROMIUM is None, reason="chromium is not installed and could not be: run bin/setup-browser (bin/test does)"
 )
 
-SCHEMA = "main_ml_monitor"
 SIZE_BOUND = 5_000_000  # bytes
 # Each would mark the page if it ran; the report must show it as text instead.
 HOSTILE_TEXT = (

@@ -12,7 +12,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.metrics import precision_recall_curve
 
 from conftest import package_project
-from ml_monitor import thresholds
+from ml_monitor import names, thresholds
 from ml_monitor.errors import MonitorError
 from ml_monitor.thresholds import fit_calibration, fit_thresholds
 from ml_monitor.warehouse import Warehouse
@@ -317,7 +317,7 @@ def stage(warehouse, holdout):
     )
     warehouse.replace_table("reference_rows", pd.concat([reference, extra], ignore_index=True))
     warehouse._execute(
-        f"create view {warehouse.relation(thresholds.HOLDOUT_VIEW)} as select * from {warehouse.relation('reference_rows')}"
+        f"create view {warehouse.relation(names.REFERENCE)} as select * from {warehouse.relation('reference_rows')}"
     )
 
 
