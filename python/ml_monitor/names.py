@@ -14,6 +14,10 @@ OUTPUT_SCHEMA_SUFFIX = "_ml_monitor"
 # the output schema of a DuckDB target whose schema is main: the demo's, the tests', the bench's
 DUCKDB_OUTPUT_SCHEMA = "main" + OUTPUT_SCHEMA_SUFFIX
 
+# environment variables the shipped profile (profiles/profiles.yml) reads
+DUCKDB_PATH_VARIABLE = "ML_MONITOR_DUCKDB_PATH"
+SPARK_DIR_VARIABLE = "ML_MONITOR_SPARK_DIR"
+
 # dbt models the Python steps read
 PREDICTIONS = "stg_ml_monitor__predictions"
 REFERENCE = "stg_ml_monitor__reference"  # training and holdout rows; thresholds are fitted on the holdout
