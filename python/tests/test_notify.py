@@ -33,6 +33,7 @@ from aiosmtpd.controller import Controller
 from conftest import DEMO_PROJECT, PROFILES, make_project
 from ml_monitor import cli, names, notify, pipeline
 from ml_monitor.config import Project
+from ml_monitor.names import ALL
 from ml_monitor.warehouse import Warehouse
 
 
@@ -143,7 +144,7 @@ class Fixture:
                     "n_cohorts": s.series,
                     "n_subjects": 1,
                     "cohorts": ", ".join(f"channel={c}" for c in cohorts),
-                    "subjects": "__all__",
+                    "subjects": ALL,
                     "title": f"{s.onset}: confidence down 0.1 in {s.id}",
                 }
             )
@@ -155,7 +156,7 @@ class Fixture:
                     "alert_type": "confidence_anomaly",
                     "cohort_name": "channel",
                     "cohort_value": c,
-                    "subject": "__all__",
+                    "subject": ALL,
                     "first_bucket": onset,
                     "last_bucket": onset,
                     "buckets_alerting": 1,

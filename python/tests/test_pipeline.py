@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from ml_monitor import demo, runner
+from ml_monitor.names import ALL
 
 
 @pytest.mark.slow
@@ -47,16 +48,14 @@ def test_threshold_bands_use_the_fitted_thresholds(fitted_run):
         .groupby([rows["predicted_class"], np.floor((rows["confidence"] - t) / 0.05).astype(int)])
         .size()
     )
-    got = bands[(bands.bucket_start == day) & (bands.cohort_name == "__all__")].set_index(["predicted_class", "band"])[
-        "n"
-    ]
+    got = bands[(bands.bucket_start == day) & (bands.cohort_name == ALL)].set_index(["predicted_class", "band"])["n"]
     assert got.sort_index().to_dict() == expected.sort_index().to_dict()
 
 
 @pytest.mark.slow
 def test_estimated_accuracy_tracks_realised_and_drops_after_typing(fitted_run):
     perf = fitted_run.table("ml_monitor_estimated_performance")
-    population = perf[perf.cohort_name == "__all__"].set_index("bucket_start").sort_index()
+    population = perf[perf.cohort_name == ALL].set_index("bucket_start").sort_index()
     assert set(population["calibration_source"]) == {"isotonic"}
     stable = population[population.index < fitted_run.day(demo.CLASS_SHIFT_DAY)]
     labelled = stable[stable.n_labeled > 0]
@@ -95,7 +94,7 @@ def test_lime_class_tokens_are_the_generators_keywords(fitted_run):
 def test_typos_flip_more_than_whitespace(fitted_run):
     checks = fitted_run.table("ml_monitor_perturbation_checks")
     assert checks["flip_rate"].between(0, 1).all()
-    overall = checks[checks.predicted_class == "__all__"].set_index("perturbation")["flip_rate"]
+    overall = checks[checks.predicted_class == ALL].set_index("perturbation")["flip_rate"]
     assert overall["typos"] > overall["whitespace"]
 
 
