@@ -518,7 +518,7 @@ def demo(
         seed=seed,
         scenario=scenario,
         stale_hours=stale_hours,
-        steps=_step_list(steps) if steps else None,
+        steps=None if steps is None else _step_list(steps),
         output_dir=output_dir,
         project_dir=ctx.obj["project_dir"],
         profiles_dir=ctx.obj["profiles_dir"],

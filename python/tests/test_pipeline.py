@@ -3,6 +3,7 @@ fitted thresholds and calibration, and the results say what the demo planted."""
 
 from __future__ import annotations
 
+import inspect
 import re
 import subprocess
 import sys
@@ -127,6 +128,21 @@ def test_cli_help_explains_every_command():
         assert command in result.stdout
         sub = _cli(command, "--help")
         assert sub.returncode == 0 and len(sub.stdout.splitlines()) > 5, command
+
+
+def test_cli_defaults_are_the_library_functions_own():
+    """An option without a default of its own takes the keyword default of the library
+    function it goes to: each names a parameter that has one."""
+    from ml_monitor import cli
+
+    borrowed = {
+        (name, option.name): option.get_default(None)
+        for name, command in cli.cli.commands.items()
+        for option in command.params
+        if isinstance(option, cli._LibraryDefault)
+    }
+    assert ("demo", "predictions_per_day") in borrowed and ("perturb", "tolerance") in borrowed
+    assert inspect.Parameter.empty not in borrowed.values(), borrowed
 
 
 @pytest.mark.slow

@@ -79,7 +79,7 @@ def run_demo(
     report_path = pipeline.run(
         project,
         str(model_path),
-        steps or [step for step in pipeline.STEPS if step != "notify"],
+        [step for step in pipeline.STEPS if step != "notify"] if steps is None else steps,
         output_dir / REPORT_FILE,
         full_refresh=True,
         echo=echo,
