@@ -357,12 +357,13 @@ def test_every_python_step_twice_gives_identical_tables(tmp_path):
 
 @pytest.fixture
 def locked(staged):
-    """Another process holds the DuckDB file open for writing."""
+    """Another process holds the DuckDB file open for writing, until the test ends (on a
+    loaded machine the test's four commands can take longer than a couple of minutes)."""
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(120)",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(3600)",
             str(db_path(staged)),
         ],
         stdout=subprocess.PIPE,
