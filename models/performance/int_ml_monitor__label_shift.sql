@@ -1,8 +1,9 @@
 {#- The label mix of each bucket's labelled serving rows against the training labels, per
     model, bucket and cohort: the same distances and two-sample chi-square test as class
-    drift (ml_monitor.distribution_distances). Class drift compares predictions with the
-    holdout's predictions; this compares ground truth with ground truth. The decision is
-    made in ml_monitor_alert_tests. -#}
+    drift (ml_monitor.distribution_distances), guarded like it by the same test against the
+    same weekday of recent weeks (ml_monitor.seasonal_guard). Class drift compares
+    predictions with the holdout's predictions; this compares ground truth with ground
+    truth. The decision is made in ml_monitor_alert_tests. -#}
 {%- set double = ml_monitor.type_double() -%}
 
 with serving_labels as (
@@ -74,6 +75,12 @@ tested as (
 
     {{ ml_monitor.distribution_test('shares', ['model_id', 'bucket_start', 'cohort_name', 'cohort_value']) }}
 
+),
+
+guarded as (
+
+    {{ ml_monitor.seasonal_guard('tested', 'serving_labels', 'label') }}
+
 )
 
 select
@@ -89,6 +96,13 @@ select
     chi2_statistic,
     cast(chi2_dof as integer) as chi2_dof,
     cast(new_categories as integer) as new_labels,
-    chi2_p_value as p_value,
+    chi2_p_value as reference_p_value,
+    seasonal_reference,
+    cast(seasonal_buckets as integer) as seasonal_buckets,
+    cast(seasonal_n as {{ dbt.type_bigint() }}) as seasonal_n,
+    seasonal_js_distance,
+    seasonal_chi2_statistic,
+    seasonal_p_value,
+    p_value,
     evidence_note
-from tested
+from guarded

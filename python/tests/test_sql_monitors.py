@@ -141,15 +141,12 @@ def test_z_score_uses_previous_bucket_means(demo_run):
     assert series.loc[day, "z_score"] == pytest.approx(expected, rel=1e-9)
 
 
-def _class_distance(rows, reference, bucket, cohort_name, cohort_value):
-    """Against the model's predictions on the holdout split (like with like), with the
-    two-sample chi-square test of scipy."""
-    serving = _select(rows, bucket, cohort_name, cohort_value, "__all__")
-    holdout = reference.loc[reference["split"] == "validation", "predicted_class"].value_counts()
-    counts = serving["predicted_class"].value_counts()
-    categories = sorted(set(holdout.index) | set(counts.index))
+def _mix_test(counts: pd.Series, reference: pd.Series) -> dict:
+    """Distances of a mix of counts from a reference mix, with the two-sample chi-square
+    test of scipy."""
+    categories = sorted(set(reference.index) | set(counts.index))
     n = counts.reindex(categories, fill_value=0).to_numpy(dtype=float)
-    r = holdout.reindex(categories, fill_value=0).to_numpy(dtype=float)
+    r = reference.reindex(categories, fill_value=0).to_numpy(dtype=float)
     p, q = n / n.sum(), r / r.sum()
     ps, qs = np.where(p == 0, 1e-4, p), np.where(q == 0, 1e-4, q)
     table = np.vstack([n, r])[:, (n + r) > 0]
@@ -170,7 +167,12 @@ def _class_distance(rows, reference, bucket, cohort_name, cohort_value):
     [(5, "__all__", "__all__"), (33, "channel", "chat"), (33, "channel", "email"), (50, "country", "DE")],
 )
 def test_class_drift_matches_scipy(demo_run, rows, day, cohort_name, cohort_value):
-    expected = _class_distance(rows, demo_run.raw("reference"), demo_run.day(day), cohort_name, cohort_value)
+    """Against the model's predictions on the holdout split (like with like)."""
+    serving = _select(rows, demo_run.day(day), cohort_name, cohort_value, "__all__")
+    reference = demo_run.raw("reference")
+    holdout = reference.loc[reference["split"] == "validation", "predicted_class"].value_counts()
+    expected = _mix_test(serving["predicted_class"].value_counts(), holdout)
+    expected["reference_p_value"] = expected.pop("p_value")
     got = _one(
         demo_run.table("ml_monitor_class_drift"),
         bucket_start=demo_run.day(day),
@@ -179,8 +181,57 @@ def test_class_drift_matches_scipy(demo_run, rows, day, cohort_name, cohort_valu
     )
     for metric, value in expected.items():
         # the p-value to the chi-square macro's accuracy (docs/statistics.md), the rest exactly
-        rel = 2e-6 if metric == "p_value" else 1e-9
+        rel = 2e-6 if metric.endswith("p_value") else 1e-9
         assert got[metric] == pytest.approx(value, rel=rel, abs=1e-12), metric
+
+
+def _seasonal_guard(got: pd.Series, rows: pd.DataFrame, bucket, days: pd.Series, category: str) -> None:
+    """The seasonal guard of one mix test (class or label mix) against scipy: the bucket's
+    counts against the pooled counts of the same weekday over the previous four weeks, and
+    the larger of the two p-values."""
+    earlier = rows[rows.bucket_start.isin([bucket - pd.Timedelta(weeks=w) for w in range(1, 5)])]
+    assert got.seasonal_buckets == earlier.bucket_start.nunique()
+    if got.seasonal_buckets < 2:
+        assert got.seasonal_reference == "too_few_buckets" and pd.isna(got.seasonal_p_value)
+        assert got.p_value == got.reference_p_value
+        return
+    expected = _mix_test(days[category].value_counts(), earlier[category].value_counts())
+    assert got.seasonal_reference == "recent_weeks" and got.seasonal_n == len(earlier)
+    assert got.seasonal_chi2_statistic == pytest.approx(expected["chi2_statistic"], rel=1e-9)
+    assert got.seasonal_js_distance == pytest.approx(expected["js_distance"], rel=1e-9)
+    assert got.seasonal_p_value == pytest.approx(expected["p_value"], rel=2e-6, abs=1e-12)
+    assert got.p_value == max(got.reference_p_value, got.seasonal_p_value)
+
+
+@pytest.mark.parametrize(
+    "day, cohort_name, cohort_value",
+    [(10, "__all__", "__all__"), (22, "channel", "web"), (33, "channel", "chat"), (50, "country", "DE")],
+)
+def test_seasonal_guard_of_class_drift_matches_scipy(demo_run, rows, day, cohort_name, cohort_value):
+    in_cohort = rows if cohort_name == "__all__" else rows[rows[cohort_name] == cohort_value]
+    got = _one(
+        demo_run.table("ml_monitor_class_drift"),
+        bucket_start=demo_run.day(day),
+        cohort_name=cohort_name,
+        cohort_value=cohort_value,
+    )
+    bucket = demo_run.day(day)
+    _seasonal_guard(got, in_cohort, bucket, in_cohort[in_cohort.bucket_start == bucket], "predicted_class")
+
+
+@pytest.mark.parametrize("day, cohort_name, cohort_value", [(29, "__all__", "__all__"), (36, "channel", "email")])
+def test_seasonal_guard_of_label_shift_matches_scipy(demo_run, rows, day, cohort_name, cohort_value):
+    labelled = rows[rows.label.notna()]
+    if cohort_name != "__all__":
+        labelled = labelled[labelled[cohort_name] == cohort_value]
+    got = _one(
+        demo_run.table("ml_monitor_label_shift"),
+        bucket_start=demo_run.day(day),
+        cohort_name=cohort_name,
+        cohort_value=cohort_value,
+    )
+    bucket = demo_run.day(day)
+    _seasonal_guard(got, labelled, bucket, labelled[labelled.bucket_start == bucket], "label")
 
 
 def test_class_distribution_covers_reference_classes(demo_run):
