@@ -9,22 +9,23 @@
     still the distance to the reference). With fewer than 2 earlier buckets holding rows of
     the series, or no chi-square against them (seasonal_reference says why), the reference
     test decides alone.
-    `tested`: the reference test, one row per (model_id, bucket_start, cohort_name,
-    cohort_value) with chi2_p_value and evidence_note; `counts`: the bucket counts, those keys,
-    `category` and n. -#}
+    `tested`: the monitor's columns, one row per (model_id, bucket_start, cohort_name,
+    cohort_value), with the reference test's reference_p_value and evidence_note; `counts`:
+    the bucket counts, those keys, `category` and n. Returns tested's columns, the seasonal
+    test's and p_value. -#}
 {% macro seasonal_guard(tested, counts, category) %}
 {%- set keys = ['model_id', 'bucket_start', 'cohort_name', 'cohort_value'] -%}
 {%- set min_buckets = 2 -%}
     select
         guarded.*,
         case when guarded.evidence_note is null and guarded.seasonal_reference = 'recent_weeks'
-             then greatest(guarded.chi2_p_value, guarded.seasonal_p_value)
-             else guarded.chi2_p_value end as p_value
+             then greatest(guarded.reference_p_value, guarded.seasonal_p_value)
+             else guarded.reference_p_value end as p_value
     from (
         select
             t.*,
-            coalesce(b.seasonal_buckets, 0) as seasonal_buckets,
-            s.n_reference as seasonal_n,
+            cast(coalesce(b.seasonal_buckets, 0) as integer) as seasonal_buckets,
+            cast(s.n_reference as {{ dbt.type_bigint() }}) as seasonal_n,
             s.js_distance as seasonal_js_distance,
             s.chi2_statistic as seasonal_chi2_statistic,
             s.chi2_p_value as seasonal_p_value,

@@ -18,33 +18,32 @@ tested as (
 
 ),
 
+measured as (
+
+    select
+        model_id,
+        bucket_start,
+        cohort_name,
+        cohort_value,
+        n,
+        n_reference,
+        psi,
+        js_distance,
+        linf,
+        chi2_statistic,
+        cast(chi2_dof as integer) as chi2_dof,
+        cast(new_categories as integer) as new_classes,
+        unseen_share as new_class_share,
+        chi2_p_value as reference_p_value,
+        evidence_note
+    from tested
+
+),
+
 guarded as (
 
-    {{ ml_monitor.seasonal_guard('tested', 'shares', 'predicted_class') }}
+    {{ ml_monitor.seasonal_guard('measured', 'shares', 'predicted_class') }}
 
 )
 
-select
-    model_id,
-    bucket_start,
-    cohort_name,
-    cohort_value,
-    n,
-    n_reference,
-    psi,
-    js_distance,
-    linf,
-    chi2_statistic,
-    cast(chi2_dof as integer) as chi2_dof,
-    cast(new_categories as integer) as new_classes,
-    unseen_share as new_class_share,
-    chi2_p_value as reference_p_value,
-    seasonal_reference,
-    cast(seasonal_buckets as integer) as seasonal_buckets,
-    cast(seasonal_n as {{ dbt.type_bigint() }}) as seasonal_n,
-    seasonal_js_distance,
-    seasonal_chi2_statistic,
-    seasonal_p_value,
-    p_value,
-    evidence_note
-from guarded
+select * from guarded

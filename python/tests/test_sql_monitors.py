@@ -185,13 +185,32 @@ def test_class_drift_matches_scipy(demo_run, rows, day, cohort_name, cohort_valu
         assert got[metric] == pytest.approx(value, rel=rel, abs=1e-12), metric
 
 
-def _seasonal_guard(got: pd.Series, rows: pd.DataFrame, bucket, bucket_rows: pd.DataFrame, category: str) -> None:
-    """The seasonal guard of one mix test (class or label mix) against scipy: the bucket's
-    counts against the pooled counts of the same weekday over the previous four weeks, and
-    the larger of the two p-values once two of those weekdays hold rows."""
-    earlier = rows[rows.bucket_start.isin([bucket - pd.Timedelta(weeks=w) for w in range(1, 5)])]
+@pytest.mark.parametrize(
+    "table, category, day, cohort_name, cohort_value",
+    [
+        ("ml_monitor_class_drift", "predicted_class", 10, "__all__", "__all__"),
+        ("ml_monitor_class_drift", "predicted_class", 22, "channel", "web"),
+        ("ml_monitor_class_drift", "predicted_class", 33, "channel", "chat"),
+        ("ml_monitor_class_drift", "predicted_class", 50, "country", "DE"),
+        ("ml_monitor_label_shift", "label", 29, "__all__", "__all__"),
+        ("ml_monitor_label_shift", "label", 36, "channel", "email"),
+    ],
+)
+def test_seasonal_guard_matches_scipy(demo_run, rows, table, category, day, cohort_name, cohort_value):
+    """The seasonal guard of the class mix (predictions) and the label mix (labelled rows):
+    the bucket's counts against the pooled counts of the same weekday over the previous four
+    weeks, with scipy's chi-square, and the larger of the two p-values once two of those
+    weekdays hold rows."""
+    counted = rows[rows[category].notna()]
+    if cohort_name != "__all__":
+        counted = counted[counted[cohort_name] == cohort_value]
+    bucket = demo_run.day(day)
+    got = _one(demo_run.table(table), bucket_start=bucket, cohort_name=cohort_name, cohort_value=cohort_value)
+    earlier = counted[counted.bucket_start.isin([bucket - pd.Timedelta(weeks=w) for w in range(1, 5)])]
     assert got.seasonal_buckets == earlier.bucket_start.nunique() > 0
-    expected = _mix_test(bucket_rows[category].value_counts(), earlier[category].value_counts())
+    expected = _mix_test(
+        counted[counted.bucket_start == bucket][category].value_counts(), earlier[category].value_counts()
+    )
     assert got.seasonal_n == len(earlier)
     assert got.seasonal_chi2_statistic == pytest.approx(expected["chi2_statistic"], rel=1e-9)
     assert got.seasonal_js_distance == pytest.approx(expected["js_distance"], rel=1e-9)
@@ -200,37 +219,6 @@ def _seasonal_guard(got: pd.Series, rows: pd.DataFrame, bucket, bucket_rows: pd.
     guarded = got.seasonal_buckets >= 2
     assert got.seasonal_reference == ("recent_weeks" if guarded else "too_few_buckets")
     assert got.p_value == (max(got.reference_p_value, got.seasonal_p_value) if guarded else got.reference_p_value)
-
-
-@pytest.mark.parametrize(
-    "day, cohort_name, cohort_value",
-    [(10, "__all__", "__all__"), (22, "channel", "web"), (33, "channel", "chat"), (50, "country", "DE")],
-)
-def test_seasonal_guard_of_class_drift_matches_scipy(demo_run, rows, day, cohort_name, cohort_value):
-    in_cohort = rows if cohort_name == "__all__" else rows[rows[cohort_name] == cohort_value]
-    got = _one(
-        demo_run.table("ml_monitor_class_drift"),
-        bucket_start=demo_run.day(day),
-        cohort_name=cohort_name,
-        cohort_value=cohort_value,
-    )
-    bucket = demo_run.day(day)
-    _seasonal_guard(got, in_cohort, bucket, in_cohort[in_cohort.bucket_start == bucket], "predicted_class")
-
-
-@pytest.mark.parametrize("day, cohort_name, cohort_value", [(29, "__all__", "__all__"), (36, "channel", "email")])
-def test_seasonal_guard_of_label_shift_matches_scipy(demo_run, rows, day, cohort_name, cohort_value):
-    labelled = rows[rows.label.notna()]
-    if cohort_name != "__all__":
-        labelled = labelled[labelled[cohort_name] == cohort_value]
-    got = _one(
-        demo_run.table("ml_monitor_label_shift"),
-        bucket_start=demo_run.day(day),
-        cohort_name=cohort_name,
-        cohort_value=cohort_value,
-    )
-    bucket = demo_run.day(day)
-    _seasonal_guard(got, labelled, bucket, labelled[labelled.bucket_start == bucket], "label")
 
 
 def test_class_distribution_covers_reference_classes(demo_run):
