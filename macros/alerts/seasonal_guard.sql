@@ -15,6 +15,7 @@
     test's and p_value. -#}
 {% macro seasonal_guard(tested, counts, category) %}
 {%- set keys = ['model_id', 'bucket_start', 'cohort_name', 'cohort_value'] -%}
+{#- one earlier weekday cannot tell a weekly pattern from a one-off day -#}
 {%- set min_buckets = 2 -%}
     select
         guarded.*,
