@@ -4,6 +4,10 @@
     (macro seasonal_guard). Counted on the bucket spine, so an empty bucket takes its place;
     empty when the var is 0. -#}
 {%- set season = ml_monitor.season_buckets() -%}
+{%- set weeks = var('ml_monitor_seasonal_weeks') -%}
+{%- if weeks is not integer or weeks < 0 %}
+{{ exceptions.raise_compiler_error("ml_monitor: var ml_monitor_seasonal_weeks must be a whole number of weeks (0: off), not '" ~ weeks ~ "'") }}
+{%- endif %}
 
 with spine as (
 
@@ -20,5 +24,5 @@ from spine as bucket
 inner join spine as earlier
     on earlier.model_id = bucket.model_id
     and earlier.bucket_index < bucket.bucket_index
-    and earlier.bucket_index >= bucket.bucket_index - {{ season * var('ml_monitor_seasonal_weeks') }}
+    and earlier.bucket_index >= bucket.bucket_index - {{ season * weeks }}
     and mod(bucket.bucket_index - earlier.bucket_index, {{ season }}) = 0
