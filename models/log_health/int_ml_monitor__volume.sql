@@ -15,7 +15,7 @@
     made in ml_monitor_alert_tests; ml_monitor_volume shows them. -#}
 {%- set double = ml_monitor.type_double() -%}
 {%- set weeks = ml_monitor.setting('ml_monitor_volume_baseline_weeks') -%}
-{%- set season = {'hour': 168, 'day': 7, 'week': 1}[ml_monitor.time_grain()] -%}
+{%- set season = ml_monitor.season_buckets() -%}
 {%- set baseline_window -%}
     partition by model_id, cohort_name, cohort_value, season_index
     order by bucket_start

@@ -1,8 +1,9 @@
 {#- The label mix of each bucket's labelled serving rows against the training labels, per
     model, bucket and cohort: the same distances and two-sample chi-square test as class
-    drift (ml_monitor.distribution_distances). Class drift compares predictions with the
-    holdout's predictions; this compares ground truth with ground truth. The decision is
-    made in ml_monitor_alert_tests. -#}
+    drift (ml_monitor.distribution_distances), guarded like it by the same test against the
+    same weekday of recent weeks (ml_monitor.seasonal_guard). Class drift compares
+    predictions with the holdout's predictions; this compares ground truth with ground
+    truth. The decision is made in ml_monitor_alert_tests. -#}
 {%- set double = ml_monitor.type_double() -%}
 
 with serving_labels as (
@@ -72,21 +73,33 @@ tested as (
 
     {{ ml_monitor.distribution_test('shares', ['model_id', 'bucket_start', 'cohort_name', 'cohort_value']) }}
 
+),
+
+measured as (
+
+    select
+        model_id,
+        bucket_start,
+        cohort_name,
+        cohort_value,
+        cast(n as {{ dbt.type_bigint() }}) as n_labeled,
+        cast(n_reference as {{ dbt.type_bigint() }}) as n_reference,
+        psi,
+        js_distance,
+        linf,
+        chi2_statistic,
+        cast(chi2_dof as integer) as chi2_dof,
+        cast(new_categories as integer) as new_labels,
+        chi2_p_value as reference_p_value,
+        evidence_note
+    from tested
+
+),
+
+guarded as (
+
+    {{ ml_monitor.seasonal_guard('measured', 'serving_labels', 'label') }}
+
 )
 
-select
-    model_id,
-    bucket_start,
-    cohort_name,
-    cohort_value,
-    cast(n as {{ dbt.type_bigint() }}) as n_labeled,
-    cast(n_reference as {{ dbt.type_bigint() }}) as n_reference,
-    psi,
-    js_distance,
-    linf,
-    chi2_statistic,
-    cast(chi2_dof as integer) as chi2_dof,
-    cast(new_categories as integer) as new_labels,
-    chi2_p_value as p_value,
-    evidence_note
-from tested
+select * from guarded

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from _tiny_project import build, table, tiny_project, write_tables
+from _tiny_project import build, reference, serving_log, table, tiny_project, write_tables
+from ml_monitor.errors import MonitorError
 from ml_monitor.names import ALL
 
 pytestmark = pytest.mark.slow  # each scenario is a dbt build of a tiny project
@@ -151,7 +152,10 @@ def test_p_values_equal_scipy(scenarios):
         counts = pd.concat([day.predicted_class.value_counts(), ref.predicted_class.value_counts()], axis=1).fillna(0)
         chi2, p, dof, _ = stats.chi2_contingency(counts.T.to_numpy(), correction=False)
         assert row.chi2_statistic == pytest.approx(chi2, rel=1e-9)
-        assert row.p_value == pytest.approx(p, rel=1e-6, abs=1e-12)
+        assert row.reference_p_value == pytest.approx(p, rel=1e-6, abs=1e-12)
+        # the seasonal guard: the larger p-value once two earlier same weekdays exist
+        guarded = row.seasonal_reference == "recent_weeks"
+        assert row.p_value == (max(row.reference_p_value, row.seasonal_p_value) if guarded else row.reference_p_value)
 
     confidence = table(project, "ml_monitor_confidence").dropna(subset=["p_value"])
     # no spread on either side and no move: no evidence of a move
@@ -207,3 +211,19 @@ def test_rerun_keeps_incident_ids(scenarios):
     build(project, select=SELECT, command="run")
     after = table(project, "ml_monitor_incidents").sort_values("incident_id").reset_index(drop=True)
     pd.testing.assert_frame_equal(before, after)
+
+
+@pytest.mark.parametrize("weeks", [0, "four"])
+def test_seasonal_guard_off_or_misconfigured(tmp_path, weeks):
+    """ml_monitor_seasonal_weeks: 0 turns the guard off (the reference test decides alone);
+    anything but a whole number of weeks is an error naming the var."""
+    project = tiny_project(tmp_path, ml_monitor_seasonal_weeks=weeks)
+    write_tables(project, predictions=serving_log(days=16), reference=reference())
+    if weeks != 0:
+        with pytest.raises(MonitorError, match="ml_monitor_seasonal_weeks must be a whole number of weeks"):
+            build(project, select="+ml_monitor_seasonal_buckets", command="run")
+        return
+    build(project, select="+int_ml_monitor__class_drift", command="run")
+    drift = table(project, "int_ml_monitor__class_drift")
+    assert len(drift) == 16 and set(drift.seasonal_reference) == {"off"}
+    assert (drift.p_value.fillna(-1) == drift.reference_p_value.fillna(-1)).all()

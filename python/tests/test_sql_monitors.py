@@ -138,15 +138,12 @@ def test_z_score_uses_previous_bucket_means(demo_run):
     assert series.loc[day, "z_score"] == pytest.approx(expected, rel=1e-9)
 
 
-def _class_distance(rows, reference, bucket, cohort_name, cohort_value):
-    """Against the model's predictions on the holdout split (like with like), with the
-    two-sample chi-square test of scipy."""
-    serving = _select(rows, bucket, cohort_name, cohort_value, ALL)
-    holdout = reference.loc[reference["split"] == "validation", "predicted_class"].value_counts()
-    counts = serving["predicted_class"].value_counts()
-    categories = sorted(set(holdout.index) | set(counts.index))
+def _mix_test(counts: pd.Series, reference: pd.Series) -> dict:
+    """Distances of a mix of counts from a reference mix, with the two-sample chi-square
+    test of scipy."""
+    categories = sorted(set(reference.index) | set(counts.index))
     n = counts.reindex(categories, fill_value=0).to_numpy(dtype=float)
-    r = holdout.reindex(categories, fill_value=0).to_numpy(dtype=float)
+    r = reference.reindex(categories, fill_value=0).to_numpy(dtype=float)
     p, q = n / n.sum(), r / r.sum()
     ps, qs = np.where(p == 0, 1e-4, p), np.where(q == 0, 1e-4, q)
     table = np.vstack([n, r])[:, (n + r) > 0]
@@ -167,7 +164,12 @@ def _class_distance(rows, reference, bucket, cohort_name, cohort_value):
     [(5, ALL, ALL), (33, "channel", "chat"), (33, "channel", "email"), (50, "country", "DE")],
 )
 def test_class_drift_matches_scipy(demo_run, rows, day, cohort_name, cohort_value):
-    expected = _class_distance(rows, demo_run.raw("reference"), demo_run.day(day), cohort_name, cohort_value)
+    """Against the model's predictions on the holdout split (like with like)."""
+    serving = _select(rows, demo_run.day(day), cohort_name, cohort_value, ALL)
+    reference = demo_run.raw("reference")
+    holdout = reference.loc[reference["split"] == "validation", "predicted_class"].value_counts()
+    expected = _mix_test(serving["predicted_class"].value_counts(), holdout)
+    expected["reference_p_value"] = expected.pop("p_value")
     got = _one(
         demo_run.table("ml_monitor_class_drift"),
         bucket_start=demo_run.day(day),
@@ -176,8 +178,44 @@ def test_class_drift_matches_scipy(demo_run, rows, day, cohort_name, cohort_valu
     )
     for metric, value in expected.items():
         # the p-value to the chi-square macro's accuracy (docs/statistics.md), the rest exactly
-        rel = 2e-6 if metric == "p_value" else 1e-9
+        rel = 2e-6 if metric.endswith("p_value") else 1e-9
         assert got[metric] == pytest.approx(value, rel=rel, abs=1e-12), metric
+
+
+@pytest.mark.parametrize(
+    "table, category, day, cohort_name, cohort_value",
+    [
+        ("ml_monitor_class_drift", "predicted_class", 10, ALL, ALL),
+        ("ml_monitor_class_drift", "predicted_class", 22, "channel", "web"),
+        ("ml_monitor_class_drift", "predicted_class", 33, "channel", "chat"),
+        ("ml_monitor_class_drift", "predicted_class", 50, "country", "DE"),
+        ("ml_monitor_label_shift", "label", 29, ALL, ALL),
+        ("ml_monitor_label_shift", "label", 36, "channel", "email"),
+    ],
+)
+def test_seasonal_guard_matches_scipy(demo_run, rows, table, category, day, cohort_name, cohort_value):
+    """The seasonal guard of the class mix (predictions) and the label mix (labelled rows):
+    the bucket's counts against the pooled counts of the same weekday over the previous four
+    weeks, with scipy's chi-square, and the larger of the two p-values once two of those
+    weekdays hold rows."""
+    counted = rows[rows[category].notna()]
+    if cohort_name != ALL:
+        counted = counted[counted[cohort_name] == cohort_value]
+    bucket = demo_run.day(day)
+    got = _one(demo_run.table(table), bucket_start=bucket, cohort_name=cohort_name, cohort_value=cohort_value)
+    earlier = counted[counted.bucket_start.isin([bucket - pd.Timedelta(weeks=w) for w in range(1, 5)])]
+    assert got.seasonal_buckets == earlier.bucket_start.nunique() > 0
+    expected = _mix_test(
+        counted[counted.bucket_start == bucket][category].value_counts(), earlier[category].value_counts()
+    )
+    assert got.seasonal_n == len(earlier)
+    assert got.seasonal_chi2_statistic == pytest.approx(expected["chi2_statistic"], rel=1e-9)
+    assert got.seasonal_js_distance == pytest.approx(expected["js_distance"], rel=1e-9)
+    assert got.seasonal_p_value == pytest.approx(expected["p_value"], rel=2e-6, abs=1e-12)
+    # one earlier weekday is too little to call the bucket usual: the reference decides alone
+    guarded = got.seasonal_buckets >= 2
+    assert got.seasonal_reference == ("recent_weeks" if guarded else "too_few_buckets")
+    assert got.p_value == (max(got.reference_p_value, got.seasonal_p_value) if guarded else got.reference_p_value)
 
 
 def test_class_distribution_covers_reference_classes(demo_run):
