@@ -127,12 +127,14 @@ class _Reader:
     def frame(self, sql: str, params: list | None = None) -> pd.DataFrame:
         return self.wh.query(sql, params)
 
-    def view(self, view: str, order: str, where: str = "1 = 1", limit: int | None = None) -> pd.DataFrame:
+    def view(
+        self, view: str, order: str, where: str = "1 = 1", limit: int | None = None, params: list | None = None
+    ) -> pd.DataFrame:
         """A report view's rows within the limits of its rank columns, without those columns."""
         ranks = [c for c in self._columns(view) if c in RANK_LIMITS]
         limits = " ".join(f"and {c} <= {RANK_LIMITS[c]}" for c in ranks)
         bound = f" limit {limit}" if limit else ""
-        df = self.frame(f"select * from {self.rel(view)} where {where} {limits} order by {order}{bound}")
+        df = self.frame(f"select * from {self.rel(view)} where {where} {limits} order by {order}{bound}", params)
         return df.drop(columns=ranks)
 
     def chart(self, view: str, *keys: str, order: str = "bucket_start") -> dict:
@@ -325,11 +327,6 @@ def _badge(text: Any, kind: str) -> dict:
     return {"text": _text(text), "badge": kind}
 
 
-def _severe_first(column: str) -> str:
-    return f"case {column} when 'critical' then 0 else 1 end"
-
-
-ALERT_ORDER = f"{_severe_first('severity')}, bucket_start desc, subject"
 # the model last but one: it is the same on most rows, and the last columns are the first to scroll off
 ALERT_COLUMNS = ["severity", "bucket", "where", "subject", "metric", "value", "threshold", "p adj.", "model", ""]
 
@@ -339,12 +336,9 @@ def _alert_columns(with_model: bool) -> list[str]:
     return ALERT_COLUMNS if with_model else [c for c in ALERT_COLUMNS if c != "model"]
 
 
-def _first_per(partition: str, order: str, source: str, limit: int) -> str:
-    """The first `limit` rows of each partition of `source`, in `order`."""
-    return (
-        f"select * from (select s.*, row_number() over (partition by {partition} order by {order})"
-        f" as rank_in_group from {source} s) ranked where rank_in_group <= {limit} order by rank_in_group"
-    )
+def _marks(values: list) -> str:
+    """Query parameter marks for `in (...)`: `null` for none, which no value equals."""
+    return ", ".join("?" * len(values)) or "null"
 
 
 def _by(df: pd.DataFrame, column: str) -> dict[Any, list]:
@@ -429,34 +423,28 @@ TIMELINE_COLUMNS = ["model_id", "incident_id", "onset", "last_bucket", "status",
 
 
 def _incidents(r: _Reader) -> Content:
-    incidents, episodes, alerts = "ml_monitor_incidents", "ml_monitor_alert_episodes", "ml_monitor_alerts"
-    chosen = (
-        f"select i.*, count(*) over () as n_incidents from {r.rel(incidents)} i"
+    found = r.frame(
+        f"select i.*, count(*) over () as n_incidents from {r.rel('ml_monitor_incidents')} i"
         f" order by {INCIDENT_ORDER} limit {MAX_INCIDENTS}"
     )
-    found = r.frame(chosen)
     if found.empty:
         return Content(note="No incidents.")
     found["findings"] = [_findings(i.title, i.onset) for i in found.itertuples(index=False)]
-    # the most severe episode of each alert type first, then the second of each...: the
-    # episodes shown cover every type of the incident
-    order = f"{_severe_first('peak_severity')}, first_bucket, episode_id"
-    episode_sql = _first_per(
-        "incident_id",
-        f"rank_in_type, {order}",
-        f"(select e.*, row_number() over (partition by incident_id, alert_type order by {order}) as rank_in_type"
-        f" from {r.rel(episodes)} e where incident_id in (select incident_id from ({chosen}) c))",
-        MAX_EPISODES,
+    incident_ids = list(found["incident_id"].astype(str))
+    episodes = r.view(
+        "ml_monitor_report__episodes",
+        "rank_in_incident",
+        f"rank_in_incident <= {MAX_EPISODES} and incident_id in ({_marks(incident_ids)})",
+        params=incident_ids,
     )
-    # alerts carry no episode id: an episode's alerts are its series' alerts within its buckets
-    on = " and ".join(f"a.{k} = e.{k}" for k in ("model_id", "alert_type", "cohort_name", "cohort_value", "subject"))
-    in_episode = (
-        f"(select e.episode_id, a.* from {r.rel(alerts)} a join ({episode_sql}) e on {on} and"
-        f" (a.bucket_start between e.first_bucket and e.last_bucket"
-        f" or (a.bucket_start is null and e.first_bucket is null)))"
+    episode_ids = list(episodes["episode_id"].astype(str))
+    alerts = r.view(
+        "ml_monitor_report__episode_alerts",
+        "rank_in_episode",
+        f"rank_in_episode <= {MAX_GROUP_ROWS} and episode_id in ({_marks(episode_ids)})",
+        params=episode_ids,
     )
-    by_incident = _by(r.frame(episode_sql), "incident_id")
-    by_episode = _by(r.frame(_first_per("episode_id", ALERT_ORDER, in_episode, MAX_GROUP_ROWS)), "episode_id")
+    by_incident, by_episode = _by(episodes, "incident_id"), _by(alerts, "episode_id")
     sections = {s.id: s.title for s in SECTIONS}
     items = []
     with_model = found["model_id"].nunique() > 1
@@ -716,8 +704,7 @@ def _samples(r: _Reader, table: str) -> dict[str, list[dict]]:
         return {}
     ids = list(chosen["prediction_id"].astype(str))
     weights = r.frame(
-        f"select prediction_id, feature, weight from {r.rel(table)}"
-        f" where prediction_id in ({', '.join('?' * len(ids))})",
+        f"select prediction_id, feature, weight from {r.rel(table)} where prediction_id in ({_marks(ids)})",
         ids,
     )
     weights = weights.assign(strength=weights["weight"].abs()).sort_values("strength", ascending=False)
