@@ -3,12 +3,6 @@ with drift as (
   select model_id, bucket_start, feature, feature_type, n, psi, js_distance, ks_statistic, unseen_share, is_drift
   from {{ ref('ml_monitor_feature_drift') }}
   where cohort_name = '__all__'
-),
-
-feature_ranks as (
-  {{ ml_monitor.top_ranks('drift', ['feature'], 'max(coalesce(psi, 0))', 'feature_rank') }}
 )
 
-select d.*, f.feature_rank, {{ ml_monitor.bucket_rank('d.bucket_start') }} as bucket_rank
-from drift d
-join feature_ranks f on f.feature = d.feature
+{{ ml_monitor.rank_groups('drift', ['feature'], 'max(coalesce(psi, 0))', 'feature_rank') }}
