@@ -341,6 +341,12 @@ def _marks(values: list) -> str:
     return ", ".join("?" * len(values)) or "null"
 
 
+def _first_of(r: _Reader, view: str, key: str, values: list, rank: str, limit: int) -> dict[Any, list]:
+    """The first `limit` rows by `rank` of each of `values` of `key` in a view, by value."""
+    values = [str(v) for v in values]
+    return _by(r.view(view, rank, f"{rank} <= {limit} and {key} in ({_marks(values)})", params=values), key)
+
+
 def _by(df: pd.DataFrame, column: str) -> dict[Any, list]:
     """A frame's rows (named tuples) by their value in one column, in the frame's order."""
     groups: dict[Any, list] = {}
@@ -430,21 +436,13 @@ def _incidents(r: _Reader) -> Content:
     if found.empty:
         return Content(note="No incidents.")
     found["findings"] = [_findings(i.title, i.onset) for i in found.itertuples(index=False)]
-    incident_ids = list(found["incident_id"].astype(str))
-    episodes = r.view(
-        "ml_monitor_report__episodes",
-        "rank_in_incident",
-        f"rank_in_incident <= {MAX_EPISODES} and incident_id in ({_marks(incident_ids)})",
-        params=incident_ids,
+    by_incident = _first_of(
+        r, "ml_monitor_report__episodes", "incident_id", list(found["incident_id"]), "rank_in_incident", MAX_EPISODES
     )
-    episode_ids = list(episodes["episode_id"].astype(str))
-    alerts = r.view(
-        "ml_monitor_report__episode_alerts",
-        "rank_in_episode",
-        f"rank_in_episode <= {MAX_GROUP_ROWS} and episode_id in ({_marks(episode_ids)})",
-        params=episode_ids,
+    episode_ids = [e.episode_id for episodes in by_incident.values() for e in episodes]
+    by_episode = _first_of(
+        r, "ml_monitor_report__episode_alerts", "episode_id", episode_ids, "rank_in_episode", MAX_GROUP_ROWS
     )
-    by_incident, by_episode = _by(episodes, "incident_id"), _by(alerts, "episode_id")
     sections = {s.id: s.title for s in SECTIONS}
     items = []
     with_model = found["model_id"].nunique() > 1
