@@ -4,8 +4,8 @@ Each section reads the dbt views made for it (`ml_monitor_report__*`, models/rep
 `select *`: the views do the joins, filters and ranks, and carry the settings the charts draw,
 so the report never restates a model's columns or grain. The tables the Python steps write
 (projection, LIME, perturbation, multivariate drift, fitted thresholds), which may be absent
-or from an older version, are read directly, with the columns they have; so are the alert
-models (incidents, episodes, alerts) and the label queue, which are the report's grain already.
+or from an older version, are read directly, with the columns they have; so are
+ml_monitor_incidents and the label queue, whose grain is the report's already.
 Every read is bounded by a number of recent buckets and by caps on cohorts, classes, features,
 points and rows (presentation limits, here): the file's size depends on those caps (a few MB
 per model at most), never on the size of the prediction log.
