@@ -8,7 +8,7 @@ with episodes as (
 
 select e.episode_id, a.*,
        row_number() over (partition by e.episode_id
-                          order by case a.severity when 'critical' then 0 else 1 end, a.bucket_start desc, a.subject)
+                          order by case a.severity when 'critical' then 0 else 1 end, a.bucket_start desc nulls last, a.metric)
          as rank_in_episode
 from {{ ref('ml_monitor_alerts') }} a
 join episodes e
