@@ -1,8 +1,9 @@
 {#- The reliability diagram: the holdout's confidence bins against the latest week's, all classes. -#}
+{%- set all = ml_monitor.string_literal(ml_monitor.reserved_values().all) -%}
 with bins as (
   select model_id, scope, bucket_start, bin, n, mean_confidence, accuracy
   from {{ ref('ml_monitor_calibration_bins') }}
-  where predicted_class = '__all__'
+  where predicted_class = {{ all }}
 ),
 
 latest_week as (

@@ -1,8 +1,9 @@
 {#- The threshold line of the band chart: one threshold per class and bucket (every band of it has the same). -#}
+{%- set all = ml_monitor.string_literal(ml_monitor.reserved_values().all) -%}
 with thresholds as (
   select model_id, predicted_class, bucket_start, min(threshold) as threshold, min(threshold_source) as threshold_source
   from {{ ref('ml_monitor_threshold_bands') }}
-  where cohort_name = '__all__'
+  where cohort_name = {{ all }}
   group by model_id, predicted_class, bucket_start
 ),
 

@@ -9,6 +9,7 @@ import pytest
 
 from _tiny_project import build, reference, serving_log, table, tiny_project, write_tables
 from ml_monitor.errors import MonitorError
+from ml_monitor.names import ALL
 
 
 # exact: the one dbt build of the fast tests (bin/test -m "not slow")
@@ -19,7 +20,7 @@ def test_percentiles_by_mode(tmp_path, mode):
     write_tables(project, predictions=log, reference=reference())
     build(project, "+ml_monitor_confidence", command="run")
     confidence = table(project, "ml_monitor_confidence")
-    population = confidence[(confidence.cohort_name == "__all__") & (confidence.predicted_class == "__all__")]
+    population = confidence[(confidence.cohort_name == ALL) & (confidence.predicted_class == ALL)]
     for row in population.itertuples():
         values = log.loc[log.predicted_at.dt.floor("D") == row.bucket_start, "confidence"].to_numpy(float)
         for column, q in (("p10_confidence", 0.1), ("p50_confidence", 0.5), ("p90_confidence", 0.9)):
