@@ -1,9 +1,14 @@
 """The HTML report: one self-contained file that charts every monitoring table.
 
-Each section reads only aggregate tables (or the bounded samples the Python steps wrote),
-with queries bounded by a number of recent buckets and by caps on cohorts, classes,
-features, points and rows: the file's size depends on those caps (a few MB per model at
-most), never on the size of the prediction log.
+Each section reads the dbt views made for it (`ml_monitor_report__*`, models/report/) with
+`select *`: the views do the joins, filters and ranks, and carry the settings the charts draw,
+so the report never restates a model's columns or grain. The tables the Python steps write
+(projection, LIME, perturbation, multivariate drift, fitted thresholds), which may be absent
+or from an older version, are read directly, with the columns they have; so are
+ml_monitor_incidents and the label queue, whose grain is the report's already.
+Every read is bounded by a number of recent buckets and by caps on cohorts, classes, features,
+points and rows (presentation limits, here): the file's size depends on those caps (a few MB
+per model at most), never on the size of the prediction log.
 
 The page carries its data as one JSON blob in a `<script type="application/json">`
 element; its inline script draws every chart as SVG through DOM APIs and `textContent`,
@@ -53,11 +58,14 @@ SHOWN_ROWS = 3  # rows of a group visible before its "more" toggle
 MAX_TEXT = 400  # characters of a text shown
 DECIMALS = 4
 
-# Defaults of the vars the charts draw as reference lines (dbt_project.yml has the same).
-DEFAULT_SETTINGS = {
-    "ml_monitor_time_grain": "day",
-    "ml_monitor_psi_threshold": 0.2,
-    "ml_monitor_js_threshold": 0.1,
+# The views' rank columns and the limit each is read with (ranks start at 1; the whole
+# population and every class rank 0, shown beside the first ones).
+RANK_LIMITS = {
+    "bucket_rank": MAX_BUCKETS,
+    "cohort_rank": MAX_COHORTS,
+    "class_rank": MAX_CLASSES,
+    "column_rank": MAX_FEATURES,
+    "feature_rank": MAX_FEATURES,
 }
 # The confidence chart's band, baseline ± this many standard deviations of the bucket means:
 # a guide for the eye (the anomaly decision is the t test of ml_monitor_alert_tests).
@@ -75,6 +83,9 @@ ALERT_SECTIONS = {
     "estimator_unreliable": "performance",
     "embedding_drift": "embeddings",
     "perturbation_failure": "perturbation",
+    # no chart of their own: their rows in the alert table say what moved
+    "data_quality": "alerts",
+    "label_shift": "alerts",
     **{
         t: "log-health"
         for t in (
@@ -114,36 +125,38 @@ class _Reader:
         prefix = f"{alias}." if alias else ""
         return ", ".join(prefix + self.wh.quote(c) for c in columns if c in have)
 
-    def recent(self, table: str, alias: str = "") -> str:
-        """A filter keeping the last MAX_BUCKETS buckets of a table."""
-        prefix = f"{alias}." if alias else ""
-        return (
-            f"{prefix}bucket_start >= (select min(bucket_start) from (select distinct bucket_start"
-            f" from {self.rel(table)} where bucket_start is not null"
-            f" order by bucket_start desc limit {MAX_BUCKETS}) recent_buckets)"
-        )
-
-    def top(self, table: str, keys: str, where: str, limit: int, order: str = "sum(n) desc") -> str:
-        """A subquery of the `limit` first groups of `keys` in recent buckets, to join on."""
-        return (
-            f"select {keys} from {self.rel(table)} where {where} and {self.recent(table)}"
-            f" group by {keys} order by {order}, {keys} limit {limit}"
-        )
-
     def frame(self, sql: str, params: list | None = None) -> pd.DataFrame:
         return self.wh.query(sql, params)
 
-    def tree(self, sql: str, *keys: str) -> dict:
-        """A query's rows nested by model_id and then by each key, as columns at the leaves.
+    def view(
+        self, view: str, order: str, where: str = "1 = 1", limit: int | None = None, params: list | None = None
+    ) -> pd.DataFrame:
+        """A report view's rows within the limits of its rank columns, without those columns."""
+        ranks = [c for c in self._columns(view) if c in RANK_LIMITS]
+        limits = " ".join(f"and {c} <= {RANK_LIMITS[c]}" for c in ranks)
+        bound = f" limit {limit}" if limit else ""
+        df = self.frame(f"select * from {self.rel(view)} where {where} {limits} order by {order}{bound}", params)
+        return df.drop(columns=ranks)
 
-        Keys are sent once instead of on every row; a cohort (cohort_name, cohort_value)
-        is one key, `cohort`, written `name=value`.
-        """
-        df = self.frame(sql)
-        if "cohort_name" in df.columns:
-            cohort = df["cohort_name"].map(_key) + "=" + df["cohort_value"].map(_key)
-            df = df.drop(columns=["cohort_name", "cohort_value"]).assign(cohort=cohort)
-        return _nest(df, ["model_id", *keys])
+    def chart(self, view: str, *keys: str, order: str = "bucket_start") -> dict:
+        """A report view's rows as a tree (`_tree`)."""
+        return _tree(self.view(view, order), keys)
+
+    def tree(self, sql: str, *keys: str) -> dict:
+        """A query's rows as a tree (`_tree`): for the Python steps' tables."""
+        return _tree(self.frame(sql), keys)
+
+
+def _tree(df: pd.DataFrame, keys: tuple[str, ...]) -> dict:
+    """Rows nested by model_id and then by each key, as columns at the leaves.
+
+    Keys are sent once instead of on every row; a cohort (cohort_name, cohort_value)
+    is one key, `cohort`, written `name=value`.
+    """
+    if "cohort_name" in df.columns:
+        cohort = df["cohort_name"].map(_key) + "=" + df["cohort_value"].map(_key)
+        df = df.drop(columns=["cohort_name", "cohort_value"]).assign(cohort=cohort)
+    return _nest(df, ["model_id", *keys])
 
 
 # --- values ------------------------------------------------------------------------------
@@ -296,8 +309,17 @@ class Content:
     note: str = ""
 
 
-def _table(r: _Reader, table: str, title: str, columns: list[str], order: str, where: str = "1 = 1") -> Table:
-    df = r.frame(f"select {r.cols(table, columns)} from {r.rel(table)} where {where} order by {order} limit {MAX_ROWS}")
+def _table(r: _Reader, view: str, title: str, order: str, where: str = "1 = 1") -> Table:
+    return _rows_table(r.view(view, order, where, MAX_ROWS), title)
+
+
+def _python_table(r: _Reader, table: str, title: str, order: str, columns: list[str] | None = None) -> Table:
+    """A table the Python steps wrote (or the label queue): every column, or those of `columns` it has."""
+    chosen = r.cols(table, columns) if columns else "*"
+    return _rows_table(r.frame(f"select {chosen} from {r.rel(table)} order by {order} limit {MAX_ROWS}"), title)
+
+
+def _rows_table(df: pd.DataFrame, title: str) -> Table:
     rows = [[_cell(v, c) for c, v in zip(df.columns, row)] for row in df.itertuples(index=False)]
     return Table(title, [c.replace("_", " ") for c in df.columns], rows)
 
@@ -306,11 +328,6 @@ def _badge(text: Any, kind: str) -> dict:
     return {"text": _text(text), "badge": kind}
 
 
-def _severe_first(column: str) -> str:
-    return f"case {column} when 'critical' then 0 else 1 end"
-
-
-ALERT_ORDER = f"{_severe_first('severity')}, bucket_start desc, subject"
 # the model last but one: it is the same on most rows, and the last columns are the first to scroll off
 ALERT_COLUMNS = ["severity", "bucket", "where", "subject", "metric", "value", "threshold", "p adj.", "model", ""]
 
@@ -320,12 +337,15 @@ def _alert_columns(with_model: bool) -> list[str]:
     return ALERT_COLUMNS if with_model else [c for c in ALERT_COLUMNS if c != "model"]
 
 
-def _first_per(partition: str, order: str, source: str, limit: int) -> str:
-    """The first `limit` rows of each partition of `source`, in `order`."""
-    return (
-        f"select * from (select s.*, row_number() over (partition by {partition} order by {order})"
-        f" as rank_in_group from {source} s) ranked where rank_in_group <= {limit} order by rank_in_group"
-    )
+def _marks(values: list) -> str:
+    """Query parameter marks for `in (...)`: `null` for none, which no value equals."""
+    return ", ".join("?" * len(values)) or "null"
+
+
+def _first_of(r: _Reader, view: str, key: str, values: list, rank: str, limit: int) -> dict[Any, list]:
+    """The first `limit` rows by `rank` of each of `values` of `key` in a view, by value."""
+    values = [str(v) for v in values]
+    return _by(r.view(view, rank, f"{rank} <= {limit} and {key} in ({_marks(values)})", params=values), key)
 
 
 def _by(df: pd.DataFrame, column: str) -> dict[Any, list]:
@@ -378,35 +398,27 @@ def _alert_row(a, with_model: bool) -> list:
 
 
 def _alerts(r: _Reader) -> Content:
-    table = "ml_monitor_alerts"
-    rel = r.rel(table)
-    counts = r.frame(
-        f"select alert_type, count(*) as n, sum(case when severity = 'critical' then 1 else 0 end)"
-        f" as n_critical from {rel} group by alert_type order by n_critical desc, n desc, alert_type"
-    )
-    rows = r.frame(_first_per("alert_type", ALERT_ORDER, rel, MAX_GROUP_ROWS))
-    heat = r.tree(
-        f"select model_id, alert_type, bucket_start, count(*) as n,"
-        f" sum(case when severity = 'critical' then 1 else 0 end) as n_critical"
-        f" from {rel} where {r.recent(table)} group by model_id, alert_type, bucket_start order by bucket_start",
-        "alert_type",
+    rows = r.view(
+        "ml_monitor_report__alerts",
+        "n_critical_of_type desc, n_of_type desc, alert_type, rank_in_type",
+        f"rank_in_type <= {MAX_GROUP_ROWS}",
     )
     # one group per type, so that a frequent type cannot crowd the others out
     by_type = _by(rows, "alert_type")
     with_model = rows["model_id"].nunique() > 1
     groups = []
-    for c in counts.itertuples(index=False):
-        shown = by_type[c.alert_type]
+    for alert_type, shown in by_type.items():
+        n, n_critical = shown[0].n_of_type, shown[0].n_critical_of_type
         head = [
-            _badge(c.alert_type, "critical" if c.n_critical else "warning"),
-            _count(c.n, "alert") + (f", {int(c.n_critical)} critical" if c.n_critical else ""),
+            _badge(alert_type, "critical" if n_critical else "warning"),
+            _count(n, "alert") + (f", {int(n_critical)} critical" if n_critical else ""),
         ]
-        if c.n > len(shown):
+        if n > len(shown):
             head.append(f"the {len(shown)} most severe and recent below")
-        groups.append(Group(head + [_chart_link(c.alert_type)], [_alert_row(a, with_model) for a in shown]))
-    total = int(counts["n"].sum())
+        groups.append(Group(head + [_chart_link(alert_type)], [_alert_row(a, with_model) for a in shown]))
+    total = int(sum(shown[0].n_of_type for shown in by_type.values()))
     return Content(
-        {"heat": heat},
+        {"heat": r.chart("ml_monitor_report__alert_heatmap", "alert_type")},
         [Table(f"Alerts by type ({total})", _alert_columns(with_model), groups=groups)],
         note="" if total else "No alert fired.",
     )
@@ -418,34 +430,20 @@ TIMELINE_COLUMNS = ["model_id", "incident_id", "onset", "last_bucket", "status",
 
 
 def _incidents(r: _Reader) -> Content:
-    incidents, episodes, alerts = "ml_monitor_incidents", "ml_monitor_alert_episodes", "ml_monitor_alerts"
-    chosen = (
-        f"select i.*, count(*) over () as n_incidents from {r.rel(incidents)} i"
+    found = r.frame(
+        f"select i.*, count(*) over () as n_incidents from {r.rel('ml_monitor_incidents')} i"
         f" order by {INCIDENT_ORDER} limit {MAX_INCIDENTS}"
     )
-    found = r.frame(chosen)
     if found.empty:
         return Content(note="No incidents.")
     found["findings"] = [_findings(i.title, i.onset) for i in found.itertuples(index=False)]
-    # the most severe episode of each alert type first, then the second of each...: the
-    # episodes shown cover every type of the incident
-    order = f"{_severe_first('peak_severity')}, first_bucket, episode_id"
-    episode_sql = _first_per(
-        "incident_id",
-        f"rank_in_type, {order}",
-        f"(select e.*, row_number() over (partition by incident_id, alert_type order by {order}) as rank_in_type"
-        f" from {r.rel(episodes)} e where incident_id in (select incident_id from ({chosen}) c))",
-        MAX_EPISODES,
+    by_incident = _first_of(
+        r, "ml_monitor_report__episodes", "incident_id", list(found["incident_id"]), "rank_in_incident", MAX_EPISODES
     )
-    # alerts carry no episode id: an episode's alerts are its series' alerts within its buckets
-    on = " and ".join(f"a.{k} = e.{k}" for k in ("model_id", "alert_type", "cohort_name", "cohort_value", "subject"))
-    in_episode = (
-        f"(select e.episode_id, a.* from {r.rel(alerts)} a join ({episode_sql}) e on {on} and"
-        f" (a.bucket_start between e.first_bucket and e.last_bucket"
-        f" or (a.bucket_start is null and e.first_bucket is null)))"
+    episode_ids = [e.episode_id for episodes in by_incident.values() for e in episodes]
+    by_episode = _first_of(
+        r, "ml_monitor_report__episode_alerts", "episode_id", episode_ids, "rank_in_episode", MAX_GROUP_ROWS
     )
-    by_incident = _by(r.frame(episode_sql), "incident_id")
-    by_episode = _by(r.frame(_first_per("episode_id", ALERT_ORDER, in_episode, MAX_GROUP_ROWS)), "episode_id")
     sections = {s.id: s.title for s in SECTIONS}
     items = []
     with_model = found["model_id"].nunique() > 1
@@ -514,109 +512,33 @@ def _episode_head(e) -> list:
 
 
 def _confidence(r: _Reader) -> Content:
-    conf, roll = "ml_monitor_confidence", "ml_monitor_confidence_rolling"
-    cohorts = r.top(conf, "cohort_name, cohort_value", "predicted_class = '__all__'", MAX_COHORTS + 1)
-    classes = r.top(conf, "predicted_class", "cohort_name = '__all__'", MAX_CLASSES + 1)
-    window = r.frame(f"select min(window_buckets) as w from {r.rel(roll)}")["w"].iloc[0] if r.exists(roll) else None
-    window = None if window is None or pd.isna(window) else int(window)
-    rolling = ""
-    if window:
-        on = " and ".join(
-            f"w.{k} = c.{k}" for k in ("model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class")
-        )
-        rolling = f" left join {r.rel(roll)} w on {on} and w.window_buckets = {window}"
-    rows = r.tree(
-        f"select c.model_id, c.bucket_start, c.cohort_name, c.cohort_value, c.predicted_class, c.n,"
-        f" c.mean_confidence, c.p10_confidence, c.p50_confidence, c.p90_confidence, c.baseline_mean,"
-        f" c.baseline_stddev, c.z_score, c.is_anomaly{', w.rolling_mean' if window else ''}"
-        f" from {r.rel(conf)} c{rolling}"
-        f" join ({cohorts}) tc on tc.cohort_name = c.cohort_name and tc.cohort_value = c.cohort_value"
-        f" join ({classes}) tk on tk.predicted_class = c.predicted_class"
-        f" where {r.recent(conf, 'c')} order by c.bucket_start",
-        "cohort",
-        "predicted_class",
-    )
-    return Content({"rows": rows, "window": window})
+    return Content({"rows": r.chart("ml_monitor_report__confidence", "cohort", "predicted_class")})
 
 
 def _class_mix(r: _Reader) -> Content:
-    dist, drift = "ml_monitor_class_distribution", "ml_monitor_class_drift"
-    classes = r.top(dist, "predicted_class", "cohort_name = '__all__'", MAX_CLASSES)
-    data = {
-        "shares": r.tree(
-            f"select d.model_id, d.bucket_start, d.predicted_class, d.n, d.share, d.reference_share"
-            f" from {r.rel(dist)} d join ({classes}) tk on tk.predicted_class = d.predicted_class"
-            f" where d.cohort_name = '__all__' and {r.recent(dist, 'd')} order by d.bucket_start",
-            "predicted_class",
-        )
-    }
-    if r.exists(drift):
-        cohorts = r.top(drift, "cohort_name, cohort_value", "1 = 1", MAX_COHORTS + 1)
-        data["drift"] = r.tree(
-            f"select d.model_id, d.bucket_start, d.cohort_name, d.cohort_value, d.n, d.psi, d.js_distance, d.is_drift"
-            f" from {r.rel(drift)} d"
-            f" join ({cohorts}) tc on tc.cohort_name = d.cohort_name and tc.cohort_value = d.cohort_value"
-            f" where {r.recent(drift, 'd')} order by d.bucket_start",
-            "cohort",
-        )
+    data = {"shares": r.chart("ml_monitor_report__class_shares", "predicted_class")}
+    if r.exists("ml_monitor_report__class_drift"):
+        data["drift"] = r.chart("ml_monitor_report__class_drift", "cohort")
     return Content(data)
 
 
 def _threshold_bands(r: _Reader) -> Content:
-    bands, fitted = "ml_monitor_threshold_bands", "ml_monitor_thresholds"
-    classes = r.top(bands, "predicted_class", "cohort_name = '__all__'", MAX_CLASSES)
-    chosen = (
-        f" from {r.rel(bands)} b join ({classes}) tk on tk.predicted_class = b.predicted_class"
-        f" where b.cohort_name = '__all__' and {r.recent(bands, 'b')}"
-    )
     data = {
-        "counts": r.tree(
-            f"select b.model_id, b.predicted_class, b.bucket_start, b.band, b.n{chosen}"
-            f" order by b.bucket_start, b.band",
-            "predicted_class",
-        ),
+        "counts": r.chart("ml_monitor_report__threshold_bands", "predicted_class", order="bucket_start, band"),
         # a (bucket, class) has one threshold: sent once, not once per band
-        "thresholds": r.tree(
-            f"select b.model_id, b.predicted_class, b.bucket_start, min(b.threshold) as threshold,"
-            f" min(b.threshold_source) as threshold_source{chosen}"
-            f" group by b.model_id, b.predicted_class, b.bucket_start order by b.bucket_start",
-            "predicted_class",
-        ),
-        # the widest band is an unclipped one: its width is the configured band width
-        "band_width": _value(r.frame(f"select max(band_upper - band_lower) as w from {r.rel(bands)}")["w"].iloc[0]),
+        "thresholds": r.chart("ml_monitor_report__thresholds", "predicted_class"),
     }
-    tables = []
-    if r.exists(fitted):
-        tables.append(
-            _table(
-                r,
-                fitted,
-                "Fitted thresholds (holdout split)",
-                [
-                    "model_id",
-                    "predicted_class",
-                    "threshold",
-                    "objective",
-                    "precision",
-                    "recall",
-                    "f1",
-                    "support",
-                    "fitted_at",
-                ],
-                "model_id, predicted_class",
-            )
-        )
-    return Content(data, tables)
+    fitted = "ml_monitor_thresholds"  # written by fit-thresholds
+    if not r.exists(fitted):
+        return Content(data)
+    return Content(data, [_python_table(r, fitted, "Fitted thresholds (holdout split)", "model_id, predicted_class")])
 
 
 def _schema(r: _Reader) -> Content:
-    diff, nulls = "ml_monitor_schema_diff", "ml_monitor_null_fractions"
+    diff, nulls = "ml_monitor_report__schema_diff", "ml_monitor_report__null_fractions"
     content = Content()
     if r.exists(diff):
-        df = r.frame(
-            f"select column_name, reference_type, serving_type, status from {r.rel(diff)}"
-            f" order by case status when 'unchanged' then 1 else 0 end, column_name limit {MAX_ROWS}"
-        )
+        df = r.view(diff, "case status when 'unchanged' then 1 else 0 end, column_name", limit=MAX_ROWS)
         content.tables.append(
             Table(
                 "Schema: reference against serving",
@@ -633,176 +555,72 @@ def _schema(r: _Reader) -> Content:
             )
         )
     if r.exists(nulls):
-        population = "cohort_name = '__all__'"
-        columns = r.top(
-            nulls,
-            "column_name",
-            f"scope = 'bucket' and {population}",
-            MAX_FEATURES,
-            "max(abs(coalesce(delta, 0))) desc",
-        )
-        content.data["nulls"] = r.tree(
-            f"select f.model_id, f.bucket_start, f.column_name, f.serving_null_fraction, f.reference_null_fraction,"
-            f" f.is_alert from {r.rel(nulls)} f join ({columns}) tc on tc.column_name = f.column_name"
-            f" where f.scope = 'bucket' and f.{population} and {r.recent(nulls, 'f')} order by f.bucket_start",
-            "column_name",
-        )
+        content.data["nulls"] = r.chart(nulls, "column_name")
         content.tables.append(
             _table(
                 r,
-                nulls,
+                "ml_monitor_report__null_fractions_overall",
                 "Null fractions over the whole log",
-                [
-                    "model_id",
-                    "column_name",
-                    "n",
-                    "null_count",
-                    "reference_null_fraction",
-                    "serving_null_fraction",
-                    "delta",
-                    "is_alert",
-                ],
                 "is_alert desc, abs(coalesce(delta, 0)) desc, column_name",
-                f"scope = 'overall' and {population}",
             )
         )
     return content
 
 
 def _performance(r: _Reader) -> Content:
-    measured, estimated = "ml_monitor_performance", "ml_monitor_estimated_performance"
-    cbpe, reliability = "ml_monitor_estimated_metrics", "ml_monitor_estimator_reliability"
+    measured, estimated = "ml_monitor_report__performance", "ml_monitor_report__estimated_performance"
+    metrics, checks = "ml_monitor_report__estimated_metrics", "ml_monitor_report__estimator_checks"
     data = {}
     if r.exists(measured):
-        classes = r.top(measured, "predicted_class", "cohort_name = '__all__'", MAX_CLASSES + 1, "sum(n_labeled) desc")
-        data["measured"] = r.tree(
-            f"select p.model_id, p.bucket_start, p.predicted_class, p.n_labeled, p.accuracy, p.f1, p.macro_f1"
-            f" from {r.rel(measured)} p join ({classes}) tk on tk.predicted_class = p.predicted_class"
-            f" where p.cohort_name = '__all__' and {r.recent(measured, 'p')} order by p.bucket_start",
-            "predicted_class",
-        )
+        data["measured"] = r.chart(measured, "predicted_class")
     if r.exists(estimated):
-        data["estimated"] = r.tree(
-            f"select model_id, bucket_start, n, n_calibrated, estimated_accuracy, lower, upper, realized_accuracy,"
-            f" n_labeled, reference_accuracy, reference_lower, reference_upper, is_alert from {r.rel(estimated)}"
-            f" where cohort_name = '__all__' and {r.recent(estimated)} order by bucket_start"
-        )
-    if r.exists(cbpe):  # every estimated metric with its alerting and checking bands
-        data["metrics"] = r.tree(
-            f"select model_id, bucket_start, predicted_class, metric, estimate, alerting_lower, alerting_upper,"
-            f" n_checked, realized, checking_lower, checking_upper, is_within_checking_band from {r.rel(cbpe)}"
-            f" where cohort_name = '__all__' and estimate is not null and {r.recent(cbpe)} order by bucket_start",
-            "metric",
-            "predicted_class",
-        )
+        data["estimated"] = r.chart(estimated)
+    if r.exists(metrics):  # every estimated metric with its alerting and checking bands
+        data["metrics"] = r.chart(metrics, "metric", "predicted_class")
     content = Content(data)
-    if r.exists(reliability):
+    if r.exists(checks):
         content.tables.append(
             _table(
                 r,
-                reliability,
+                checks,
                 "Estimator checks: realised accuracy outside its checking band (estimator_unreliable)",
-                [
-                    "model_id",
-                    "bucket_start",
-                    "n_checks",
-                    "n_misses",
-                    "miss_probability",
-                    "p_value",
-                    "p_value_adjusted",
-                    "is_alert",
-                ],
                 "is_alert desc, n_misses desc, bucket_start desc",
-                "n_misses > 0",
             )
         )
     return content
 
 
 def _segments(r: _Reader) -> Content:
-    table = "ml_monitor_segment_findings"
-    columns = [
-        "bucket_start",
-        "alert_type",
-        "subject",
-        "contribution_rank",
-        "cohort_name",
-        "cohort_value",
-        "share",
-        "cohort_effect",
-        "cohort_is_alert",
-        "model_id",
-    ]
     return Content(
         tables=[
             _table(
                 r,
-                table,
+                "ml_monitor_report__segments",
                 "The cohort values carrying each population alert (first three)",
-                columns,
                 "bucket_start desc, alert_type, subject, contribution_rank",
-                f"contribution_rank <= {MAX_SEGMENTS} and {r.recent(table)}",
+                f"contribution_rank <= {MAX_SEGMENTS}",
             )
         ]
     )
 
 
 def _feature_drift(r: _Reader) -> Content:
-    table = "ml_monitor_feature_drift"
-    population = "cohort_name = '__all__'"  # cohorts' drift: the alerts and segment findings
-    features = r.top(table, "feature", population, MAX_FEATURES, "max(coalesce(psi, 0)) desc")
-    return Content(
-        {
-            "rows": r.tree(
-                f"select f.model_id, f.bucket_start, f.feature, f.feature_type, f.n, f.psi, f.js_distance, f.ks_statistic,"
-                f" f.unseen_share, f.is_drift from {r.rel(table)} f join ({features}) tf on tf.feature = f.feature"
-                f" where f.{population} and {r.recent(table, 'f')} order by f.bucket_start",
-                "feature",
-            )
-        }
-    )
+    return Content({"rows": r.chart("ml_monitor_report__feature_drift", "feature")})
 
 
 def _log_health(r: _Reader) -> Content:
-    volume, coverage = "ml_monitor_volume", "ml_monitor_label_coverage"
+    volume, coverage = "ml_monitor_report__volume", "ml_monitor_report__label_coverage"
+    freshness, history = "ml_monitor_report__freshness", "ml_monitor_report__schema_history"
     content = Content()
     if r.exists(volume):
-        cohorts = r.top(volume, "cohort_name, cohort_value", "1 = 1", MAX_COHORTS + 1, "sum(n_rows) desc")
-        content.data["volume"] = r.tree(
-            f"select v.model_id, v.bucket_start, v.cohort_name, v.cohort_value, v.n_rows, v.expected_rows,"
-            f" v.expected_low, v.expected_high, v.share, v.baseline_share, v.is_alert from {r.rel(volume)} v"
-            f" join ({cohorts}) tc on tc.cohort_name = v.cohort_name and tc.cohort_value = v.cohort_value"
-            f" where {r.recent(volume, 'v')} order by v.bucket_start",
-            "cohort",
-        )
+        content.data["volume"] = r.chart(volume, "cohort")
     if r.exists(coverage):
-        cohorts = r.top(coverage, "cohort_name, cohort_value", "1 = 1", MAX_COHORTS + 1, "sum(n_predictions) desc")
-        content.data["coverage"] = r.tree(
-            f"select c.model_id, c.bucket_start, c.cohort_name, c.cohort_value, c.coverage, c.usual_coverage,"
-            f" c.lag_p50_hours, c.lag_p90_hours, c.is_alert from {r.rel(coverage)} c"
-            f" join ({cohorts}) tc on tc.cohort_name = c.cohort_name and tc.cohort_value = c.cohort_value"
-            f" where {r.recent(coverage, 'c')} order by c.bucket_start",
-            "cohort",
-        )
-    if r.exists("ml_monitor_freshness"):
+        content.data["coverage"] = r.chart(coverage, "cohort")
+    if r.exists(freshness):
+        content.tables.append(_table(r, freshness, "Freshness at the run's now", "model_id, stream"))
+    if r.exists(history):
         content.tables.append(
-            _table(
-                r,
-                "ml_monitor_freshness",
-                "Freshness at the run's now",
-                ["model_id", "stream", "latest_at", "age_hours", "usual_gap_hours", "max_age_hours", "is_alert"],
-                "model_id, stream",
-            )
-        )
-    if r.exists("ml_monitor_schema_history"):
-        content.tables.append(
-            _table(
-                r,
-                "ml_monitor_schema_history",
-                "Schema history (as runs observed it)",
-                ["column_name", "data_type", "status", "first_observed_at", "last_observed_at", "is_current"],
-                "column_name, first_observed_at",
-            )
+            _table(r, history, "Schema history (as runs observed it)", "column_name, first_observed_at")
         )
     return content
 
@@ -885,8 +703,7 @@ def _samples(r: _Reader, table: str) -> dict[str, list[dict]]:
         return {}
     ids = list(chosen["prediction_id"].astype(str))
     weights = r.frame(
-        f"select prediction_id, feature, weight from {r.rel(table)}"
-        f" where prediction_id in ({', '.join('?' * len(ids))})",
+        f"select prediction_id, feature, weight from {r.rel(table)} where prediction_id in ({_marks(ids)})",
         ids,
     )
     weights = weights.assign(strength=weights["weight"].abs()).sort_values("strength", ascending=False)
@@ -907,10 +724,11 @@ def _samples(r: _Reader, table: str) -> dict[str, list[dict]]:
 def _label_queue(r: _Reader) -> Content:
     return Content(
         tables=[
-            _table(
+            _python_table(
                 r,
                 "ml_monitor_label_queue",
                 f"Next to label (first {MAX_ROWS} by priority)",
+                "priority, reason, prediction_id",
                 [
                     "priority",
                     "reason",
@@ -923,7 +741,6 @@ def _label_queue(r: _Reader) -> Content:
                     "prediction_id",
                     "input_text",
                 ],
-                "priority, reason, prediction_id",
             )
         ]
     )
@@ -946,28 +763,16 @@ def _perturbation(r: _Reader) -> Content:
     failing = "is_failure desc, " if r.has(table, "is_failure") else ""
     order = f"{failing}flip_rate desc, perturbation"
     rows = r.tree(f"select {r.cols(table, columns)} from {r.rel(table)} order by {order} limit {MAX_ROWS}")
-    return Content({"rows": rows}, [_table(r, table, "Perturbation checks", columns, order)])
+    return Content({"rows": rows}, [_python_table(r, table, "Perturbation checks", order, columns)])
 
 
 def _calibration(r: _Reader) -> Content:
-    drift, bins = "ml_monitor_calibration_drift", "ml_monitor_calibration_bins"
+    series, bins = "ml_monitor_report__calibration", "ml_monitor_report__reliability_bins"
     data = {}
-    if r.exists(drift):
-        data["series"] = r.tree(
-            f"select model_id, scope, bucket_start, n, ece, brier, log_loss, reference_ece, reference_brier,"
-            f" reference_log_loss, is_calibration_drift from {r.rel(drift)}"
-            f" where predicted_class = '__all__' and {r.recent(drift)} order by bucket_start",
-            "scope",
-        )
-    if r.exists(bins):
-        # the reliability diagram: the holdout's bins against the latest week's
-        data["bins"] = r.tree(
-            f"select b.model_id, b.scope, b.bucket_start, b.bin, b.n, b.mean_confidence, b.accuracy from {r.rel(bins)} b"
-            f" where b.predicted_class = '__all__' and (b.scope = 'holdout' or (b.scope = 'week' and b.bucket_start ="
-            f" (select max(w.bucket_start) from {r.rel(bins)} w where w.model_id = b.model_id and w.scope = 'week')))"
-            f" order by b.bin",
-            "scope",
-        )
+    if r.exists(series):
+        data["series"] = r.chart(series, "scope")
+    if r.exists(bins):  # the reliability diagram: the holdout's bins against the latest week's
+        data["bins"] = r.chart(bins, "scope", order="bin")
     return Content(data)
 
 
@@ -1021,7 +826,7 @@ SECTIONS = (
     Section(
         "alerts",
         "Alerts",
-        ("ml_monitor_alerts",),
+        ("ml_monitor_report__alerts",),
         BUILD,
         "What fired, when, where and how bad, by alert type; each row links to its chart.",
         _alerts,
@@ -1029,7 +834,7 @@ SECTIONS = (
     Section(
         "segments",
         "Which cohorts matter",
-        ("ml_monitor_segment_findings",),
+        ("ml_monitor_report__segments",),
         BUILD,
         "For each alert of the whole population, the cohort values that carry most of the move: "
         "share is a value's part of its cohort column's weight × effect.",
@@ -1038,7 +843,7 @@ SECTIONS = (
     Section(
         "confidence",
         "Confidence over time",
-        ("ml_monitor_confidence",),
+        ("ml_monitor_report__confidence",),
         BUILD,
         "Mean confidence per bucket against the band the anomaly rule accepts, and the spread of "
         "individual confidences.",
@@ -1047,7 +852,7 @@ SECTIONS = (
     Section(
         "class-mix",
         "Class mix",
-        ("ml_monitor_class_distribution",),
+        ("ml_monitor_report__class_shares",),
         BUILD,
         "Share of each predicted class against its share in the training data, and the drift statistics per bucket.",
         _class_mix,
@@ -1055,7 +860,7 @@ SECTIONS = (
     Section(
         "threshold-bands",
         "Threshold bands",
-        ("ml_monitor_threshold_bands",),
+        ("ml_monitor_report__threshold_bands",),
         BUILD,
         "Predictions per score band around the decision threshold: mass near the threshold is "
         "where decisions are fragile.",
@@ -1064,7 +869,7 @@ SECTIONS = (
     Section(
         "schema",
         "Schema and null fractions",
-        ("ml_monitor_schema_diff", "ml_monitor_null_fractions"),
+        ("ml_monitor_report__schema_diff", "ml_monitor_report__null_fractions"),
         BUILD,
         "Columns added, dropped or retyped since training, and null fractions against the reference.",
         _schema,
@@ -1072,7 +877,7 @@ SECTIONS = (
     Section(
         "performance",
         "Performance",
-        ("ml_monitor_performance", "ml_monitor_estimated_performance"),
+        ("ml_monitor_report__performance", "ml_monitor_report__estimated_performance"),
         BUILD,
         "Accuracy measured on the labels that arrived, and accuracy estimated from calibrated "
         "confidence (no labels needed).",
@@ -1081,7 +886,7 @@ SECTIONS = (
     Section(
         "calibration",
         "Calibration",
-        ("ml_monitor_calibration_drift",),
+        ("ml_monitor_report__calibration",),
         BUILD,
         "Whether confidence still means what it meant on the holdout, on the labelled rows: expected "
         "calibration error and Brier score over time, and the reliability diagram of the latest week.",
@@ -1090,7 +895,7 @@ SECTIONS = (
     Section(
         "log-health",
         "Log health",
-        ("ml_monitor_volume", "ml_monitor_label_coverage", "ml_monitor_freshness"),
+        ("ml_monitor_report__volume", "ml_monitor_report__label_coverage", "ml_monitor_report__freshness"),
         BUILD,
         "Rows logged per cohort against the volume expected of the bucket (the same weekday over the "
         "last weeks), label coverage and lag, freshness and the schema as runs saw it.",
@@ -1099,7 +904,7 @@ SECTIONS = (
     Section(
         "feature-drift",
         "Feature drift",
-        ("ml_monitor_feature_drift",),
+        ("ml_monitor_report__feature_drift",),
         BUILD,
         "Drift of each input feature against the training data, per bucket.",
         _feature_drift,
@@ -1152,26 +957,22 @@ SECTIONS = (
 # --- page ----------------------------------------------------------------------------------
 
 
-def _settings(project: Project | None) -> dict:
-    def var(name: str):
-        return DEFAULT_SETTINGS[name] if project is None else project.var(name, DEFAULT_SETTINGS[name])
-
-    return {
-        "grain": var("ml_monitor_time_grain"),
-        "psi": var("ml_monitor_psi_threshold"),
-        "js": var("ml_monitor_js_threshold"),
-        "z": BAND_SD,
-    }
+def _settings(r: _Reader) -> dict:
+    """The settings the charts draw (grain, rolling window, reference lines), as dbt resolved them."""
+    view = "ml_monitor_report__settings"
+    settings = r.frame(f"select * from {r.rel(view)}").iloc[0].to_dict() if r.exists(view) else {}
+    return {**{k: _value(v) for k, v in settings.items()}, "band_sd": BAND_SD}
 
 
 def _time_axis(r: _Reader) -> list | None:
     """The first and last bucket the time series show, so that the incident timeline and the
     alert heatmap place their buckets on one axis (the confidence series has every bucket)."""
-    table = "ml_monitor_confidence"
-    if not r.exists(table):
+    view = "ml_monitor_report__confidence"
+    if not r.exists(view):
         return None
     span = r.frame(
-        f"select min(bucket_start) as t0, max(bucket_start) as t1 from {r.rel(table)} where {r.recent(table)}"
+        f"select min(bucket_start) as t0, max(bucket_start) as t1 from {r.rel(view)}"
+        f" where bucket_rank <= {RANK_LIMITS['bucket_rank']}"
     )
     return [_value(v) for v in span.iloc[0]]
 
@@ -1203,12 +1004,13 @@ def _asset(name: str) -> Markup:
 
 
 def build_report(warehouse: Warehouse, project: Project | None = None, title: str = "ml_monitor report") -> str:
-    """The report's HTML: every section whose tables exist, from bounded queries."""
+    """The report's HTML: every section whose tables exist, from bounded queries. `project`
+    is no longer read (the settings view carries the vars); it stays for callers."""
     reader = _Reader(warehouse)
     present = {s.id: any(reader.exists(t) for t in s.tables) for s in SECTIONS}
     content = {s.id: s.load(reader) for s in SECTIONS if present[s.id]}
     payload = {
-        "settings": _settings(project),
+        "settings": _settings(reader),
         "all": ALL,  # the rows of every class or cohort value
         "models": _models(content),
         "axis": _time_axis(reader),

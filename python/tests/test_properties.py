@@ -673,7 +673,8 @@ def test_hostile_names_and_values_round_trip(hostile_folder, columns, cohort_val
     write_tables(project, predictions=log, reference=ref)
     build(
         project,
-        "+ml_monitor_confidence +ml_monitor_null_fractions ml_monitor_schema_diff +ml_monitor_data_quality",
+        "+ml_monitor_report__confidence +ml_monitor_report__null_fractions ml_monitor_report__null_fractions_overall"
+        " ml_monitor_schema_diff ml_monitor_report__schema_diff +ml_monitor_data_quality",
         command="run --full-refresh",
     )
     with Warehouse.connect(project) as wh:

@@ -357,11 +357,14 @@ def rendered(full_report, tmp_path_factory) -> tuple[str, subprocess.CompletedPr
 
 @pytest.fixture(scope="module")
 def incident_project(tmp_path_factory) -> Project:
-    """A warehouse holding only the alert tables of add_incident_tables, as the demo project's."""
+    """A warehouse holding only the alert tables of add_incident_tables, as the demo project's,
+    and the report's views of their incidents' episodes."""
     db_path = tmp_path_factory.mktemp("incidents") / "warehouse.duckdb"
     project = make_project(db_path)
     with Warehouse.connect(project, create=True) as wh:
         add_incident_tables(wh)
+    runner.deps(project)
+    runner.dbt(project, ["run", "--select", "ml_monitor_report__episodes", "ml_monitor_report__episode_alerts"])
     return project
 
 
@@ -525,6 +528,7 @@ def test_summary_prints_the_incidents_first(demo_run):
     assert len(lines) == n + 2 + demo_run.table("ml_monitor_alerts")["alert_type"].nunique()
 
 
+@pytest.mark.slow  # dbt builds the incident views
 def test_standing_incidents_last_and_big_ones_bounded(incident_project, incident_report):
     page = incident_report.read_text()
     assert incident_ids(page) == ["inc-open", "inc-resolved", "inc-standing"]
@@ -637,6 +641,7 @@ def test_timeline_draws_every_incident(demo_run, rendered):
     assert re.findall(r'<a href="#incident-([^"]+)">', timeline) == list(dated.incident_id)
 
 
+@pytest.mark.slow
 @needs_browser
 def test_incident_timeline_and_anchor(incident_report, tmp_path):
     # a notification's link: the page opens at the incident, expanded

@@ -95,7 +95,7 @@
   function dateLabel(t, withYear) {
     const d = new Date(t);
     const day = MONTHS[d.getUTCMonth()] + " " + String(d.getUTCDate()).padStart(2, "0");
-    if (S.grain === "hour") return day + " " + String(d.getUTCHours()).padStart(2, "0") + "h";
+    if (S.time_grain === "hour") return day + " " + String(d.getUTCHours()).padStart(2, "0") + "h";
     return withYear ? day + " " + d.getUTCFullYear() : day;
   }
   const cohortLabel = (key) => (key === ALL_COHORT ? "all predictions" : key.replace("=", " = "));
@@ -104,7 +104,7 @@
 
   // Every bucket from the first to the last, so that gaps in the data show as gaps.
   function bucketRange(times) {
-    const sorted = unique(times).sort(byNumber), step = STEP[S.grain];
+    const sorted = unique(times).sort(byNumber), step = STEP[S.time_grain];
     if (!step || sorted.length < 2 || (sorted[sorted.length - 1] - sorted[0]) / step > 5000) return sorted;
     const out = [];
     for (let t = sorted[0]; t <= sorted[sorted.length - 1]; t += step) out.push(t);
@@ -422,7 +422,7 @@
     const labels = spec.rows.map((r) => (r.label.length > 48 ? r.label.slice(0, 47) + "…" : r.label));
     const left = Math.min(320, 16 + Math.max(4, ...labels.map((s) => s.length)) * 6.3), rowH = 22;
     const c = canvas(fig, 10 + rowH * spec.rows.length + 30, { left, right: 44, top: 6, bottom: 30 });
-    const times = bucketRange(spec.times), step = STEP[S.grain] || 0;
+    const times = bucketRange(spec.times), step = STEP[S.time_grain] || 0;
     const x = scale(times[0], times[times.length - 1] + step, c.left, c.right);
     timeAxis(c, x, times);
     spec.rows.forEach((row, j) => {
@@ -494,7 +494,7 @@
   }
 
   function confidence(host) {
-    const all = modelRows("confidence", "rows", ["cohort", "predicted_class"]), window = D.sections.confidence.window;
+    const all = modelRows("confidence", "rows", ["cohort", "predicted_class"]), window = S.rolling_window;
     const cohorts = unique(all.map((r) => r.cohort)).sort(allFirst), classes = unique(all.map((r) => r.predicted_class)).sort(allFirst);
     const st = (state.confidence = state.confidence || { cohort: ALL_COHORT, cls: ALL });
     st.cohort = pick(st.cohort, cohorts);
@@ -505,9 +505,9 @@
       const where = `${cohortLabel(st.cohort)}, ${classLabel(st.cls)}`;
       lineChart(grid, {
         title: "Mean confidence", subtitle: where, yLabel: "confidence",
-        bands: [{ name: `expected: baseline ± ${S.z} sd of bucket means`, color: ACCENT,
+        bands: [{ name: `expected: baseline ± ${S.band_sd} sd of bucket means`, color: ACCENT,
                   points: rs.map((r) => [r.t, ...(r.baseline_mean == null || r.baseline_stddev == null ? [null, null]
-                    : [r.baseline_mean - S.z * r.baseline_stddev, r.baseline_mean + S.z * r.baseline_stddev])]) }],
+                    : [r.baseline_mean - S.band_sd * r.baseline_stddev, r.baseline_mean + S.band_sd * r.baseline_stddev])]) }],
         series: [
           { name: "bucket mean", color: ACCENT, points: rs.map((r) => [r.t, r.mean_confidence]) },
           ...(window ? [{ name: `rolling mean (${window} buckets)`, color: MUTED, dash: true, points: rs.map((r) => [r.t, r.rolling_mean]) }] : []),
@@ -547,13 +547,13 @@
       title: "Class drift against the training mix", subtitle: "all predictions", yLabel: "statistic",
       series: [{ name: "PSI", color: "#e8762c", points: overall.map((r) => [r.t, r.psi]) },
                { name: "JS distance", color: ACCENT, points: overall.map((r) => [r.t, r.js_distance]) }],
-      refs: [{ name: `PSI threshold ${S.psi}`, y: S.psi, color: "#e8762c" }, { name: `JS threshold ${S.js}`, y: S.js, color: ACCENT }],
+      refs: [{ name: `PSI threshold ${S.psi_threshold}`, y: S.psi_threshold, color: "#e8762c" }, { name: `JS threshold ${S.js_threshold}`, y: S.js_threshold, color: ACCENT }],
       markers: [{ name: "drift", color: CRITICAL, points: overall.filter((r) => r.is_drift).map((r) => [r.t, Math.max(r.psi || 0, r.js_distance || 0), `n = ${fmt(r.n)}`]) }],
     });
     heatmap(host, {
-      title: "JS distance per cohort", subtitle: `scale up to 2 × threshold (${2 * S.js})`, flagName: "drift",
+      title: "JS distance per cohort", subtitle: `scale up to 2 × threshold (${2 * S.js_threshold})`, flagName: "drift",
       xs: bucketRange(drift.map((r) => time(r.bucket_start))), xTime: true,
-      ys: unique(drift.map((r) => r.cohort)).sort(allFirst), yFormat: cohortLabel, max: 2 * S.js,
+      ys: unique(drift.map((r) => r.cohort)).sort(allFirst), yFormat: cohortLabel, max: 2 * S.js_threshold,
       cells: drift.map((r) => ({ x: time(r.bucket_start), y: r.cohort, v: r.js_distance, flag: r.is_drift,
         tip: `${cohortLabel(r.cohort)}\n${dateLabel(time(r.bucket_start), true)}\nJS ${fmt(r.js_distance)}, PSI ${fmt(r.psi)}, n = ${fmt(r.n)}` })),
     });
@@ -562,7 +562,7 @@
   function thresholdBands(host) {
     const counts = modelRows("threshold-bands", "counts", ["predicted_class"]);
     const thresholds = modelRows("threshold-bands", "thresholds", ["predicted_class"]);
-    const w = D.sections["threshold-bands"].band_width || 0.05;
+    const w = S.band_width;
     const latest = new Map(thresholds.map((r) => [r.predicted_class, r]));  // rows are in time order
     const classes = [ALL, ...[...latest.keys()].sort()];
     const st = (state.bands = state.bands || { cls: ALL });
@@ -717,7 +717,7 @@
       area.replaceChildren();
       const m = st.metric, strongest = new Map();
       for (const r of data) strongest.set(r.feature, Math.max(strongest.get(r.feature) || 0, r[m] || 0));
-      const cap = { psi: 2 * S.psi, js_distance: 2 * S.js }[m] || max(data.map((r) => r[m]), 0.05);
+      const cap = { psi: 2 * S.psi_threshold, js_distance: 2 * S.js_threshold }[m] || max(data.map((r) => r[m]), 0.05);
       heatmap(area, {
         title: "Drift per feature and bucket", subtitle: `${metrics.find((x) => x[0] === m)[1]}, scale up to ${fmt(cap)}`,
         flagName: "drift", xs: bucketRange(data.map((r) => time(r.bucket_start))), xTime: true,
