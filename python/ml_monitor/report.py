@@ -71,7 +71,8 @@ RANK_LIMITS = {
 # a guide for the eye (the anomaly decision is the t test of ml_monitor_alert_tests).
 BAND_SD = 3
 
-# The section that charts each alert type (types without one link to the alert table).
+# The section that charts each alert type, for every type of macro ml_monitor.alert_types
+# (test_dbt_tests checks); "alerts": the alert table alone.
 ALERT_SECTIONS = {
     "confidence_anomaly": "confidence",
     "class_drift": "class-mix",

@@ -44,14 +44,14 @@ def test_broken_invariants_fail_dbt_test(demo_run, tmp_path):
 
 def test_the_alert_types_view_lists_every_alert_type(demo_run):
     """ml_monitor_alert_types (from macro ml_monitor.alert_types) names every type the tests
-    raise, ranks them 1..N, and gives each the report section the report links it to."""
+    raise, ranks them 1..N, and the report knows where to link each one."""
     schema = demo_run.project.output_schema
     with duckdb.connect(str(demo_run.db_path), read_only=True) as con:
-        types = con.execute(f"select alert_type, type_rank, section from {schema}.ml_monitor_alert_types").fetchall()
+        types = con.execute(f"select alert_type, type_rank from {schema}.ml_monitor_alert_types").fetchall()
         tested = {
             t for (t,) in con.execute(f"select distinct alert_type from {schema}.ml_monitor_alert_tests").fetchall()
         }
-    names = [name for name, _, _ in types]
+    names = [name for name, _ in types]
     assert len(set(names)) == len(names) and tested <= set(names)
-    assert sorted(rank for _, rank, _ in types) == list(range(1, len(types) + 1))
-    assert {name: section for name, _, section in types if section} == report.ALERT_SECTIONS
+    assert sorted(rank for _, rank in types) == list(range(1, len(types) + 1))
+    assert set(names) == set(report.ALERT_SECTIONS)
