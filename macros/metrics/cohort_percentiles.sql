@@ -65,36 +65,26 @@
 
     ),
 
-    {#- numpy's linear interpolation: virtual index h = (n - 1) f (0-based), between the
-        order statistics floor(h) and floor(h) + 1 (the last one at most) -#}
-    fractions as (
-        {%- for fraction in fractions %}
-        select {{ loop.index }} as fraction_index, cast({{ fraction }} as {{ ml_monitor.type_double() }}) as fraction{{ " union all" if not loop.last }}
-        {%- endfor %}
-    ),
-
-    virtual_indexes as (
-
-        select g.*, f.fraction_index, (g.n - 1) * f.fraction as h
-        from (select distinct {{ keys }}, n from cumulative_counts) as g
-        cross join fractions as f
-
-    ),
-
+    {#- the order statistics numpy's linear interpolation needs: h = (n - 1) f (0-based), between
+        ranks floor(h) and floor(h) + 1 (the last one at most); each group's bin rows are
+        checked against them (a filter: no join over the bins) -#}
     wanted_ranks as (
-
-        select *, cast(floor(h) as {{ bigint }}) as rank_in_group, 'lower' as side from virtual_indexes
-        union all
-        select *, least(cast(floor(h) as {{ bigint }}) + 1, n - 1) as rank_in_group, 'upper' as side from virtual_indexes
-
+        {%- for fraction in fractions %}{% set outer = loop %}{% for is_upper in [0, 1] %}
+        select {{ outer.index }} as fraction_index, cast({{ fraction }} as {{ ml_monitor.type_double() }}) as fraction, {{ is_upper }} as is_upper{{ " union all" if not (outer.last and loop.last) }}
+        {%- endfor %}{% endfor %}
     ),
 
     wanted_bins as (
 
-        select {{ keys }}, r.fraction_index, r.h, r.side, c.bin, r.rank_in_group - c.n_before + 1 as rank_in_bin
-        from wanted_ranks as r
-        inner join cumulative_counts as c using ({{ keys }})
-        where r.rank_in_group >= c.n_before and r.rank_in_group < c.n_before + c.n_bin
+        select {{ keys }}, bin, fraction_index, is_upper, h, rank_in_group - n_before + 1 as rank_in_bin
+        from (
+            select
+                c.*, r.fraction_index, r.is_upper, (c.n - 1) * r.fraction as h,
+                least(cast(floor((c.n - 1) * r.fraction) as {{ bigint }}) + r.is_upper, c.n - 1) as rank_in_group
+            from cumulative_counts as c
+            cross join wanted_ranks as r
+        ) as ranks
+        where rank_in_group >= n_before and rank_in_group < n_before + n_bin
 
     ),
 
@@ -124,8 +114,8 @@
 
         select
             {{ keys }}, fraction_index, h - floor(h) as t,
-            max(case when side = 'lower' then value end) as lower_value,
-            max(case when side = 'upper' then value end) as upper_value
+            max(case when is_upper = 0 then value end) as lower_value,
+            max(case when is_upper = 1 then value end) as upper_value
         from wanted_bins
         inner join ranked_in_bin using ({{ keys }}, bin, rank_in_bin)
         group by {{ keys }}, fraction_index, h
