@@ -5,7 +5,7 @@
 {% macro chi2_evidence_note() -%}
     {{ ml_monitor.evidence_note([
         ('n_reference is null or n_reference = 0', 'no_reference'),
-        ('n_reference < ' ~ var('ml_monitor_min_reference_rows'), 'reference_too_small'),
+        ('n_reference < ' ~ ml_monitor.setting('ml_monitor_min_reference_rows'), 'reference_too_small'),
         ('chi2_dof < 1', 'one_category'),
         ('min_expected < 1 or small_expected_share > 0.2', 'too_few_rows'),
     ]) }}

@@ -2,7 +2,8 @@
     ml_monitor_alert_tests, so that the monitor's flag and ml_monitor_alerts never disagree.
     cohort_name, cohort_value and subject are expressions over the monitor's columns (alias i)
     that give its series' keys in ml_monitor_alert_tests. -#}
-{% macro with_decision(relation, alert_type, flag, subject, cohort_name='i.cohort_name', cohort_value='i.cohort_value') -%}
+{% macro with_decision(relation, alert_type, flag, subject, cohort_name='i.cohort_name',
+    cohort_value='i.cohort_value') -%}
 select
     i.*,
     t.p_value_adjusted,

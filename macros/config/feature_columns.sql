@@ -1,3 +1,3 @@
 {% macro feature_columns() %}
-  {{- return(var('ml_monitor_features', []) or []) -}}
+  {{- return(ml_monitor.setting('ml_monitor_features') or []) -}}
 {% endmacro %}

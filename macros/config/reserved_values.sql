@@ -8,5 +8,6 @@
 {% endmacro %}
 
 {% macro reserved_value_meaning(value) %}
-  {{- return({'__all__': 'the rows of every class, cohort value or model at once', '__null__': 'NULL values'}[value]) -}}
+  {{- return({'__all__': 'the rows of every class, cohort value or model at once',
+      '__null__': 'NULL values'}[value]) -}}
 {% endmacro %}

@@ -3,7 +3,7 @@
     'log_end' replays a log as of the end of its last bucket: nothing is stale or missing
     after it, so a backfill of an old log judges only what the log holds. -#}
 {% macro run_now() %}
-  {%- set now = var('ml_monitor_now', none) -%}
+  {%- set now = ml_monitor.setting('ml_monitor_now') -%}
   {%- if now == 'log_end' -%}
     {%- set last_bucket = '(select max(bucket_start) from ' ~ ref('stg_ml_monitor__predictions')
           ~ ' where exclusion_reason is null)' -%}

@@ -15,8 +15,10 @@
   {%- endfor -%}
   {%- set query -%}
     select
-        case {% for condition in conditions %}when {{ condition }} then {{ loop.index0 }} {% endfor %}end as check_index,
-        case {% for condition in conditions %}when {{ condition }} then cast({{ checks[loop.index0].expr }} as {{ string }}) {% endfor %}end as reserved
+        case {% for condition in conditions %}when {{ condition }}
+            then {{ loop.index0 }} {% endfor %}end as check_index,
+        case {% for condition in conditions %}when {{ condition }}
+            then cast({{ checks[loop.index0].expr }} as {{ string }}) {% endfor %}end as reserved
     from {{ relation }}
     where ({{ where }}) and ({{ conditions | join(' or ') }})
     limit 1

@@ -4,7 +4,8 @@
     {{ return('numeric' if ml_monitor.is_numeric_column(column) else 'categorical') }}
   {%- endfor -%}
   {%- if execute -%}
-    {{ exceptions.raise_compiler_error("ml_monitor: feature column '" ~ name ~ "' (var ml_monitor_features) does not exist in both input tables") }}
+    {{ exceptions.raise_compiler_error("ml_monitor: feature column '" ~ name
+        ~ "' (var ml_monitor_features) does not exist in both input tables") }}
   {%- endif -%}
   {{- return('categorical') -}}
 {% endmacro %}

@@ -8,7 +8,7 @@
   {%- do parts.update(versions) -%}
   {%- for name in ['ml_monitor_source_database', 'ml_monitor_source_schema', 'ml_monitor_predictions_table',
                    'ml_monitor_columns', 'ml_monitor_default_model_id', 'ml_monitor_time_grain'] + var_names -%}
-    {%- do parts.update({name: var(name, none)}) -%}
+    {%- do parts.update({name: ml_monitor.setting(name)}) -%}
   {%- endfor -%}
   {%- set hashed = [] -%}
   {%- for name in parts | sort -%}

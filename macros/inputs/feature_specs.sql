@@ -13,17 +13,20 @@
     {%- set reference_kind = ml_monitor.column_kind(reference, name) -%}
     {%- if execute and kind != reference_kind -%}
       {{ exceptions.raise_compiler_error("ml_monitor: feature '" ~ name ~ "' (var ml_monitor_features) is " ~ kind
-          ~ " in the serving log but " ~ reference_kind ~ " in the reference; cast one of them or drop it from the features") }}
+          ~ " in the serving log but " ~ reference_kind
+          ~ " in the reference; cast one of them or drop it from the features") }}
     {%- endif -%}
     {%- do specs.append({'name': name, 'kind': kind, 'expr': ml_monitor.quote_identifier(name)}) -%}
   {%- endfor -%}
-  {%- set text = var('ml_monitor_text_column', none) -%}
+  {%- set text = ml_monitor.setting('ml_monitor_text_column') -%}
   {%- if text -%}
     {%- set t = ml_monitor.quote_identifier(text) -%}
     {%- do specs.append({'name': text ~ '.length_chars', 'kind': 'numeric',
           'expr': 'cast(length(' ~ t ~ ') as ' ~ double ~ ')'}) -%}
     {%- do specs.append({'name': text ~ '.word_count', 'kind': 'numeric',
-          'expr': "cast(case when trim(" ~ t ~ ") = '' then 0 else length(trim(" ~ t ~ ")) - length(replace(trim(" ~ t ~ "), ' ', '')) + 1 end as " ~ double ~ ")"}) -%}
+          'expr': "cast(case when trim(" ~ t ~ ") = '' then 0"
+                  ~ " else length(trim(" ~ t ~ ")) - length(replace(trim(" ~ t ~ "), ' ', '')) + 1 end as "
+                  ~ double ~ ")"}) -%}
     {%- do specs.append({'name': text ~ '.uppercase_share', 'kind': 'numeric',
           'expr': 'cast(' ~ ml_monitor.count_uppercase(t) ~ ' as ' ~ double ~ ') / nullif(length(' ~ t ~ '), 0)'}) -%}
     {#- text_oov_share comes from ml_monitor.with_text_oov_share on the same rows -#}

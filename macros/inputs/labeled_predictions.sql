@@ -13,7 +13,7 @@
         {{ ml_monitor.monitored_predictions(
             '(' ~ rows ~ ') and (label is not null'
             ~ (' or prediction_id in (select prediction_id from ' ~ ref('stg_ml_monitor__labels') ~ ')'
-               if var('ml_monitor_labels_table', none) else '') ~ ')') }}
+               if ml_monitor.setting('ml_monitor_labels_table') else '') ~ ')') }}
     ) as p
     left join {{ ref('stg_ml_monitor__labels') }} as l
         on l.prediction_id = p.prediction_id

@@ -5,12 +5,15 @@
     when the model runs and compared with `column` (predicted_at of the log, or a
     bucket_start) as a literal — the same rows, since it is a bucket boundary — so the
     engine can skip the log's older blocks. -#}
-{% macro recent_buckets_filter(relation=this, buckets=var('ml_monitor_lookback_buckets'), column='predicted_at') %}
+{% macro recent_buckets_filter(relation=this, buckets=ml_monitor.setting('ml_monitor_lookback_buckets'),
+    column='predicted_at') %}
   {%- if not execute -%}{{ return('1 = 1') }}{%- endif -%}
   {%- set result = run_query(
         'select ' ~ ml_monitor.shift_buckets(-buckets, 'min(last_bucket)')
-        ~ ' from (select model_id, max(bucket_start) as last_bucket from ' ~ relation ~ ' group by model_id) as latest') -%}
+        ~ ' from (select model_id, max(bucket_start) as last_bucket from ' ~ relation
+            ~ ' group by model_id) as latest') -%}
   {%- set start = result.columns[0].values()[0] -%}
   {%- if start is none -%}{{ return('1 = 1') }}{%- endif -%}
-  {{- return(column ~ ' >= cast(' ~ ml_monitor.string_literal(start.strftime('%Y-%m-%d %H:%M:%S')) ~ ' as ' ~ dbt.type_timestamp() ~ ')') -}}
+  {{- return(column ~ ' >= cast(' ~ ml_monitor.string_literal(start.strftime('%Y-%m-%d %H:%M:%S')) ~ ' as '
+      ~ dbt.type_timestamp() ~ ')') -}}
 {% endmacro %}

@@ -3,7 +3,8 @@
     config_version: a new reference recomputes every bucket, not only the recent ones. -#}
 {% macro reference_version() %}
   {#- the refs while parsing too, so that a model calling this depends on both tables -#}
-  {%- set values_relation, edges_relation = ref('ml_monitor_reference_feature_values'), ref('ml_monitor_reference_feature_edges') -%}
+  {%- set values_relation, edges_relation = ref('ml_monitor_reference_feature_values'),
+      ref('ml_monitor_reference_feature_edges') -%}
   {%- if not execute -%}{{ return('none') }}{%- endif -%}
   {%- set values = run_query(
         "select count(*), sum(n), count(distinct value_number), min(value_number), max(value_number), "

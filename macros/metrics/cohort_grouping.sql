@@ -49,6 +49,7 @@
 {#- The positional cohort columns of an input row, as strings ('__null__' for NULL). -#}
 {% macro cohort_input_columns() -%}
   {%- for name in ml_monitor.cohort_columns() %}
-        coalesce(cast({{ ml_monitor.quote_identifier(name) }} as {{ dbt.type_string() }}), {{ ml_monitor.string_literal(ml_monitor.reserved_values().null) }}) as cohort_{{ loop.index }},
+        coalesce(cast({{ ml_monitor.quote_identifier(name) }} as {{ dbt.type_string() }}),
+            {{ ml_monitor.string_literal(ml_monitor.reserved_values().null) }}) as cohort_{{ loop.index }},
   {%- endfor %}
 {%- endmacro %}

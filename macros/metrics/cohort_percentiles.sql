@@ -1,15 +1,16 @@
 {#- Percentiles of `expr` (a value in [0, 1]) per model_id, bucket_start, cohort (long format,
     as ml_monitor.cohort_name_value) and predicted_class ('__all__' for every class): one
     row per group with a column p_<i> per fraction. `relation` has model_id, bucket_start,
-    predicted_class and the positional cohort columns (ml_monitor.cohort_input_columns).
+    predicted_class and the positional cohort columns (ml_monitor.cohort_input_columns); mode
+    is var ml_monitor_percentiles.
 
     exact: numpy's linear interpolation, in bounded memory. A holistic aggregate holds every
     value of a group at once and cannot spill, so the order statistics come from two passes
     of ordinary, spillable operators instead: pass 1 counts the values of each group per bin
     of width 1/bins, and the cumulative counts name the bin holding each rank needed; pass 2
     ranks only the values in those bins, inside their bin. approximate: a sketch. -#}
-{% macro cohort_percentiles(relation, expr, fractions) %}
-  {%- if var('ml_monitor_percentiles') == 'approximate' %}
+{% macro cohort_percentiles(relation, expr, fractions, mode) %}
+  {%- if mode == 'approximate' %}
     select model_id, bucket_start, {{ ml_monitor.cohort_name_value() | indent(4) }},
            case when class_rolled_up = 1 then '__all__' else predicted_class end as predicted_class
            {%- for fraction in fractions %},

@@ -34,8 +34,10 @@
         sum(case when n + r > 0 then 1 else 0 end) - 1 as chi2_dof,
         sum(case when q = 0 and n > 0 then 1 else 0 end) as new_categories,
         sum(case when q = 0 then p else 0 end) as unseen_share,
-        min(case when r > 0 then cast(n_total as {{ ml_monitor.type_double() }}) * (n + r) / (n_total + r_total) end) as min_expected,
-        avg(case when r > 0 then case when cast(n_total as {{ ml_monitor.type_double() }}) * (n + r) / (n_total + r_total) < 5
+        min(case when r > 0
+            then cast(n_total as {{ ml_monitor.type_double() }}) * (n + r) / (n_total + r_total) end) as min_expected,
+        avg(case when r > 0
+            then case when cast(n_total as {{ ml_monitor.type_double() }}) * (n + r) / (n_total + r_total) < 5
                                       then 1.0 else 0.0 end end) as small_expected_share
     from {{ shares }}
     group by {{ group_columns | join(', ') }}

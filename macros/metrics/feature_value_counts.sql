@@ -71,7 +71,9 @@
                 {%- if spec.kind == 'numeric' %}
                 cast({{ spec.expr }} as {{ double }}) as feature_{{ loop.index }}{{ "," if not loop.last }}
                 {%- else %}
-                coalesce(cast({{ spec.expr }} as {{ string }}), {{ ml_monitor.string_literal(ml_monitor.reserved_values().null) }}) as feature_{{ loop.index }}{{ "," if not loop.last }}
+                coalesce(cast({{ spec.expr }} as {{ string }}),
+                    {{ ml_monitor.string_literal(ml_monitor.reserved_values().null) }})
+                    as feature_{{ loop.index }}{{ "," if not loop.last }}
                 {%- endif %}
                 {%- endfor %}
             from {{ relation }}

@@ -2,7 +2,7 @@
     the reference vocabulary (NULL for a text without words). Computed once per distinct
     text. Without a text column, the rows as they are. -#}
 {% macro with_text_oov_share(relation) %}
-  {%- set text = var('ml_monitor_text_column', none) -%}
+  {%- set text = ml_monitor.setting('ml_monitor_text_column') -%}
   {%- if not text %}
     select * from {{ relation }}
   {%- else %}

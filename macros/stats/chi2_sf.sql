@@ -49,10 +49,12 @@
         when {{ x }} <= 1e-100 then 1
         when {{ x }} > 2 * {{ k }} + 1700 then 0
         when {{ k }} <= 30 then exp(greatest(-{{ x }} / 2 + ln(
-            (case when {{ k }} > 1 then {{ chain.sql }} else 0 end) * (1 + {{ odd }} * (0.7978845608028654 * sqrt({{ x }}) - 1))
+            (case when {{ k }} > 1
+                then {{ chain.sql }} else 0 end) * (1 + {{ odd }} * (0.7978845608028654 * sqrt({{ x }}) - 1))
             + {{ odd }} * 0.7978845608028654 * {{ ml_monitor.normal_mills_ratio('sqrt(' ~ x ~ ')') }}), -745))
         {#- the expansion gives 1 - Q below the mean #}
-        else abs(case when {{ x }} < {{ k }} then 1 else 0 end - exp(greatest(-{{ w2 }} / 2 - 0.9189385332046727 + ln(greatest(
+        else abs(case when {{ x }} < {{ k }}
+            then 1 else 0 end - exp(greatest(-{{ w2 }} / 2 - 0.9189385332046727 + ln(greatest(
             {{ ml_monitor.normal_mills_ratio(w) }} + case when abs({{ mu }}) < 0.05
                 then (case when {{ x }} < {{ k }} then -1 else 1 end) * ({{ taylor.sql }}) / sqrt({{ k }} * 0.5e0)
                 else {{ closed }} end, 1e-300)), -745))) end)

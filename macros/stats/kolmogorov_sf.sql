@@ -14,7 +14,8 @@
   (case when {{ x }} is null then null  {# greatest() would skip NULLs #}
         when {{ x }} <= 0.04 then 1
         when {{ x }} < 1 then 1 - exp(greatest(0.9189385332046727 - ln({{ x }}) - 1.2337005501361697 / {{ x2 }}, -745))
-            * (1 + exp(greatest(-9.869604401089358 / {{ x2 }}, -745)) + exp(greatest(-29.608813203268074 / {{ x2 }}, -745)))
+            * (1 + exp(greatest(-9.869604401089358 / {{ x2 }}, -745))
+                 + exp(greatest(-29.608813203268074 / {{ x2 }}, -745)))
         when {{ x }} < 27 then 2 * exp(greatest(-2 * {{ x2 }}, -745))
             * (1 - exp(greatest(-6 * {{ x2 }}, -745)) + exp(greatest(-16 * {{ x2 }}, -745))
                - exp(greatest(-30 * {{ x2 }}, -745)))

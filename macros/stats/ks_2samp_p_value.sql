@@ -9,7 +9,8 @@
 {% endmacro %}
 
 {% macro default__ks_2samp_p_value(d, n, m) -%}
-  {%- set root_e = 'sqrt(cast(' ~ n ~ ' as ' ~ ml_monitor.type_double() ~ ') * (' ~ m ~ ') / ((' ~ n ~ ') + (' ~ m ~ ')))' -%}
+  {%- set root_e = 'sqrt(cast(' ~ n ~ ' as ' ~ ml_monitor.type_double() ~ ') * (' ~ m ~ ')'
+      ~ ' / ((' ~ n ~ ') + (' ~ m ~ ')))' -%}
   (case when ({{ n }}) >= 1 and ({{ m }}) >= 1
         then {{ ml_monitor.kolmogorov_sf('(' ~ root_e ~ ' + 0.12 + 0.11 / ' ~ root_e ~ ') * (' ~ d ~ ')') }} end)
 {%- endmacro %}

@@ -51,7 +51,8 @@
   {%- set series = namespace(sql='1') -%}
   {%- for j in [2, 1] -%}
     {%- set even_ratio = (2 * j - 1) / (2 * j) -%}
-    {%- set series.sql = '1 + (' ~ even_ratio ~ ' + ' ~ (2 * j / (2 * j + 1) - even_ratio) ~ ' * ' ~ odd ~ ') / (1 + ' ~ w ~ ')'
+    {%- set series.sql = '1 + (' ~ even_ratio ~ ' + ' ~ (2 * j / (2 * j + 1) - even_ratio) ~ ' * ' ~ odd ~ ') / (1 + '
+        ~ w ~ ')'
                          ~ ' * (case when ' ~ v ~ ' > ' ~ (2 * j + 1) ~ ' then ' ~ series.sql ~ ' else 0 end)' -%}
   {%- endfor -%}
   {%- set theta = 'atan(' ~ t ~ ' / sqrt(' ~ v ~ '))' -%}

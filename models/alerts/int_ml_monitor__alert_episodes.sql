@@ -3,7 +3,7 @@
     counted on the model's bucket spine, so an empty bucket is a bucket. is_open when the
     series alerted within the gap of the model's latest bucket. Undated alerts
     (perturbation failures) form one standing episode per series. -#}
-{%- set gap = var('ml_monitor_episode_gap_buckets') -%}
+{%- set gap = ml_monitor.setting('ml_monitor_episode_gap_buckets') -%}
 {%- set series = 'model_id, alert_type, cohort_name, cohort_value, subject' -%}
 
 with spine as (
@@ -39,7 +39,8 @@ flagged as (
     select
         *,
         case
-            when bucket_index - lag(bucket_index) over (partition by {{ series }} order by bucket_index) <= {{ gap }} + 1
+            when bucket_index - lag(bucket_index) over (partition by {{ series }} order by bucket_index)
+                 <= {{ gap }} + 1
             then 0 else 1
         end as starts_episode
     from series_buckets
@@ -91,7 +92,8 @@ episodes as (
 )
 
 select
-    {{ dbt.hash("model_id || '|' || alert_type || '|' || cohort_name || '|' || cohort_value || '|' || subject || '|' || coalesce(cast(first_bucket as " ~ dbt.type_string() ~ "), 'standing')") }} as episode_id,
+    {{ dbt.hash("model_id || '|' || alert_type || '|' || cohort_name || '|' || cohort_value || '|' || subject"
+                ~ " || '|' || coalesce(cast(first_bucket as " ~ dbt.type_string() ~ "), 'standing')") }} as episode_id,
     model_id,
     alert_type,
     cohort_name,

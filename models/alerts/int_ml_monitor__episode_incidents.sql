@@ -12,7 +12,7 @@
     it, fully or incrementally, keeps it; undated episodes (perturbation failures) make one
     standing incident per model and alert type. -#}
 {%- set series = 'model_id, alert_type, cohort_name, cohort_value, subject' -%}
-{%- set reopen = var('ml_monitor_incident_reopen_buckets') -%}
+{%- set reopen = ml_monitor.setting('ml_monitor_incident_reopen_buckets') -%}
 {%- set spread = "model_id, alert_type, spread_column" -%}
 {%- set string = dbt.type_string() -%}
 
@@ -98,7 +98,7 @@ incident_starts as (
         spread_onset,
         case
             when spread_onset - lag(spread_onset) over (partition by model_id order by spread_onset)
-                 <= {{ var('ml_monitor_incident_window_buckets') }}
+                 <= {{ ml_monitor.setting('ml_monitor_incident_window_buckets') }}
             then 0 else 1
         end as starts_incident
     from (select distinct model_id, spread_onset from spread_onsets) as onsets

@@ -11,19 +11,13 @@
 {{ ml_monitor.warn_deprecated_vars() }}
 {%- set embedding_drift = ml_monitor.python_output('ml_monitor_embedding_drift') -%}
 {%- set multivariate_drift = ml_monitor.python_output('ml_monitor_multivariate_drift') -%}
-{%- set psi = var('ml_monitor_psi_threshold') -%}
-{%- set js = var('ml_monitor_js_threshold') -%}
-{%- set min_drop = var('ml_monitor_min_performance_drop') -%}
-{%- set tolerance = var('ml_monitor_null_fraction_tolerance') -%}
-{%- set exclusion = var('ml_monitor_exclusion_tolerance') -%}
-{#- drift: the distance furthest past its threshold, relative to it -#}
-{%- set drift_metric = "case when js_distance / " ~ js ~ " >= psi / " ~ psi ~ " then 'js_distance' else 'psi' end" -%}
-{%- set drift_value = "case when js_distance / " ~ js ~ " >= psi / " ~ psi ~ " then js_distance else psi end" -%}
-{%- set drift_threshold = "case when js_distance / " ~ js ~ " >= psi / " ~ psi ~ " then " ~ js ~ " else " ~ psi ~ " end" -%}
-{%- set drift_effect = "(psi > " ~ psi ~ " or js_distance > " ~ js ~ ")" -%}
-{%- set coverage_ratio = var('ml_monitor_min_label_coverage_ratio') -%}
-{%- set drop = var('ml_monitor_volume_drop') -%}
-{%- set spike = var('ml_monitor_volume_spike') -%}
+{%- set min_drop = ml_monitor.setting('ml_monitor_min_performance_drop') -%}
+{%- set tolerance = ml_monitor.setting('ml_monitor_null_fraction_tolerance') -%}
+{%- set exclusion = ml_monitor.setting('ml_monitor_exclusion_tolerance') -%}
+{%- set drift = ml_monitor.drift_rule() -%}
+{%- set coverage_ratio = ml_monitor.setting('ml_monitor_min_label_coverage_ratio') -%}
+{%- set drop = ml_monitor.setting('ml_monitor_volume_drop') -%}
+{%- set spike = ml_monitor.setting('ml_monitor_volume_spike') -%}
 {#- a share drop reads like a volume drop (1 − ratio against 1 − drop), a rise like a spike -#}
 {%- set share_value = "case when share_ratio < 1 then 1 - share_ratio else share_ratio end" -%}
 {%- set share_threshold = "case when share_ratio < 1 then " ~ (1 - drop) ~ " else " ~ spike ~ " end" -%}
@@ -34,26 +28,26 @@ with tests as (
 
     {{ ml_monitor.alert_test('confidence_anomaly', ref('int_ml_monitor__confidence'),
         subject='predicted_class', metric="'mean_confidence_delta'",
-        value='mean_confidence - baseline_mean', threshold=var('ml_monitor_anomaly_min_delta'),
-        is_effect='abs(mean_confidence - baseline_mean) >= ' ~ var('ml_monitor_anomaly_min_delta')) }}
+        value='mean_confidence - baseline_mean', threshold=ml_monitor.setting('ml_monitor_anomaly_min_delta'),
+        is_effect='abs(mean_confidence - baseline_mean) >= ' ~ ml_monitor.setting('ml_monitor_anomaly_min_delta')) }}
 
     union all
 
     {{ ml_monitor.alert_test('class_drift', ref('int_ml_monitor__class_drift'),
-        subject="'class_mix'", metric=drift_metric, value=drift_value, threshold=drift_threshold,
-        is_effect=drift_effect) }}
+        subject="'class_mix'", metric=drift.metric, value=drift.value, threshold=drift.threshold,
+        is_effect=drift.is_effect) }}
 
     union all
 
     {{ ml_monitor.alert_test('label_shift', ref('int_ml_monitor__label_shift'),
-        subject="'label_mix'", metric=drift_metric, value=drift_value, threshold=drift_threshold,
-        is_effect=drift_effect) }}
+        subject="'label_mix'", metric=drift.metric, value=drift.value, threshold=drift.threshold,
+        is_effect=drift.is_effect) }}
 
     union all
 
     {{ ml_monitor.alert_test('feature_drift', ref('int_ml_monitor__feature_drift'),
-        subject='feature', metric=drift_metric, value=drift_value, threshold=drift_threshold,
-        is_effect=drift_effect) }}
+        subject='feature', metric=drift.metric, value=drift.value, threshold=drift.threshold,
+        is_effect=drift.is_effect) }}
 
     union all
 
@@ -77,7 +71,8 @@ with tests as (
     union all
 
     {{ ml_monitor.alert_test('data_quality', ref('int_ml_monitor__data_quality'),
-        subject="reason || coalesce(':' || column_name, '')", metric="'excluded_share'", value='excluded_share', threshold=exclusion,
+        subject="reason || coalesce(':' || column_name, '')", metric="'excluded_share'", value='excluded_share',
+            threshold=exclusion,
         is_effect='excluded_share > ' ~ exclusion, where='bucket_start is not null',
         p_value=exclusion_p_value,
         evidence_note='cast(null as ' ~ dbt.type_string() ~ ')') }}
@@ -96,7 +91,8 @@ with tests as (
         cohort_name="'__all__'", cohort_value="'__all__'",
         subject='class', metric="'domain_auc_above_chance'", value='domain_auc - 0.5', threshold='threshold - 0.5',
         is_effect='domain_auc > threshold',
-        p_value=ml_monitor.normal_sf('(domain_auc - 0.5) / sqrt(cast(n_reference + n_serving + 1 as ' ~ ml_monitor.type_double()
+        p_value=ml_monitor.normal_sf('(domain_auc - 0.5) / sqrt(cast(n_reference + n_serving + 1 as '
+            ~ ml_monitor.type_double()
                                      ~ ') / (12 * n_reference * n_serving))'),
         evidence_note="case when domain_auc is null then 'too_few_rows' end") }}
     {%- endif %}
@@ -153,8 +149,9 @@ with tests as (
     {{ ml_monitor.alert_test('calibration_drift', ref('int_ml_monitor__calibration_drift'),
         cohort_name="'__all__'", cohort_value="'__all__'",
         subject='predicted_class', metric="'brier_increase'", value='brier_increase',
-        threshold=var('ml_monitor_min_brier_increase'),
-        is_effect='brier_increase >= ' ~ var('ml_monitor_min_brier_increase'), where="scope = 'bucket'") }}
+        threshold=ml_monitor.setting('ml_monitor_min_brier_increase'),
+        is_effect='brier_increase >= '
+            ~ ml_monitor.setting('ml_monitor_min_brier_increase'), where="scope = 'bucket'") }}
 
     {%- if multivariate_drift is not none %}
     {#- the tabular features' domain classifier, per window dated at its latest bucket; its
@@ -163,7 +160,8 @@ with tests as (
     union all
 
     {{ ml_monitor.alert_test('multivariate_drift',
-        '(select model_id, cast(bucket_start as ' ~ dbt.type_timestamp() ~ ') as bucket_start, domain_auc, threshold, p_value'
+        '(select model_id, cast(bucket_start as ' ~ dbt.type_timestamp()
+            ~ ') as bucket_start, domain_auc, threshold, p_value'
         ~ ' from ' ~ multivariate_drift ~ ') as windows',
         cohort_name="'__all__'", cohort_value="'__all__'",
         subject="'__all__'", metric="'domain_auc_above_chance'", value='domain_auc - 0.5', threshold='threshold - 0.5',
@@ -180,7 +178,8 @@ ranked as (
         count(p_value) over (partition by model_id, bucket_start) as family_size,
         case when p_value is not null then row_number() over (
             partition by model_id, bucket_start
-            order by case when p_value is null then 1 else 0 end, p_value, alert_type, cohort_name, cohort_value, subject
+            order by case when p_value is null then 1 else 0 end, p_value, alert_type, cohort_name, cohort_value,
+                subject
         ) end as p_rank
     from tests
 
@@ -214,7 +213,7 @@ select
     p_value,
     cast(p_value_adjusted as {{ ml_monitor.type_double() }}) as p_value_adjusted,
     cast(family_size as integer) as family_size,
-    coalesce(is_effect and p_value_adjusted <= {{ var('ml_monitor_alert_fdr') }}, false) as is_alert,
-    case when abs(value) >= 2 * threshold then 'critical' else 'warning' end as severity,
+    coalesce(is_effect and p_value_adjusted <= {{ ml_monitor.setting('ml_monitor_alert_fdr') }}, false) as is_alert,
+    {{ ml_monitor.severity('value', 'threshold') }} as severity,
     evidence_note
 from adjusted

@@ -57,7 +57,7 @@ perturbation as (
         tolerance as threshold,
         cast(null as {{ double }}) as p_value,
         cast(null as {{ double }}) as p_value_adjusted,
-        case when flip_rate >= 2 * tolerance then 'critical' else 'warning' end as severity
+        {{ ml_monitor.severity('flip_rate', 'tolerance') }} as severity
     from {{ perturbation }}
     where is_failure
 

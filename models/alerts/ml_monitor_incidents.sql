@@ -3,29 +3,9 @@
     'open', else 'resolved'; standing incidents about the model itself are open), the worst
     severity, what and where, and a one-line title a person can read. -#}
 {%- set string = dbt.type_string() -%}
-{#- per alert type: its place in a title, how its finding reads, and what its locations are -#}
-{%- set kinds = {
-    'confidence_anomaly':         (1, 'confidence', 'cohort', 'series'),
-    'performance_drop':           (2, 'measured', 'cohort', 'cohorts'),
-    'estimated_performance_drop': (3, 'estimated accuracy below holdout', 'cohort', 'cohorts'),
-    'class_drift':                (4, 'class mix drift', 'cohort', 'cohorts'),
-    'label_shift':                (5, 'label mix shift', 'cohort', 'cohorts'),
-    'feature_drift':              (6, 'drift', 'subject', 'features'),
-    'embedding_drift':            (7, 'embedding drift', 'subject', 'classes'),
-    'null_fraction':              (8, 'null fraction', 'subject', 'columns'),
-    'schema_change':              (9, 'schema change', 'subject', 'columns'),
-    'data_quality':               (10, 'excluded rows', 'subject', 'reasons'),
-    'perturbation_failure':       (11, 'perturbation failures', 'subject', 'checks'),
-    'volume_drop':                (12, 'volume drop', 'cohort', 'cohorts'),
-    'volume_spike':               (13, 'volume spike', 'cohort', 'cohorts'),
-    'cohort_volume_share':        (14, 'volume share change', 'cohort', 'cohorts'),
-    'stale_predictions':          (15, 'no new predictions', 'cohort', 'cohorts'),
-    'stale_labels':               (16, 'no new labels', 'cohort', 'cohorts'),
-    'label_coverage_drop':        (17, 'label coverage drop', 'cohort', 'cohorts'),
-    'estimator_unreliable':       (18, 'performance estimate unreliable', 'subject', 'metrics'),
-    'calibration_drift':          (19, 'calibration worse than holdout', 'subject', 'classes'),
-    'multivariate_drift':         (20, 'joint drift of the features', 'cohort', 'cohorts'),
-} -%}
+{#- per alert type (macro ml_monitor.alert_types): its place in a title, how its finding reads,
+    and what its locations are -#}
+{%- set kinds = ml_monitor.alert_types() -%}
 
 with episodes as (
 
@@ -54,7 +34,8 @@ per_type as (
         -- the headline move: the whole population's when it alerted, else the largest
         coalesce(
             max(case when cohort = 'all' and subject in ('__all__', 'accuracy') then peak_value end),
-            case when coalesce(max(peak_value), 0) >= -coalesce(min(peak_value), 0) then max(peak_value) else min(peak_value) end
+            case when coalesce(max(peak_value), 0) >= -coalesce(min(peak_value), 0)
+                 then max(peak_value) else min(peak_value) end
         ) as headline_value
     from located
     group by incident_id, alert_type
@@ -67,8 +48,8 @@ phrased as (
         incident_id,
         alert_type,
         case alert_type
-            {%- for alert_type, (rank, words, location, unit) in kinds.items() %}
-            when {{ ml_monitor.string_literal(alert_type) }} then {{ rank }}
+            {%- for kind in kinds %}
+            when {{ ml_monitor.string_literal(kind.type) }} then {{ loop.index }}
             {%- endfor %}
             else 99
         end as type_rank,
@@ -79,19 +60,22 @@ phrased as (
                 || case when n_cohorts > 1 then ' in ' || cast(n_cohorts as {{ string }}) || ' cohorts'
                         when first_cohort <> 'all' then ' in ' || first_cohort else '' end
             when alert_type = 'performance_drop' then
-                'measured ' || case when n_subjects > 1 then 'accuracy and macro F1' else replace(first_subject, '_', ' ') end
+                'measured '
+                    || case when n_subjects > 1 then 'accuracy and macro F1' else replace(first_subject, '_', ' ') end
                 || ' down ' || {{ ml_monitor.format_decimal('abs(headline_value)') }}
                 || case when n_cohorts > 1 then ' in ' || cast(n_cohorts as {{ string }}) || ' cohorts'
                         when first_cohort <> 'all' then ' in ' || first_cohort else '' end
-            {%- for alert_type, (rank, words, location, unit) in kinds.items() if alert_type not in ['confidence_anomaly', 'performance_drop'] %}
-            when alert_type = {{ ml_monitor.string_literal(alert_type) }} then
-                {%- if location == 'cohort' %}
-                {{ ml_monitor.string_literal(words) }}
-                || case when n_cohorts > 1 then ' in ' || cast(n_cohorts as {{ string }}) || ' {{ unit }}'
+            {%- for kind in kinds if kind.type not in ['confidence_anomaly', 'performance_drop'] %}
+            when alert_type = {{ ml_monitor.string_literal(kind.type) }} then
+                {%- if kind.location == 'cohort' %}
+                {{ ml_monitor.string_literal(kind.phrase) }}
+                || case when n_cohorts > 1 then ' in ' || cast(n_cohorts as {{ string }}) || ' {{ kind.unit }}'
                         when first_cohort <> 'all' then ' in ' || first_cohort else '' end
                 {%- else %}
-                case when n_subjects > 1 then {{ ml_monitor.string_literal(words ~ ' in ') }} || cast(n_subjects as {{ string }}) || ' {{ unit }}'
-                     else {{ ml_monitor.string_literal(words ~ ': ') }} || first_subject end
+                case when n_subjects > 1
+                     then {{ ml_monitor.string_literal(kind.phrase ~ ' in ') }} || cast(n_subjects as {{ string }})
+                          || ' {{ kind.unit }}'
+                     else {{ ml_monitor.string_literal(kind.phrase ~ ': ') }} || first_subject end
                 -- found in one cohort only (per-cohort feature drift, null fractions)
                 || case when n_cohorts = 1 and first_cohort <> 'all' then ' in ' || first_cohort else '' end
                 {%- endif %}

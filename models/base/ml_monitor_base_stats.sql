@@ -10,22 +10,26 @@
 {%- set monitored = ml_monitor.monitored_columns() -%}
 {%- set string = dbt.type_string() -%}
 {%- set double = ml_monitor.type_double() -%}
-{%- set band_width = var('ml_monitor_band_width') -%}
+{%- set band_width = ml_monitor.setting('ml_monitor_band_width') -%}
 {%- set config_version = ml_monitor.config_version(
       ['ml_monitor_cohorts', 'ml_monitor_features', 'ml_monitor_text_column', 'ml_monitor_embedding_column',
        'ml_monitor_percentiles', 'ml_monitor_band_width', 'ml_monitor_default_threshold', 'ml_monitor_positive_class'],
       {'fitted thresholds and calibration': ml_monitor.fit_version()}) -%}
-{%- set mode = var('ml_monitor_percentiles') -%}
+{%- set mode = ml_monitor.setting('ml_monitor_percentiles') -%}
 {%- if mode not in ['exact', 'approximate'] -%}
-{{ exceptions.raise_compiler_error("ml_monitor: var ml_monitor_percentiles must be 'exact' or 'approximate', not '" ~ mode ~ "'") }}
+{{ exceptions.raise_compiler_error("ml_monitor: var ml_monitor_percentiles must be 'exact' or 'approximate', not '"
+    ~ mode ~ "'") }}
 {%- endif -%}
-{%- set new_rows = ml_monitor.recent_buckets_filter() if is_incremental() and not ml_monitor.base_is_stale(config_version) else '1 = 1' -%}
+{%- set new_rows = ml_monitor.recent_buckets_filter() if is_incremental()
+    and not ml_monitor.base_is_stale(config_version) else '1 = 1' -%}
 {#- a model, class or cohort value that is itself '__all__' (or a cohort value '__null__')
     would merge with the rows that stand for every one (or for NULL) -#}
 {%- set reserved = ml_monitor.reserved_values() -%}
 {%- set checks = [
-      {'expr': 'model_id', 'column': ml_monitor.column_name('model_id'), 'source': 'the model id', 'values': [reserved.all]},
-      {'expr': 'predicted_class', 'column': ml_monitor.column_name('predicted_class'), 'source': 'the predicted class', 'values': [reserved.all]},
+      {'expr': 'model_id', 'column': ml_monitor.column_name('model_id'), 'source': 'the model id',
+          'values': [reserved.all]},
+      {'expr': 'predicted_class', 'column': ml_monitor.column_name('predicted_class'), 'source': 'the predicted class',
+          'values': [reserved.all]},
       {'expr': 'label', 'column': ml_monitor.column_name('label'), 'source': 'the label', 'values': [reserved.all]}] -%}
 {%- for name in ml_monitor.cohort_columns() -%}
   {%- do checks.append({'expr': ml_monitor.quote_identifier(name), 'column': name, 'source': 'var ml_monitor_cohorts',
@@ -57,9 +61,10 @@ scored as (
     select
         p.*,
         {{- ml_monitor.cohort_input_columns() }}
-        coalesce(t.threshold, {{ var('ml_monitor_default_threshold') }}) as threshold,
+        coalesce(t.threshold, {{ ml_monitor.setting('ml_monitor_default_threshold') }}) as threshold,
         case when t.threshold is null then 'default' else 'fitted' end as threshold_source,
-        coalesce(class_calibration.calibrated_probability, model_calibration.calibrated_probability) as calibrated_probability
+        coalesce(class_calibration.calibrated_probability,
+            model_calibration.calibrated_probability) as calibrated_probability
     from new_predictions as p
     left join fitted_thresholds as t
         on {{ ml_monitor.threshold_match('t', 'p') }}
@@ -108,7 +113,8 @@ grouped as (
         count(calibrated_probability) as n_calibrated,
         sum(calibrated_probability) as sum_calibrated_probability
         {%- for name in monitored %},
-        cast(sum(case when {{ ml_monitor.quote_identifier(name) }} is null then 1 else 0 end) as {{ dbt.type_bigint() }}) as null_count_{{ loop.index }}
+        cast(sum(case when {{ ml_monitor.quote_identifier(name) }} is null
+            then 1 else 0 end) as {{ dbt.type_bigint() }}) as null_count_{{ loop.index }}
         {%- endfor %}
     from banded
     {%- if row_kind == 'class' %}
@@ -164,7 +170,7 @@ named as (
 {#- the class rows' percentiles of confidence -#}
 percentiles as (
 
-    {{ ml_monitor.cohort_percentiles('banded', 'confidence', [0.1, 0.5, 0.9]) }}
+    {{ ml_monitor.cohort_percentiles('banded', 'confidence', [0.1, 0.5, 0.9], mode) }}
 
 )
 

@@ -10,7 +10,8 @@
 {%- set config_version = ml_monitor.config_version([]) -%}
 {%- set incremental = is_incremental() and not ml_monitor.base_is_stale(config_version) -%}
 {%- set staged = ref('stg_ml_monitor__predictions') -%}
-{%- set new_rows = 'exclusion_reason is null and ' ~ (ml_monitor.recent_buckets_filter() if incremental else '1 = 1') -%}
+{%- set new_rows = 'exclusion_reason is null and '
+    ~ (ml_monitor.recent_buckets_filter() if incremental else '1 = 1') -%}
 
 with new_ids as (
 
@@ -91,6 +92,7 @@ select
     bucket_start,
     first_bucket,
     cast(n_copies as {{ dbt.type_bigint() }}) as n_copies,
-    cast(case when bucket_start = first_bucket then n_copies - 1 else n_copies end as {{ dbt.type_bigint() }}) as n_excluded,
+    cast(case when bucket_start = first_bucket
+        then n_copies - 1 else n_copies end as {{ dbt.type_bigint() }}) as n_excluded,
     {{ ml_monitor.string_literal(config_version) }} as config_version
 from indexed

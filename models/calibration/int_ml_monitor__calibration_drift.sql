@@ -35,7 +35,8 @@ measured as (
     -- the sample variance of the per-row squared error
     select
         *,
-        case when n > 1 then greatest(0.0, (sum_squared_error_squared - n * brier * brier) / (n - 1)) end as brier_variance
+        case when n > 1 then greatest(0.0,
+            (sum_squared_error_squared - n * brier * brier) / (n - 1)) end as brier_variance
     from groups
 
 ),
@@ -66,7 +67,8 @@ tested as (
         brier - reference_brier as brier_increase,
         ece - reference_ece as ece_increase,
         case when brier_variance / n + reference_brier_variance / reference_n > 0
-             then (brier - reference_brier) / sqrt(brier_variance / n + reference_brier_variance / reference_n) end as z_brier
+             then (brier - reference_brier) / sqrt(brier_variance / n + reference_brier_variance / reference_n) end
+                 as z_brier
     from matched
 
 ),

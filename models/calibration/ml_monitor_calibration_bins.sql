@@ -13,7 +13,8 @@
 
 with serving as (
 
-    {{ ml_monitor.labeled_predictions('p.model_id, p.bucket_start, p.prediction_id, p.predicted_class, p.confidence,') }}
+    {{ ml_monitor.labeled_predictions(
+        'p.model_id, p.bucket_start, p.prediction_id, p.predicted_class, p.confidence,') }}
 
 ),
 
@@ -21,7 +22,7 @@ holdout as (
 
     select model_id, prediction_id, predicted_class, confidence, label
     from {{ ref('stg_ml_monitor__reference') }}
-    where split = {{ ml_monitor.string_literal(var('ml_monitor_holdout_split')) }}
+    where split = {{ ml_monitor.string_literal(ml_monitor.setting('ml_monitor_holdout_split')) }}
       and predicted_class is not null and confidence is not null and label is not null
 
 ),
@@ -64,7 +65,7 @@ binned as (
 
     select
         *,
-        ntile({{ var('ml_monitor_calibration_bins') }}) over (
+        ntile({{ ml_monitor.setting('ml_monitor_calibration_bins') }}) over (
             partition by model_id, scope, bucket_start, predicted_class
             order by confidence, prediction_id
         ) as bin
@@ -86,7 +87,8 @@ select
     sum(confidence) as sum_confidence,
     sum(correct) as n_correct,
     sum((confidence - correct) * (confidence - correct)) as sum_squared_error,
-    sum((confidence - correct) * (confidence - correct) * (confidence - correct) * (confidence - correct)) as sum_squared_error_squared,
+    sum((confidence - correct) * (confidence - correct) * (confidence - correct) * (confidence - correct))
+        as sum_squared_error_squared,
     -sum(correct * ln(clipped) + (1 - correct) * ln(1 - clipped)) as sum_log_loss
 from binned
 group by model_id, scope, bucket_start, predicted_class, bin

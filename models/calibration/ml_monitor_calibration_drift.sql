@@ -3,4 +3,5 @@
     ml_monitor_alert_tests; week rows are never tested (is_calibration_drift false). -#}
 {{ config(materialized='view') }}
 {{ ml_monitor.with_decision(ref('int_ml_monitor__calibration_drift'), 'calibration_drift', 'is_calibration_drift',
-    subject='i.predicted_class', cohort_name="case when i.scope = 'bucket' then '__all__' end", cohort_value="'__all__'") }}
+    subject='i.predicted_class', cohort_name="case when i.scope = 'bucket' then '__all__' end",
+        cohort_value="'__all__'") }}

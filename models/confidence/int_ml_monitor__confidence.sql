@@ -5,7 +5,7 @@
     two-sided. s_b holds the baseline's spread, s²/n the bucket's own standard error, so a
     baseline without any variance still detects a move. z_score is the plain
     (m − μ_b) / s_b, kept for charts. The decision is made in ml_monitor_alert_tests. -#}
-{%- set window = var('ml_monitor_rolling_windows')[0] -%}
+{%- set window = ml_monitor.setting('ml_monitor_rolling_windows')[0] -%}
 
 with series as (
 
@@ -21,7 +21,8 @@ with series as (
 baselines as (
 
     -- the previous W calendar buckets of the series; empty ones have a NULL mean and are skipped
-    {%- set frame = "over (partition by model_id, cohort_name, cohort_value, predicted_class order by bucket_start rows between " ~ window ~ " preceding and 1 preceding)" %}
+    {%- set frame = "over (partition by model_id, cohort_name, cohort_value, predicted_class"
+          ~ " order by bucket_start rows between " ~ window ~ " preceding and 1 preceding)" %}
     select
         model_id, bucket_start, cohort_name, cohort_value, predicted_class,
         count(mean_confidence) {{ frame }} as baseline_buckets,
@@ -41,17 +42,14 @@ scored as (
         b.baseline_stddev,
         -- undefined when the previous means agree up to rounding: a ratio of rounding noise
         -- would be any number, and differ between two runs of the same data
-        case when b.baseline_stddev > 1e-12 then (s.mean_confidence - b.baseline_mean) / b.baseline_stddev end as z_score,
+        case when b.baseline_stddev > 1e-12
+            then (s.mean_confidence - b.baseline_mean) / b.baseline_stddev end as z_score,
         s.mean_confidence - b.baseline_mean as delta,
         b.baseline_stddev * b.baseline_stddev
             + case when s.n > 1 then s.m2_confidence / (s.n - 1) / s.n else 0 end as standard_error_squared
     from series as s
     left join baselines as b
-        on b.model_id = s.model_id
-        and b.bucket_start = s.bucket_start
-        and b.cohort_name = s.cohort_name
-        and b.cohort_value = s.cohort_value
-        and b.predicted_class = s.predicted_class
+        on {{ ml_monitor.same_series('b', 's', ['predicted_class']) }}
 
 ),
 
@@ -65,7 +63,8 @@ tested as (
             when abs(delta) > 1e-12 then sign(delta) * 1e6
         end as t_statistic,
         {{ ml_monitor.evidence_note([
-            ('baseline_buckets < ' ~ var('ml_monitor_min_training_buckets') ~ ' or baseline_buckets < 2', 'no_baseline'),
+            ('baseline_buckets < ' ~ ml_monitor.setting('ml_monitor_min_training_buckets')
+                ~ ' or baseline_buckets < 2', 'no_baseline'),
             ('n < 2', 'too_few_rows'),
         ]) }} as evidence_note
     from scored

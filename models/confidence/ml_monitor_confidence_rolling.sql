@@ -18,18 +18,20 @@ shifted as (
     select
         *,
         case when n > 0 then n * (mean_confidence - shift) else 0 end as shifted_sum,
-        case when n > 0 then m2_confidence + n * (mean_confidence - shift) * (mean_confidence - shift) else 0 end as shifted_m2
+        case when n > 0
+            then m2_confidence + n * (mean_confidence - shift) * (mean_confidence - shift) else 0 end as shifted_m2
     from series
 
 ),
 
 windows as (
 
-    {%- for window in var('ml_monitor_rolling_windows') %}
+    {%- for window in ml_monitor.setting('ml_monitor_rolling_windows') %}
     select
         model_id, bucket_start, cohort_name, cohort_value, predicted_class, shift,
         {{ window }} as window_buckets,
-        {%- set frame = "over (partition by model_id, cohort_name, cohort_value, predicted_class order by bucket_start rows between " ~ (window - 1) ~ " preceding and current row)" %}
+        {%- set frame = "over (partition by model_id, cohort_name, cohort_value, predicted_class"
+              ~ " order by bucket_start rows between " ~ (window - 1) ~ " preceding and current row)" %}
         sum(case when n > 0 then 1 else 0 end) {{ frame }} as buckets_with_data,
         sum(n) {{ frame }} as rolling_n,
         sum(shifted_sum) {{ frame }} as window_shifted_sum,
@@ -54,7 +56,8 @@ select
          then greatest(0.0, window_shifted_m2 - window_shifted_sum * window_shifted_sum / rolling_n) / (rolling_n - 1)
     end as rolling_variance,
     case when rolling_n > 1
-         then sqrt(greatest(0.0, window_shifted_m2 - window_shifted_sum * window_shifted_sum / rolling_n) / (rolling_n - 1))
+         then sqrt(greatest(0.0, window_shifted_m2 - window_shifted_sum * window_shifted_sum / rolling_n)
+                   / (rolling_n - 1))
     end as rolling_stddev
 from windows
 where rolling_n > 0

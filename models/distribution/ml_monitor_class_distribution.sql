@@ -1,5 +1,6 @@
 {#- Share of each predicted class per model, bucket and cohort, beside its share in the
-    model's reference mix (its holdout predictions; see ml_monitor_reference_class_shares). Classes of the reference that were not predicted in a bucket appear with
+    model's reference mix (its holdout predictions; see ml_monitor_reference_class_shares).
+    Classes of the reference that were not predicted in a bucket appear with
     n = 0, so the rows of a bucket cover the union of serving and reference classes. -#}
 with bucket_totals as (
 
@@ -58,16 +59,9 @@ select
     cast(coalesce(n.n, 0) as {{ ml_monitor.type_double() }}) / t.n_total - coalesce(r.reference_share, 0) as share_delta
 from categories as c
 inner join bucket_totals as t
-    on t.model_id = c.model_id
-    and t.bucket_start = c.bucket_start
-    and t.cohort_name = c.cohort_name
-    and t.cohort_value = c.cohort_value
+    on {{ ml_monitor.same_series('t', 'c') }}
 left join class_counts as n
-    on n.model_id = c.model_id
-    and n.bucket_start = c.bucket_start
-    and n.cohort_name = c.cohort_name
-    and n.cohort_value = c.cohort_value
-    and n.predicted_class = c.predicted_class
+    on {{ ml_monitor.same_series('n', 'c', ['predicted_class']) }}
 left join reference_shares as r
     on r.model_id = c.model_id
     and r.predicted_class = c.predicted_class

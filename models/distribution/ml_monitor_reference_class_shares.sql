@@ -10,7 +10,7 @@ with holdout_predictions as (
 
     select model_id, predicted_class, count(*) as n
     from {{ ref('stg_ml_monitor__reference') }}
-    where split = {{ ml_monitor.string_literal(var('ml_monitor_holdout_split')) }}
+    where split = {{ ml_monitor.string_literal(ml_monitor.setting('ml_monitor_holdout_split')) }}
       and predicted_class is not null
     group by model_id, predicted_class
 
@@ -20,7 +20,7 @@ training_labels as (
 
     select model_id, label as predicted_class, count(*) as n
     from {{ ref('stg_ml_monitor__reference') }}
-    where split = {{ ml_monitor.string_literal(var('ml_monitor_reference_split')) }}
+    where split = {{ ml_monitor.string_literal(ml_monitor.setting('ml_monitor_reference_split')) }}
       and label is not null
     group by model_id, label
 

@@ -5,10 +5,12 @@
 {{ config(**ml_monitor.incremental_by_bucket()) }}
 {#- the share of a text's words outside the reference vocabulary depends on the reference -#}
 {%- set config_version = ml_monitor.config_version(['ml_monitor_features', 'ml_monitor_text_column'],
-      {'reference': ml_monitor.reference_version()} if var('ml_monitor_text_column', none) else {}) -%}
-{%- set new_rows = ml_monitor.recent_buckets_filter() if is_incremental() and not ml_monitor.base_is_stale(config_version) else '1 = 1' -%}
+      {'reference': ml_monitor.reference_version()} if ml_monitor.setting('ml_monitor_text_column') else {}) -%}
+{%- set new_rows = ml_monitor.recent_buckets_filter() if is_incremental()
+    and not ml_monitor.base_is_stale(config_version) else '1 = 1' -%}
 {%- do ml_monitor.check_reserved_values(ref('stg_ml_monitor__predictions'), ml_monitor.categorical_feature_checks(),
-                                       source('ml_monitor', 'predictions'), 'exclusion_reason is null and ' ~ new_rows) %}
+                                       source('ml_monitor', 'predictions'), 'exclusion_reason is null and '
+                                           ~ new_rows) %}
 
 with new_predictions as (
 

@@ -7,7 +7,7 @@ with reference_rows as (
 
     select *
     from {{ ref('stg_ml_monitor__reference') }}
-    where split = {{ ml_monitor.string_literal(var('ml_monitor_reference_split')) }}
+    where split = {{ ml_monitor.string_literal(ml_monitor.setting('ml_monitor_reference_split')) }}
 
 ),
 

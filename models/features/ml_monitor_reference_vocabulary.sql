@@ -1,13 +1,13 @@
 {#- The words of the reference split's texts (lower case, letters only), per model: what
     the model has seen. Serving texts are scored by their share of words outside it. -#}
-{%- set text = var('ml_monitor_text_column', none) -%}
+{%- set text = ml_monitor.setting('ml_monitor_text_column') -%}
 
 {%- if text %}
 with tokens as (
 
     select model_id, {{ ml_monitor.text_tokens(ml_monitor.quote_identifier(text)) }} as token
     from {{ ref('stg_ml_monitor__reference') }}
-    where split = {{ ml_monitor.string_literal(var('ml_monitor_reference_split')) }}
+    where split = {{ ml_monitor.string_literal(ml_monitor.setting('ml_monitor_reference_split')) }}
 
 )
 

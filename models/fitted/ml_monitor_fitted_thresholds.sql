@@ -4,4 +4,5 @@
 {{ config(materialized='view') }}
 
 {{ ml_monitor.fitted_table_or_empty('ml_monitor_thresholds',
-    [('model_id', dbt.type_string()), ('predicted_class', dbt.type_string()), ('threshold', ml_monitor.type_double())]) }}
+    [('model_id', dbt.type_string()), ('predicted_class', dbt.type_string()),
+     ('threshold', ml_monitor.type_double())]) }}

@@ -10,9 +10,9 @@
     labels too ('cohorts') — or both: each stratum's best candidate comes first, then each
     stratum's second, and so on; ties break on prediction_id. priority 1 is the first to
     label; at most ml_monitor_label_queue_size rows per model and reason. -#}
-{%- set text = var('ml_monitor_text_column', none) -%}
-{%- set width = var('ml_monitor_band_width') -%}
-{%- set balance = var('ml_monitor_label_queue_balance') -%}
+{%- set text = ml_monitor.setting('ml_monitor_text_column') -%}
+{%- set width = ml_monitor.setting('ml_monitor_band_width') -%}
+{%- set balance = ml_monitor.setting('ml_monitor_label_queue_balance') -%}
 {%- if balance not in ['classes', 'cohorts', 'both'] -%}
   {{ exceptions.raise_compiler_error("ml_monitor: var ml_monitor_label_queue_balance is '" ~ balance
       ~ "'; it must be classes, cohorts or both") }}
@@ -20,10 +20,12 @@
 {#- a row's cohorts as one text, e.g. channel=chat, country=DE ('__all__' without cohorts) -#}
 {%- set cohort_parts = [] -%}
 {%- for name in ml_monitor.cohort_columns() -%}
-  {%- do cohort_parts.append(ml_monitor.string_literal(name ~ '=') ~ ' || coalesce(cast(p.' ~ ml_monitor.quote_identifier(name)
+  {%- do cohort_parts.append(ml_monitor.string_literal(name ~ '=') ~ ' || coalesce(cast(p.'
+      ~ ml_monitor.quote_identifier(name)
         ~ ' as ' ~ dbt.type_string() ~ '), ' ~ ml_monitor.string_literal(ml_monitor.reserved_values().null) ~ ')') -%}
 {%- endfor -%}
-{%- set cohorts = cohort_parts | join(" || ', ' || ") if cohort_parts else ml_monitor.string_literal(ml_monitor.reserved_values().all) -%}
+{%- set cohorts = cohort_parts | join(" || ', ' || ") if cohort_parts
+    else ml_monitor.string_literal(ml_monitor.reserved_values().all) -%}
 {%- set stratum = {'classes': 'p.predicted_class', 'cohorts': cohorts,
                    'both': "p.predicted_class || ' | ' || " ~ cohorts}[balance] -%}
 
@@ -50,13 +52,14 @@ candidates as (
         p.confidence,
         p.score,
         coalesce(l.label, p.label) as label,
-        coalesce(t.threshold, {{ var('ml_monitor_default_threshold') }}) as threshold,
+        coalesce(t.threshold, {{ ml_monitor.setting('ml_monitor_default_threshold') }}) as threshold,
         case when t.threshold is null then 'default' else 'fitted' end as threshold_source
         {%- if text %},
         p.{{ ml_monitor.quote_identifier(text) }} as input_text
         {%- endif %}
     from (
-        {{ ml_monitor.monitored_predictions(ml_monitor.recent_buckets_filter(base, var('ml_monitor_label_queue_buckets') - 1)) }}
+        {{ ml_monitor.monitored_predictions(ml_monitor.recent_buckets_filter(base,
+            ml_monitor.setting('ml_monitor_label_queue_buckets') - 1)) }}
     ) as p
     inner join latest_bucket as b
         on b.model_id = p.model_id
@@ -64,7 +67,8 @@ candidates as (
         on l.prediction_id = p.prediction_id
     left join {{ ref('ml_monitor_fitted_thresholds') }} as t
         on {{ ml_monitor.threshold_match('t', 'p') }}
-    where p.bucket_start > {{ ml_monitor.shift_buckets(-var('ml_monitor_label_queue_buckets'), 'b.last_bucket') }}
+    where p.bucket_start > {{ ml_monitor.shift_buckets(-ml_monitor.setting('ml_monitor_label_queue_buckets'),
+        'b.last_bucket') }}
 
 ),
 
@@ -96,7 +100,7 @@ stratum_cutoffs as (
             row_number() over (partition by model_id, reason, stratum order by sort_key) as key_rank
         from reasons
     ) as keys
-    where key_rank <= {{ var('ml_monitor_label_queue_size') }}
+    where key_rank <= {{ ml_monitor.setting('ml_monitor_label_queue_size') }}
     group by model_id, reason, stratum
 
 ),
@@ -105,7 +109,8 @@ stratum_ranked as (
 
     select
         r.*,
-        row_number() over (partition by r.model_id, r.reason, r.stratum order by r.sort_key, r.prediction_id) as stratum_rank
+        row_number() over (partition by r.model_id, r.reason, r.stratum order by r.sort_key,
+            r.prediction_id) as stratum_rank
     from reasons as r
     inner join stratum_cutoffs as k
         on k.model_id = r.model_id and k.reason = r.reason and k.stratum = r.stratum
@@ -118,9 +123,10 @@ prioritized as (
     -- a row past stratum rank `size` can never be within the first `size` priorities
     select
         *,
-        row_number() over (partition by model_id, reason order by stratum_rank, sort_key, stratum, prediction_id) as priority
+        row_number() over (partition by model_id, reason order by stratum_rank, sort_key, stratum,
+            prediction_id) as priority
     from stratum_ranked
-    where stratum_rank <= {{ var('ml_monitor_label_queue_size') }}
+    where stratum_rank <= {{ ml_monitor.setting('ml_monitor_label_queue_size') }}
 
 )
 
@@ -145,4 +151,4 @@ select
 from prioritized as q
 inner join candidates as c
     on c.model_id = q.model_id and c.prediction_id = q.prediction_id
-where q.priority <= {{ var('ml_monitor_label_queue_size') }}
+where q.priority <= {{ ml_monitor.setting('ml_monitor_label_queue_size') }}

@@ -9,8 +9,8 @@
     stale_labels) are made in ml_monitor_alert_tests; ml_monitor_freshness shows them. -#}
 {%- set double = ml_monitor.type_double() -%}
 {%- set grain_hours = {'hour': 1, 'day': 24, 'week': 168}[ml_monitor.time_grain()] -%}
-{%- set window = var('ml_monitor_rolling_windows')[0] -%}
-{%- set max_age = var('ml_monitor_freshness_max_age_hours', none) or 2 * grain_hours -%}
+{%- set window = ml_monitor.setting('ml_monitor_rolling_windows')[0] -%}
+{%- set max_age = ml_monitor.setting('ml_monitor_freshness_max_age_hours') or 2 * grain_hours -%}
 {%- set now = ml_monitor.run_now() -%}
 
 with predictions as (

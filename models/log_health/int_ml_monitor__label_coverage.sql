@@ -15,8 +15,8 @@
     ml_monitor_min_label_coverage_ratio × usual) is made in ml_monitor_alert_tests;
     ml_monitor_label_coverage shows it. -#}
 {%- set double = ml_monitor.type_double() -%}
-{%- set window = var('ml_monitor_rolling_windows')[0] -%}
-{%- set labels_table = var('ml_monitor_labels_table', none) -%}
+{%- set window = ml_monitor.setting('ml_monitor_rolling_windows')[0] -%}
+{%- set labels_table = ml_monitor.setting('ml_monitor_labels_table') -%}
 
 with predictions as (
 
@@ -87,7 +87,9 @@ coverage as (
 
 usual_lag as (
 
-    select model_id, {{ ml_monitor.array_element(ml_monitor.percentiles_cont('lag_hours', [0.9]), 1) }} as usual_lag_hours
+    select
+        model_id,
+        {{ ml_monitor.array_element(ml_monitor.percentiles_cont('lag_hours', [0.9]), 1) }} as usual_lag_hours
     from predictions
     group by model_id
 
@@ -103,7 +105,8 @@ recent_coverage as (
         c.cohort_value,
         count(*) as baseline_buckets,
         {{ ml_monitor.array_element(ml_monitor.percentiles_cont('b.coverage', [0.5]), 1) }} as median_coverage,
-        {{ ml_monitor.array_element(ml_monitor.percentiles_cont('b.relative_coverage', [0.5]), 1) }} as median_relative_coverage
+        {{ ml_monitor.array_element(ml_monitor.percentiles_cont('b.relative_coverage', [0.5]), 1) }}
+            as median_relative_coverage
     from coverage as c
     inner join coverage as b
         on b.model_id = c.model_id
@@ -126,15 +129,13 @@ expected as (
         -- the population is judged once the usual lag has passed since the bucket's end
         c.cohort_name <> '__all__'
             or {{ dbt.dateadd('second', 'cast(3600 * u.usual_lag_hours as integer)',
-                              ml_monitor.shift_buckets(1, 'c.bucket_start')) }} <= {{ ml_monitor.run_now() }} as is_settled
+                              ml_monitor.shift_buckets(1, 'c.bucket_start')) }}
+        <= {{ ml_monitor.run_now() }} as is_settled
     from coverage as c
     inner join usual_lag as u
         on u.model_id = c.model_id
     left join recent_coverage as t
-        on t.model_id = c.model_id
-        and t.bucket_start = c.bucket_start
-        and t.cohort_name = c.cohort_name
-        and t.cohort_value = c.cohort_value
+        on {{ ml_monitor.same_series('t', 'c') }}
 
 ),
 

@@ -14,7 +14,7 @@
     total looks normal. The decisions (volume_drop, volume_spike, cohort_volume_share) are
     made in ml_monitor_alert_tests; ml_monitor_volume shows them. -#}
 {%- set double = ml_monitor.type_double() -%}
-{%- set weeks = var('ml_monitor_volume_baseline_weeks') -%}
+{%- set weeks = ml_monitor.setting('ml_monitor_volume_baseline_weeks') -%}
 {%- set season = {'hour': 168, 'day': 7, 'week': 1}[ml_monitor.time_grain()] -%}
 {%- set baseline_window -%}
     partition by model_id, cohort_name, cohort_value, season_index
@@ -99,7 +99,8 @@ measured as (
         baseline_buckets = {{ weeks }} and baseline_variance > expected_rows as is_overdispersed,
         case when expected_rows > 0 then n_rows / expected_rows end as volume_ratio,
         case when n_model_rows > 0 then cast(n_rows as {{ double }}) / n_model_rows end as share,
-        case when baseline_model_rows > 0 then cast(baseline_rows as {{ double }}) / baseline_model_rows end as baseline_share,
+        case when baseline_model_rows > 0
+            then cast(baseline_rows as {{ double }}) / baseline_model_rows end as baseline_share,
         -- the chi-square relation's arguments: P(X <= k) = chi2_sf(2λ, 2(k + 1)), P(X >= k) = 1 - chi2_sf(2λ, 2k)
         2 * expected_rows as poisson_x,
         cast(2 * (n_rows + 1) as integer) as dof_at_most,
@@ -120,7 +121,8 @@ shares as (
     select
         *,
         case when n_model_rows > 0 and baseline_model_rows > 0
-             then cast(n_rows + baseline_rows as {{ double }}) / (n_model_rows + baseline_model_rows) end as pooled_share
+             then cast(n_rows + baseline_rows as {{ double }}) / (n_model_rows + baseline_model_rows) end
+                 as pooled_share
     from measured
 
 ),
@@ -148,8 +150,8 @@ select
     expected_rows,
     baseline_variance,
     volume_ratio,
-    expected_rows * {{ var('ml_monitor_volume_drop') }} as expected_low,
-    expected_rows * {{ var('ml_monitor_volume_spike') }} as expected_high,
+    expected_rows * {{ ml_monitor.setting('ml_monitor_volume_drop') }} as expected_low,
+    expected_rows * {{ ml_monitor.setting('ml_monitor_volume_spike') }} as expected_high,
     case when baseline_buckets = {{ weeks }} then
         case when is_overdispersed then 'negative_binomial' else 'poisson' end end as volume_test,
     case
@@ -167,7 +169,8 @@ select
     share,
     baseline_share,
     case when baseline_share > 0 then share / baseline_share end as share_ratio,
-    case when cohort_name <> '__all__' and baseline_buckets = {{ weeks }} and share is not null and baseline_share is not null
+    case when cohort_name <> '__all__' and baseline_buckets = {{ weeks }} and share is not null
+        and baseline_share is not null
          then 2 * {{ ml_monitor.normal_sf('share_abs_z') }} end as p_value_share,
     case
         when baseline_buckets < {{ weeks }} then 'no_baseline'

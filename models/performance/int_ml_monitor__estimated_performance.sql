@@ -9,7 +9,7 @@
     (conservative), and the holdout's own sampling error is the second term. The decision is
     made in ml_monitor_alert_tests. Before `ml-monitor fit-thresholds` has
     written a calibration, estimates are NULL and calibration_source is 'none'. -#}
-{%- set z = var('ml_monitor_estimate_band_z') -%}
+{%- set z = ml_monitor.setting('ml_monitor_estimate_band_z') -%}
 
 with buckets as (
 

@@ -5,7 +5,7 @@
     probability p0 = 2·P(Z > ml_monitor_estimate_band_z); the evidence is the binomial upper
     tail P(X ≥ misses), X ~ Binomial(checks, p0). The decision (estimator_unreliable) is made
     in ml_monitor_alert_tests. -#}
-{%- set window = var('ml_monitor_estimator_check_buckets') -%}
+{%- set window = ml_monitor.setting('ml_monitor_estimator_check_buckets') -%}
 
 with checks as (
 
@@ -18,7 +18,8 @@ with checks as (
 
 ),
 
-{%- set recent = "over (partition by model_id order by bucket_start rows between " ~ (window - 1) ~ " preceding and current row)" %}
+{%- set recent = "over (partition by model_id order by bucket_start rows between " ~ (window - 1)
+    ~ " preceding and current row)" %}
 windowed as (
 
     select
@@ -27,7 +28,7 @@ windowed as (
         is_miss,
         count(*) {{ recent }} as n_checks,
         sum(is_miss) {{ recent }} as n_misses,
-        {{ ml_monitor.normal_sf(var('ml_monitor_estimate_band_z')) }} * 2 as miss_probability
+        {{ ml_monitor.normal_sf(ml_monitor.setting('ml_monitor_estimate_band_z')) }} * 2 as miss_probability
     from checks
 
 )

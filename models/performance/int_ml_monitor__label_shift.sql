@@ -58,11 +58,9 @@ shares as (
         cast(coalesce(r.label_n, 0) as {{ double }}) / totals.label_total as q
     from categories as c
     inner join serving_totals as t
-        on t.model_id = c.model_id and t.bucket_start = c.bucket_start
-        and t.cohort_name = c.cohort_name and t.cohort_value = c.cohort_value
+        on {{ ml_monitor.same_series('t', 'c') }}
     left join serving_labels as s
-        on s.model_id = c.model_id and s.bucket_start = c.bucket_start
-        and s.cohort_name = c.cohort_name and s.cohort_value = c.cohort_value and s.label = c.label
+        on {{ ml_monitor.same_series('s', 'c', ['label']) }}
     left join training_labels as r
         on r.model_id = c.model_id and r.label = c.label
     left join training_totals as totals

@@ -7,7 +7,7 @@
     normal approximation of ml_monitor.classification_metrics for macro F1. value is the
     drop, reference − serving. The decision is made in ml_monitor_alert_tests. -#}
 {%- set double = ml_monitor.type_double() -%}
-{%- set min_rows = var('ml_monitor_min_reference_cohort_rows') -%}
+{%- set min_rows = ml_monitor.setting('ml_monitor_min_reference_cohort_rows') -%}
 
 with serving as (
 
@@ -43,7 +43,8 @@ matched as (
         case when rc.n_labeled >= {{ min_rows }} then rc.n_labeled else rm.n_labeled end as reference_n,
         case when rc.n_labeled >= {{ min_rows }} then rc.accuracy else rm.accuracy end as reference_accuracy,
         case when rc.n_labeled >= {{ min_rows }} then rc.macro_f1 else rm.macro_f1 end as reference_macro_f1,
-        case when rc.n_labeled >= {{ min_rows }} then rc.macro_f1_variance else rm.macro_f1_variance end as reference_macro_f1_variance
+        case when rc.n_labeled >= {{ min_rows }}
+            then rc.macro_f1_variance else rm.macro_f1_variance end as reference_macro_f1_variance
     from serving as s
     left join reference as rc
         on rc.model_id = s.model_id and rc.cohort_name = s.cohort_name and rc.cohort_value = s.cohort_value
@@ -94,8 +95,8 @@ noted as (
         *,
         {{ ml_monitor.evidence_note([
             ('reference_value is null', 'no_reference'),
-            ("n_labeled * least(reference_value, 1 - reference_value) < 5 * case when metric = 'macro_f1' then n_classes else 1 end",
-             'too_few_rows'),
+            ("n_labeled * least(reference_value, 1 - reference_value)"
+             ~ " < 5 * case when metric = 'macro_f1' then n_classes else 1 end", 'too_few_rows'),
         ]) }} as evidence_note
     from tested
 

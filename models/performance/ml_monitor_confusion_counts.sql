@@ -13,14 +13,15 @@
 -- depends_on: {{ ref('stg_ml_monitor__label_rows') }}
 -- depends_on: {{ ref('ml_monitor_prediction_ids') }}
 
-{%- set labels_table = var('ml_monitor_labels_table', none) -%}
+{%- set labels_table = ml_monitor.setting('ml_monitor_labels_table') -%}
 {%- if labels_table -%}
   {#- a label '__all__' would merge with the rows of every class -#}
   {%- do ml_monitor.check_reserved_values(ref('stg_ml_monitor__labels'),
         [{'expr': 'label', 'column': ml_monitor.column_name('label'), 'source': 'var ml_monitor_labels_table',
           'values': [ml_monitor.reserved_values().all]}], source('ml_monitor', 'labels')) %}
 {%- endif %}
-{%- set config_version = ml_monitor.config_version(['ml_monitor_cohorts', 'ml_monitor_labels_table', 'ml_monitor_label_columns']) -%}
+{%- set config_version = ml_monitor.config_version(['ml_monitor_cohorts', 'ml_monitor_labels_table',
+    'ml_monitor_label_columns']) -%}
 {%- set incremental = is_incremental() and not ml_monitor.base_is_stale(config_version)
       and not (labels_table and ml_monitor.has_rows(ref('stg_ml_monitor__label_rows'), 'labeled_at is null')) -%}
 {%- set new_rows = [ml_monitor.recent_buckets_filter() if incremental else '1 = 1'] -%}
@@ -31,15 +32,18 @@
         ~ ' where ' ~ ml_monitor.recent_buckets_filter(column='l.labeled_at')
         ~ ' and not (' ~ ml_monitor.recent_buckets_filter(column='i.bucket_start') ~ ')') -%}
   {%- for bucket in relabeled.columns[0].values() -%}
-    {%- set start = 'cast(' ~ ml_monitor.string_literal(bucket.strftime('%Y-%m-%d %H:%M:%S')) ~ ' as ' ~ dbt.type_timestamp() ~ ')' -%}
+    {%- set start = 'cast(' ~ ml_monitor.string_literal(bucket.strftime('%Y-%m-%d %H:%M:%S')) ~ ' as '
+        ~ dbt.type_timestamp() ~ ')' -%}
     {#- a range of predicted_at, so that the warehouse reads only that bucket's blocks -#}
-    {%- do new_rows.append('(predicted_at >= ' ~ start ~ ' and predicted_at < ' ~ ml_monitor.shift_buckets(1, start) ~ ')') -%}
+    {%- do new_rows.append('(predicted_at >= ' ~ start ~ ' and predicted_at < ' ~ ml_monitor.shift_buckets(1, start)
+        ~ ')') -%}
   {%- endfor -%}
 {%- endif %}
 
 with labeled as (
 
-    {{ ml_monitor.labeled_predictions(ml_monitor.cohort_input_columns() ~ ' p.model_id, p.bucket_start, p.predicted_class,',
+    {{ ml_monitor.labeled_predictions(ml_monitor.cohort_input_columns()
+        ~ ' p.model_id, p.bucket_start, p.predicted_class,',
                                       rows=new_rows | join(' or ')) }}
 
 ),

@@ -25,8 +25,8 @@
         calibration that does not transfer shows as misses (estimator_unreliable).
     Until `ml-monitor fit-thresholds` has written a calibration, estimates are NULL. -#}
 {%- set double = ml_monitor.type_double() -%}
-{%- set z = var('ml_monitor_estimate_band_z') -%}
-{%- set prior_rows = var('ml_monitor_calibration_prior_rows') -%}
+{%- set z = ml_monitor.setting('ml_monitor_estimate_band_z') -%}
+{%- set prior_rows = ml_monitor.setting('ml_monitor_calibration_prior_rows') -%}
 {%- set keys = ['model_id', 'bucket_start', 'cohort_name', 'cohort_value'] -%}
 
 with predicted as (
@@ -76,7 +76,9 @@ model_error_totals as (
 predicting_classes as (
 
     -- every class predicted in serving or on the holdout, with its holdout errors
-    select c.model_id, c.predicted_class, coalesce(sum(case when h.label <> h.predicted_class then h.n end), 0) as n_errors
+    select
+        c.model_id, c.predicted_class,
+        coalesce(sum(case when h.label <> h.predicted_class then h.n end), 0) as n_errors
     from (
         select distinct model_id, predicted_class from predicted
         union
@@ -95,7 +97,8 @@ error_spread as (
         k.model_id,
         k.predicted_class,
         e.label,
-        (coalesce(h.n, 0) + {{ prior_rows }} * cast(e.n_errors as {{ double }}) / nullif(t.n_errors - coalesce(own.n_errors, 0), 0))
+        (coalesce(h.n, 0)
+         + {{ prior_rows }} * cast(e.n_errors as {{ double }}) / nullif(t.n_errors - coalesce(own.n_errors, 0), 0))
             / (k.n_errors + {{ prior_rows }}) as share
     from predicting_classes as k
     inner join model_errors as e
@@ -209,13 +212,16 @@ population as (
 
     select
         {% for key in keys %}e.{{ key }}, {% endfor %}
-        case when count(distinct e.calibration_source) = 1 then max(e.calibration_source) else 'mixed' end as calibration_source,
+        case when count(distinct e.calibration_source) = 1
+            then max(e.calibration_source) else 'mixed' end as calibration_source,
         sum(e.n_predicted) as n,
         sum(e.tp) / sum(e.n_predicted) as est_accuracy,
         avg(e.est_f1) as est_macro_f1,
         -- Σ f(1 − f)/m_c / K², with m_c from the bucket (alerting) and from the labels (checking)
-        sum(e.est_f1 * (1 - e.est_f1) * 2 / nullif(e.n_predicted + e.tp + e.fn, 0)) / (count(*) * count(*)) as alerting_f1_variance,
-        sum(e.est_f1 * (1 - e.est_f1) * 2 / nullif(r.n_predicted + r.n_labeled, 0)) / (count(*) * count(*)) as checking_f1_variance
+        sum(e.est_f1 * (1 - e.est_f1) * 2 / nullif(e.n_predicted + e.tp + e.fn, 0)) / (count(*) * count(*))
+            as alerting_f1_variance,
+        sum(e.est_f1 * (1 - e.est_f1) * 2 / nullif(r.n_predicted + r.n_labeled, 0)) / (count(*) * count(*))
+            as checking_f1_variance
     from class_estimates as e
     left join realized as r
         on {% for key in keys %}r.{{ key }} = e.{{ key }} and {% endfor %}r.predicted_class = e.predicted_class
@@ -282,5 +288,6 @@ select
     greatest(0.0, estimate - checking_half_width) as checking_lower,
     least(1.0, estimate + checking_half_width) as checking_upper,
     case when realized is not null and estimate is not null and checking_half_width is not null
-         then realized >= estimate - checking_half_width and realized <= estimate + checking_half_width end as is_within_checking_band
+         then realized >= estimate - checking_half_width
+             and realized <= estimate + checking_half_width end as is_within_checking_band
 from banded

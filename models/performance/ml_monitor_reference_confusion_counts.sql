@@ -8,7 +8,7 @@ with holdout as (
         predicted_class,
         label
     from {{ ref('stg_ml_monitor__reference') }}
-    where split = {{ ml_monitor.string_literal(var('ml_monitor_holdout_split')) }}
+    where split = {{ ml_monitor.string_literal(ml_monitor.setting('ml_monitor_holdout_split')) }}
       and predicted_class is not null
       and label is not null
 

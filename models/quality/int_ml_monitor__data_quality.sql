@@ -83,7 +83,8 @@ duplicates as (
     select
         model_id,
         bucket_start,
-        case when bucket_start = first_bucket then 'duplicate_prediction_id' else 'duplicate_across_buckets' end as reason,
+        case when bucket_start = first_bucket
+            then 'duplicate_prediction_id' else 'duplicate_across_buckets' end as reason,
         sum(n_excluded) as n
     from {{ ref('ml_monitor_duplicate_predictions') }}
     where n_excluded > 0
@@ -139,7 +140,8 @@ model_classes as (
 
     select distinct model_id, label as class_name
     from {{ ref('stg_ml_monitor__reference') }}
-    where split = {{ ml_monitor.string_literal(var('ml_monitor_reference_split')) }} and label is not null
+    where split = {{ ml_monitor.string_literal(ml_monitor.setting('ml_monitor_reference_split')) }}
+        and label is not null
 
 ),
 
@@ -168,7 +170,7 @@ label_rows as (
 
 label_row_problems as (
 
-    {%- if var('ml_monitor_labels_table', none) %}
+    {%- if ml_monitor.setting('ml_monitor_labels_table') %}
     select
         l.bucket_start,
         case

@@ -1,6 +1,7 @@
 {#- The serving log counted per model, bucket, cohort ('__all__': the population) and
     exclusion reason (NULL: a valid row), and each numeric feature's NaN or ±Infinity values
-    (column_name: the feature), for ml_monitor_data_quality. Rows without predicted_at have no bucket and are counted there.
+    (column_name: the feature), for ml_monitor_data_quality. Rows without predicted_at have no bucket
+        and are counted there.
     Incremental by bucket like the base tables. Rows that arrive for a bucket before the
     window (late) are noticed by one count of the log's rows dated before the window against
     this table's; then every bucket is recounted, so late rows are reported as
@@ -9,7 +10,8 @@
 
 {%- set staged = ref('stg_ml_monitor__predictions') -%}
 {%- set numeric_features = ml_monitor.numeric_feature_columns() -%}
-{%- set config_version = ml_monitor.config_version(['ml_monitor_features', 'ml_monitor_cohorts', 'ml_monitor_min_predicted_at']) -%}
+{%- set config_version = ml_monitor.config_version(['ml_monitor_features', 'ml_monitor_cohorts',
+    'ml_monitor_min_predicted_at']) -%}
 {%- set all = ml_monitor.string_literal(ml_monitor.reserved_values().all) -%}
 {%- set incremental = is_incremental() and not ml_monitor.base_is_stale(config_version) -%}
 {%- if incremental and execute -%}
@@ -19,7 +21,8 @@
         ~ ' where column_name is null and cohort_name = ' ~ all ~ ' and not ('
         ~ ml_monitor.recent_buckets_filter(column='bucket_start') ~ '))') -%}
   {%- if before_window.columns[0].values()[0] != 0 -%}
-    {%- do log("ml_monitor: rows arrived for buckets before the incremental window: recounting every bucket", info=True) -%}
+    {%- do log("ml_monitor: rows arrived for buckets before the incremental window: recounting every bucket",
+        info=True) -%}
     {%- set incremental = false -%}
   {%- endif -%}
 {%- endif %}

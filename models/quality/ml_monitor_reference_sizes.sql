@@ -4,7 +4,7 @@
     ml_monitor_min_reference_rows a reference share or distribution is mostly sampling
     noise — against a one-row reference every bucket "drifts" — so reference_too_small
     marks drift against it as not to be judged, and the build warns, once per model. -#}
-{%- set min_rows = var('ml_monitor_min_reference_rows') -%}
+{%- set min_rows = ml_monitor.setting('ml_monitor_min_reference_rows') -%}
 {%- set all = ml_monitor.string_literal(ml_monitor.reserved_values().all) -%}
 
 {%- set sizes -%}
@@ -12,7 +12,7 @@ with training_rows as (
 
     select model_id, label
     from {{ ref('stg_ml_monitor__reference') }}
-    where split = {{ ml_monitor.string_literal(var('ml_monitor_reference_split')) }}
+    where split = {{ ml_monitor.string_literal(ml_monitor.setting('ml_monitor_reference_split')) }}
 
 ),
 
@@ -51,8 +51,10 @@ from counts
     {%- for row in small.rows if row[0] == model_id -%}
       {%- do parts.append(('in all' if row[1] == 'model' else row[1] ~ " '" ~ row[2] ~ "'") ~ ': ' ~ row[3]) -%}
     {%- endfor -%}
-    {%- do exceptions.warn("ml_monitor: warning: model '" ~ model_id ~ "' has too few training rows to judge drift against ("
-          ~ (parts[:6] | join(', ')) ~ (', …' if parts | length > 6 else '') ~ "; fewer than ml_monitor_min_reference_rows = "
+    {%- do exceptions.warn("ml_monitor: warning: model '" ~ model_id
+          ~ "' has too few training rows to judge drift against ("
+          ~ (parts[:6] | join(', ')) ~ (', …' if parts | length > 6 else '')
+          ~ "; fewer than ml_monitor_min_reference_rows = "
           ~ min_rows ~ "): see reference_too_small in ml_monitor_reference_sizes") -%}
   {%- endfor -%}
 {%- endif %}

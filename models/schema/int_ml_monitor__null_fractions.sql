@@ -9,7 +9,7 @@
     ml_monitor_null_fractions shows it. -#}
 {%- set monitored = ml_monitor.monitored_columns() -%}
 {%- set double = ml_monitor.type_double() -%}
-{%- set min_rows = var('ml_monitor_min_reference_cohort_rows') -%}
+{%- set min_rows = ml_monitor.setting('ml_monitor_min_reference_cohort_rows') -%}
 {%- set all = ml_monitor.string_literal(ml_monitor.reserved_values().all) -%}
 
 with serving_nulls as (
@@ -29,7 +29,7 @@ reference_rows as (
         case when {{ ml_monitor.quote_identifier(name) }} is null then 1 else 0 end as is_null_{{ loop.index }}
         {%- endfor %}
     from {{ ref('stg_ml_monitor__reference') }}
-    where split = {{ ml_monitor.string_literal(var('ml_monitor_reference_split')) }}
+    where split = {{ ml_monitor.string_literal(ml_monitor.setting('ml_monitor_reference_split')) }}
 
 ),
 
@@ -81,8 +81,9 @@ fractions as (
            n, null_count, cast(null_count as {{ double }}) / n as serving_null_fraction
     from serving_nulls
     union all
-    select 'overall' as scope, model_id, cast(null as {{ dbt.type_timestamp() }}) as bucket_start, cohort_name, cohort_value,
-           column_name, sum(n), sum(null_count), cast(sum(null_count) as {{ double }}) / sum(n)
+    select 'overall' as scope, model_id, cast(null as {{ dbt.type_timestamp() }}) as bucket_start,
+           cohort_name, cohort_value, column_name,
+           sum(n), sum(null_count), cast(sum(null_count) as {{ double }}) / sum(n)
     from serving_nulls
     group by model_id, cohort_name, cohort_value, column_name
 
@@ -124,7 +125,8 @@ tested as (
         *,
         case
             when pooled * (1 - pooled) > 0
-            then abs(delta) / sqrt(pooled * (1 - pooled) * (cast(1 as {{ double }}) / n + cast(1 as {{ double }}) / reference_rows))
+            then abs(delta) / sqrt(pooled * (1 - pooled) * (cast(1 as {{ double }}) / n + cast(1
+                as {{ double }}) / reference_rows))
             when reference_rows > 0 then 0  -- every row NULL on both sides, or none
         end as z
     from compared

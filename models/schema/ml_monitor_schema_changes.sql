@@ -34,7 +34,8 @@ deploy as (
     select min({{ ml_monitor.bucket_start('cast(' ~ ml_monitor.quote_identifier(ml_monitor.column_name('predicted_at'))
                                           ~ ' as ' ~ dbt.type_timestamp() ~ ')') }}) as bucket_start
     from {{ source('ml_monitor', 'predictions') }}
-    where {% for name in added %}{{ 'or ' if not loop.first }}{{ ml_monitor.quote_identifier(name) }} is not null {% endfor %}
+    where {% for name in added %}{{ 'or ' if not loop.first }}{{ ml_monitor.quote_identifier(name) }} is not null {%
+        endfor %}
     {%- else %}
     select cast(null as {{ dbt.type_timestamp() }}) as bucket_start
     {%- endif %}

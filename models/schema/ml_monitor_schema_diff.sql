@@ -3,8 +3,9 @@
     ml_monitor_schema_ignore are left out: the diff is about model inputs. Types are
     compared as the adapter reports them. -#}
 {%- set string = dbt.type_string() -%}
-{%- set ignored = ['split'] + (var('ml_monitor_schema_ignore', []) or []) -%}
-{%- for canonical in ['prediction_id', 'model_id', 'model_version', 'predicted_at', 'predicted_class', 'confidence', 'label', 'split'] -%}
+{%- set ignored = ['split'] + (ml_monitor.setting('ml_monitor_schema_ignore') or []) -%}
+{%- for canonical in ['prediction_id', 'model_id', 'model_version', 'predicted_at', 'predicted_class', 'confidence',
+    'label', 'split'] -%}
   {%- do ignored.append(ml_monitor.column_name(canonical)) -%}
 {%- endfor -%}
 {%- set ignored = ignored | map('lower') | list -%}

@@ -9,10 +9,10 @@
     table has names of its own); labeled_at is optional unless mapped. -#}
 {%- set string = dbt.type_string() -%}
 {%- set timestamp = dbt.type_timestamp() -%}
-{%- if var('ml_monitor_labels_table', none) -%}
+{%- if ml_monitor.setting('ml_monitor_labels_table') -%}
 {%- set relation = source('ml_monitor', 'labels') -%}
 {%- set columns = ml_monitor.relation_columns(relation) -%}
-{%- set mapping = var('ml_monitor_label_columns', {}) or {} -%}
+{%- set mapping = ml_monitor.setting('ml_monitor_label_columns') or {} -%}
 {%- set c = {} -%}
 {%- for canonical in ['prediction_id', 'label', 'labeled_at'] -%}
   {%- set mapped = canonical in mapping -%}
@@ -27,7 +27,8 @@ with labels as (
     select
         cast({{ c.prediction_id }} as {{ string }}) as prediction_id,
         cast({{ c.label }} as {{ string }}) as label,
-        {{ 'cast(' ~ c.labeled_at ~ ' as ' ~ timestamp ~ ')' if c.labeled_at else 'cast(null as ' ~ timestamp ~ ')' }} as labeled_at
+        {{ 'cast(' ~ c.labeled_at ~ ' as ' ~ timestamp ~ ')' if c.labeled_at else 'cast(null as ' ~ timestamp
+            ~ ')' }} as labeled_at
     from {{ relation }}
 
 ),

@@ -8,7 +8,7 @@
       ['prediction_id', 'predicted_at', 'predicted_class', 'confidence'],
       ['model_id', 'model_version', 'label']) -%}
 {%- set string = dbt.type_string() -%}
-{%- set positive_class = var('ml_monitor_positive_class', none) -%}
+{%- set positive_class = ml_monitor.setting('ml_monitor_positive_class') -%}
 {%- set numeric_features = ml_monitor.numeric_feature_columns() -%}
 {%- set min_predicted_at = ml_monitor.min_predicted_at() -%}
 {#- A time-zone-aware predicted_at is converted to UTC explicitly: a plain cast would use
@@ -25,21 +25,25 @@ with source_rows as (
     select
         cast({{ c.prediction_id }} as {{ string }}) as prediction_id,
         {% if c.model_id -%}
-        coalesce(cast({{ c.model_id }} as {{ string }}), {{ ml_monitor.string_literal(var('ml_monitor_default_model_id')) }})
+        coalesce(cast({{ c.model_id }} as {{ string }}),
+            {{ ml_monitor.string_literal(ml_monitor.setting('ml_monitor_default_model_id')) }})
         {%- else -%}
-        {{ ml_monitor.string_literal(var('ml_monitor_default_model_id')) }}
+        {{ ml_monitor.string_literal(ml_monitor.setting('ml_monitor_default_model_id')) }}
         {%- endif %} as model_id,
-        {{ 'cast(' ~ c.model_version ~ ' as ' ~ string ~ ')' if c.model_version else 'cast(null as ' ~ string ~ ')' }} as model_version,
+        {{ 'cast(' ~ c.model_version ~ ' as ' ~ string ~ ')' if c.model_version else 'cast(null as ' ~ string
+            ~ ')' }} as model_version,
         {{ predicted_at }} as predicted_at,
         cast({{ c.predicted_class }} as {{ string }}) as predicted_class,
         cast({{ c.confidence }} as {{ ml_monitor.type_double() }}) as confidence,
         {{ 'cast(' ~ c.label ~ ' as ' ~ string ~ ')' if c.label else 'cast(null as ' ~ string ~ ')' }} as label
         {%- for name, column in c.configured %},
-        {{ ml_monitor.finite_or_null(column) if name in numeric_features else column }} as {{ ml_monitor.quote_identifier(name) }}
+        {{ ml_monitor.finite_or_null(column) if name in numeric_features
+            else column }} as {{ ml_monitor.quote_identifier(name) }}
         {%- endfor %}
         {%- for name in numeric_features %},
         {%- set column = dict(c.configured)[name] %}
-        case when {{ column }} is not null and not {{ ml_monitor.is_finite(column) }} then 1 else 0 end as feature_not_finite_{{ loop.index }}
+        case when {{ column }} is not null
+            and not {{ ml_monitor.is_finite(column) }} then 1 else 0 end as feature_not_finite_{{ loop.index }}
         {%- endfor %}
     from {{ relation }}
 
@@ -57,7 +61,8 @@ classified as (
             when predicted_at > {{ ml_monitor.to_utc_timestamp(dbt.current_timestamp()) }} then 'predicted_at_future'
             when predicted_class is null then 'predicted_class_null'
             when confidence is null then 'confidence_null'
-            when {{ ml_monitor.is_nan('confidence') }} or confidence < 0 or confidence > 1 then 'confidence_out_of_range'
+            when {{ ml_monitor.is_nan('confidence') }} or confidence < 0
+                or confidence > 1 then 'confidence_out_of_range'
             when prediction_id is null then 'prediction_id_null'
         end as exclusion_reason
     from source_rows
@@ -69,7 +74,8 @@ select
     {{ ml_monitor.bucket_start('predicted_at') }} as bucket_start,
     {%- if positive_class is not none %}
     -- binary mode: the thresholded score is the positive class's probability
-    case when predicted_class = {{ ml_monitor.string_literal(positive_class) }} then confidence else 1 - confidence end as score
+    case when predicted_class = {{ ml_monitor.string_literal(positive_class) }}
+        then confidence else 1 - confidence end as score
     {%- else %}
     confidence as score
     {%- endif %}

@@ -2,7 +2,7 @@
     cohort and predicted class: band k holds scores in [t + k·w, t + (k+1)·w), bounds
     clipped to [0, 1]. The threshold is the fitted one (ml-monitor fit-thresholds) where it
     exists, else ml_monitor_default_threshold; threshold_source says which. -#}
-{%- set width = var('ml_monitor_band_width') -%}
+{%- set width = ml_monitor.setting('ml_monitor_band_width') -%}
 
 with bands as (
 
@@ -37,8 +37,4 @@ select
     b.n_near_threshold
 from bands as b
 inner join class_totals as t
-    on t.model_id = b.model_id
-    and t.bucket_start = b.bucket_start
-    and t.cohort_name = b.cohort_name
-    and t.cohort_value = b.cohort_value
-    and t.predicted_class = b.predicted_class
+    on {{ ml_monitor.same_series('t', 'b', ['predicted_class']) }}

@@ -1,25 +1,52 @@
 """Shared fixtures: the demo scenario generated once, loaded into a real DuckDB file and
-monitored by a real `dbt build` of the demo project (which installs this package)."""
+monitored by a real `dbt build` of the demo project (which installs this package).
+
+The suite runs on two cores with pytest-xdist (bin/test: `-n 2`). Each worker has its own
+copy of the demo project (dbt writes target/, logs/ and dbt_packages/ into the project on
+every run) and of the demo's DuckDB file; the demo is generated and built once per run,
+by whichever worker needs it first."""
 
 from __future__ import annotations
 
+import atexit
+import fcntl
 import importlib.util
+import os
+import pickle
 import shutil
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
+import yaml
 
 from ml_monitor import demo, pipeline, runner
 from ml_monitor.config import Project, package_root
 
-DEMO_PROJECT = package_root() / "demo"
 PROFILES = package_root() / "profiles"
 PREDICTIONS_PER_DAY = 3000
 # a local Spark session needs pyspark and a JVM
 HAS_SPARK = importlib.util.find_spec("pyspark") is not None and shutil.which("java") is not None
+
+
+def _demo_project_copy() -> Path:
+    """This process's copy of the demo project, installing the package by its absolute path
+    (what `dbt deps` does for a local package: a link)."""
+    folder = Path(tempfile.mkdtemp(prefix="ml_monitor_demo_")) / "demo"
+    atexit.register(shutil.rmtree, folder.parent, ignore_errors=True)
+    ignored = shutil.ignore_patterns("target", "logs", "dbt_packages", "package-lock.yml")
+    shutil.copytree(package_root() / "demo", folder, ignore=ignored)
+    (folder / "packages.yml").write_text(yaml.safe_dump({"packages": [{"local": str(package_root())}]}))
+    (folder / "dbt_packages").mkdir()
+    (folder / "dbt_packages" / "ml_monitor").symlink_to(package_root(), target_is_directory=True)
+    return folder
+
+
+DEMO_PROJECT = _demo_project_copy()
 
 
 @dataclass
@@ -53,40 +80,114 @@ def package_project(profiles_dir: Path = PROFILES, **options) -> Project:
     return Project.load(package_root(), profiles_dir, **options)
 
 
+def built_once(tmp_path_factory, name: str, build: Callable[[Path], None]) -> Path:
+    """A folder that build(folder) fills once per test run, whichever worker asks first; the
+    others wait for it (pytest-xdist's workers share the parent of their base folders)."""
+    root = tmp_path_factory.getbasetemp()
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        root = root.parent
+    folder = root / f"built-{name}"
+    with open(root / f"built-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "done").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            (folder / "done").touch()
+    return folder
+
+
+def _own_copy(tmp_path_factory, built: Path, name: str) -> Path:
+    """A copy of a built folder for this worker: tests open its DuckDB file read-write."""
+    folder = tmp_path_factory.mktemp(name)
+    shutil.copytree(built, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("done"))
+    return folder
+
+
+def _build_demo(folder: Path) -> None:
+    data = demo.generate(predictions_per_day=PREDICTIONS_PER_DAY)
+    demo.write_duckdb(data, folder / "demo.duckdb")
+    runner.build(make_project(folder / "demo.duckdb", **data.dbt_vars()))
+    (folder / "data.pickle").write_bytes(pickle.dumps(data))
+
+
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory) -> DemoRun:
-    db_path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    data = demo.generate(predictions_per_day=PREDICTIONS_PER_DAY)
-    demo.write_duckdb(data, db_path)
-    project = make_project(db_path, **data.dbt_vars())
-    runner.deps(project)
-    runner.build(project)
+    folder = _own_copy(tmp_path_factory, built_once(tmp_path_factory, "demo", _build_demo), "demo")
+    data = pickle.loads((folder / "data.pickle").read_bytes())
     start = pd.Timestamp(demo.planted_dates()["class_shift"]) - pd.Timedelta(days=29)
-    return DemoRun(db_path, project, data, start)
+    return DemoRun(folder / "demo.duckdb", make_project(folder / "demo.duckdb", **data.dbt_vars()), data, start)
 
 
 @pytest.fixture(scope="session")
 def fitted_run(demo_run, tmp_path_factory) -> DemoRun:
-    folder = tmp_path_factory.mktemp("pipeline")
-    db_path = folder / "demo.duckdb"
-    shutil.copy(demo_run.db_path, db_path)
-    model_path = folder / "router.joblib"
-    demo.save_model(demo_run.data.model, model_path)
-    project = make_project(db_path, **demo_run.data.dbt_vars())
-    report = pipeline.run(
-        project,
-        str(model_path),
-        steps=[s for s in pipeline.STEPS if s != "build"],
-        report_path=folder / "report.html",
-        echo=lambda _: None,
-    )
-    assert report.exists()
-    return DemoRun(db_path, project, demo_run.data, demo_run.start)
+    def fit(folder: Path) -> None:
+        shutil.copy(demo_run.db_path, folder / "demo.duckdb")
+        demo.save_model(demo_run.data.model, folder / "router.joblib")
+        pipeline.run(
+            make_project(folder / "demo.duckdb", **demo_run.data.dbt_vars()),
+            str(folder / "router.joblib"),
+            steps=[s for s in pipeline.STEPS if s != "build"],
+            report_path=folder / "report.html",
+            echo=lambda _: None,
+        )
+
+    folder = _own_copy(tmp_path_factory, built_once(tmp_path_factory, "pipeline", fit), "pipeline")
+    assert (folder / "report.html").exists()
+    project = make_project(folder / "demo.duckdb", **demo_run.data.dbt_vars())
+    return DemoRun(folder / "demo.duckdb", project, demo_run.data, demo_run.start)
 
 
+# --- two workers ---------------------------------------------------------------------
+# A test's scope is its module (the module's fixtures are built once), except that a
+# module's Spark and PostgreSQL tests are scopes of their own; modules that run the
+# repository's own demo project (`ml-monitor demo`, the benchmarks) share one scope.
+TARGETS = ("spark", "postgres")
+REPOSITORY_DEMO = ("test_demo.py", "test_bench.py", "test_bench_alerts.py")
+# The longest scopes first, so that neither worker is left with one at the end (from
+# `--durations=0` of a whole run; the other scopes follow in the order collected).
+LONGEST_FIRST = [
+    "python/tests/test_properties.py[spark]",
+    "python/tests/test_parity.py[spark]",
+    "repository demo",
+    "python/tests/test_properties.py",
+    "python/tests/test_parity.py[postgres]",
+    "python/tests/test_faults.py",
+    "python/tests/test_bad_input.py",
+    "python/tests/test_log_health.py",
+    "python/tests/test_configuration.py",
+    "python/tests/test_incremental.py",
+    "python/tests/test_report.py",
+    "python/tests/test_notify.py",
+    "python/tests/test_p_values.py[spark]",
+    "python/tests/test_user_project.py",
+]
+
+
+def scope_of(nodeid: str) -> str:
+    module, _, name = nodeid.partition("::")
+    if Path(module).name in REPOSITORY_DEMO:
+        return "repository demo"
+    return module + next((f"[{target}]" for target in TARGETS if target in name), "")
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return scope_of(nodeid)
+
+    config.option.loadscopereorder = False  # the collection's order: LONGEST_FIRST
+    return Scheduling(config, log)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest has grouped the items by their fixtures' params
 def pytest_collection_modifyitems(items):
     """A test that needs the demo's dbt build is slow, whether or not it says so: `-m "not
-    slow"` never starts that build."""
+    slow"` never starts that build. The longest scopes run first."""
     for item in items:
         if {"demo_run", "fitted_run"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+    rank = {scope: i for i, scope in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(scope_of(item.nodeid), len(rank)))

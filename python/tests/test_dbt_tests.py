@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from conftest import make_project
-from ml_monitor import runner
+from ml_monitor import report, runner
 from ml_monitor.errors import MonitorError
 
 pytestmark = pytest.mark.slow  # the session's demo build
@@ -40,3 +40,18 @@ def test_broken_invariants_fail_dbt_test(demo_run, tmp_path):
         "ml_monitor_alerts_have_a_source",
     ):
         assert f"Failure in test {test} " in str(failure.value)
+
+
+def test_the_alert_types_view_lists_every_alert_type(demo_run):
+    """ml_monitor_alert_types (from macro ml_monitor.alert_types) names every type the tests
+    raise, ranks them 1..N, and gives each the report section the report links it to."""
+    schema = demo_run.project.output_schema
+    with duckdb.connect(str(demo_run.db_path), read_only=True) as con:
+        types = con.execute(f"select alert_type, type_rank, section from {schema}.ml_monitor_alert_types").fetchall()
+        tested = {
+            t for (t,) in con.execute(f"select distinct alert_type from {schema}.ml_monitor_alert_tests").fetchall()
+        }
+    names = [name for name, _, _ in types]
+    assert len(set(names)) == len(names) and tested <= set(names)
+    assert sorted(rank for _, rank, _ in types) == list(range(1, len(types) + 1))
+    assert {name: section for name, _, section in types if section} == report.ALERT_SECTIONS

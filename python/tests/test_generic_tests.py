@@ -32,7 +32,7 @@ CHECKS = """
       - name: {name}
         tests:
           - ml_monitor.class_distribution_matches_reference:
-              arguments: {{column_name: predicted_class, reference: "source('data', 'reference')", reference_column: label}}
+              arguments: {{column_name: predicted_class, reference: "source('data', 'reference')", reference_column: label, max_psi: 0.2, max_js: 0.1}}
           - ml_monitor.schema_matches_reference:
               arguments: {{reference: "source('data', 'reference')"}}
         columns:

@@ -9,7 +9,8 @@
 with means as (
     select
         (select avg({{ column_name }}) from {{ model }}) as mean_confidence,
-        (select avg({{ reference_column }}) from {{ reference }} where {{ reference_column }} is not null) as reference_mean
+        (select avg({{ reference_column }})
+            from {{ reference }} where {{ reference_column }} is not null) as reference_mean
 )
 select mean_confidence, reference_mean, {{ max_delta }} as max_delta
 from means

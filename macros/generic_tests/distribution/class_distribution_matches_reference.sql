@@ -4,11 +4,12 @@
       column_name        the tested column (e.g. predicted_class)
       reference          the reference relation, e.g. ref('training_data') or source(...)
       reference_column   its class column (default: label)
-      max_psi, max_js    bounds (default: vars ml_monitor_psi_threshold and ml_monitor_js_threshold
-                         when set in your project, else 0.2 and 0.1) -#}
-{% test class_distribution_matches_reference(model, column_name, reference, reference_column='label', max_psi=none, max_js=none) %}
-{%- set max_psi = max_psi if max_psi is not none else var('ml_monitor_psi_threshold', 0.2) -%}
-{%- set max_js = max_js if max_js is not none else var('ml_monitor_js_threshold', 0.1) -%}
+      max_psi, max_js    bounds (default: vars ml_monitor_psi_threshold and ml_monitor_js_threshold,
+                         which a test in your project sees only when your project sets them) -#}
+{% test class_distribution_matches_reference(model, column_name, reference, reference_column='label', max_psi=none,
+    max_js=none) %}
+{%- set max_psi = max_psi if max_psi is not none else ml_monitor.setting('ml_monitor_psi_threshold') -%}
+{%- set max_js = max_js if max_js is not none else ml_monitor.setting('ml_monitor_js_threshold') -%}
 {%- set double = ml_monitor.type_double() -%}
 with serving as (
     select cast({{ column_name }} as {{ dbt.type_string() }}) as category, count(*) as n
@@ -37,5 +38,5 @@ distances as (
 )
 select psi, js_distance, {{ max_psi }} as max_psi, {{ max_js }} as max_js
 from distances
-where psi > {{ max_psi }} or js_distance > {{ max_js }}
+where {{ ml_monitor.drift_rule(max_psi, max_js).is_effect }}
 {% endtest %}
