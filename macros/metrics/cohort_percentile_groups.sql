@@ -22,7 +22,8 @@
         {%- for cohort_name in [ml_monitor.reserved_values().all] + ml_monitor.cohort_columns() %}
         {%- set outer = loop %}
         {%- for per_class in [0, 1] %}
-        select {{ ml_monitor.string_literal(cohort_name) }} as cohort_name, {{ per_class }} as per_class{{ " union all" if not (outer.last and loop.last) }}
+        select {{ ml_monitor.string_literal(cohort_name) }} as cohort_name,
+               {{ per_class }} as per_class{{ " union all" if not (outer.last and loop.last) }}
         {%- endfor %}
         {%- endfor %}
     ) as g

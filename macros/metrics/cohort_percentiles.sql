@@ -21,7 +21,8 @@
                grouping(predicted_class) as class_rolled_up,
                {{ ml_monitor.approx_percentiles(expr, fractions) }} as percentiles
         from {{ relation }}
-        group by {{ ml_monitor.cohort_grouping_sets([['model_id', 'bucket_start'], ['model_id', 'bucket_start', 'predicted_class']]) }}
+        group by {{ ml_monitor.cohort_grouping_sets([['model_id', 'bucket_start'],
+                                                     ['model_id', 'bucket_start', 'predicted_class']]) }}
     ) as sketched
   {%- else %}
     {#- 1024 bins: pass 1 holds at most 1024 counts per group, and pass 2 about 2/1024 of the
@@ -60,7 +61,8 @@
 
         select
             *,
-            sum(n_bin) over (partition by {{ keys }} order by bin rows between unbounded preceding and current row) - n_bin as n_before,
+            sum(n_bin) over (partition by {{ keys }} order by bin
+                             rows between unbounded preceding and current row) - n_bin as n_before,
             sum(n_bin) over (partition by {{ keys }}) as n
         from bin_counts
 
@@ -71,7 +73,8 @@
         checked against them (a filter: no join over the bins) -#}
     wanted_ranks as (
         {%- for fraction in fractions %}{% set outer = loop %}{% for is_upper in [0, 1] %}
-        select {{ outer.index }} as fraction_index, cast({{ fraction }} as {{ ml_monitor.type_double() }}) as fraction, {{ is_upper }} as is_upper{{ " union all" if not (outer.last and loop.last) }}
+        select {{ outer.index }} as fraction_index, cast({{ fraction }} as {{ ml_monitor.type_double() }}) as fraction,
+               {{ is_upper }} as is_upper{{ " union all" if not (outer.last and loop.last) }}
         {%- endfor %}{% endfor %}
     ),
 
