@@ -31,6 +31,7 @@ import pandas as pd
 from ml_monitor import demo, pipeline
 from ml_monitor.config import Project, package_root
 from ml_monitor.errors import MonitorError
+from ml_monitor.names import ALL
 
 ROOT = package_root()
 START = date(2026, 1, 1)  # the generator's default first day
@@ -367,7 +368,7 @@ def shows(episodes: pd.DataFrame, event) -> bool:
         # whole population shows in every cohort
         if pd.notna(event.cohort_name) and (episode.cohort_name, episode.cohort_value) not in (
             (event.cohort_name, event.cohort_value),
-            ("__all__", "__all__"),
+            (ALL, ALL),
         ):
             continue
         return True

@@ -69,8 +69,9 @@ DBT_VARS = {
     "ml_monitor_unit_tests": False,
 }
 SELECT, EXCLUDE = "package:ml_monitor", "package:ml_monitor_demo"
-THRESHOLD, BAND_WIDTH, ROLLING = 0.5, 0.05, 7  # the package defaults the comparison assumes
-OUTPUT_SCHEMA = "main_ml_monitor"
+# the package vars the single scan and pandas assume, as dbt resolves them (dbt_project.yml is
+# their home): written once per run into the run's folder, which the contenders read
+ASSUMED_FILE = "assumed_vars.json"
 RTOL, ATOL = 1e-9, 1e-12
 # incremental against full refresh: DuckDB's parallel sums add rows in a varying order (last
 # bits differ), and a z-score near 0 is a difference of two close means, which turns those
@@ -209,6 +210,7 @@ def main(argv=None) -> int:
         )
         manifest.write_text(json.dumps(wanted))
     measured["load"] = step("load", ["_load", "--except-last-day", *common])
+    _write_assumed_vars(run_dir / ASSUMED_FILE, env)
     percentiles = ["--percentiles", "approximate" if args.approximate_percentiles else "exact"]
     measured["dbt_first_build"] = step("dbt_first_build", ["_dbt", "--mode", "full", *percentiles, *common])
     step("append_day", ["_load", "--last-day", *common], quiet=True)
@@ -217,9 +219,9 @@ def main(argv=None) -> int:
     measured["dbt_full_refresh"] = step("dbt_full_refresh", ["_dbt", "--mode", "full", *percentiles, *common])
     # sketches merge partial states in thread order: approximate percentiles are not compared
     skip = {"p10_confidence", "p50_confidence", "p90_confidence"} if args.approximate_percentiles else set()
-    incremental_check = _compare_schemas(db, "bench_incremental", OUTPUT_SCHEMA, skip)
+    incremental_check = _compare_schemas(db, "bench_incremental", _output_schema(), skip)
     print(f"  incremental == full refresh: {incremental_check['summary']}", flush=True)
-    measured["single_scan"] = step("single_scan", ["_single_scan", *common])
+    measured["single_scan"] = step("single_scan", ["_single_scan", *common, "--results-dir", str(run_dir)])
 
     comparison = {"ok": None, "summary": "skipped"}
     if not args.skip_pandas:
@@ -558,6 +560,31 @@ def _print_model_costs(costs: list[dict]) -> None:
         print(f"  {c['model']:<44} {full:>8} {inc:>12}")
 
 
+def _write_assumed_vars(path: Path, env: dict) -> None:
+    """The package vars the single scan and pandas assume, as dbt resolves them for the
+    bench's build (dbt_project.yml is their home), into the run's folder for them to read."""
+    from ml_monitor.config import Project
+
+    project = Project.load(DEMO_PROJECT, PROFILES, "duckdb", DBT_VARS, env)
+    assumed = {
+        "threshold": project.var("ml_monitor_default_threshold"),
+        "band_width": project.var("ml_monitor_band_width"),
+        "rolling": project.var("ml_monitor_rolling_windows")[0],  # the window pandas computes
+    }
+    path.write_text(json.dumps(assumed))
+
+
+def _assumed_vars(run_dir: Path) -> dict:
+    return json.loads((run_dir / ASSUMED_FILE).read_text())
+
+
+def _output_schema() -> str:
+    """Where the bench's build writes (imported here: Evidently's venv runs this file too)."""
+    from ml_monitor.names import DUCKDB_OUTPUT_SCHEMA
+
+    return DUCKDB_OUTPUT_SCHEMA
+
+
 # --- incremental == full refresh, on the benchmark's own data -----------------------------
 
 
@@ -579,8 +606,9 @@ def _snapshot_outputs(db: Path, snapshot: str) -> None:
         con.execute("set enable_progress_bar = false")
         con.execute(f"drop schema if exists {snapshot} cascade")
         con.execute(f"create schema {snapshot}")
-        for name in _output_tables(con, OUTPUT_SCHEMA):
-            con.execute(f'create table {snapshot}."{name}" as select * from {OUTPUT_SCHEMA}."{name}"')
+        output = _output_schema()
+        for name in _output_tables(con, output):
+            con.execute(f'create table {snapshot}."{name}" as select * from {output}."{name}"')
 
 
 # which fit, and when the run happened, differ between two runs by nature
@@ -654,42 +682,43 @@ def _close(x, y, atol: float = ATOL) -> bool:
 
 # --- pandas results against ml_monitor's tables ------------------------------------------
 
-# metric -> (ml_monitor query, key columns, value columns)
+# metric -> (ml_monitor query, key columns, value columns); _compare_pandas fills in {schema},
+# {rolling} and {all}
 ML_MONITOR_QUERIES = {
     "confidence": (
-        f"""select bucket_start, cohort_name, cohort_value, predicted_class, n, mean_confidence,
-                             var_confidence from {OUTPUT_SCHEMA}.ml_monitor_confidence""",
+        """select bucket_start, cohort_name, cohort_value, predicted_class, n, mean_confidence,
+                             var_confidence from {schema}.ml_monitor_confidence""",
         ["bucket_start", "cohort_name", "cohort_value", "predicted_class"],
         ["n", "mean_confidence", "var_confidence"],
     ),
     "rolling": (
-        f"""select bucket_start, cohort_name, cohort_value, predicted_class, rolling_n, rolling_mean,
-                          rolling_variance from {OUTPUT_SCHEMA}.ml_monitor_confidence_rolling
-                   where window_buckets = {ROLLING}""",
+        """select bucket_start, cohort_name, cohort_value, predicted_class, rolling_n, rolling_mean,
+                          rolling_variance from {schema}.ml_monitor_confidence_rolling
+                   where window_buckets = {rolling}""",
         ["bucket_start", "cohort_name", "cohort_value", "predicted_class"],
         ["rolling_n", "rolling_mean", "rolling_variance"],
     ),
     "class_shares": (
-        f"""select bucket_start, cohort_name, cohort_value, predicted_class, n, share, reference_share
-                        from {OUTPUT_SCHEMA}.ml_monitor_class_distribution""",
+        """select bucket_start, cohort_name, cohort_value, predicted_class, n, share, reference_share
+                        from {schema}.ml_monitor_class_distribution""",
         ["bucket_start", "cohort_name", "cohort_value", "predicted_class"],
         ["n", "share", "reference_share"],
     ),
     "class_drift": (
-        f"""select bucket_start, cohort_name, cohort_value, n, psi, js_distance
-                       from {OUTPUT_SCHEMA}.ml_monitor_class_drift""",
+        """select bucket_start, cohort_name, cohort_value, n, psi, js_distance
+                       from {schema}.ml_monitor_class_drift""",
         ["bucket_start", "cohort_name", "cohort_value"],
         ["n", "psi", "js_distance"],
     ),
     "threshold_bands": (
-        f"""select bucket_start, cohort_name, cohort_value, predicted_class, band, n
-                           from {OUTPUT_SCHEMA}.ml_monitor_threshold_bands""",
+        """select bucket_start, cohort_name, cohort_value, predicted_class, band, n
+                           from {schema}.ml_monitor_threshold_bands""",
         ["bucket_start", "cohort_name", "cohort_value", "predicted_class", "band"],
         ["n"],
     ),
     "null_fractions": (
-        f"""select scope, bucket_start, column_name, n, null_count, serving_null_fraction
-                          from {OUTPUT_SCHEMA}.ml_monitor_null_fractions where cohort_name = '__all__'""",
+        """select scope, bucket_start, column_name, n, null_count, serving_null_fraction
+                          from {schema}.ml_monitor_null_fractions where cohort_name = '{all}'""",
         ["scope", "bucket_start", "column_name"],
         ["n", "null_count", "serving_null_fraction"],
     ),
@@ -701,6 +730,9 @@ def _compare_pandas(db: Path, run_dir: Path) -> dict:
     import numpy as np
     import pandas as pd
 
+    from ml_monitor.names import ALL
+
+    assumed = _assumed_vars(run_dir)
     problems, compared = [], 0
     with duckdb.connect(str(db), read_only=True) as con:
         con.execute("set enable_progress_bar = false")
@@ -709,7 +741,7 @@ def _compare_pandas(db: Path, run_dir: Path) -> dict:
             if not path.exists():
                 problems.append(f"{metric}: pandas wrote no result")
                 continue
-            ours = con.execute(query).df()
+            ours = con.execute(query.format(schema=_output_schema(), all=ALL, **assumed)).df()
             theirs = pd.read_parquet(path)
             for frame in (ours, theirs):
                 if "bucket_start" in frame:
@@ -863,7 +895,7 @@ def _seconds(timing: dict) -> float:
     return (completed - started).total_seconds()
 
 
-def single_scan_sql(relation: str = "predictions") -> str:
+def single_scan_sql(threshold: float, band_width: float, relation: str = "predictions") -> str:
     """The floor: one pass over the log's monitored columns into per-day sufficient statistics.
 
     GROUPING SETS over (day, class, band) and each cohort give counts, sums, sums of squares,
@@ -872,6 +904,7 @@ def single_scan_sql(relation: str = "predictions") -> str:
     variances, rolling values, shares, PSI, JS, KS, band shares, null fractions) follows from
     these small results without reading the log again. Not included: exact percentiles and
     the input checks (duplicate ids, out-of-range scores) that ml_monitor also computes."""
+    from ml_monitor.names import NULL
 
     def q(name):
         return '"' + name + '"'
@@ -886,7 +919,7 @@ def single_scan_sql(relation: str = "predictions") -> str:
         (
             f"cast({q(f)} as double) as feature_{i}"
             if f in NUMERIC
-            else f"coalesce(cast({q(f)} as varchar), '__null__') as feature_{i}"
+            else f"coalesce(cast({q(f)} as varchar), '{NULL}') as feature_{i}"
         )
         for i, f in enumerate(FEATURES, 1)
     )
@@ -894,7 +927,7 @@ def single_scan_sql(relation: str = "predictions") -> str:
         f"sum(case when {q(c)} is null then 1 else 0 end) as null_{i}" for i, c in enumerate(MONITORED, 1)
     )
     cohorts = ",\n        ".join(
-        f"coalesce(cast({q(c)} as varchar), '__null__') as cohort_{i}" for i, c in enumerate(COHORTS, 1)
+        f"coalesce(cast({q(c)} as varchar), '{NULL}') as cohort_{i}" for i, c in enumerate(COHORTS, 1)
     )
     grouping = ", ".join("(" + ", ".join(s) + ")" for s in sets)
     return f"""
@@ -909,7 +942,7 @@ select
 from (
     select
         date_trunc('day', predicted_at) as day, predicted_class, confidence,
-        cast(floor((confidence - {THRESHOLD}) / {BAND_WIDTH}) as integer) as band,
+        cast(floor((confidence - {threshold}) / {band_width}) as integer) as band,
         {cohorts},
         {features},
         {", ".join(q(c) for c in MONITORED)}
@@ -922,10 +955,13 @@ group by grouping sets ({grouping})
 def _sub_single_scan(args) -> dict:
     import duckdb
 
+    assumed = _assumed_vars(args.results_dir)
+    assumed.pop("rolling")
+
     with duckdb.connect(str(args.db), read_only=True, config={"memory_limit": args.memory_limit}) as con:
         con.execute("select 1").fetchall()
         start = time.perf_counter()
-        con.execute(f"create temp table sufficient_statistics as {single_scan_sql()}")
+        con.execute(f"create temp table sufficient_statistics as {single_scan_sql(**assumed)}")
         elapsed = time.perf_counter() - start
         rows = con.execute("select count(*) from sufficient_statistics").fetchone()[0]
     return {"query_s": elapsed, "result_rows": rows}
@@ -937,6 +973,9 @@ def _sub_pandas(args) -> dict:
     import numpy as np
     import pandas as pd
 
+    from ml_monitor.names import ALL, NULL
+
+    assumed = _assumed_vars(args.results_dir)
     start = time.perf_counter()
     columns = ["prediction_id", "predicted_at", "predicted_class", "confidence"] + MONITORED
     log = pd.read_parquet(args.parquet / "predictions", columns=columns)
@@ -957,7 +996,7 @@ def _sub_pandas(args) -> dict:
         .drop(columns=["prediction_id", "predicted_at"])
     )
     log["squared"] = log["confidence"] ** 2
-    log["band"] = np.floor((log["confidence"] - THRESHOLD) / BAND_WIDTH).astype("int64")
+    log["band"] = np.floor((log["confidence"] - assumed["threshold"]) / assumed["band_width"]).astype("int64")
 
     keys = ["bucket_start", "cohort_name", "cohort_value", "predicted_class"]
 
@@ -969,15 +1008,15 @@ def _sub_pandas(args) -> dict:
                 ["bucket_start"] + ([cohort] if cohort else []) + (["predicted_class"] if by_class else []) + extra_keys
             )
             frame = log.groupby(group, observed=True, dropna=False).agg(**aggregations).reset_index()
-            frame["cohort_name"] = cohort or "__all__"
-            frame["cohort_value"] = frame[cohort].astype("string").fillna("__null__") if cohort else "__all__"
+            frame["cohort_name"] = cohort or ALL
+            frame["cohort_value"] = frame[cohort].astype("string").fillna(NULL) if cohort else ALL
             if not by_class:
-                frame["predicted_class"] = "__all__"
+                frame["predicted_class"] = ALL
             frame["predicted_class"] = frame["predicted_class"].astype("string")
             frames.append(frame[keys + extra_keys + list(aggregations)])
         return pd.concat(frames, ignore_index=True)
 
-    # confidence per bucket, cohort and class ('__all__': every class)
+    # confidence per bucket, cohort and class (ALL: every class)
     stats = dict(
         n=("confidence", "count"),
         sum=("confidence", "sum"),
@@ -988,12 +1027,12 @@ def _sub_pandas(args) -> dict:
     confidence = pd.concat([per_cohort([], True, **stats), per_cohort([], False, **stats)], ignore_index=True)
     _save(confidence[keys + ["n", "mean_confidence", "var_confidence"]], args.results_dir, "confidence")
 
-    # 7-day rolling values pooled over every confidence of the window (calendar days, empty ones too)
+    # rolling values (the first rolling window) pooled over every confidence of the window (calendar days, empty ones too)
     wide = confidence.pivot_table(
         index="bucket_start", columns=keys[1:], values=["n", "sum", "sum_squares"], aggfunc="sum", fill_value=0
     )
     days = pd.date_range(wide.index.min(), wide.index.max(), freq="D")
-    window = wide.reindex(days, fill_value=0).rolling(ROLLING, min_periods=1).sum()
+    window = wide.reindex(days, fill_value=0).rolling(assumed["rolling"], min_periods=1).sum()
     rolling = window.stack(keys[1:]).rename_axis(keys).reset_index()
     rolling = rolling[rolling["n"] > 0]
     rolling["rolling_mean"] = rolling["sum"] / rolling["n"]
@@ -1013,7 +1052,7 @@ def _sub_pandas(args) -> dict:
     holdout = reference.loc[reference["split"] == "validation", "predicted_class"].dropna().value_counts(normalize=True)
     labels = reference.loc[reference["split"] == "train", "label"].dropna().unique()
     reference_share = holdout.reindex(holdout.index.union(labels), fill_value=0.0)
-    counts = confidence[confidence["predicted_class"] != "__all__"].pivot_table(
+    counts = confidence[confidence["predicted_class"] != ALL].pivot_table(
         index=keys[:3], columns="predicted_class", values="n", aggfunc="sum", fill_value=0
     )
     counts = counts.reindex(columns=counts.columns.union(reference_share.index).rename("predicted_class"), fill_value=0)

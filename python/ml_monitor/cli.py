@@ -7,6 +7,8 @@ code 1; an interrupt exits 130 and leaves no half-written table (writes are swap
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -18,24 +20,46 @@ import yaml
 
 from .config import Project, package_root
 from .errors import MonitorError
+from .names import DUCKDB_PATH_VARIABLE
 
 
 def _load_project(ctx: click.Context) -> Project:
     options = ctx.obj
-    env = {"ML_MONITOR_DUCKDB_PATH": str(Path(options["db"]).resolve())} if options.get("db") else {}
-    if options.get("spark_dir") and not os.environ.get("ML_MONITOR_SPARK_DIR"):
-        # the demo keeps the local Spark target's folder with its other output
-        env["ML_MONITOR_SPARK_DIR"] = str(Path(options["spark_dir"]).resolve())
+    env = {DUCKDB_PATH_VARIABLE: str(Path(options["db"]).resolve())} if options.get("db") else {}
     return Project.load(
         options.get("project_dir"), options.get("profiles_dir"), options.get("target"), options.get("vars"), env
     )
 
 
-def _steps(without: str = "") -> str:
+class _LibraryDefault(click.Option):
+    """An option whose default is the keyword default of the library function it goes to
+    ("module:function"), that default's one home. Looked up when the command runs or shows
+    its help, so that start-up imports none of the library's heavy modules."""
+
+    def __init__(self, *args, default_of: str, **kwargs):
+        super().__init__(*args, show_default=True, **kwargs)
+        self.default_of = default_of
+
+    def get_default(self, ctx: click.Context, call: bool = True):
+        module, function = self.default_of.split(":")
+        library_function = getattr(importlib.import_module(f"{__package__}.{module}"), function)
+        return inspect.signature(library_function).parameters[self.name].default
+
+
+def _default_of(function: str) -> dict:
+    """click.option(..., **_default_of("module:function")): the default the library gives."""
+    return {"cls": _LibraryDefault, "default_of": function}
+
+
+def _steps() -> str:
     """pipeline.STEPS as a --steps value; imported when a default is needed, not at start-up."""
     from .pipeline import STEPS
 
-    return ",".join(step for step in STEPS if step != without)
+    return ",".join(STEPS)
+
+
+def _step_list(steps: str) -> list[str]:
+    return [s.strip() for s in steps.split(",") if s.strip()]
 
 
 def _parse_vars(_ctx, _param, value: str | None) -> dict:
@@ -106,10 +130,6 @@ def build(ctx: click.Context, full_refresh: bool, select: str | None) -> None:
     click.echo(f"dbt build done: tables in schema {project.output_schema}")
 
 
-# The demo's DuckDB file in its output folder; the shipped profile's default path names it too,
-# so the CLI run from the package folder finds the demo without --db.
-DEMO_DATABASE = "ml_monitor_demo.duckdb"
-
 MODEL_HELP = (
     "The model: a joblib file of a scikit-learn estimator with predict_proba, or "
     "module:callable returning one. A joblib file is code: it runs when loaded, so give "
@@ -160,11 +180,18 @@ def fit_thresholds(ctx: click.Context, objective: str, min_precision, min_recall
 @cli.command("project")
 @_model_option(required=False)
 @model_id_option
-@click.option("--sample-size", default=2000, show_default=True, help="Reference rows per class (at most 4095).")
-@click.option("--window-sample-size", default=500, show_default=True, help="Serving rows per class and window.")
+@click.option(
+    "--sample-size", type=int, help="Reference rows per class (at most 4095).", **_default_of("projection:run")
+)
+@click.option(
+    "--window-sample-size", type=int, help="Serving rows per class and window.", **_default_of("projection:run")
+)
 @click.option("--window-buckets", type=int, help="Buckets per serving window (default: a week of buckets).")
 @click.option(
-    "--threshold", default=0.6, show_default=True, help="Domain AUC above which a class window counts as drifted."
+    "--threshold",
+    type=float,
+    help="Domain AUC above which a class window counts as drifted.",
+    **_default_of("projection:run"),
 )
 @seed_option
 @click.pass_context
@@ -199,8 +226,10 @@ def project_command(
 
 @cli.command("multivariate")
 @model_id_option
-@click.option("--sample-size", default=2000, show_default=True, help="Training rows the windows are compared with.")
-@click.option("--window-sample-size", default=700, show_default=True, help="Serving rows per window.")
+@click.option(
+    "--sample-size", type=int, help="Training rows the windows are compared with.", **_default_of("multivariate:run")
+)
+@click.option("--window-sample-size", type=int, help="Serving rows per window.", **_default_of("multivariate:run"))
 @click.option("--window-buckets", type=int, help="Buckets per serving window (default: a week of buckets).")
 @seed_option
 @click.pass_context
@@ -228,10 +257,12 @@ def multivariate_command(ctx: click.Context, model_id, sample_size, window_sampl
 @cli.command()
 @_model_option(required=True)
 @model_id_option
-@click.option("--per-class", default=20, show_default=True, help="Random serving rows explained per predicted class.")
-@click.option("--queue-limit", default=100, show_default=True, help="Label-queue rows explained first.")
-@click.option("--num-features", default=10, show_default=True, help="Features (tokens) per explanation.")
-@click.option("--num-samples", default=500, show_default=True, help="LIME's perturbed samples per explanation.")
+@click.option(
+    "--per-class", type=int, help="Random serving rows explained per predicted class.", **_default_of("explain:run")
+)
+@click.option("--queue-limit", type=int, help="Label-queue rows explained first.", **_default_of("explain:run"))
+@click.option("--num-features", type=int, help="Features (tokens) per explanation.", **_default_of("explain:run"))
+@click.option("--num-samples", type=int, help="LIME's perturbed samples per explanation.", **_default_of("explain:run"))
 @seed_option
 @click.pass_context
 def explain(ctx: click.Context, model_spec, model_id, per_class, queue_limit, num_features, num_samples, seed) -> None:
@@ -260,14 +291,14 @@ def explain(ctx: click.Context, model_spec, model_id, per_class, queue_limit, nu
 @cli.command()
 @_model_option(required=True)
 @model_id_option
-@click.option("--per-class", default=200, show_default=True, help="Holdout rows perturbed per label.")
+@click.option("--per-class", type=int, help="Holdout rows perturbed per label.", **_default_of("perturb:run"))
 @click.option(
     "--perturbation",
     "perturbations",
     multiple=True,
     help="Run only these (repeatable): typos, case, whitespace, punctuation, word_dropout; gaussian_noise for tabular.",
 )
-@click.option("--tolerance", default=0.1, show_default=True, help="Flip rate above which a check fails.")
+@click.option("--tolerance", type=float, help="Flip rate above which a check fails.", **_default_of("perturb:run"))
 @seed_option
 @click.pass_context
 def perturb(ctx: click.Context, model_spec, model_id, per_class, perturbations, tolerance, seed) -> None:
@@ -360,7 +391,7 @@ def run(
     path = pipeline.run(
         _load_project(ctx),
         model_spec,
-        [s.strip() for s in steps.split(",") if s.strip()],
+        _step_list(steps),
         report_path,
         full_refresh,
         click.echo,
@@ -427,9 +458,13 @@ def incidents(ctx: click.Context) -> None:
 
 
 @cli.command()
-@click.option("--predictions-per-day", default=3000, show_default=True, help="Size of the serving log per day.")
-@click.option("--days", default=60, show_default=True, help="Days of serving log (events at days 30, 40, 45, 50).")
-@click.option("--seed", default=7, show_default=True, help="Seed of the generator.")
+@click.option(
+    "--predictions-per-day", type=int, help="Size of the serving log per day.", **_default_of("demo.run:run_demo")
+)
+@click.option(
+    "--days", type=int, help="Days of serving log (events at days 30, 40, 45, 50).", **_default_of("demo.run:run_demo")
+)
+@click.option("--seed", type=int, help="Seed of the generator.", **_default_of("demo.run:run_demo"))
 @click.option(
     "--output-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -438,7 +473,6 @@ def incidents(ctx: click.Context) -> None:
 )
 @click.option(
     "--steps",
-    default=lambda: _steps(without="notify"),
     show_default="every step but notify",
     help="Steps of `ml-monitor run` to run on the demo.",
 )
@@ -447,16 +481,14 @@ def incidents(ctx: click.Context) -> None:
 )
 @click.option(
     "--scenario",
-    default="demo",
-    show_default=True,
     help="Planted events: demo, stable, slow_drift, seasonal or concept_drift (see bench/README.md).",
+    **_default_of("demo.run:run_demo"),
 )
 @click.option(
     "--stale-hours",
-    default=0.0,
-    show_default=True,
     type=click.FloatRange(min=0),
     help="Monitor the log this many hours after its end, so that it looks stale.",
+    **_default_of("demo.run:run_demo"),
 )
 @click.pass_context
 def demo(
@@ -478,68 +510,24 @@ def demo(
     change and a nulled column from day 45, two features that move together from day 50) into a DuckDB file, runs `ml-monitor run` on
     the demo dbt project, prints what the monitors found and the report's path.
     """
-    from . import demo as demo_data
-    from . import pipeline
+    from .demo import run_demo
 
-    if demo_target:
-        ctx.obj["target"] = demo_target
-    output_dir = (output_dir or package_root() / "data").resolve()
-    output_dir.mkdir(parents=True, exist_ok=True)
-    db_path = Path(ctx.obj.get("db") or output_dir / DEMO_DATABASE).resolve()
-    ctx.obj["db"] = db_path
-    ctx.obj["spark_dir"] = output_dir / "spark"
-    # the demo's own dbt project and the profile shipped for it, unless others are given
-    ctx.obj["project_dir"] = ctx.obj.get("project_dir") or package_root() / "demo"
-    ctx.obj["profiles_dir"] = ctx.obj.get("profiles_dir") or package_root() / "profiles"
-    _load_project(ctx)  # a bad configuration fails before the generator runs
-    click.echo(f"Generating {predictions_per_day * days:,} predictions over {days} days ...")
-    data = demo_data.generate(
+    report_path = run_demo(
         predictions_per_day=predictions_per_day,
         days=days,
         seed=seed,
-        scenario=demo_data.scenario(scenario),
+        scenario=scenario,
         stale_hours=stale_hours,
-    )
-    # monitored at the generator's "now", the end of the log (plus --stale-hours)
-    ctx.obj["vars"] = {**data.dbt_vars(), **(ctx.obj.get("vars") or {})}
-    project = _load_project(ctx)
-    if project.adapter_type == "duckdb":
-        # the demo's file holds only what the demo makes: start it afresh
-        if db_path.exists():  # held by another process: say so rather than pull it away
-            from .warehouse import Warehouse
-
-            Warehouse.connect(project).close()
-        for stale in (db_path, db_path.with_name(db_path.name + ".wal")):
-            stale.unlink(missing_ok=True)
-        demo_data.write_duckdb(data, db_path, project.source_schema)
-    else:
-        from .warehouse import Warehouse
-
-        with Warehouse.connect(project) as wh:
-            demo_data.write_warehouse(data, wh, project.source_schema)
-    model_path = output_dir / "ticket_router.joblib"
-    demo_data.save_model(data.model, model_path)
-    # full refresh: a warehouse target may hold an earlier demo's buckets, which an
-    # incremental run would keep
-    report_path = pipeline.run(
-        project,
-        str(model_path),
-        [s.strip() for s in steps.split(",") if s.strip()],
-        output_dir / "ml_monitor_report.html",
-        full_refresh=True,
+        steps=None if steps is None else _step_list(steps),
+        output_dir=output_dir,
+        project_dir=ctx.obj["project_dir"],
+        profiles_dir=ctx.obj["profiles_dir"],
+        target=demo_target or ctx.obj["target"],
+        cli_vars=ctx.obj["vars"],
+        db=ctx.obj["db"],
         echo=click.echo,
         progress=_progress_bar,
     )
-    click.echo("")
-    if project.adapter_type == "duckdb":
-        click.echo(f"DuckDB file: {db_path} (schema {project.output_schema})")
-    else:
-        click.echo(f"Tables in {project.adapter_type} target '{project.target_name}', schema {project.output_schema}")
-        if project.adapter_type == "spark" and project.credentials["method"] == "session":
-            click.echo(f"Spark folder (warehouse and metastore): {project.env['ML_MONITOR_SPARK_DIR']}")
-    click.echo("What the monitors found:")
-    for line in pipeline.summarize(project):
-        click.echo(f"  {line}")
     if report_path:
         click.echo(f"Report: {report_path}")
 

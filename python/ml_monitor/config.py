@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from .errors import MonitorError, dbt_error_line
+from .names import ALERTS
 
 PACKAGE_NAME = "ml_monitor"
 # The Python steps write their tables beside this model, wherever dbt places it; the models
 # that read those tables look them up there too (macro ml_monitor.python_output).
-ANCHOR_MODEL = "ml_monitor_alerts"
+ANCHOR_MODEL = ALERTS
 
 
 def package_root() -> Path:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from . import samples
+from . import names, samples
 from .config import Project
 from .model import classifier, model_classifier
 from .warehouse import Warehouse
@@ -188,12 +188,12 @@ def class_explanations(explanations: pd.DataFrame) -> pd.DataFrame:
 def _queued_ids(warehouse: Warehouse, model_id: str, limit: int) -> list[str]:
     """The first `limit` predictions of ml_monitor_label_queue (none while it does not
     exist): priority 1 first, so every reason gets its turn."""
-    if limit <= 0 or not warehouse.table_exists("ml_monitor_label_queue"):
+    if limit <= 0 or not warehouse.table_exists(names.LABEL_QUEUE):
         return []
     q = warehouse.quote
     rows = warehouse.query(
         f"select {q('prediction_id')} as prediction_id, min({q('priority')}) as first_priority"
-        f" from {warehouse.relation('ml_monitor_label_queue')} where {q('model_id')} = ?"
+        f" from {warehouse.relation(names.LABEL_QUEUE)} where {q('model_id')} = ?"
         f" group by {q('prediction_id')} order by first_priority, prediction_id limit ?",
         [model_id, int(limit)],
     )
@@ -222,7 +222,7 @@ def run(
     the two frames written.
     """
     inputs = samples.model_inputs(project, "explain")
-    model_id = samples.resolve_model_id(warehouse, samples.PREDICTIONS, model_id)
+    model_id = samples.resolve_model_id(warehouse, names.PREDICTIONS, model_id)
     clf = model_classifier(warehouse, model, model_id)
     q = warehouse.quote
     valid = (f"{q('model_id')} = ? and {q('exclusion_reason')} is null and {inputs.present(q)}", [model_id])
@@ -230,7 +230,7 @@ def run(
     chosen = [
         samples.sample(
             warehouse,
-            samples.PREDICTIONS,
+            names.PREDICTIONS,
             columns,
             per_group=per_class,
             group_by=["predicted_class"],
@@ -244,7 +244,7 @@ def run(
         chosen.insert(
             0,
             samples.sample(
-                warehouse, samples.PREDICTIONS, columns, per_group=queue_limit, where=[valid, listed], seed=seed
+                warehouse, names.PREDICTIONS, columns, per_group=queue_limit, where=[valid, listed], seed=seed
             ),
         )
     rows = pd.concat(chosen, ignore_index=True).drop_duplicates("prediction_id")
@@ -254,20 +254,20 @@ def run(
     else:
         reference = samples.sample(
             warehouse,
-            samples.REFERENCE,
+            names.REFERENCE,
             inputs.columns,
             per_group=reference_size,
             seed=seed,
             where=[
                 (
                     f"{q('model_id')} = ? and {q('split')} = ?",
-                    [model_id, project.var("ml_monitor_reference_split", "train")],
+                    [model_id, project.var("ml_monitor_reference_split")],
                 )
             ],
         )
         explanations = explain_tabular(rows, reference, clf, inputs.features, **settings)
     by_class = class_explanations(explanations)
     with warehouse.atomic():
-        samples.write_model_rows(warehouse, "ml_monitor_explanations", explanations, model_id)
-        samples.write_model_rows(warehouse, "ml_monitor_class_explanations", by_class, model_id)
+        samples.write_model_rows(warehouse, names.EXPLANATIONS, explanations, model_id)
+        samples.write_model_rows(warehouse, names.CLASS_EXPLANATIONS, by_class, model_id)
     return explanations, by_class

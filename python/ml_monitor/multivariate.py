@@ -43,13 +43,12 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.preprocessing import OrdinalEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
-from . import samples
+from . import names, samples
 from .config import Project
 from .errors import MonitorError
 from .projection import window_label, window_starts, windowing
 from .warehouse import Warehouse
 
-TABLE = "ml_monitor_multivariate_drift"
 # Stable demo windows score 0.49-0.51 (null sd about 0.013 at 700 rows against 2000); the
 # demo's joint change 0.7 in its first, partly changed window and 0.9 after.
 DRIFT_THRESHOLD = 0.6
@@ -232,13 +231,13 @@ def run(
     if not features:
         raise MonitorError("multivariate drift needs the tabular features: set ml_monitor_features")
     window_buckets, length = windowing(project, window_buckets)
-    model_id = samples.resolve_model_id(warehouse, samples.PREDICTIONS, model_id)
+    model_id = samples.resolve_model_id(warehouse, names.PREDICTIONS, model_id)
     q = warehouse.quote
     columns = {name: name for name in features}
     split = project.var("ml_monitor_reference_split")
     reference = samples.sample(
         warehouse,
-        samples.REFERENCE,
+        names.REFERENCE,
         columns,
         per_group=sample_size,
         seed=seed,
@@ -248,7 +247,7 @@ def run(
         raise MonitorError(f"no rows of split '{split}' for model '{model_id}'")
     valid = (f"{q('model_id')} = ? and {q('exclusion_reason')} is null", [model_id])
     latest = warehouse.query(
-        f"select max({q('bucket_start')}) as latest from {warehouse.relation(samples.PREDICTIONS)} where {valid[0]}",
+        f"select max({q('bucket_start')}) as latest from {warehouse.relation(names.PREDICTIONS)} where {valid[0]}",
         valid[1],
     )["latest"].iloc[0]
     if pd.isna(latest):
@@ -256,7 +255,7 @@ def run(
     since = window_starts(pd.Series([latest]), length).iloc[0] - (max_windows - 1) * length
     serving = samples.sample(
         warehouse,
-        samples.PREDICTIONS,
+        names.PREDICTIONS,
         {**columns, "bucket_start": "bucket_start"},
         per_group=math.ceil(window_sample_size / window_buckets),
         group_by=["bucket_start"],
@@ -280,5 +279,5 @@ def run(
         progress=progress,
     )
     with warehouse.atomic():
-        samples.write_model_rows(warehouse, TABLE, scores, model_id)
+        samples.write_model_rows(warehouse, names.MULTIVARIATE_DRIFT, scores, model_id)
     return scores

@@ -38,12 +38,8 @@ from urllib.parse import unquote, urlsplit
 import pandas as pd
 
 from .errors import MonitorError
+from .names import ACKNOWLEDGEMENTS, ALERT_EPISODES, ALL, INCIDENTS, NOTIFICATIONS
 from .warehouse import PostgresWarehouse, Warehouse
-
-INCIDENTS = "ml_monitor_incidents"
-EPISODES = "ml_monitor_alert_episodes"
-STATE = "ml_monitor_notifications"
-ACKS = "ml_monitor_acknowledgements"
 
 TRIES = 3
 RETRY_DELAYS = (1.0, 4.0)  # seconds before the second and the third try
@@ -251,7 +247,7 @@ class _State:
 
     def __init__(self, wh: Warehouse):
         self.wh = wh
-        frame = _read(wh, STATE, STATE_TYPES)
+        frame = _read(wh, NOTIFICATIONS, STATE_TYPES)
         self.rows = {(r["incident_id"], r["channel_key"]): r for r in _records(frame)}
 
     def of(self, channel: Channel) -> dict[str, dict]:
@@ -263,7 +259,7 @@ class _State:
                 (incident_id, channel.key), {"incident_id": incident_id, "channel_key": channel.key, "attempts": 0}
             )
             row.update(values)
-        self.wh.replace_table(STATE, _typed(list(self.rows.values()), STATE_TYPES))
+        self.wh.replace_table(NOTIFICATIONS, _typed(list(self.rows.values()), STATE_TYPES))
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -289,14 +285,14 @@ def _incidents(wh: Warehouse) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every incident with its number of alerting series (alert type × cohort × subject,
     whatever their episodes), and every episode (dbt builds the two tables together)."""
     incidents = wh.query(f"select * from {_require_incidents(wh)}")
-    episodes = wh.query(f"select * from {wh.relation(EPISODES)}")
+    episodes = wh.query(f"select * from {wh.relation(ALERT_EPISODES)}")
     series = episodes.drop_duplicates(["incident_id", "alert_type", "cohort_name", "cohort_value", "subject"])
     incidents["n_series"] = incidents["incident_id"].map(series.groupby("incident_id").size()).fillna(0).astype(int)
     return incidents, episodes
 
 
 def _acknowledged(wh: Warehouse) -> pd.DataFrame:
-    return _read(wh, ACKS, ACK_TYPES)
+    return _read(wh, ACKNOWLEDGEMENTS, ACK_TYPES)
 
 
 def _find(incidents: pd.DataFrame, incident_id: str) -> dict:
@@ -338,7 +334,7 @@ def acknowledge(wh: Warehouse, incident_id: str, note: str | None = None) -> str
     acks = [a for a in acks if a["incident_id"] != incident["incident_id"]] + [
         {"incident_id": incident["incident_id"], "acknowledged_at": _now(), "acknowledged_by": _user(), "note": note}
     ]
-    wh.replace_table(ACKS, _typed(acks, ACK_TYPES))
+    wh.replace_table(ACKNOWLEDGEMENTS, _typed(acks, ACK_TYPES))
     return incident["incident_id"]
 
 
@@ -464,8 +460,8 @@ def _what_changed(change: Change) -> str | None:
 
 
 def _alert_line(e: dict) -> str:
-    where = "all" if e["cohort_name"] == "__all__" else f"{e['cohort_name']}={e['cohort_value']}"
-    subject = "" if e["subject"] in (None, "__all__") else f" on {e['subject']}"
+    where = "all" if e["cohort_name"] == ALL else f"{e['cohort_name']}={e['cohort_value']}"
+    subject = "" if e["subject"] in (None, ALL) else f" on {e['subject']}"
     value = (
         f"{e['peak_metric']} {_number(e['peak_value'])} (threshold {_number(e['peak_threshold'])})"
         if not _missing(e["peak_value"])
@@ -504,7 +500,7 @@ def _where(incident: dict, episodes: pd.DataFrame) -> list[str]:
     lines = [] if _missing(incident["cohorts"]) else [f"- **Where:** {_listed(str(incident['cohorts']).split(', '))}"]
     kinds: dict[str, set[str]] = {}
     for alert_type, subject in zip(episodes["alert_type"], episodes["subject"]):
-        if alert_type in SUBJECT_KINDS and not _missing(subject) and subject != "__all__":
+        if alert_type in SUBJECT_KINDS and not _missing(subject) and subject != ALL:
             kinds.setdefault(SUBJECT_KINDS[alert_type], set()).add(str(subject))
     return lines + [
         f"- **{kind.capitalize()}:** {_listed(sorted(subjects))}" for kind, subjects in sorted(kinds.items())
@@ -618,7 +614,7 @@ def run(
         resolved = set(incidents.loc[incidents["status"] == "resolved", "incident_id"])
         if not dry_run and acks["incident_id"].isin(resolved).any():
             # an acknowledgement lasts until the incident resolves
-            wh.replace_table(ACKS, acks[~acks["incident_id"].isin(resolved)])
+            wh.replace_table(ACKNOWLEDGEMENTS, acks[~acks["incident_id"].isin(resolved)])
         state = _State(wh)
         for channel in targets:
             found, history = changes(incidents, state.of(channel), set(acks["incident_id"]) - resolved)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from . import samples
+from . import names, samples
 from .config import Project
 from .errors import MonitorError
 from .model import classifier, model_classifier
@@ -168,7 +168,7 @@ def check(
 
 
 def _summary(name: str, predicted_class, flipped, change, tolerance: float) -> pd.DataFrame:
-    """One row per originally predicted class and one for '__all__'."""
+    """One row per originally predicted class and one for all of them (names.ALL)."""
     rows = pd.DataFrame({"predicted_class": predicted_class, "flipped": flipped, "change": change})
     stats = {
         "n": ("flipped", "size"),
@@ -178,7 +178,7 @@ def _summary(name: str, predicted_class, flipped, change, tolerance: float) -> p
     summary = pd.concat(
         [
             rows.groupby("predicted_class", as_index=False).agg(**stats),
-            rows.assign(predicted_class="__all__").groupby("predicted_class", as_index=False).agg(**stats),
+            rows.assign(predicted_class=names.ALL).groupby("predicted_class", as_index=False).agg(**stats),
         ],
         ignore_index=True,
     )
@@ -209,13 +209,13 @@ def run(
     if unknown:
         raise MonitorError(f"unknown perturbation(s) {', '.join(unknown)}; choose from {', '.join(registry)}")
     chosen = {name: registry[name] for name in perturbations} if perturbations else registry
-    model_id = samples.resolve_model_id(warehouse, samples.REFERENCE, model_id)
+    model_id = samples.resolve_model_id(warehouse, names.REFERENCE, model_id)
     clf = model_classifier(warehouse, model, model_id)
-    split = project.var("ml_monitor_holdout_split", "validation")
+    split = project.var("ml_monitor_holdout_split")
     q = warehouse.quote
     holdout = samples.sample(
         warehouse,
-        samples.REFERENCE,
+        names.REFERENCE,
         inputs.columns,
         per_group=per_class,
         group_by=["label"],
@@ -227,5 +227,5 @@ def run(
         raise MonitorError(f"no rows of the holdout split '{split}' with the model's inputs for model '{model_id}'")
     data = holdout["input"].tolist() if inputs.text else holdout[inputs.features]
     checks = check(data, clf, perturbations=chosen, tolerance=tolerance, seed=seed, progress=progress)
-    samples.write_model_rows(warehouse, "ml_monitor_perturbation_checks", checks, model_id)
+    samples.write_model_rows(warehouse, names.PERTURBATION_CHECKS, checks, model_id)
     return checks

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
-from . import runner
+from . import names, runner
 from .config import Project
 from .errors import MonitorError
 from .warehouse import Warehouse
@@ -127,11 +127,9 @@ def run(
         runner.deps(project)
     if "fit-thresholds" in steps:
         if "build" in steps:
-            from .thresholds import HOLDOUT_VIEW
-
             # fit first, on the staged holdout alone, so that one build uses the new fit
             echo("dbt run: the staged reference the fit reads")
-            runner.dbt(project, ["run", "--select", HOLDOUT_VIEW])
+            runner.dbt(project, ["run", "--select", names.REFERENCE])
         summary = fit_thresholds(project)
         echo(
             f"fit-thresholds: {summary['thresholds']} thresholds, {summary['calibrated_groups']} calibrations "
@@ -185,19 +183,19 @@ def summarize(project: Project) -> list[str]:
 
     listed = 20  # incidents, the most recent first (the report lists more)
     with warehouse(project) as wh:
-        if not wh.table_exists("ml_monitor_alerts"):
+        if not wh.table_exists(names.ALERTS):
             return ["no alerts table yet: run dbt build"]
         # an older build has no incidents table: its summary is the alerts alone
         incidents = (
-            wh.query(f"select * from {wh.relation('ml_monitor_incidents')} order by {INCIDENT_ORDER}")
-            if wh.table_exists("ml_monitor_incidents")
+            wh.query(f"select * from {wh.relation(names.INCIDENTS)} order by {INCIDENT_ORDER}")
+            if wh.table_exists(names.INCIDENTS)
             else None
         )
         q = wh.quote
         alerts = wh.query(
             f"select {q('alert_type')} as alert_type, {q('bucket_start')} as bucket_start, "
             f"{q('cohort_name')} as cohort_name, {q('cohort_value')} as cohort_value, "
-            f"{q('subject')} as subject, {q('severity')} as severity from {wh.relation('ml_monitor_alerts')}"
+            f"{q('subject')} as subject, {q('severity')} as severity from {wh.relation(names.ALERTS)}"
         )
     lines = []
     if incidents is not None:
@@ -216,9 +214,9 @@ def summarize(project: Project) -> list[str]:
     for alert_type, group in alerts.groupby("alert_type", sort=True):
         first = group["bucket_start"].min()
         since = f" from {first:%Y-%m-%d}" if first == first and first is not None else ""
-        cohorts = group[group["cohort_name"] != "__all__"]
+        cohorts = group[group["cohort_name"] != names.ALL]
         where = sorted({f"{c}={v}" for c, v in zip(cohorts["cohort_name"], cohorts["cohort_value"])})
-        subjects = sorted({s for s in group["subject"] if s not in ("__all__", "class_mix")})
+        subjects = sorted({s for s in group["subject"] if s not in (names.ALL, "class_mix")})
         detail = ", ".join(
             filter(
                 None,

@@ -41,7 +41,7 @@ from sklearn.metrics.pairwise import cosine_distances
 from sklearn.model_selection import PredefinedSplit, cross_val_score
 from sklearn.pipeline import Pipeline
 
-from . import samples
+from . import names, samples
 from .config import Project
 from .errors import MonitorError
 from .warehouse import Warehouse
@@ -274,12 +274,12 @@ def run(
     """
     column, vectorize, key = _inputs(project, model)
     window_buckets, length = windowing(project, window_buckets)
-    model_id = samples.resolve_model_id(warehouse, samples.PREDICTIONS, model_id)
-    split = split or project.var("ml_monitor_holdout_split", "validation")
+    model_id = samples.resolve_model_id(warehouse, names.PREDICTIONS, model_id)
+    split = split or project.var("ml_monitor_holdout_split")
     q = warehouse.quote
     reference = samples.sample(
         warehouse,
-        samples.REFERENCE,
+        names.REFERENCE,
         {"sample_id": "prediction_id", "class": "predicted_class", "input": column},
         per_group=sample_size,
         group_by=["predicted_class"],
@@ -297,7 +297,7 @@ def run(
         raise MonitorError(f"no rows of split '{split}' with a predicted_class and {column} for model '{model_id}'")
     valid = (f"{q('model_id')} = ? and {q('exclusion_reason')} is null and {q(column)} is not null", [model_id])
     latest = warehouse.query(
-        f"select max({q('bucket_start')}) as latest from {warehouse.relation(samples.PREDICTIONS)} where {valid[0]}",
+        f"select max({q('bucket_start')}) as latest from {warehouse.relation(names.PREDICTIONS)} where {valid[0]}",
         valid[1],
     )["latest"].iloc[0]
     if pd.isna(latest):
@@ -305,7 +305,7 @@ def run(
     since = window_starts(pd.Series([latest]), length).iloc[0] - (max_windows - 1) * length
     serving = samples.sample(
         warehouse,
-        samples.PREDICTIONS,
+        names.PREDICTIONS,
         {"sample_id": "prediction_id", "class": "predicted_class", "bucket_start": "bucket_start", "input": column},
         per_group=math.ceil(window_sample_size / window_buckets),
         group_by=["predicted_class", "bucket_start"],
@@ -318,8 +318,8 @@ def run(
         reference, serving, vectorize, threshold=threshold, seed=seed, progress=progress
     )
     with warehouse.atomic():
-        samples.write_model_rows(warehouse, "ml_monitor_embedding_projection", projection, model_id)
-        samples.write_model_rows(warehouse, "ml_monitor_embedding_drift", drift, model_id)
+        samples.write_model_rows(warehouse, names.EMBEDDING_PROJECTION, projection, model_id)
+        samples.write_model_rows(warehouse, names.EMBEDDING_DRIFT, drift, model_id)
     return projection, drift
 
 
@@ -339,7 +339,7 @@ def _inputs(project: Project, model) -> tuple[str, Vectorize, list[str]]:
 
 def windowing(project: Project, window_buckets: int | None) -> tuple[int, pd.Timedelta]:
     """Buckets per window (default: a week's worth) and the window's length."""
-    grain = GRAIN.get(project.var("ml_monitor_time_grain", "day"))
+    grain = GRAIN.get(project.var("ml_monitor_time_grain"))
     if grain is None:
         raise MonitorError(f"unknown ml_monitor_time_grain {project.var('ml_monitor_time_grain')!r}")
     window_buckets = window_buckets or max(1, GRAIN["week"] // grain)

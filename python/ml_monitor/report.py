@@ -33,6 +33,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from .config import Project
+from .names import ALL
 from .warehouse import Warehouse
 
 # Bounds on what goes into the page, and so on its size.
@@ -247,7 +248,7 @@ def _cell(v: Any, column: str = "") -> Any:
 
 
 def _where(name: Any, value: Any) -> str:
-    return "all" if _value(name) in (None, "__all__") else f"{name} = {value}"
+    return "all" if _value(name) in (None, ALL) else f"{name} = {value}"
 
 
 # --- sections --------------------------------------------------------------------------
@@ -1208,6 +1209,7 @@ def build_report(warehouse: Warehouse, project: Project | None = None, title: st
     content = {s.id: s.load(reader) for s in SECTIONS if present[s.id]}
     payload = {
         "settings": _settings(project),
+        "all": ALL,  # the rows of every class or cohort value
         "models": _models(content),
         "axis": _time_axis(reader),
         "sections": {sid: c.data for sid, c in content.items()},

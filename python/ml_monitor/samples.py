@@ -13,12 +13,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from . import names
 from .config import Project
 from .errors import MonitorError
 from .warehouse import Warehouse
-
-PREDICTIONS = "stg_ml_monitor__predictions"
-REFERENCE = "stg_ml_monitor__reference"
 
 
 def sample(
@@ -74,7 +72,7 @@ def reference_classes(warehouse: Warehouse, model_id: str) -> list[str]:
     """The labels of a model's reference data, sorted: scikit-learn's column order of predict_proba."""
     q = warehouse.quote
     rows = warehouse.query(
-        f"select distinct {q('label')} as label from {warehouse.relation(REFERENCE)}"
+        f"select distinct {q('label')} as label from {warehouse.relation(names.REFERENCE)}"
         f" where {q('model_id')} = ? and {q('label')} is not null",
         [model_id],
     )
@@ -101,7 +99,7 @@ class ModelInputs:
 def model_inputs(project: Project, step: str) -> ModelInputs:
     """The model's inputs: the text column when configured (a text model), else the features."""
     text = project.var("ml_monitor_text_column")
-    features = list(project.var("ml_monitor_features", []))
+    features = list(project.var("ml_monitor_features") or [])
     if not text and not features:
         raise MonitorError(f"{step} needs the model's inputs: set ml_monitor_text_column or ml_monitor_features")
     return ModelInputs(text, features)

@@ -21,14 +21,11 @@ from sklearn.isotonic import IsotonicRegression
 
 from .config import Project
 from .errors import MonitorError
+from .names import ALL, CALIBRATION, REFERENCE, THRESHOLDS
 from .warehouse import Warehouse
 
-HOLDOUT_VIEW = "stg_ml_monitor__reference"
-THRESHOLDS_TABLE = "ml_monitor_thresholds"
-CALIBRATION_TABLE = "ml_monitor_calibration"
 HOLDOUT_COLUMNS = ["model_id", "predicted_class", "confidence", "label"]
 OBJECTIVES = ("f1", "min_precision", "min_recall")
-ALL = "__all__"
 
 
 # --- thresholds ---------------------------------------------------------------------
@@ -287,9 +284,9 @@ def fit_calibration(holdout: pd.DataFrame, prior_rows: float) -> pd.DataFrame:
 
 def _read_holdout(warehouse: Warehouse, project: Project) -> tuple[pd.DataFrame, int]:
     """The usable holdout rows, and how many holdout rows were left out as unusable."""
-    if not warehouse.table_exists(HOLDOUT_VIEW):
-        raise MonitorError(f"{warehouse.relation(HOLDOUT_VIEW)} does not exist: run dbt build first")
-    view, split = warehouse.relation(HOLDOUT_VIEW), project.var("ml_monitor_holdout_split")
+    if not warehouse.table_exists(REFERENCE):
+        raise MonitorError(f"{warehouse.relation(REFERENCE)} does not exist: run dbt build first")
+    view, split = warehouse.relation(REFERENCE), project.var("ml_monitor_holdout_split")
     total = int(warehouse.query(f"select count(*) as n from {view} where split = ?", [split])["n"].iloc[0])
     if total == 0:
         raise MonitorError(
@@ -329,8 +326,8 @@ def run(
         fitted_at=thresholds["fitted_at"].iloc[0]
     )
     with warehouse.atomic():  # a threshold never meets the calibration of another fit
-        warehouse.replace_table(THRESHOLDS_TABLE, thresholds)
-        warehouse.replace_table(CALIBRATION_TABLE, calibration)
+        warehouse.replace_table(THRESHOLDS, thresholds)
+        warehouse.replace_table(CALIBRATION, calibration)
     return {
         "mode": "multiclass" if positive is None else f"binary (positive class '{positive}')",
         "holdout_rows": len(holdout),
@@ -338,5 +335,5 @@ def run(
         "thresholds": len(thresholds),
         "unmet": int(thresholds["objective"].str.endswith(":unmet").sum()),
         "calibrated_groups": int(calibration[["model_id", "predicted_class"]].drop_duplicates().shape[0]),
-        "tables": [warehouse.relation(THRESHOLDS_TABLE), warehouse.relation(CALIBRATION_TABLE)],
+        "tables": [warehouse.relation(THRESHOLDS), warehouse.relation(CALIBRATION)],
     }

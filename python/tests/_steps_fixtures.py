@@ -2,7 +2,7 @@
 
 `demo_data` is the demo's ticket router and data at a small size, generated once per test
 process. `staging_project` lays a DuckDB file out the way `dbt build` leaves it for the
-Python steps (the staging views as tables in main_ml_monitor) and returns a Project whose
+Python steps (the staging views as tables in the output schema) and returns a Project whose
 profile points at it, so the steps' `run()` is tested on a real warehouse without dbt.
 """
 
@@ -20,8 +20,8 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from ml_monitor import demo
 from ml_monitor.config import Project, package_root
+from ml_monitor.names import DUCKDB_OUTPUT_SCHEMA as SCHEMA
 
-SCHEMA = "main_ml_monitor"
 EXCLUDED_IDS = ("p-000000001", "p-000000002")  # staged with an exclusion reason: never sampled
 TEXT_VARS = {"ml_monitor_text_column": "ticket_text"}
 FEATURES = ["order_value", "previous_tickets", "account_age_days", "customer_tier", "product"]

@@ -22,8 +22,8 @@ import yaml
 
 from ml_monitor import runner
 from ml_monitor.config import Project, package_root
+from ml_monitor.names import DUCKDB_OUTPUT_SCHEMA as OUTPUT_SCHEMA
 
-OUTPUT_SCHEMA = "main_ml_monitor"
 # Everything the bad-input and metric tests read, and what those models need.
 CORE_SELECT = (
     "+ml_monitor_class_drift +ml_monitor_confidence +ml_monitor_null_fractions +ml_monitor_feature_drift "

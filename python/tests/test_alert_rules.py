@@ -13,6 +13,7 @@ import pytest
 from scipy import stats
 
 from _tiny_project import build, table, tiny_project, write_tables
+from ml_monitor.names import ALL
 
 pytestmark = pytest.mark.slow  # each scenario is a dbt build of a tiny project
 
@@ -109,7 +110,7 @@ def _alert_days(alerts: pd.DataFrame, model: str, alert_type: str, **where) -> s
 def test_zero_variance_baseline_still_detects_a_drop(scenarios):
     project, _, _ = scenarios
     alerts = table(project, "ml_monitor_alerts")
-    assert _alert_days(alerts, "flat", "confidence_anomaly", cohort_name="__all__", subject="__all__") == {DAYS}
+    assert _alert_days(alerts, "flat", "confidence_anomaly", cohort_name=ALL, subject=ALL) == {DAYS}
 
 
 def test_stable_small_model_raises_nothing(scenarios):
@@ -144,7 +145,7 @@ def test_p_values_equal_scipy(scenarios):
     project, serving, reference = scenarios
     drift = table(project, "ml_monitor_class_drift").set_index(["model_id", "bucket_start", "cohort_name"])
     holdout = reference[reference.split == "validation"]
-    for (model, bucket, _), row in drift.xs("__all__", level="cohort_name", drop_level=False).iterrows():
+    for (model, bucket, _), row in drift.xs(ALL, level="cohort_name", drop_level=False).iterrows():
         day = serving[(serving.model_id == model) & (serving.predicted_at.dt.floor("D") == bucket)]
         ref = holdout[holdout.model_id == model]
         counts = pd.concat([day.predicted_class.value_counts(), ref.predicted_class.value_counts()], axis=1).fillna(0)

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from _tiny_project import (
+    OUTPUT_SCHEMA,
     build,
     cli,
     db_path,
@@ -24,6 +25,7 @@ from _tiny_project import (
     write_tables,
 )
 from ml_monitor import runner
+from ml_monitor.names import ALL, NULL
 from ml_monitor.warehouse import Warehouse
 
 pytestmark = pytest.mark.slow  # dbt builds of tiny projects
@@ -146,8 +148,8 @@ EXPECTED_EXCLUSIONS = {  # (bucket, reason, column_name) -> rows
 def test_each_bad_row_is_counted_per_reason_and_bucket(bad_run):
     project, log, _ = bad_run
     by_cohort = _main(table(project, "ml_monitor_data_quality"))
-    quality = by_cohort[by_cohort.cohort_name == "__all__"]
-    assert set(table(project, "ml_monitor_data_quality").model_id) == {"main", "__all__"}  # __all__: labels
+    quality = by_cohort[by_cohort.cohort_name == ALL]
+    assert set(table(project, "ml_monitor_data_quality").model_id) == {"main", ALL}  # __all__: labels
     future = _bucket_of(log, "future")
     got = {
         (None if pd.isna(b) else ("future" if b == future else b), r, None if pd.isna(c) else c): n
@@ -163,7 +165,7 @@ def test_each_bad_row_is_counted_per_reason_and_bucket(bad_run):
         if pd.isna(row.bucket_start):
             assert not row.is_alert  # an undated problem is counted, not tested
     # the log's own reasons per country too: its rows add up to the population's
-    countries = _main(log)["country"].fillna("__null__")
+    countries = _main(log)["country"].fillna(NULL)
     per_country = by_cohort[by_cohort.cohort_name == "country"]
     assert set(per_country.reason) == {r for _, r, _ in EXPECTED_EXCLUSIONS} - {
         "duplicate_prediction_id",
@@ -209,7 +211,7 @@ def test_every_dated_exclusion_is_tested_for_an_alert(bad_run):
 def test_monitors_count_only_valid_rows(bad_run):
     project, log, _ = bad_run
     confidence = _main(table(project, "ml_monitor_confidence"))
-    population = confidence[(confidence.cohort_name == "__all__") & (confidence.predicted_class == "__all__")]
+    population = confidence[(confidence.cohort_name == ALL) & (confidence.predicted_class == ALL)]
     population = population.set_index("bucket_start")
     valid = _main(log)[_main(log).prediction_id.str.match(r"^p\d+$", na=False)]
     first_copies = valid.sort_values("predicted_at").drop_duplicates("prediction_id")  # p45's and p0's first
@@ -230,13 +232,11 @@ def test_monitors_count_only_valid_rows(bad_run):
 def test_a_class_unseen_in_the_reference_is_a_new_class(bad_run):
     project, _, _ = bad_run
     drift = _main(table(project, "ml_monitor_class_drift")).set_index(["bucket_start", "cohort_name", "cohort_value"])
-    assert drift.loc[(D3, "__all__", "__all__"), "new_classes"] == 1
-    assert drift.loc[(D3, "__all__", "__all__"), "new_class_share"] == pytest.approx(
-        3 / 43
-    )  # 40 + 3 new, p0's copy left out
-    assert drift.loc[(D2, "__all__", "__all__"), "new_classes"] == 0
+    assert drift.loc[(D3, ALL, ALL), "new_classes"] == 1
+    assert drift.loc[(D3, ALL, ALL), "new_class_share"] == pytest.approx(3 / 43)  # 40 + 3 new, p0's copy left out
+    assert drift.loc[(D2, ALL, ALL), "new_classes"] == 0
     shares = _main(table(project, "ml_monitor_class_distribution"))
-    c = shares[(shares.bucket_start == D3) & (shares.cohort_name == "__all__") & (shares.predicted_class == "c")]
+    c = shares[(shares.bucket_start == D3) & (shares.cohort_name == ALL) & (shares.predicted_class == "c")]
     assert c["n"].tolist() == [3] and c["reference_share"].tolist() == [0]
 
 
@@ -248,11 +248,11 @@ def test_single_class_model(bad_run):
     for metric in ["psi", "js_distance", "linf", "chi2_statistic", "chi2_dof", "new_classes"]:
         assert (drift[metric] == 0).all(), metric
     conf = table(project, "ml_monitor_confidence")
-    solo = conf[(conf.model_id == "solo") & (conf.cohort_name == "__all__")]
-    assert set(solo.predicted_class) == {"__all__", "only"} and solo.n.sum() == 2 * (log.model_id == "solo").sum()
+    solo = conf[(conf.model_id == "solo") & (conf.cohort_name == ALL)]
+    assert set(solo.predicted_class) == {ALL, "only"} and solo.n.sum() == 2 * (log.model_id == "solo").sum()
     result = cli(project, "fit-thresholds")
     assert result.returncode == 0, result.stderr
-    thresholds = sql(project, "select * from main_ml_monitor.ml_monitor_thresholds order by 1, 2")
+    thresholds = sql(project, f"select * from {OUTPUT_SCHEMA}.ml_monitor_thresholds order by 1, 2")
     assert thresholds[["model_id", "predicted_class"]].values.tolist() == [
         ["main", "a"],
         ["main", "b"],
@@ -260,7 +260,7 @@ def test_single_class_model(bad_run):
     ]
     # every holdout prediction of solo is correct: defined numbers, P(correct) = 1
     assert thresholds[["precision", "recall", "f1"]].notna().all().all()
-    calibration = sql(project, "select * from main_ml_monitor.ml_monitor_calibration where model_id = 'solo'")
+    calibration = sql(project, f"select * from {OUTPUT_SCHEMA}.ml_monitor_calibration where model_id = 'solo'")
     assert len(calibration) and (calibration["calibrated_probability"] == 1.0).all()
 
 
@@ -336,14 +336,14 @@ def test_labels_are_chosen_alike_everywhere_and_problems_counted(bad_run):
     }
     # the labels table's rows in the bucket of their labeled_at: 8 on D3, 1 on D2, 1 undated
     assert got == {
-        ("__all__", None, "label_conflict"): (1, 1),  # p3's undated label
-        ("__all__", D3, "label_conflict"): (1, 8),  # p4's 'b'
-        ("__all__", D3, "label_null"): (1, 8),
-        ("__all__", D3, "label_unknown_prediction"): (2, 8),  # ghost, and no id
+        (ALL, None, "label_conflict"): (1, 1),  # p3's undated label
+        (ALL, D3, "label_conflict"): (1, 8),  # p4's 'b'
+        (ALL, D3, "label_null"): (1, 8),
+        (ALL, D3, "label_unknown_prediction"): (2, 8),  # ghost, and no id
         ("main", D1, "label_unknown_class"): (1, 4),
     }  # zebra, of p3, p4, p5, p7
     counts = _main(table(project, "ml_monitor_confusion_counts"))
-    counts = counts[(counts.bucket_start == D1) & (counts.cohort_name == "__all__")]
+    counts = counts[(counts.bucket_start == D1) & (counts.cohort_name == ALL)]
     assert dict(zip(zip(counts.predicted_class, counts.label), counts.n)) == {
         ("b", "b"): 1,
         ("a", "a"): 1,
@@ -361,10 +361,10 @@ def test_old_predictions_leave_the_bucket_spine_alone(bad_run):
 def test_too_small_a_reference_is_flagged_and_warned_about(bad_run):
     project, _, output = bad_run
     sizes = table(project, "ml_monitor_reference_sizes").set_index(["model_id", "kind", "subject"])
-    assert sizes.loc[("main", "model", "__all__")].tolist() == [40, False]
+    assert sizes.loc[("main", "model", ALL)].tolist() == [40, False]
     assert sizes.loc[("main", "class", "a")].tolist() == [20, True]
     assert sizes.loc[("main", "feature", "amount")].tolist() == [38, False]  # two NaN
-    assert sizes.loc[("solo", "model", "__all__")].tolist() == [20, True]
+    assert sizes.loc[("solo", "model", ALL)].tolist() == [20, True]
     assert runner._warnings(output) == [
         "model 'main' has too few training rows to judge drift against (class 'a': 20, class 'b': 20; fewer than"
         " ml_monitor_min_reference_rows = 30): see reference_too_small in ml_monitor_reference_sizes",
@@ -378,8 +378,8 @@ def test_reserved_values_in_the_data_are_refused_with_the_column(tmp_path):
     """A cohort value '__null__' would merge with the NULLs, a class '__all__' with every class."""
     project = tiny_project(tmp_path, ml_monitor_cohorts=["country"])
     log, ref = serving_log(), reference()
-    log.loc[5, "country"] = "__null__"
-    ref.loc[3, "label"] = "__all__"
+    log.loc[5, "country"] = NULL
+    ref.loc[3, "label"] = ALL
     write_tables(project, predictions=log, reference=ref)
     message = _one_line_error(cli(project, "build", "--select", "stg_ml_monitor__reference +ml_monitor_base_stats"))
     assert (
@@ -420,7 +420,7 @@ def test_empty_serving_log_and_no_holdout_split(tmp_path):
     result = cli(project, "fit-thresholds")
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        'Error: "main_ml_monitor"."stg_ml_monitor__reference" has no row with split = \'validation\': no holdout rows'
+        f'Error: "{OUTPUT_SCHEMA}"."stg_ml_monitor__reference" has no row with split = \'validation\': no holdout rows'
         " to fit thresholds on (load the model's validation rows, or set ml_monitor_holdout_split)"
     ]
 
@@ -513,7 +513,7 @@ def test_time_zone_aware_timestamps_are_bucketed_in_utc(tmp_path):
     )["data_type"].tolist() == ["TIMESTAMP WITH TIME ZONE"]
     build(project, "+ml_monitor_confidence +ml_monitor_data_quality", command="run")
     conf = table(project, "ml_monitor_confidence")
-    counts = conf[(conf.predicted_class == "__all__")].set_index("bucket_start")["n"].to_dict()
+    counts = conf[(conf.predicted_class == ALL)].set_index("bucket_start")["n"].to_dict()
     assert counts == {
         pd.Timestamp("2024-03-01"): 5,
         pd.Timestamp("2024-03-02"): 6,

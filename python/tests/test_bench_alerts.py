@@ -17,6 +17,7 @@ import pytest
 
 from ml_monitor import demo
 from ml_monitor.config import Project, package_root
+from ml_monitor.names import ALERTS, ALL, DUCKDB_OUTPUT_SCHEMA
 
 BENCH = package_root() / "bench" / "alerts.py"
 START = date(2026, 1, 1)
@@ -137,7 +138,7 @@ def _incident(incident_id, onset, alert_types, standing=False):
     }
 
 
-def _episode(incident_id, alert_type, subject, cohort=("__all__", "__all__")):
+def _episode(incident_id, alert_type, subject, cohort=(ALL, ALL)):
     return {
         "incident_id": incident_id,
         "alert_type": alert_type,
@@ -166,7 +167,7 @@ def test_matching_rule_on_hand_made_incidents():
         [
             _episode("shift", "class_drift", "class_mix", ("channel", "chat")),
             _episode("chance", "confidence_anomaly", "billing"),
-            _episode("typing", "confidence_anomaly", "__all__"),
+            _episode("typing", "confidence_anomaly", ALL),
             _episode("typing again", "confidence_anomaly", "technical", ("country", "DE")),
             _episode("upstream", "null_fraction", "order_value"),
             _episode("upstream", "schema_change", "app_version"),
@@ -196,8 +197,8 @@ def test_a_build_without_the_incident_models_is_a_clear_error(tmp_path):
     bench = _bench()
     db = tmp_path / "no_incidents.duckdb"
     with duckdb.connect(str(db)) as con:
-        con.execute("create schema main_ml_monitor")
-        con.execute("create table main_ml_monitor.ml_monitor_alerts (alert_type varchar)")
+        con.execute(f"create schema {DUCKDB_OUTPUT_SCHEMA}")
+        con.execute(f"create table {DUCKDB_OUTPUT_SCHEMA}.{ALERTS} (alert_type varchar)")
     project = Project.load(
         package_root() / "demo", package_root() / "profiles", "duckdb", {}, {"ML_MONITOR_DUCKDB_PATH": str(db)}
     )

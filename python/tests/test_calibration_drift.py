@@ -11,6 +11,7 @@ from scipy.stats import norm
 from sklearn.metrics import brier_score_loss, log_loss
 
 from ml_monitor import demo
+from ml_monitor.names import ALL
 from test_sql_monitors import _one
 
 BINS = 10  # ml_monitor_calibration_bins
@@ -58,11 +59,11 @@ def _check(got, expected: dict) -> None:
     )
 
 
-@pytest.mark.parametrize("day, predicted_class", [(5, "__all__"), (12, "fraud"), (20, "technical"), (41, "billing")])
+@pytest.mark.parametrize("day, predicted_class", [(5, ALL), (12, "fraud"), (20, "technical"), (41, "billing")])
 def test_bucket_values_equal_sklearn(demo_run, labelled, holdout, day, predicted_class):
     rows = labelled[labelled.bucket_start == demo_run.day(day)]
     reference = holdout
-    if predicted_class != "__all__":
+    if predicted_class != ALL:
         rows, reference = (
             rows[rows.predicted_class == predicted_class],
             holdout[holdout.predicted_class == predicted_class],
@@ -90,20 +91,20 @@ def test_week_roll_up_equals_sklearn(demo_run, labelled):
     week = pd.Timestamp(demo_run.day(19))  # a Monday
     assert week.weekday() == 0
     drift = demo_run.table("ml_monitor_calibration_drift")
-    got = _one(drift, scope="week", bucket_start=week, predicted_class="__all__")
+    got = _one(drift, scope="week", bucket_start=week, predicted_class=ALL)
     _check(got, _calibration(labelled[labelled.week_start == week]))
     assert not got.is_calibration_drift  # week rows are never tested
 
 
 def test_reliability_bins_equal_numpy(demo_run, labelled, holdout):
     bins = demo_run.table("ml_monitor_calibration_bins")
-    got = bins[(bins.scope == "bucket") & (bins.bucket_start == demo_run.day(7)) & (bins.predicted_class == "__all__")]
+    got = bins[(bins.scope == "bucket") & (bins.bucket_start == demo_run.day(7)) & (bins.predicted_class == ALL)]
     expected = _calibration(labelled[labelled.bucket_start == demo_run.day(7)])["bins"]
     got = got.sort_values("bin")
     assert list(got["bin"]) == list(range(1, BINS + 1))
     assert list(got["n"]) == [n for n, _, _ in expected]
     assert np.allclose(got[["mean_confidence", "accuracy"]].to_numpy(), [(c, a) for _, c, a in expected], rtol=1e-9)
-    held = bins[(bins.scope == "holdout") & (bins.predicted_class == "__all__")]
+    held = bins[(bins.scope == "holdout") & (bins.predicted_class == ALL)]
     assert held["bucket_start"].isna().all() and held["n"].sum() == len(holdout)
 
 
@@ -113,7 +114,7 @@ def test_calibration_drift_from_the_typing_drift_never_on_stable_days(demo_run):
     before = buckets[buckets.bucket_start < demo_run.day(demo.TYPING_DAY)]
     assert before.p_value.notna().sum() > 100
     assert not before.is_calibration_drift.any(), before[before.is_calibration_drift]
-    population = buckets[buckets.predicted_class == "__all__"].set_index("bucket_start")
+    population = buckets[buckets.predicted_class == ALL].set_index("bucket_start")
     typed = population[population.index >= demo_run.day(demo.TYPING_DAY)]
     assert typed.is_calibration_drift.all()
     # typed tickets: the router is underconfident, by more than on the holdout (on average: the

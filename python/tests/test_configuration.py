@@ -128,10 +128,10 @@ def test_labels_have_their_own_column_mapping(tmp_path):
 def test_the_cli_finds_the_demo_database_without_db(monkeypatch):
     """`ml-monitor report` run from the package folder after `bin/demo` reads the demo's file."""
     from conftest import package_project
-    from ml_monitor import cli
+    from ml_monitor import demo
 
     monkeypatch.delenv("ML_MONITOR_DUCKDB_PATH", raising=False)
-    assert Path(package_project().credentials["path"]).name == cli.DEMO_DATABASE
+    assert Path(package_project().credentials["path"]).name == demo.DATABASE
 
 
 def test_the_shipped_profile_is_the_last_resort(monkeypatch, tmp_path):

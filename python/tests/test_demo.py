@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
@@ -13,6 +15,7 @@ import pytest
 
 from ml_monitor import demo
 from ml_monitor.errors import MonitorError
+from ml_monitor.names import DUCKDB_OUTPUT_SCHEMA
 
 START = date(2026, 1, 1)
 DAYS = 60
@@ -349,3 +352,30 @@ def test_save_model_round_trips(data, tmp_path):
     demo.save_model(data.model, path)
     texts = ["I was charged twice for my subscription.", "my parcel is late"]
     assert (joblib.load(path).predict_proba(texts) == data.model.predict_proba(texts)).all()
+
+
+@pytest.mark.slow
+def test_the_cli_demo_starts_its_file_afresh_and_says_where_everything_is(tmp_path):
+    """`ml-monitor demo` (run_demo behind it): the log replaces whatever the demo's file held,
+    the model and the report land in the output folder, and the output says where."""
+    with duckdb.connect(str(tmp_path / demo.DATABASE)) as con:
+        con.execute("create table leftover as select 1 as x")
+    result = subprocess.run(
+        [sys.executable, "-m", "ml_monitor.cli", "demo", "--predictions-per-day", "20", "--days", "2"]
+        + ["--seed", "3", "--output-dir", str(tmp_path), "--steps", "report"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Generating 40 predictions over 2 days ..."
+    assert f"DuckDB file: {tmp_path / demo.DATABASE} (schema {DUCKDB_OUTPUT_SCHEMA})" in lines
+    assert lines[-1] == f"Report: {tmp_path / 'ml_monitor_report.html'}"
+    assert (tmp_path / "ml_monitor_report.html").exists() and (tmp_path / "ticket_router.joblib").exists()
+    expected = demo.generate(predictions_per_day=20, days=2, seed=3)
+    with duckdb.connect(str(tmp_path / demo.DATABASE), read_only=True) as con:
+        tables = {name for (name,) in con.execute("select table_name from information_schema.tables").fetchall()}
+        assert tables == {"predictions", "reference", "demo_events"}
+        got = con.execute("select prediction_id, confidence from predictions order by prediction_id").df()
+    want = expected.predictions.select(["prediction_id", "confidence"]).to_pandas()
+    pd.testing.assert_frame_equal(got, want.sort_values("prediction_id", ignore_index=True))

@@ -11,6 +11,7 @@ from scipy.stats import binom, norm
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
 from ml_monitor import demo
+from ml_monitor.names import ALL
 
 Z = 3  # ml_monitor_estimate_band_z
 PRIOR_ROWS = 20  # ml_monitor_calibration_prior_rows
@@ -38,7 +39,7 @@ def calibrated(rows: pd.DataFrame, calibration: pd.DataFrame) -> np.ndarray:
     for cls in rows["predicted_class"].unique():
         curve = calibration[calibration["predicted_class"] == cls]
         if curve.empty:
-            curve = calibration[calibration["predicted_class"] == "__all__"]
+            curve = calibration[calibration["predicted_class"] == ALL]
         curve = curve.sort_values("score_lower")
         mine = (rows["predicted_class"] == cls).to_numpy()
         at = np.searchsorted(curve["score_lower"].to_numpy(), rows.loc[mine, "confidence"].to_numpy(), side="right") - 1
@@ -73,7 +74,7 @@ def expected_metrics(bucket: pd.DataFrame, p: np.ndarray, spread: pd.DataFrame) 
         precision = np.where(n > 0, tp / n, 0)
         recall = np.where(tp + fn > 0, tp / (tp + fn), 0)
         f1 = np.where(n + tp + fn > 0, 2 * tp / (n + tp + fn), 0)
-    out = {("__all__", "accuracy"): tp.sum() / n.sum(), ("__all__", "macro_f1"): f1.mean()}
+    out = {(ALL, "accuracy"): tp.sum() / n.sum(), (ALL, "macro_f1"): f1.mean()}
     for i, cls in enumerate(classes):
         out |= {(cls, "precision"): precision[i], (cls, "recall"): recall[i], (cls, "f1"): f1[i]}
     return out
@@ -81,14 +82,14 @@ def expected_metrics(bucket: pd.DataFrame, p: np.ndarray, spread: pd.DataFrame) 
 
 @pytest.mark.parametrize(
     "day, cohort_name, cohort_value",
-    [(5, "__all__", "__all__"), (20, "channel", "web"), (45, "__all__", "__all__"), (50, "country", "GB")],
+    [(5, ALL, ALL), (20, "channel", "web"), (45, ALL, ALL), (50, "country", "GB")],
 )
 def test_estimates_and_bands_match_numpy_and_sklearn(fitted_run, metrics, rows, day, cohort_name, cohort_value):
     calibration = fitted_run.table("ml_monitor_calibration")
     reference = fitted_run.raw("reference")
     holdout = reference[reference["split"] == "validation"]
     bucket = rows[rows["bucket_start"] == fitted_run.day(day)].reset_index(drop=True)
-    if cohort_name != "__all__":
+    if cohort_name != ALL:
         bucket = bucket[bucket[cohort_name] == cohort_value].reset_index(drop=True)
     expected = expected_metrics(bucket, calibrated(bucket, calibration), error_spread(holdout))
     got = metrics[
@@ -104,13 +105,13 @@ def test_estimates_and_bands_match_numpy_and_sklearn(fitted_run, metrics, rows, 
     # realised values and checking bands: scikit-learn on the labelled rows
     labelled = bucket[bucket["label"].notna()]
     y_true, y_pred = labelled["label"], labelled["predicted_class"]
-    accuracy = got.loc[("__all__", "accuracy")]
+    accuracy = got.loc[(ALL, "accuracy")]
     assert accuracy["realized"] == pytest.approx(accuracy_score(y_true, y_pred), rel=1e-12)
     assert accuracy["n_checked"] == len(labelled)
     a = accuracy["estimate"]
     assert accuracy["checking_lower"] == pytest.approx(max(0, a - Z * np.sqrt(a * (1 - a) / len(labelled))), rel=1e-9)
     assert accuracy["alerting_upper"] == pytest.approx(min(1, a + Z * np.sqrt(a * (1 - a) / len(bucket))), rel=1e-9)
-    assert got.loc[("__all__", "macro_f1"), "realized"] == pytest.approx(
+    assert got.loc[(ALL, "macro_f1"), "realized"] == pytest.approx(
         f1_score(y_true, y_pred, average="macro", zero_division=0), rel=1e-12
     )
     classes = sorted(set(y_true) | set(y_pred))
@@ -140,7 +141,7 @@ def test_estimated_accuracy_after_the_typing_drift_is_within_002(metrics):
     """Target: mean absolute error ≤ 0.02 over days 40–60, whole population."""
     population = metrics[
         (metrics["metric"] == "accuracy")
-        & (metrics["cohort_name"] == "__all__")
+        & (metrics["cohort_name"] == ALL)
         & (metrics["day"] >= demo.TYPING_DAY)
         & metrics["realized"].notna()
     ]
@@ -188,9 +189,7 @@ def test_estimated_performance_keeps_its_columns_and_carries_the_checking_band(f
 def test_estimator_unreliable_is_scipy_binomial_tail_and_quiet_on_the_demo(fitted_run, metrics):
     reliability = fitted_run.table("ml_monitor_estimator_reliability").sort_values("bucket_start")
     checks = metrics[
-        (metrics["metric"] == "accuracy")
-        & (metrics["cohort_name"] == "__all__")
-        & metrics["is_within_checking_band"].notna()
+        (metrics["metric"] == "accuracy") & (metrics["cohort_name"] == ALL) & metrics["is_within_checking_band"].notna()
     ].sort_values("bucket_start")
     miss = (~checks["is_within_checking_band"].astype(bool)).astype(int).to_numpy()
     n_checks = np.minimum(np.arange(1, len(miss) + 1), WINDOW)
@@ -244,4 +243,4 @@ def test_estimator_unreliable_finds_labels_that_stop_matching_the_confidence(fit
     assert set(alert_days) == set(range(min(alert_days), 61)) & set(
         ((reliability["bucket_start"] - fitted_run.start).dt.days + 1).tolist()
     )
-    assert (alerts["cohort_name"] == "__all__").all() and (alerts["subject"] == "accuracy").all()
+    assert (alerts["cohort_name"] == ALL).all() and (alerts["subject"] == "accuracy").all()

@@ -20,6 +20,7 @@ import yaml
 
 from _steps_fixtures import TEXT_VARS, demo_data, staging_project
 from _tiny_project import (
+    OUTPUT_SCHEMA,
     build,
     canonical,
     cli,
@@ -41,7 +42,7 @@ FITTED = ["ml_monitor_thresholds", "ml_monitor_calibration"]
 
 
 def _fitted(project) -> dict[str, pd.DataFrame]:
-    return {name: canonical(sql(project, f"select * from main_ml_monitor.{name}")) for name in FITTED}
+    return {name: canonical(sql(project, f"select * from {OUTPUT_SCHEMA}.{name}")) for name in FITTED}
 
 
 def _leftovers(project) -> list[str]:
@@ -356,12 +357,13 @@ def test_every_python_step_twice_gives_identical_tables(tmp_path):
 
 @pytest.fixture
 def locked(staged):
-    """Another process holds the DuckDB file open for writing."""
+    """Another process holds the DuckDB file open for writing, until the test ends (on a
+    loaded machine the test's four commands can take longer than a couple of minutes)."""
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(120)",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(3600)",
             str(db_path(staged)),
         ],
         stdout=subprocess.PIPE,

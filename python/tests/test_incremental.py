@@ -20,6 +20,8 @@ import pytest
 
 from conftest import make_project
 from ml_monitor import demo, runner
+from ml_monitor.names import ALL
+from ml_monitor.names import DUCKDB_OUTPUT_SCHEMA as SCHEMA
 
 pytestmark = pytest.mark.slow  # day-by-day dbt runs and a full build
 
@@ -28,7 +30,6 @@ FIRST_DAYS = 3
 PER_DAY = 300
 START = date(2026, 1, 1)
 LOOKBACK = 3  # the package default of ml_monitor_lookback_buckets
-SCHEMA = "main_ml_monitor"
 RTOL = 1e-12
 
 
@@ -176,9 +177,7 @@ def test_day_by_day_runs_equal_one_full_build(incremental, full):
         "ml_monitor_schema_history",
     } <= set(full_tables)
     counts = full_tables["ml_monitor_base_stats"]
-    everything = counts[
-        (counts.row_kind == "class") & (counts.cohort_name == "__all__") & (counts.predicted_class == "__all__")
-    ]
+    everything = counts[(counts.row_kind == "class") & (counts.cohort_name == ALL) & (counts.predicted_class == ALL)]
     assert sorted(everything.n) == [PER_DAY] * DAYS
     quality = full_tables["ml_monitor_data_quality"]
     duplicates = quality[quality.reason.str.startswith("duplicate")]

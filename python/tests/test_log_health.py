@@ -14,6 +14,7 @@ from scipy import stats
 from _tiny_project import build, reference, serving_log, table, tiny_project, write_tables
 from conftest import make_project
 from ml_monitor import demo
+from ml_monitor.names import ALL
 
 WEEKS = 4  # ml_monitor_volume_baseline_weeks
 DROP, SPIKE = 0.5, 2.0
@@ -32,11 +33,11 @@ def _expected_volume(raw: pd.DataFrame, now: datetime) -> pd.DataFrame:
     """ml_monitor_volume recomputed with pandas and scipy from the raw log."""
     raw = raw.assign(bucket_start=raw["predicted_at"].dt.floor("D"))
     buckets = pd.date_range(raw["bucket_start"].min(), pd.Timestamp(now).floor("D") - pd.Timedelta(days=1), freq="D")
-    series = {("__all__", "__all__"): raw.groupby("bucket_start").size()}
+    series = {(ALL, ALL): raw.groupby("bucket_start").size()}
     for name in COHORTS:
         for value, rows in raw.groupby(name):
             series[(name, value)] = rows.groupby("bucket_start").size()
-    total = series[("__all__", "__all__")].reindex(buckets, fill_value=0).to_numpy()
+    total = series[(ALL, ALL)].reindex(buckets, fill_value=0).to_numpy()
     frames = []
     for (name, value), counts in series.items():
         n = counts.reindex(buckets, fill_value=0).to_numpy()
@@ -57,7 +58,7 @@ def _expected_volume(raw: pd.DataFrame, now: datetime) -> pd.DataFrame:
                 else:
                     p_drop, p_spike = stats.poisson.cdf(n[i], lam), stats.poisson.sf(n[i] - 1, lam)
                 row.update(p_value_drop=p_drop, p_value_spike=p_spike)
-                if name != "__all__" and total[i] > 0:
+                if name != ALL and total[i] > 0:
                     share, base_share = row["share"], row["baseline_share"]
                     pooled = (n[i] + base.sum()) / (total[i] + base_total.sum())
                     z = abs(share - base_share) / np.sqrt(pooled * (1 - pooled) * (1 / total[i] + 1 / base_total.sum()))
@@ -205,7 +206,7 @@ def test_stable_and_seasonal_logs_raise_no_log_health_alert(scenario, tmp_path):
     assert health.p_value.notna().sum() > 500
     if scenario == "seasonal":
         # weekends are 0.4 of a weekday: the same-weekday baseline expects them
-        population = volume[(volume.cohort_name == "__all__") & volume.expected_rows.notna()]
+        population = volume[(volume.cohort_name == ALL) & volume.expected_rows.notna()]
         assert population.volume_ratio.min() > 0.9 and population.volume_ratio.max() < 1.1
 
 
@@ -230,7 +231,7 @@ def test_a_stale_log_has_empty_buckets_up_to_now_and_alerts(tmp_path):
 
         volume, freshness, alerts = read("ml_monitor_volume"), read("ml_monitor_freshness"), read("ml_monitor_alerts")
     end = pd.Timestamp(data.now) - pd.Timedelta(hours=60)  # the end of the last logged day
-    population = volume[volume.cohort_name == "__all__"].set_index("bucket_start").sort_index()
+    population = volume[volume.cohort_name == ALL].set_index("bucket_start").sort_index()
     assert population.index.max() == end + pd.Timedelta(days=1)  # the current bucket is left out
     empty = population.loc[end:]
     assert list(empty.n_rows) == [0, 0] and empty.is_drop.all()
@@ -280,7 +281,7 @@ def test_label_lag_percentiles_and_stale_labels(tmp_path):
     joined["bucket_start"] = joined.predicted_at.dt.floor("D")
     joined["lag"] = (joined.labeled_at - joined.predicted_at).dt.total_seconds() / 3600
     for bucket, rows in joined.groupby("bucket_start"):
-        got = coverage.loc[(bucket, "__all__", "__all__")]
+        got = coverage.loc[(bucket, ALL, ALL)]
         assert got.n_predictions == len(rows) and got.n_labelled == rows.labeled_at.notna().sum()
         lags = rows.lag.dropna()
         if len(lags):

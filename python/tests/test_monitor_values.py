@@ -15,6 +15,7 @@ from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_su
 
 from conftest import make_project
 from ml_monitor import demo, runner
+from ml_monitor.names import ALL, NULL
 from test_sql_monitors import _one
 
 pytestmark = pytest.mark.slow  # the session's demo build
@@ -34,11 +35,11 @@ def train(demo_run) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize(
-    "day, cohort_name, cohort_value", [(5, "__all__", "__all__"), (20, "channel", "web"), (45, "country", "GB")]
+    "day, cohort_name, cohort_value", [(5, ALL, ALL), (20, "channel", "web"), (45, "country", "GB")]
 )
 def test_performance_matches_sklearn(demo_run, rows, day, cohort_name, cohort_value):
     labelled = rows[(rows.bucket_start == demo_run.day(day)) & rows.label.notna()]
-    if cohort_name != "__all__":
+    if cohort_name != ALL:
         labelled = labelled[labelled[cohort_name] == cohort_value]
     y_true, y_pred = labelled["label"], labelled["predicted_class"]
     perf = demo_run.table("ml_monitor_performance")
@@ -47,7 +48,7 @@ def test_performance_matches_sklearn(demo_run, rows, day, cohort_name, cohort_va
         bucket_start=demo_run.day(day),
         cohort_name=cohort_name,
         cohort_value=cohort_value,
-        predicted_class="__all__",
+        predicted_class=ALL,
     )
     assert overall.n_labeled == len(labelled)
     assert overall.accuracy == pytest.approx(accuracy_score(y_true, y_pred), rel=1e-12)
@@ -95,7 +96,7 @@ def test_numeric_feature_drift_matches_scipy(demo_run, rows, train, feature, day
         demo_run.table("ml_monitor_feature_drift"),
         bucket_start=demo_run.day(day),
         feature=feature,
-        cohort_name="__all__",
+        cohort_name=ALL,
     )
     assert got.feature_type == "numeric" and got.n == len(serving)
     assert got.ks_statistic == pytest.approx(ks_2samp(serving, reference).statistic, rel=1e-12)
@@ -143,7 +144,7 @@ def test_feature_drift_per_cohort_matches_scipy(demo_run, rows, train, feature, 
         expected = {metric: distances[metric] for metric in ("psi", "js_distance")}
     else:
         expected = _distances(
-            in_cohort[feature].fillna("__null__").value_counts(), reference[feature].fillna("__null__").value_counts()
+            in_cohort[feature].fillna(NULL).value_counts(), reference[feature].fillna(NULL).value_counts()
         )
     for metric, value in expected.items():
         assert got[metric] == pytest.approx(value, rel=1e-9, abs=1e-15), metric
@@ -157,8 +158,8 @@ def test_segment_findings_weigh_each_cohort_by_its_rows(demo_run, rows):
     tests = demo_run.table("ml_monitor_alert_tests")
     tests = tests[tests.bucket_start == day]
     # the alert types tested per cohort (calibration, for one, is the model's only)
-    per_cohort = set(tests[tests.cohort_name != "__all__"].alert_type)
-    alerts = tests[(tests.cohort_name == "__all__") & tests.is_alert & tests.alert_type.isin(per_cohort)]
+    per_cohort = set(tests[tests.cohort_name != ALL].alert_type)
+    alerts = tests[(tests.cohort_name == ALL) & tests.is_alert & tests.alert_type.isin(per_cohort)]
     findings = demo_run.table("ml_monitor_segment_findings")
     findings = findings[findings.bucket_start == day]
     assert set(zip(findings.alert_type, findings.subject)) == set(zip(alerts.alert_type, alerts.subject))
@@ -170,7 +171,7 @@ def test_segment_findings_weigh_each_cohort_by_its_rows(demo_run, rows):
         cohorts = tests[
             (tests.alert_type == alert.alert_type)
             & (tests.subject == alert.subject)
-            & (tests.cohort_name != "__all__")
+            & (tests.cohort_name != ALL)
             & tests.value.notna()
         ]
         expected = cohorts.assign(
@@ -192,7 +193,7 @@ def test_segment_findings_weigh_each_cohort_by_its_rows(demo_run, rows):
 def test_text_statistics_drift_when_users_start_typing(demo_run, rows, train):
     drift = demo_run.table("ml_monitor_feature_drift")
     length = (
-        drift[(drift.feature == "ticket_text.length_chars") & (drift.cohort_name == "__all__")]
+        drift[(drift.feature == "ticket_text.length_chars") & (drift.cohort_name == ALL)]
         .set_index("bucket_start")
         .sort_index()
     )
@@ -207,20 +208,20 @@ def test_text_statistics_drift_when_users_start_typing(demo_run, rows, train):
 
 @pytest.mark.parametrize("feature, day", [("customer_tier", 15), ("product", 50)])
 def test_categorical_feature_drift_matches_numpy(demo_run, rows, train, feature, day):
-    serving = rows[rows.bucket_start == demo_run.day(day)][feature].fillna("__null__")
-    expected = _distances(serving.value_counts(), train[feature].fillna("__null__").value_counts())
+    serving = rows[rows.bucket_start == demo_run.day(day)][feature].fillna(NULL)
+    expected = _distances(serving.value_counts(), train[feature].fillna(NULL).value_counts())
     got = _one(
         demo_run.table("ml_monitor_feature_drift"),
         bucket_start=demo_run.day(day),
         feature=feature,
-        cohort_name="__all__",
+        cohort_name=ALL,
     )
     for metric, value in expected.items():
         assert got[metric] == pytest.approx(value, rel=1e-9, abs=1e-15), metric
 
 
 def _strata(rows: pd.DataFrame, balance: str) -> pd.Series:
-    cohorts = "channel=" + rows.channel.fillna("__null__") + ", country=" + rows.country.fillna("__null__")
+    cohorts = "channel=" + rows.channel.fillna(NULL) + ", country=" + rows.country.fillna(NULL)
     return {"classes": rows.predicted_class, "cohorts": cohorts, "both": rows.predicted_class + " | " + cohorts}[
         balance
     ]
@@ -296,7 +297,7 @@ def test_out_of_vocabulary_share_drifts_with_typing(demo_run, rows, train):
     vocabulary = {w for ws in train["ticket_text"].str.lower().str.findall(r"[a-z]+") for w in ws}
     drift = demo_run.table("ml_monitor_feature_drift")
     oov = (
-        drift[(drift.feature == "ticket_text.oov_share") & (drift.cohort_name == "__all__")]
+        drift[(drift.feature == "ticket_text.oov_share") & (drift.cohort_name == ALL)]
         .set_index("bucket_start")
         .sort_index()
     )

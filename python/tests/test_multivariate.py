@@ -16,7 +16,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.preprocessing import StandardScaler
 
 from _steps_fixtures import FEATURE_VARS, demo_data, staging_project
-from ml_monitor import demo, multivariate
+from ml_monitor import demo, multivariate, names
 from ml_monitor.errors import MonitorError
 from ml_monitor.warehouse import Warehouse
 
@@ -132,7 +132,7 @@ def test_run_writes_the_table_from_bounded_seeded_samples(tmp_path):
     with Warehouse.connect(project) as warehouse:
         first = multivariate.run(warehouse, project, sample_size=300, window_sample_size=70, max_windows=2, seed=4)
         again = multivariate.run(warehouse, project, sample_size=300, window_sample_size=70, max_windows=2, seed=4)
-        written = warehouse.query(f"select * from {warehouse.relation(multivariate.TABLE)}")
+        written = warehouse.query(f"select * from {warehouse.relation(names.MULTIVARIATE_DRIFT)}")
     assert list(written.columns) == ["model_id", *multivariate.COLUMNS]
     assert len(written) == 2 and set(written["model_id"]) == {demo.MODEL_ID}
     assert (written["n_reference"] == 300).all() and (written["n_serving"] <= 70).all()
@@ -150,7 +150,7 @@ def test_run_without_features_is_a_clear_error(tmp_path):
 
 
 def test_the_planted_joint_change_is_found_in_its_first_window(fitted_run):
-    drift = fitted_run.table(multivariate.TABLE)
+    drift = fitted_run.table(names.MULTIVARIATE_DRIFT)
     drift["window_start"] = pd.to_datetime(drift["window_start"])
     changed = fitted_run.day(demo.JOINT_CHANGE_DAY)
     first_window = drift[(drift.window_start <= changed) & (drift.window_start + WEEK > changed)].iloc[0]

@@ -31,8 +31,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from conftest import DEMO_PROJECT, PROFILES, make_project
-from ml_monitor import cli, notify, pipeline
+from ml_monitor import cli, names, notify, pipeline
 from ml_monitor.config import Project
+from ml_monitor.names import ALL
 from ml_monitor.warehouse import Warehouse
 
 
@@ -143,7 +144,7 @@ class Fixture:
                     "n_cohorts": s.series,
                     "n_subjects": 1,
                     "cohorts": ", ".join(f"channel={c}" for c in cohorts),
-                    "subjects": "__all__",
+                    "subjects": ALL,
                     "title": f"{s.onset}: confidence down 0.1 in {s.id}",
                 }
             )
@@ -155,7 +156,7 @@ class Fixture:
                     "alert_type": "confidence_anomaly",
                     "cohort_name": "channel",
                     "cohort_value": c,
-                    "subject": "__all__",
+                    "subject": ALL,
                     "first_bucket": onset,
                     "last_bucket": onset,
                     "buckets_alerting": 1,
@@ -169,8 +170,8 @@ class Fixture:
                 for c in cohorts
             ]
         with Warehouse.connect(self.project, create=True) as wh:
-            wh.replace_table(notify.INCIDENTS, pd.DataFrame(incidents))
-            wh.replace_table(notify.EPISODES, pd.DataFrame(episodes))
+            wh.replace_table(names.INCIDENTS, pd.DataFrame(incidents))
+            wh.replace_table(names.ALERT_EPISODES, pd.DataFrame(episodes))
 
     def table(self, name: str) -> pd.DataFrame:
         with Warehouse.connect(self.project) as wh:
@@ -235,7 +236,7 @@ def test_one_message_per_open_incident_then_nothing(warehouse, webhook, capfd):
     assert "mean_confidence_delta -0.1 (threshold 0.03)" in critical["message"]
     assert "channel=c0, channel=c1, channel=c2" in critical["message"]
     # the incident already resolved before the channel's first run is history: recorded, not sent
-    state = warehouse.table(notify.STATE).set_index("incident_id")
+    state = warehouse.table(names.NOTIFICATIONS).set_index("incident_id")
     assert state.loc["old", "change_sent"] == "history" and pd.isna(state.loc["old", "sent_at"])
     assert state.loc["inc_b", "n_series_sent"] == 3 and state.loc["inc_b", "attempts"] == 1
 
@@ -272,7 +273,7 @@ def test_resolution_escalation_spread_ack_and_reopening(warehouse, webhook, capf
     assert run() == []
     warehouse.write(Spec("inc_c", status="resolved", series=5, severity="critical"))
     assert run() == ["Resolved: 2026-02-09: confidence down 0.1 in inc_c"]
-    assert warehouse.table(notify.ACKS).empty  # an acknowledgement lasts until the incident resolves
+    assert warehouse.table(names.ACKNOWLEDGEMENTS).empty  # an acknowledgement lasts until the incident resolves
 
     # a resolved incident that opens again; one that opened and resolved between two runs
     warehouse.write(Spec("inc_a"), Spec("inc_e", status="resolved", onset="2026-02-20"))
@@ -311,7 +312,7 @@ def test_failed_channel_retries_exits_1_and_the_next_run_sends_exactly_the_rest(
         assert len(other.delivered) == 3
         assert titles(webhook.delivered) == ["WARNING incident: 2026-02-01: confidence down 0.1 in inc_a"]
         assert len(webhook.posts) == 1 + notify.TRIES  # inc_b tried three times; inc_c waits
-        state = warehouse.table(notify.STATE)
+        state = warehouse.table(names.NOTIFICATIONS)
         failed = state[(state["channel_key"] == notify.channel_key(webhook.url())) & state["sent_at"].isna()]
         assert failed[["incident_id", "attempts"]].values.tolist() == [["inc_b", 3]]
         assert "error=500" in failed["last_error"].iloc[0]
@@ -325,7 +326,7 @@ def test_failed_channel_retries_exits_1_and_the_next_run_sends_exactly_the_rest(
             "WARNING incident: 2026-02-03: confidence down 0.1 in inc_c",
         ]
         assert len(other.posts) == 3
-        state = warehouse.table(notify.STATE).set_index(["incident_id", "channel_key"])
+        state = warehouse.table(names.NOTIFICATIONS).set_index(["incident_id", "channel_key"])
         row = state.loc[("inc_b", notify.channel_key(webhook.url()))]
         assert row["attempts"] == 4 and pd.isna(row["last_error"])  # three failed tries, then one
     finally:
@@ -348,7 +349,7 @@ def test_server_down_records_nothing_and_the_secret_is_never_shown(warehouse, we
     webhook.stop()
     down = ml_monitor(capfd, *warehouse.args, "notify", "--url", secret_url)
     assert down.code == 1 and "json://…/***" in down.err
-    assert warehouse.table(notify.STATE)["sent_at"].isna().all()
+    assert warehouse.table(names.NOTIFICATIONS)["sent_at"].isna().all()
     after_failure = stored()
     assert "Connection error occurred sending JSON notification to ***" in after_failure  # recorded, redacted
     preview = ml_monitor(capfd, *warehouse.args, "notify", "--url", secret_url, "--dry-run")
@@ -372,7 +373,7 @@ def test_dry_run_sends_and_records_nothing(warehouse, webhook, capfd):
     result = ml_monitor(capfd, *warehouse.args, "notify", "--url", webhook.url(), "--dry-run")
     assert result.code == 0
     assert "1 message(s) would be sent" in result.out and "CRITICAL incident: 2026-02-09" in result.out
-    assert webhook.posts == [] and warehouse.table(notify.STATE).empty
+    assert webhook.posts == [] and warehouse.table(names.NOTIFICATIONS).empty
 
 
 def test_digest_is_one_message_per_run(warehouse, webhook, capfd):

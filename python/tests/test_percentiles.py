@@ -10,6 +10,7 @@ import pytest
 
 from _tiny_project import build, reference, serving_log, table, tiny_project, write_tables
 from ml_monitor.errors import MonitorError
+from ml_monitor.names import ALL
 
 
 # exact: the one dbt build of the fast tests (bin/test -m "not slow")
@@ -29,12 +30,12 @@ def test_percentiles_by_mode(tmp_path, mode):
     days = log.bucket_start.nunique()
     assert len(confidence) == days * (1 + 2) * (1 + 2)  # days x (all + 2 countries) x (all + 2 classes)
     if mode == "approximate":  # the whole population only: the sketch's guarantee is for large groups
-        confidence = confidence[(confidence.cohort_name == "__all__") & (confidence.predicted_class == "__all__")]
+        confidence = confidence[(confidence.cohort_name == ALL) & (confidence.predicted_class == ALL)]
     for row in confidence.itertuples():
         rows = log[log.bucket_start == pd.Timestamp(row.bucket_start)]
-        if row.cohort_name != "__all__":
+        if row.cohort_name != ALL:
             rows = rows[rows[row.cohort_name] == row.cohort_value]
-        if row.predicted_class != "__all__":
+        if row.predicted_class != ALL:
             rows = rows[rows.predicted_class == row.predicted_class]
         values = rows.confidence.to_numpy(float)
         for column, q in (("p10_confidence", 0.1), ("p50_confidence", 0.5), ("p90_confidence", 0.9)):

@@ -10,6 +10,7 @@ import pytest
 from _steps_fixtures import FEATURE_VARS, TEXT_VARS, demo_data, holdout, staging_project, tabular_model
 from ml_monitor import perturb
 from ml_monitor.errors import MonitorError
+from ml_monitor.names import ALL
 from ml_monitor.warehouse import Warehouse
 
 TEXTS = ["Hello, my parcel has not arrived yet. Thanks!", "The invoice for March shows the wrong amount."]
@@ -28,14 +29,14 @@ def test_flip_rates_are_shares_and_classes_add_up(checks):
     assert table["flip_rate"].between(0, 1).all()
     assert table["mean_abs_confidence_change"].between(0, 1).all()
     for _, rows in table.groupby("perturbation"):
-        overall = rows[rows["predicted_class"] == "__all__"].iloc[0]
-        assert overall["n"] == len(texts) == rows.loc[rows["predicted_class"] != "__all__", "n"].sum()
+        overall = rows[rows["predicted_class"] == ALL].iloc[0]
+        assert overall["n"] == len(texts) == rows.loc[rows["predicted_class"] != ALL, "n"].sum()
     assert (table["is_failure"] == (table["flip_rate"] > table["tolerance"])).all()
 
 
 def test_typos_flip_more_predictions_than_whitespace(checks):
     _, table = checks
-    overall = table[table["predicted_class"] == "__all__"].set_index("perturbation")
+    overall = table[table["predicted_class"] == ALL].set_index("perturbation")
     assert overall.loc["typos", "flip_rate"] > overall.loc["whitespace", "flip_rate"]
     assert overall.loc["typos", "mean_abs_confidence_change"] > overall.loc["whitespace", "mean_abs_confidence_change"]
 
@@ -85,7 +86,7 @@ def test_run_writes_the_checks_and_keeps_other_models_rows(tmp_path):
     assert list(written.columns) == ["model_id", *perturb.COLUMNS]
     ours = written[written["model_id"] == "ticket_router"]
     assert len(ours) == len(table) and set(ours["perturbation"]) == {"typos", "whitespace"}
-    assert ours.loc[ours["predicted_class"] == "__all__", "n"].tolist() == [150, 150]
+    assert ours.loc[ours["predicted_class"] == ALL, "n"].tolist() == [150, 150]
     assert (written["model_id"] == "other_model").sum() == len(other)
 
 
@@ -95,5 +96,5 @@ def test_run_on_a_tabular_model(tmp_path):
     with Warehouse.connect(project) as warehouse:
         table = perturb.run(warehouse, project, tabular_model(), per_class=40)
     assert set(table["perturbation"]) == {"gaussian_noise"}
-    assert table.loc[table["predicted_class"] == "__all__", "n"].item() == 200
+    assert table.loc[table["predicted_class"] == ALL, "n"].item() == 200
     assert table["flip_rate"].between(0, 1).all()

@@ -3,6 +3,7 @@ fitted thresholds and calibration, and the results say what the demo planted."""
 
 from __future__ import annotations
 
+import inspect
 import re
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pandas as pd
 import pytest
 
 from ml_monitor import demo, runner
+from ml_monitor.names import ALL
 
 
 @pytest.mark.slow
@@ -47,16 +49,14 @@ def test_threshold_bands_use_the_fitted_thresholds(fitted_run):
         .groupby([rows["predicted_class"], np.floor((rows["confidence"] - t) / 0.05).astype(int)])
         .size()
     )
-    got = bands[(bands.bucket_start == day) & (bands.cohort_name == "__all__")].set_index(["predicted_class", "band"])[
-        "n"
-    ]
+    got = bands[(bands.bucket_start == day) & (bands.cohort_name == ALL)].set_index(["predicted_class", "band"])["n"]
     assert got.sort_index().to_dict() == expected.sort_index().to_dict()
 
 
 @pytest.mark.slow
 def test_estimated_accuracy_tracks_realised_and_drops_after_typing(fitted_run):
     perf = fitted_run.table("ml_monitor_estimated_performance")
-    population = perf[perf.cohort_name == "__all__"].set_index("bucket_start").sort_index()
+    population = perf[perf.cohort_name == ALL].set_index("bucket_start").sort_index()
     assert set(population["calibration_source"]) == {"isotonic"}
     stable = population[population.index < fitted_run.day(demo.CLASS_SHIFT_DAY)]
     labelled = stable[stable.n_labeled > 0]
@@ -95,7 +95,7 @@ def test_lime_class_tokens_are_the_generators_keywords(fitted_run):
 def test_typos_flip_more_than_whitespace(fitted_run):
     checks = fitted_run.table("ml_monitor_perturbation_checks")
     assert checks["flip_rate"].between(0, 1).all()
-    overall = checks[checks.predicted_class == "__all__"].set_index("perturbation")["flip_rate"]
+    overall = checks[checks.predicted_class == ALL].set_index("perturbation")["flip_rate"]
     assert overall["typos"] > overall["whitespace"]
 
 
@@ -128,6 +128,21 @@ def test_cli_help_explains_every_command():
         assert command in result.stdout
         sub = _cli(command, "--help")
         assert sub.returncode == 0 and len(sub.stdout.splitlines()) > 5, command
+
+
+def test_cli_defaults_are_the_library_functions_own():
+    """An option without a default of its own takes the keyword default of the library
+    function it goes to: each names a parameter that has one."""
+    from ml_monitor import cli
+
+    borrowed = {
+        (name, option.name): option.get_default(None)
+        for name, command in cli.cli.commands.items()
+        for option in command.params
+        if isinstance(option, cli._LibraryDefault)
+    }
+    assert ("demo", "predictions_per_day") in borrowed and ("perturb", "tolerance") in borrowed
+    assert inspect.Parameter.empty not in borrowed.values(), borrowed
 
 
 @pytest.mark.slow

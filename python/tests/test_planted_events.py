@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from ml_monitor import demo, runner
+from ml_monitor.names import ALL
 
 pytestmark = pytest.mark.slow  # the session's demo build
 
@@ -38,7 +39,7 @@ def test_no_class_drift_on_stable_days(demo_run):
 
 def test_confidence_anomaly_after_typing_drift(demo_run):
     conf = demo_run.table("ml_monitor_confidence")
-    population = conf[(conf.cohort_name == "__all__") & (conf.predicted_class == "__all__")]
+    population = conf[(conf.cohort_name == ALL) & (conf.predicted_class == ALL)]
     anomalies = _days(demo_run, population[population.is_anomaly])
     assert demo.TYPING_DAY in anomalies
     assert anomalies.isdisjoint(STABLE_DAYS)
@@ -70,9 +71,7 @@ def test_feature_drift_in_the_planted_cohort_only(demo_run):
     elsewhere = feature[(feature.cohort_name != cohort_name) | (feature.cohort_value != cohort_value)]
     assert not elsewhere.is_drift.any(), elsewhere[elsewhere.is_drift]
     # the population's effect stays below the drift thresholds, though its KS test sees it
-    population = feature[
-        (feature.cohort_name == "__all__") & (feature.bucket_start >= demo_run.day(demo.COHORT_DRIFT_DAY))
-    ]
+    population = feature[(feature.cohort_name == ALL) & (feature.bucket_start >= demo_run.day(demo.COHORT_DRIFT_DAY))]
     assert (population.psi < 0.2).all() and (population.js_distance < 0.1).all()
     others = drift[~drift.feature.str.startswith("ticket_text.") & (drift.feature != demo.COHORT_DRIFT_FEATURE)]
     assert not others.is_drift.any(), others[others.is_drift]

@@ -42,6 +42,7 @@ from _tiny_project import build, double_type, non_finite_numbers, reference, ser
 from conftest import HAS_SPARK
 from ml_monitor import cli as ml_monitor_cli
 from ml_monitor.config import _vars_argument
+from ml_monitor.names import ALL, NULL
 from ml_monitor.report import build_report
 from ml_monitor.warehouse import Warehouse
 
@@ -307,8 +308,8 @@ def _expected_drift(rows: pd.DataFrame, reference_labels: pd.Series) -> dict:
 
 def _cohorts(rows: pd.DataFrame):
     """(cohort_name, cohort_value, rows) for the whole population and each segment value."""
-    yield "__all__", "__all__", rows
-    for value, part in rows.groupby(rows["segment"].fillna("__null__")):
+    yield ALL, ALL, rows
+    for value, part in rows.groupby(rows["segment"].fillna(NULL)):
         yield "segment", value, part
 
 
@@ -424,7 +425,7 @@ def _check_metrics(read: dict, serving: pd.DataFrame, ref: pd.DataFrame) -> None
             for metric, value in _expected_drift(part, model_ref["label"]).items():
                 tolerance = 1e-7 if metric == "js_distance" else 1e-12  # a square root of rounding noise
                 assert _close(float(got[metric]), value, abs_=tolerance), (model_id, bucket, cohort_value, metric)
-            for cls, values in [("__all__", part["confidence"])] + list(part.groupby("predicted_class")["confidence"]):
+            for cls, values in [(ALL, part["confidence"])] + list(part.groupby("predicted_class")["confidence"]):
                 values = values.to_numpy(float)
                 row = confidence.loc[(model_id, bucket, cohort_name, cohort_value, cls)]
                 assert row["n"] == len(values)
@@ -441,12 +442,8 @@ def _check_metrics(read: dict, serving: pd.DataFrame, ref: pd.DataFrame) -> None
         for cohort_name, cohort_value, part in _cohorts(rows):
             got = in_bucket[(in_bucket.cohort_name == cohort_name) & (in_bucket.cohort_value == cohort_value)]
             # a cohort column is not monitored within its own cohorts
-            assert sorted(got["column_name"]) == (["amount", "segment"] if cohort_name == "__all__" else ["amount"])
-            own = (
-                training
-                if cohort_name == "__all__"
-                else training[training["segment"].fillna("__null__") == cohort_value]
-            )
+            assert sorted(got["column_name"]) == (["amount", "segment"] if cohort_name == ALL else ["amount"])
+            own = training if cohort_name == ALL else training[training["segment"].fillna(NULL) == cohort_value]
             reference_rows = own if len(own) >= 30 else training
             for column, row in got.set_index("column_name").iterrows():
                 # a NaN or infinite amount is missing, like a NULL one (both NaN in these frames)
@@ -455,7 +452,7 @@ def _check_metrics(read: dict, serving: pd.DataFrame, ref: pd.DataFrame) -> None
                 assert _close(float(row["reference_null_fraction"]), reference_fraction), (column, cohort_value)
                 assert _close(float(row["delta"]), serving_fraction - reference_fraction), (column, cohort_value)
     assert checked and len(drift) == sum(1 for _ in serving.groupby(["model_id", "bucket_start"])) + len(
-        serving.assign(v=serving["segment"].fillna("__null__")).groupby(["model_id", "bucket_start", "v"])
+        serving.assign(v=serving["segment"].fillna(NULL)).groupby(["model_id", "bucket_start", "v"])
     )
 
 
@@ -507,7 +504,7 @@ def _check_bad_input(read: dict, serving: pd.DataFrame, ref: pd.DataFrame, label
             reason = "label_conflict"
         else:
             continue
-        key = ("__all__", None if pd.isna(bucket) else bucket, reason, None)
+        key = (ALL, None if pd.isna(bucket) else bucket, reason, None)
         in_bucket = label_buckets.isna() if pd.isna(bucket) else label_buckets == bucket
         expected[key] = (expected.get(key, (0,))[0] + 1, in_bucket.sum())
     quality = read["ml_monitor_data_quality"].query("cohort_name == '__all__'")
@@ -532,18 +529,14 @@ def _check_bad_input(read: dict, serving: pd.DataFrame, ref: pd.DataFrame, label
     # per cohort: against the same segment value's training rows when there are enough
     features = read["ml_monitor_feature_drift"].set_index(["model_id", "bucket_start", "cohort_name", "cohort_value"])
     training = ref[ref.split == "train"].dropna(subset=["amount"])
-    training = training.assign(segment=training["segment"].fillna("__null__"))
+    training = training.assign(segment=training["segment"].fillna(NULL))
     expected_keys = set()
     for (model_id, bucket), rows in kept.dropna(subset=["amount"]).groupby(["model_id", "bucket_start"]):
         model_reference = training[training.model_id == model_id]
         if model_reference.empty:
             continue  # no finite reference value: nothing to compare with
         for cohort_name, cohort_value, part in _cohorts(rows):
-            own = (
-                model_reference
-                if cohort_name == "__all__"
-                else model_reference[model_reference.segment == cohort_value]
-            )
+            own = model_reference if cohort_name == ALL else model_reference[model_reference.segment == cohort_value]
             scope = "cohort" if len(own) >= 30 else "model"
             reference_values = own if scope == "cohort" else model_reference
             key = (model_id, bucket, cohort_name, cohort_value)
@@ -619,7 +612,7 @@ values = st.one_of(
 
 
 # the values ml_monitor reserves stop the build (test_bad_input); every other value passes
-unreserved = values.filter(lambda value: value not in ("__all__", "__null__"))
+unreserved = values.filter(lambda value: value not in (ALL, NULL))
 # a var's value goes through --vars, where dbt renders Jinja in it as it does in its models
 # (test_cli_vars_are_bound_parameters): data values may hold Jinja, var values not
 JINJA_MARKS = ("{{", "{%", "{#")
@@ -689,9 +682,9 @@ def test_hostile_names_and_values_round_trip(hostile_folder, columns, cohort_val
         schema = wh.query(f"select * from {wh.relation('ml_monitor_schema_diff')}")
         quality = wh.query(f"select * from {wh.relation('ml_monitor_data_quality')}")
         html = build_report(wh, project)
-    expected = {("__all__", "__all__"): len(log)}
+    expected = {(ALL, ALL): len(log)}
     for cohort in (cohort_a, cohort_b):
-        for value, n in log[cohort].fillna("__null__").value_counts().items():
+        for value, n in log[cohort].fillna(NULL).value_counts().items():
             expected[(cohort, value)] = n
     got = {
         (name, value): n

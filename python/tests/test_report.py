@@ -26,6 +26,8 @@ import pytest
 from conftest import DEMO_PROJECT, PROFILES, make_project
 from ml_monitor import demo, pipeline, report, runner
 from ml_monitor.config import Project
+from ml_monitor.names import ALL
+from ml_monitor.names import DUCKDB_OUTPUT_SCHEMA as SCHEMA
 from ml_monitor.report import SECTIONS, build_report, script_json, write_report
 from ml_monitor.warehouse import DuckDBWarehouse, Warehouse
 
@@ -34,7 +36,6 @@ needs_browser = pytest.mark.skipif(
     CHROMIUM is None, reason="chromium is not installed and could not be: run bin/setup-browser (bin/test does)"
 )
 
-SCHEMA = "main_ml_monitor"
 SIZE_BOUND = 5_000_000  # bytes
 # Each would mark the page if it ran; the report must show it as text instead.
 HOSTILE_TEXT = (
@@ -182,7 +183,7 @@ def add_python_tables(wh: Warehouse) -> None:
                 {
                     "model_id": model,
                     "perturbation": p,
-                    "predicted_class": "__all__",
+                    "predicted_class": ALL,
                     "n": 500,
                     "flip_rate": f,
                     "mean_abs_confidence_change": f / 2,
@@ -251,15 +252,15 @@ def add_incident_tables(wh: Warehouse) -> None:
             )
             for k in range(25)
         ],
-        ("e-drift", "inc-open", "feature_drift", "__all__", "__all__", "text_length", range(18, 21), "critical"),
-        ("e-label", "inc-resolved", "label_shift", "__all__", "__all__", "label_mix", range(3, 5), "warning"),
-        ("e-quality", "inc-resolved", "data_quality", "__all__", "__all__", "null_id", [4], "warning"),
+        ("e-drift", "inc-open", "feature_drift", ALL, ALL, "text_length", range(18, 21), "critical"),
+        ("e-label", "inc-resolved", "label_shift", ALL, ALL, "label_mix", range(3, 5), "warning"),
+        ("e-quality", "inc-resolved", "data_quality", ALL, ALL, "null_id", [4], "warning"),
         (
             "e-perturb",
             "inc-standing",
             "perturbation_failure",
-            "__all__",
-            "__all__",
+            ALL,
+            ALL,
             "typos:__all__",
             [None],
             "critical",

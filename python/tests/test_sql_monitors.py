@@ -10,6 +10,7 @@ from scipy.stats import chi2_contingency
 
 from conftest import make_project
 from ml_monitor import demo, runner
+from ml_monitor.names import ALL
 
 pytestmark = pytest.mark.slow  # the session's demo build
 
@@ -46,11 +47,11 @@ GRAINS = {
 }
 
 CASES = [  # (day, cohort_name, cohort_value, predicted_class)
-    (3, "__all__", "__all__", "__all__"),
-    (12, "channel", "chat", "__all__"),
+    (3, ALL, ALL, ALL),
+    (12, "channel", "chat", ALL),
     (33, "channel", "chat", demo.SHIFT_CLASS),
     (41, "country", "FR", "billing"),
-    (58, "__all__", "__all__", "technical"),
+    (58, ALL, ALL, "technical"),
 ]
 
 
@@ -63,9 +64,9 @@ def rows(demo_run) -> pd.DataFrame:
 
 def _select(rows: pd.DataFrame, bucket, cohort_name, cohort_value, predicted_class) -> pd.DataFrame:
     mask = rows["bucket_start"] == bucket
-    if cohort_name != "__all__":
+    if cohort_name != ALL:
         mask &= rows[cohort_name] == cohort_value
-    if predicted_class != "__all__":
+    if predicted_class != ALL:
         mask &= rows["predicted_class"] == predicted_class
     return rows[mask]
 
@@ -129,11 +130,7 @@ def test_rolling_pools_every_row_of_the_window(demo_run, rows, day, cohort_name,
 
 def test_z_score_uses_previous_bucket_means(demo_run):
     conf = demo_run.table("ml_monitor_confidence")
-    series = (
-        conf[(conf.cohort_name == "__all__") & (conf.predicted_class == "__all__")]
-        .set_index("bucket_start")
-        .sort_index()
-    )
+    series = conf[(conf.cohort_name == ALL) & (conf.predicted_class == ALL)].set_index("bucket_start").sort_index()
     day = demo_run.day(20)
     previous = series.loc[demo_run.day(13) : demo_run.day(19), "mean_confidence"].to_numpy()
     assert len(previous) == 7
@@ -144,7 +141,7 @@ def test_z_score_uses_previous_bucket_means(demo_run):
 def _class_distance(rows, reference, bucket, cohort_name, cohort_value):
     """Against the model's predictions on the holdout split (like with like), with the
     two-sample chi-square test of scipy."""
-    serving = _select(rows, bucket, cohort_name, cohort_value, "__all__")
+    serving = _select(rows, bucket, cohort_name, cohort_value, ALL)
     holdout = reference.loc[reference["split"] == "validation", "predicted_class"].value_counts()
     counts = serving["predicted_class"].value_counts()
     categories = sorted(set(holdout.index) | set(counts.index))
@@ -167,7 +164,7 @@ def _class_distance(rows, reference, bucket, cohort_name, cohort_value):
 
 @pytest.mark.parametrize(
     "day, cohort_name, cohort_value",
-    [(5, "__all__", "__all__"), (33, "channel", "chat"), (33, "channel", "email"), (50, "country", "DE")],
+    [(5, ALL, ALL), (33, "channel", "chat"), (33, "channel", "email"), (50, "country", "DE")],
 )
 def test_class_drift_matches_scipy(demo_run, rows, day, cohort_name, cohort_value):
     expected = _class_distance(rows, demo_run.raw("reference"), demo_run.day(day), cohort_name, cohort_value)
@@ -194,7 +191,7 @@ def test_class_distribution_covers_reference_classes(demo_run):
 def test_threshold_band_counts(demo_run, rows, day):
     bands = demo_run.table("ml_monitor_threshold_bands")
     bucket = demo_run.day(day)
-    serving = _select(rows, bucket, "country", "US", "__all__")
+    serving = _select(rows, bucket, "country", "US", ALL)
     band = np.floor((serving["confidence"].to_numpy() - 0.5) / 0.05).astype(int)
     expected = (
         pd.Series(1, index=pd.MultiIndex.from_arrays([serving["predicted_class"], band])).groupby(level=[0, 1]).sum()
@@ -203,22 +200,22 @@ def test_threshold_band_counts(demo_run, rows, day):
     got = got.set_index(["predicted_class", "band"])["n"].sort_index()
     assert got.to_dict() == expected.sort_index().to_dict()
     assert (got.index.get_level_values("band") >= -10).all()
-    near = bands[(bands.bucket_start == bucket) & (bands.cohort_name == "__all__")]
-    all_rows = _select(rows, bucket, "__all__", "__all__", "__all__")
+    near = bands[(bands.bucket_start == bucket) & (bands.cohort_name == ALL)]
+    all_rows = _select(rows, bucket, ALL, ALL, ALL)
     assert near["n_near_threshold"].sum() == (np.abs(all_rows["confidence"] - 0.5) < 0.05).sum()
     assert set(near["threshold_source"]) == {"default"}
 
 
 @pytest.mark.parametrize("column, day", [("order_value", 10), ("order_value", 50), ("customer_tier", 20)])
 def test_null_fractions(demo_run, rows, column, day):
-    serving = _select(rows, demo_run.day(day), "__all__", "__all__", "__all__")
+    serving = _select(rows, demo_run.day(day), ALL, ALL, ALL)
     reference = demo_run.raw("reference")
     reference = reference[reference["split"] == "train"]
     nulls = demo_run.table("ml_monitor_null_fractions")
-    got = _one(nulls, column_name=column, scope="bucket", bucket_start=demo_run.day(day), cohort_name="__all__")
+    got = _one(nulls, column_name=column, scope="bucket", bucket_start=demo_run.day(day), cohort_name=ALL)
     assert got.serving_null_fraction == pytest.approx(serving[column].isna().mean(), abs=1e-12)
     assert got.reference_null_fraction == pytest.approx(reference[column].isna().mean(), abs=1e-12)
-    overall = _one(nulls, column_name=column, scope="overall", cohort_name="__all__")
+    overall = _one(nulls, column_name=column, scope="overall", cohort_name=ALL)
     assert overall.serving_null_fraction == pytest.approx(rows[column].isna().mean(), abs=1e-12)
     # per cohort, against the same cohort value's training rows
     chat = _one(

@@ -12,8 +12,9 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.metrics import precision_recall_curve
 
 from conftest import package_project
-from ml_monitor import thresholds
+from ml_monitor import names, thresholds
 from ml_monitor.errors import MonitorError
+from ml_monitor.names import ALL
 from ml_monitor.thresholds import fit_calibration, fit_thresholds
 from ml_monitor.warehouse import Warehouse
 
@@ -192,14 +193,14 @@ def calibrated():
 
 def groups(holdout, table):
     for (model, cls), intervals in table.groupby(["model_id", "predicted_class"]):
-        rows = holdout[(holdout["model_id"] == model) & ((holdout["predicted_class"] == cls) | (cls == "__all__"))]
+        rows = holdout[(holdout["model_id"] == model) & ((holdout["predicted_class"] == cls) | (cls == ALL))]
         yield rows, intervals.sort_values("score_lower")
 
 
 def prior_rows(table, rows):
     """The model's curve at each of the class's holdout rows, weight PRIOR_ROWS in all."""
     model = rows["model_id"].iloc[0]
-    curve = table[(table["model_id"] == model) & (table["predicted_class"] == "__all__")]
+    curve = table[(table["model_id"] == model) & (table["predicted_class"] == ALL)]
     x = rows["confidence"].to_numpy()
     return x, lookup(curve, x), np.full(len(x), PRIOR_ROWS / len(x))
 
@@ -208,7 +209,7 @@ def isotonic(holdout, table, rows, cls):
     """sklearn's fit: the rows alone for a model, the rows plus the model's prior for a class."""
     x, y = rows["confidence"].to_numpy(), (rows["predicted_class"] == rows["label"]).to_numpy(float)
     w = np.ones(len(x))
-    if cls != "__all__":
+    if cls != ALL:
         px, py, pw = prior_rows(table, rows)
         x, y, w = np.r_[x, px], np.r_[y, py], np.r_[w, pw]
     return IsotonicRegression(out_of_bounds="clip", y_min=0, y_max=1).fit(x, y, sample_weight=w)
@@ -217,7 +218,7 @@ def isotonic(holdout, table, rows, cls):
 def test_calibration_groups(calibrated):
     holdout, table = calibrated
     keys = set(map(tuple, table[["model_id", "predicted_class"]].drop_duplicates().to_numpy()))
-    assert keys == {(m, c) for m in ("m1", "m2") for c in ("__all__", *CLASSES)}
+    assert keys == {(m, c) for m in ("m1", "m2") for c in (ALL, *CLASSES)}
     # a class of three rows is calibrated too (mostly by the model's curve), never skipped
     bird = (holdout["predicted_class"] == "bird") & (holdout["model_id"] == "m1")
     few = pd.concat([holdout[~bird], holdout[bird].head(3)])
@@ -268,7 +269,7 @@ def test_class_whose_holdout_predictions_are_all_correct_is_near_one_not_the_mod
     for model in ("m1", "m2"):
         rows = holdout[(holdout["model_id"] == model) & (holdout["predicted_class"] == "cat")]
         cat = table[(table["model_id"] == model) & (table["predicted_class"] == "cat")]
-        model_curve = table[(table["model_id"] == model) & (table["predicted_class"] == "__all__")]
+        model_curve = table[(table["model_id"] == model) & (table["predicted_class"] == ALL)]
         p, pooled = lookup(cat, rows["confidence"].to_numpy()), lookup(model_curve, rows["confidence"].to_numpy())
         # below 1 wherever the model's curve is (make_holdout's confidence 1.0 is always right)
         assert ((p < 1) | (pooled == 1)).all() and p.mean() > 1 - 2 * PRIOR_ROWS / len(rows)
@@ -317,7 +318,7 @@ def stage(warehouse, holdout):
     )
     warehouse.replace_table("reference_rows", pd.concat([reference, extra], ignore_index=True))
     warehouse._execute(
-        f"create view {warehouse.relation(thresholds.HOLDOUT_VIEW)} as select * from {warehouse.relation('reference_rows')}"
+        f"create view {warehouse.relation(names.REFERENCE)} as select * from {warehouse.relation('reference_rows')}"
     )
 
 

@@ -21,6 +21,7 @@ import yaml
 
 from ml_monitor import demo
 from ml_monitor.config import package_root
+from ml_monitor.names import DUCKDB_OUTPUT_SCHEMA
 
 pytestmark = pytest.mark.slow  # builds and installs the wheel
 
@@ -126,7 +127,7 @@ def test_the_wheel_runs_a_user_project(installed, tmp_path):
             "ml_monitor_thresholds",
             "ml_monitor_calibration",
         } <= placed
-        assert not tables("main_ml_monitor") and not tables("main")
+        assert not tables(DUCKDB_OUTPUT_SCHEMA) and not tables("main")
         # the fitted views found the thresholds the CLI wrote beside them
         sources = con.execute(
             f"select distinct threshold_source from {MONITORING}.ml_monitor_threshold_bands"

@@ -15,6 +15,7 @@ import pytest
 from conftest import HAS_SPARK, package_project
 from ml_monitor import warehouse
 from ml_monitor.errors import MonitorError
+from ml_monitor.names import DUCKDB_OUTPUT_SCHEMA
 from ml_monitor.warehouse import TEMP_PREFIX, DuckDBWarehouse, PostgresWarehouse, SparkWarehouse, Warehouse
 
 HOSTILE = 'we"ird; drop table x; --'
@@ -72,7 +73,7 @@ def read(wh, name, schema=None):
 
 
 def test_connect_uses_the_profile(duck, duckdb_project, tmp_path):
-    assert isinstance(duck, DuckDBWarehouse) and duck.schema == "main_ml_monitor"
+    assert isinstance(duck, DuckDBWarehouse) and duck.schema == DUCKDB_OUTPUT_SCHEMA
     duck.replace_table("t", pd.DataFrame({"a": [1]}))
     assert (tmp_path / "wh.duckdb").exists()
 

@@ -30,7 +30,7 @@
                    "#b5a300", "#d64545", "#4a5fc1", "#7f9d1c", "#5f6b7a", "#c2417a"];
   const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
   const STEP = { hour: 3600e3, day: 86400e3, week: 7 * 86400e3 };
-  const ALL = "__all__", ALL_COHORT = "__all__=__all__";
+  const ALL = D.all, ALL_COHORT = `${ALL}=${ALL}`;
   const state = { model: D.models[0] };
 
   // --- DOM and data helpers -----------------------------------------------------------
