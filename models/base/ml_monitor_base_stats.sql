@@ -20,7 +20,6 @@
 {{ exceptions.raise_compiler_error("ml_monitor: var ml_monitor_percentiles must be 'exact' or 'approximate', not '"
     ~ mode ~ "'") }}
 {%- endif -%}
-{%- set percentiles = ml_monitor.percentiles_cont if mode == 'exact' else ml_monitor.approx_percentiles -%}
 {%- set new_rows = ml_monitor.recent_buckets_filter() if is_incremental()
     and not ml_monitor.base_is_stale(config_version) else '1 = 1' -%}
 {#- a model, class or cohort value that is itself '__all__' (or a cohort value '__null__')
@@ -85,9 +84,7 @@ banded as (
 
 ),
 
-{#- Class rows carry exact percentiles (one sort per group serves all three); band rows
-    need only counts, so they come from a second aggregation of the same rows without the
-    sorts. -#}
+{#- Class rows and band rows: two aggregations of the same rows -#}
 grouped as (
     {%- for row_kind in ['class', 'band'] %}
 
@@ -110,11 +107,6 @@ grouped as (
         coalesce(var_samp(confidence) * (count(*) - 1), 0) as m2_confidence,
         min(confidence) as min_confidence,
         max(confidence) as max_confidence,
-        {%- if row_kind == 'class' %}
-        {{ percentiles('confidence', [0.1, 0.5, 0.9]) }} as percentiles,
-        {%- else %}
-        null as percentiles,
-        {%- endif %}
         max(threshold) as threshold,
         max(threshold_source) as threshold_source,
         cast(sum(is_near_threshold) as {{ dbt.type_bigint() }}) as n_near_threshold,
@@ -163,13 +155,31 @@ expanded as (
             and not (g.cohort_{{ loop.index }}_rolled_up = 0 and c.column_name = {{ ml_monitor.string_literal(name) }})
             {%- endfor %})
 
+),
+
+named as (
+
+    select
+        *,
+        {{ ml_monitor.cohort_name_value() | indent(4) }},
+        case when class_rolled_up = 1 then '__all__' else predicted_class end as class_or_all
+    from expanded
+
+),
+
+{#- the class rows' percentiles of confidence -#}
+percentiles as (
+
+    {{ ml_monitor.cohort_percentiles('banded', 'confidence', [0.1, 0.5, 0.9], mode) }}
+
 )
 
 select
-    model_id,
-    bucket_start,
-    {{ ml_monitor.cohort_name_value() }},
-    case when class_rolled_up = 1 then '__all__' else predicted_class end as predicted_class,
+    g.model_id,
+    g.bucket_start,
+    g.cohort_name,
+    g.cohort_value,
+    g.class_or_all as predicted_class,
     case when column_name is null then row_kind else 'nulls' end as row_kind,
     band,
     column_name,
@@ -178,8 +188,7 @@ select
     case when column_name is null then {{ statistic }} end as {{ statistic }},
     {%- endfor %}
     {%- for percentile in ['p10', 'p50', 'p90'] %}
-    case when column_name is null then {{ ml_monitor.array_element('percentiles', loop.index) }} end
-        as {{ percentile }}_confidence,
+    p.p_{{ loop.index }} as {{ percentile }}_confidence,
     {%- endfor %}
     case when class_rolled_up = 0 then threshold end as threshold,
     case when class_rolled_up = 0 then threshold_source end as threshold_source,
@@ -193,4 +202,8 @@ select
         {%- endfor %}
     end as null_count,
     {{ ml_monitor.string_literal(config_version) }} as config_version
-from expanded
+from named as g
+left join percentiles as p
+    on g.row_kind = 'class' and g.column_name is null
+    and p.model_id = g.model_id and p.bucket_start = g.bucket_start and p.cohort_name = g.cohort_name
+    and p.cohort_value = g.cohort_value and p.predicted_class = g.class_or_all
