@@ -140,9 +140,15 @@ SKIP_COLUMNS = {
 STEPS = ["build", "fit-thresholds"]
 
 
+# The report's views are queries over the tables compared here: PostgreSQL compares them too;
+# on local Spark each costs seconds of planning, so its run leaves them out.
+REPORT_VIEWS = {table for table in GRAINS if table.startswith("ml_monitor_report__")}
+
+
 def _read_all(project: Project) -> dict[str, pd.DataFrame]:
+    tables = [t for t in GRAINS if not (project.adapter_type == "spark" and t in REPORT_VIEWS)]
     with Warehouse.connect(project) as wh:
-        return {table: _normalise(wh.query(f"select * from {wh.relation(table)}"), table) for table in GRAINS}
+        return {table: _normalise(wh.query(f"select * from {wh.relation(table)}"), table) for table in tables}
 
 
 def _run_and_read(project: Project) -> dict[str, pd.DataFrame]:
@@ -195,6 +201,8 @@ def _normalise(frame: pd.DataFrame, table: str) -> pd.DataFrame:
 
 @pytest.mark.parametrize("table", sorted(GRAINS))
 def test_warehouse_matches_duckdb(parity, table):
+    if table not in parity[1]:
+        pytest.skip("the report's views are compared on PostgreSQL")
     expected, got = parity[0][table], parity[1][table]
     assert list(got.columns) == list(expected.columns)
     assert len(got) == len(expected), table
