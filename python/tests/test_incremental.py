@@ -4,9 +4,9 @@ A small demo log is loaded one day at a time into `predictions`, with a dbt run 
 after each day; another DuckDB file gets every row at once and one full build. Labels arrive in
 a labels table along the way: late ones for the previous day, ones for the first day (older than
 the lookback window) and changed ones. Every output table must be the same in both (floats to
-1e-12 relative; `config_version` aside). The log starts on a Sunday, so that the later runs'
-windows, widened to whole weeks for the calibration bins, leave the first day's week behind
-while its labels keep arriving. Then rows arrive late: those dated inside the incremental lookback window are counted by the next run,
+1e-12 relative; `config_version` aside). The last run's window starts inside a week
+(on its fourth day, the week's Monday taking no label since its first run): the calibration
+bins, whose week rows read every bucket of their week, must recompute the week whole. Then rows arrive late: those dated inside the incremental lookback window are counted by the next run,
 those older than it are reported in ml_monitor_data_quality as `late_outside_lookback`
 and kept out of the counts until a full refresh.
 """
@@ -27,10 +27,10 @@ from ml_monitor.names import DUCKDB_OUTPUT_SCHEMA as SCHEMA
 
 pytestmark = pytest.mark.slow  # day-by-day dbt runs and a full build
 
-DAYS = 6  # the first FIRST_DAYS in one load, then one day per run
+DAYS = 9  # the first FIRST_DAYS in one load, then one day per run
 FIRST_DAYS = 3
 PER_DAY = 300
-START = date(2026, 1, 4)  # a Sunday: the first day is a week of its own
+START = date(2026, 1, 4)  # a Sunday: the last run's window starts on day 5, a Thursday
 LOOKBACK = 3  # the package default of ml_monitor_lookback_buckets
 RTOL = 1e-12
 
