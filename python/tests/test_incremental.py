@@ -4,7 +4,9 @@ A small demo log is loaded one day at a time into `predictions`, with a dbt run 
 after each day; another DuckDB file gets every row at once and one full build. Labels arrive in
 a labels table along the way: late ones for the previous day, ones for the first day (older than
 the lookback window) and changed ones. Every output table must be the same in both (floats to
-1e-12 relative; `config_version` aside). Then rows arrive late: those dated inside the incremental lookback window are counted by the next run,
+1e-12 relative; `config_version` aside). The last run's window starts inside a week
+(on its fourth day, the week's Monday taking no label since its first run): the calibration
+bins, whose week rows read every bucket of their week, must recompute the week whole. Then rows arrive late: those dated inside the incremental lookback window are counted by the next run,
 those older than it are reported in ml_monitor_data_quality as `late_outside_lookback`
 and kept out of the counts until a full refresh.
 """
@@ -25,10 +27,10 @@ from ml_monitor.names import DUCKDB_OUTPUT_SCHEMA as SCHEMA
 
 pytestmark = pytest.mark.slow  # day-by-day dbt runs and a full build
 
-DAYS = 6  # the first FIRST_DAYS in one load, then one day per run
+DAYS = 9  # the first FIRST_DAYS in one load, then one day per run
 FIRST_DAYS = 3
 PER_DAY = 300
-START = date(2026, 1, 1)
+START = date(2026, 1, 4)  # a Sunday: the last run's window starts on day 5, a Thursday
 LOOKBACK = 3  # the package default of ml_monitor_lookback_buckets
 RTOL = 1e-12
 
@@ -175,6 +177,8 @@ def test_day_by_day_runs_equal_one_full_build(incremental, full):
         "ml_monitor_freshness",
         "ml_monitor_label_coverage",
         "ml_monitor_schema_history",
+        "ml_monitor_calibration_bins",
+        "ml_monitor_calibration_drift",
     } <= set(full_tables)
     counts = full_tables["ml_monitor_base_stats"]
     everything = counts[(counts.row_kind == "class") & (counts.cohort_name == ALL) & (counts.predicted_class == ALL)]
@@ -256,3 +260,22 @@ def test_late_rows_inside_the_lookback_are_counted_older_ones_reported(increment
     assert {d: n for d, n in after.items() if d not in (inside, outside)} == {
         d: n for d, n in _bucket_counts(full).items() if d not in (inside, outside)
     }
+
+
+def _holdout_bin_rows(db_path) -> int:
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        (n,) = con.execute(f"""select sum(n) from {SCHEMA}.ml_monitor_calibration_bins
+            where scope = 'holdout' and predicted_class = '{ALL}'""").fetchone()
+    return n
+
+
+def test_a_new_holdout_recomputes_the_calibration_bins(incremental):
+    """The holdout rows, kept by incremental runs (the equality above), follow a new holdout."""
+    db_path, project = incremental
+    with duckdb.connect(str(db_path)) as con:
+        con.execute("""delete from main.reference where split = 'validation' and prediction_id in (
+            select prediction_id from main.reference where split = 'validation' order by prediction_id limit 100)""")
+        (holdout_rows,) = con.execute("select count(*) from main.reference where split = 'validation'").fetchone()
+    assert _holdout_bin_rows(db_path) == holdout_rows + 100
+    _build(project)
+    assert _holdout_bin_rows(db_path) == holdout_rows
