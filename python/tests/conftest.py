@@ -182,12 +182,15 @@ def pytest_xdist_make_scheduler(config, log):
     return Scheduling(config, log)
 
 
+def pytest_itemcollected(item):
+    """A test that needs the demo's dbt build is slow, whether or not it says so: `-m "not
+    slow"` never starts that build (marked as collected: `-m` deselects before the hook below)."""
+    if {"demo_run", "fitted_run"} & set(getattr(item, "fixturenames", ())):
+        item.add_marker(pytest.mark.slow)
+
+
 @pytest.hookimpl(trylast=True)  # after pytest has grouped the items by their fixtures' params
 def pytest_collection_modifyitems(items):
-    """A test that needs the demo's dbt build is slow, whether or not it says so: `-m "not
-    slow"` never starts that build. The longest scopes run first."""
-    for item in items:
-        if {"demo_run", "fitted_run"} & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.slow)
+    """The longest scopes run first."""
     rank = {scope: i for i, scope in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(scope_of(item.nodeid), len(rank)))
