@@ -79,7 +79,7 @@ def report(project: Project, output: str | Path) -> Path:
     from .report import write_report
 
     with warehouse(project) as wh:
-        return write_report(wh, output, project)
+        return write_report(wh, output)
 
 
 def notify(

@@ -37,7 +37,6 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
-from .config import Project
 from .names import ALL
 from .warehouse import Warehouse
 
@@ -1004,9 +1003,9 @@ def _asset(name: str) -> Markup:
     return Markup((resources.files("ml_monitor") / "templates" / name).read_text(encoding="utf-8"))
 
 
-def build_report(warehouse: Warehouse, project: Project | None = None, title: str = "ml_monitor report") -> str:
-    """The report's HTML: every section whose tables exist, from bounded queries. `project`
-    is no longer read (the settings view carries the vars); it stays for callers."""
+def build_report(warehouse: Warehouse, title: str = "ml_monitor report") -> str:
+    """The report's HTML: every section whose tables exist, from bounded queries (the
+    settings view carries the vars the charts draw)."""
     reader = _Reader(warehouse)
     present = {s.id: any(reader.exists(t) for t in s.tables) for s in SECTIONS}
     content = {s.id: s.load(reader) for s in SECTIONS if present[s.id]}
@@ -1037,10 +1036,10 @@ def build_report(warehouse: Warehouse, project: Project | None = None, title: st
     )
 
 
-def write_report(warehouse: Warehouse, path: str | Path, project: Project | None = None) -> Path:
+def write_report(warehouse: Warehouse, path: str | Path) -> Path:
     """Write the report to `path` atomically (a temporary file renamed over it)."""
     path = Path(path)
-    html = build_report(warehouse, project)
+    html = build_report(warehouse)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -682,7 +682,7 @@ def test_hostile_names_and_values_round_trip(hostile_folder, columns, cohort_val
         nulls = wh.query(f"select distinct column_name from {wh.relation('ml_monitor_null_fractions')}")
         schema = wh.query(f"select * from {wh.relation('ml_monitor_schema_diff')}")
         quality = wh.query(f"select * from {wh.relation('ml_monitor_data_quality')}")
-        html = build_report(wh, project)
+        html = build_report(wh)
     expected = {(ALL, ALL): len(log)}
     for cohort in (cohort_a, cohort_b):
         for value, n in log[cohort].fillna(NULL).value_counts().items():

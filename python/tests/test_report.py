@@ -344,7 +344,7 @@ def full_report(demo_run, tmp_path_factory) -> Path:
     with DuckDBWarehouse(con, schema) as wh:
         add_python_tables(wh)
         add_hostile_queue_row(con, schema)
-        return write_report(wh, folder / "report.html", demo_run.project)
+        return write_report(wh, folder / "report.html")
 
 
 @pytest.fixture(scope="module")
@@ -371,7 +371,7 @@ def incident_project(tmp_path_factory) -> Project:
 @pytest.fixture(scope="module")
 def incident_report(incident_project, tmp_path_factory) -> Path:
     with Warehouse.connect(incident_project) as wh:
-        return write_report(wh, tmp_path_factory.mktemp("incident-report") / "report.html", incident_project)
+        return write_report(wh, tmp_path_factory.mktemp("incident-report") / "report.html")
 
 
 @pytest.fixture
@@ -678,7 +678,7 @@ def test_report_stays_small_at_a_million_predictions(tmp_path, monkeypatch):
     runner.build(project)
     with Warehouse.connect(project) as wh:
         rows = wh.query(f"select count(*) as n from {wh.relation('stg_ml_monitor__predictions')}")["n"].iloc[0]
-        path = write_report(wh, tmp_path / "report.html", project)
+        path = write_report(wh, tmp_path / "report.html")
     assert rows >= 1_000_000
     assert path.stat().st_size < SIZE_BOUND
     if CHROMIUM:
