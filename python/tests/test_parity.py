@@ -178,6 +178,7 @@ def parity(request, tmp_path_factory):
         expected = _run_and_read(make_project(folder / "demo.duckdb", **demo_run.data.dbt_vars()))
         project = Project.load(DEMO_PROJECT, PROFILES, "postgres", demo_run.data.dbt_vars())
         return expected, _load_and_run(project, demo_run.data)
+    request.getfixturevalue("spark_classes")
     folder = tmp_path_factory.mktemp("spark_parity")
     data = demo.generate(predictions_per_day=SPARK_PREDICTIONS_PER_DAY, days=SPARK_DAYS)
     duck = make_project(folder / "demo.duckdb", **data.dbt_vars())
