@@ -2,7 +2,9 @@
     latest label arrived (stream 'labels': labeled_at of the labels table, when one is
     configured), at "now" (var ml_monitor_now), one row per model and stream, dated at the
     last complete bucket. The usual gap between arrivals comes from the first rolling
-    window's buckets (ml_monitor_rolling_windows) before the latest arrival's bucket.
+    window's buckets (ml_monitor_rolling_windows) before the latest arrival's bucket. A run
+    costs what the new day costs for predictions (the incremental counts and the last two
+    buckets' rows); labels are matched to the log's ids, so that stream reads the log.
     Effect: the age past ml_monitor_freshness_max_age_hours (default twice the grain).
     Evidence: if arrivals kept coming as a Poisson process at their usual rate, the chance of
     none for this long is exp(−age / usual gap). The decisions (stale_predictions,
