@@ -337,7 +337,10 @@ def _history(args, step, workdir: Path, run_dir: Path) -> int:
             f"{line['incremental_warehouse_s']:>14.2f} {line['incremental_share']:>6.1%} {line['vs_shortest']:>10.2f}"
         )
     print("targets: share <= 10 % at 90 days; the longest history within 1.3x the shortest")
-    _print_model_costs(lines[-1]["model_costs"])
+    shortest_costs = {c["model"]: c["incremental_s"] for c in lines[0]["model_costs"]}
+    for cost in lines[-1]["model_costs"]:
+        cost["incremental_shortest_s"] = shortest_costs.get(cost["model"])
+    _print_model_costs(lines[-1]["model_costs"], shortest_days=lines[0]["history_days"])
     summary = {
         "per_day": args.per_day,
         "memory_limit": args.memory_limit,
@@ -552,12 +555,16 @@ def _model_costs(full: dict, incremental: dict) -> list[dict]:
     return sorted(costs, key=lambda c: (-(c["incremental_s"] or 0), c["model"]))
 
 
-def _print_model_costs(costs: list[dict]) -> None:
+def _print_model_costs(costs: list[dict], shortest_days: int | None = None) -> None:
+    """With shortest_days (history lengths), also each model's incremental time after the
+    shortest history: a model whose cost grows with history shows it there."""
     print("\nWarehouse time per model (s), one-day incremental run's costliest first:")
-    print(f"  {'model':<44} {'full':>8} {'incremental':>12}")
+    shortest = f"incr. {shortest_days} d" if shortest_days else ""
+    print(f"  {'model':<44} {'full':>8} {'incremental':>12} {shortest:>12}")
     for c in costs:
-        full, inc = ("" if v is None else f"{v:.2f}" for v in (c["full_s"], c["incremental_s"]))
-        print(f"  {c['model']:<44} {full:>8} {inc:>12}")
+        values = (c["full_s"], c["incremental_s"], c.get("incremental_shortest_s"))
+        full, inc, inc_shortest = ("" if v is None else f"{v:.2f}" for v in values)
+        print(f"  {c['model']:<44} {full:>8} {inc:>12} {inc_shortest:>12}".rstrip())
 
 
 def _write_assumed_vars(path: Path, env: dict) -> None:

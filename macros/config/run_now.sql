@@ -5,8 +5,9 @@
 {% macro run_now() %}
   {%- set now = ml_monitor.setting('ml_monitor_now') -%}
   {%- if now == 'log_end' -%}
-    {%- set last_bucket = '(select max(bucket_start) from ' ~ ref('stg_ml_monitor__predictions')
-          ~ ' where exclusion_reason is null)' -%}
+    {#- the log's counts, incremental, rather than every row of the log -#}
+    {%- set last_bucket = '(select max(bucket_start) from ' ~ ref('ml_monitor_log_counts')
+          ~ ' where exclusion_reason is null and column_name is null)' -%}
     {{- return(ml_monitor.shift_buckets(1, last_bucket)) -}}
   {%- elif now -%}
     {{- return('cast(' ~ ml_monitor.string_literal(now) ~ ' as ' ~ dbt.type_timestamp() ~ ')') -}}

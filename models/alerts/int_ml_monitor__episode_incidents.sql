@@ -11,6 +11,9 @@
     The incident's id is a hash of the model and its onset bucket, so a run that recomputes
     it, fully or incrementally, keeps it; undated episodes (perturbation failures) make one
     standing incident per model and alert type. -#}
+{#- ephemeral: its one reader, ml_monitor_alert_episodes, takes it as a CTE, which saves a
+    node's fixed cost on every run -#}
+{{ config(materialized='ephemeral') }}
 {%- set series = 'model_id, alert_type, cohort_name, cohort_value, subject' -%}
 {%- set reopen = ml_monitor.setting('ml_monitor_incident_reopen_buckets') -%}
 {%- set spread = "model_id, alert_type, spread_column" -%}

@@ -2,7 +2,9 @@
     latest label arrived (stream 'labels': labeled_at of the labels table, when one is
     configured), at "now" (var ml_monitor_now), one row per model and stream, dated at the
     last complete bucket. The usual gap between arrivals comes from the first rolling
-    window's buckets (ml_monitor_rolling_windows) before the latest arrival's bucket.
+    window's buckets (ml_monitor_rolling_windows) before the latest arrival's bucket. A run
+    costs what the new day costs for predictions (the incremental counts and the last two
+    buckets' rows); labels are matched to the log's ids, so that stream reads the log.
     Effect: the age past ml_monitor_freshness_max_age_hours (default twice the grain).
     Evidence: if arrivals kept coming as a Poisson process at their usual rate, the chance of
     none for this long is exp(−age / usual gap). The decisions (stale_predictions,
@@ -12,51 +14,101 @@
 {%- set window = ml_monitor.setting('ml_monitor_rolling_windows')[0] -%}
 {%- set max_age = ml_monitor.setting('ml_monitor_freshness_max_age_hours') or 2 * grain_hours -%}
 {%- set now = ml_monitor.run_now() -%}
+{%- set staged = ref('stg_ml_monitor__predictions') -%}
 
-with predictions as (
+{#- Rows logged per model and bucket (every row with a predicted_at, excluded ones included)
+    from the incremental counts: the usual gap needs only whole buckets' counts. -#}
+{%- set logged -%}
+    select model_id, bucket_start, sum(n) as n_rows
+    from {{ ref('ml_monitor_log_counts') }}
+    where column_name is null
+      and cohort_name = {{ ml_monitor.string_literal(ml_monitor.reserved_values().all) }}
+      and bucket_start <= {{ now }}
+    group by model_id, bucket_start
+{%- endset -%}
+{#- The latest prediction is in its model's last bucket up to now, or the one before when
+    that bucket holds only rows after now: only the rows from those buckets on are read. -#}
+{%- set recent = '1 = 1' -%}
+{%- if execute -%}
+  {%- set since = run_query('select min(bucket_start) from (select bucket_start, row_number() over ('
+        ~ 'partition by model_id order by bucket_start desc) as bucket_rank from (' ~ logged ~ ') as logged) as ranked'
+        ~ ' where bucket_rank <= 2').columns[0].values()[0] -%}
+  {%- if since is not none -%}
+    {%- set recent = 'predicted_at >= ' ~ ml_monitor.timestamp_literal(since) -%}
+  {%- endif -%}
+{%- endif %}
 
-    select model_id, prediction_id, predicted_at
-    from {{ ref('stg_ml_monitor__predictions') }}
-    where predicted_at is not null and predicted_at <= {{ now }}
+with logged as (
+
+    {{ logged }}
 
 ),
 
-arrivals as (
+latest_predictions as (
 
-    select model_id, 'predictions' as stream, predicted_at as arrived_at
-    from predictions
-    union all
-    select p.model_id, 'labels' as stream, l.labeled_at
+    select model_id, 'predictions' as stream, max(predicted_at) as latest_at
+    from {{ staged }}
+    where predicted_at <= {{ now }} and {{ recent }}
+    group by model_id
+
+),
+
+{%- if ml_monitor.setting('ml_monitor_labels_table') %}
+
+label_arrivals as (
+
+    select p.model_id, l.labeled_at as arrived_at
     from {{ ref('stg_ml_monitor__labels') }} as l
-    inner join (select distinct model_id, prediction_id from predictions) as p
+    inner join (
+        select distinct model_id, prediction_id
+        from {{ staged }}
+        where predicted_at is not null and predicted_at <= {{ now }}
+    ) as p
         on p.prediction_id = l.prediction_id
     where l.labeled_at is not null and l.labeled_at <= {{ now }}
 
 ),
 
-latest as (
+latest_labels as (
 
-    select model_id, stream, max(arrived_at) as latest_at
-    from arrivals
-    group by model_id, stream
+    select model_id, 'labels' as stream, max(arrived_at) as latest_at
+    from label_arrivals
+    group by model_id
 
 ),
 
-usual as (
+recent_labels as (
 
-    -- arrivals in the window of buckets before the latest arrival's bucket
-    select
-        l.model_id,
-        l.stream,
-        l.latest_at,
-        count(a.arrived_at) as n_recent
-    from latest as l
-    left join arrivals as a
+    -- labels that arrived in the window of buckets before the latest label's bucket
+    select l.model_id, count(a.arrived_at) as n_recent
+    from latest_labels as l
+    left join label_arrivals as a
         on a.model_id = l.model_id
-        and a.stream = l.stream
         and a.arrived_at >= {{ ml_monitor.shift_buckets(-window, ml_monitor.bucket_start('l.latest_at')) }}
         and a.arrived_at < {{ ml_monitor.bucket_start('l.latest_at') }}
+    group by l.model_id
+
+),
+
+{%- endif %}
+
+usual as (
+
+    -- predictions logged in the window of buckets before the latest one's bucket
+    select l.model_id, l.stream, l.latest_at, coalesce(sum(c.n_rows), 0) as n_recent
+    from latest_predictions as l
+    left join logged as c
+        on c.model_id = l.model_id
+        and c.bucket_start >= {{ ml_monitor.shift_buckets(-window, ml_monitor.bucket_start('l.latest_at')) }}
+        and c.bucket_start < {{ ml_monitor.bucket_start('l.latest_at') }}
     group by l.model_id, l.stream, l.latest_at
+    {%- if ml_monitor.setting('ml_monitor_labels_table') %}
+    union all
+    select l.model_id, l.stream, l.latest_at, r.n_recent
+    from latest_labels as l
+    inner join recent_labels as r
+        on r.model_id = l.model_id
+    {%- endif %}
 
 ),
 

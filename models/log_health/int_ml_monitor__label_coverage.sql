@@ -1,7 +1,6 @@
 {#- Label coverage per model, bucket and cohort value ('__all__': the whole population):
-    valid predictions, how many have their label (the log's label column, or the labels
-    table, which wins), and the label lag (labeled_at − predicted_at, hours; labels table
-    only) at p50 and p90. Rebuilt in full on each run: labels arrive late.
+    the counts and label lags of ml_monitor_label_counts (incremental by label arrival)
+    against the usual coverage.
     Usual coverage, from the ml_monitor_rolling_windows[0] buckets before:
     - a cohort value: the median of its coverage relative to its model's, times its model's
       coverage in the bucket. Every cohort waits for labels alike, so a cohort compared with
@@ -16,42 +15,9 @@
     ml_monitor_label_coverage shows it. -#}
 {%- set double = ml_monitor.type_double() -%}
 {%- set window = ml_monitor.setting('ml_monitor_rolling_windows')[0] -%}
-{%- set labels_table = ml_monitor.setting('ml_monitor_labels_table') -%}
+{%- set all = ml_monitor.string_literal(ml_monitor.reserved_values().all) -%}
 
-with predictions as (
-
-    select
-        {{- ml_monitor.cohort_input_columns() }}
-        p.model_id,
-        p.bucket_start,
-        case when coalesce(l.label, p.label) is not null then 1 else 0 end as is_labelled,
-        -- Spark's datediff asserts its arguments are not NULL
-        case when l.labeled_at is not null
-             then {{ dbt.datediff('p.predicted_at', 'l.labeled_at', 'second') }} / 3600e0 end as lag_hours
-    from (
-        {{ ml_monitor.monitored_predictions() }}
-    ) as p
-    left join {{ ref('stg_ml_monitor__labels') }} as l
-        on l.prediction_id = p.prediction_id
-
-),
-
-grouped as (
-
-    select
-        model_id,
-        bucket_start,
-        {{- ml_monitor.cohort_grouping_columns() }}
-        count(*) as n_predictions,
-        sum(is_labelled) as n_labelled,
-        count(lag_hours) as n_lagged,
-        {{ ml_monitor.percentiles_cont('lag_hours', [0.5, 0.9]) }} as lag_percentiles
-    from predictions
-    group by {{ ml_monitor.cohort_grouping_sets([['model_id', 'bucket_start']]) }}
-
-),
-
-coverage as (
+with coverage as (
 
     select
         c.model_id,
@@ -65,21 +31,11 @@ coverage as (
         cast(c.n_labelled as {{ double }}) / c.n_predictions as coverage,
         cast(c.n_labelled as {{ double }}) / c.n_predictions / nullif(m.coverage, 0) as relative_coverage,
         m.coverage as model_coverage
-    from (
-        select
-            model_id,
-            bucket_start,
-            {{ ml_monitor.cohort_name_value() }},
-            n_predictions,
-            n_labelled,
-            case when n_lagged > 0 then {{ ml_monitor.array_element('lag_percentiles', 1) }} end as lag_p50_hours,
-            case when n_lagged > 0 then {{ ml_monitor.array_element('lag_percentiles', 2) }} end as lag_p90_hours
-        from grouped
-    ) as c
+    from {{ ref('ml_monitor_label_counts') }} as c
     inner join (
-        select model_id, bucket_start, cast(sum(is_labelled) as {{ double }}) / count(*) as coverage
-        from predictions
-        group by model_id, bucket_start
+        select model_id, bucket_start, cast(n_labelled as {{ double }}) / n_predictions as coverage
+        from {{ ref('ml_monitor_label_counts') }}
+        where cohort_name = {{ all }}
     ) as m
         on m.model_id = c.model_id and m.bucket_start = c.bucket_start
 
@@ -87,11 +43,20 @@ coverage as (
 
 usual_lag as (
 
+    {#- every label's lag: only a labels table has labeled_at, and then it reads the labelled
+        predictions of the whole log (an exact percentile needs every row) -#}
+    {%- if ml_monitor.setting('ml_monitor_labels_table') %}
     select
         model_id,
         {{ ml_monitor.array_element(ml_monitor.percentiles_cont('lag_hours', [0.9]), 1) }} as usual_lag_hours
-    from predictions
+    from (
+        {{ ml_monitor.labeled_predictions('p.model_id, ' ~ ml_monitor.label_lag_hours() ~ ' as lag_hours,') }}
+    ) as lags
     group by model_id
+    {%- else %}
+    select distinct model_id, cast(null as {{ double }}) as usual_lag_hours
+    from coverage
+    {%- endif %}
 
 ),
 
@@ -132,7 +97,7 @@ expected as (
                               ml_monitor.shift_buckets(1, 'c.bucket_start')) }}
         <= {{ ml_monitor.run_now() }} as is_settled
     from coverage as c
-    inner join usual_lag as u
+    left join usual_lag as u
         on u.model_id = c.model_id
     left join recent_coverage as t
         on {{ ml_monitor.same_series('t', 'c') }}

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.slow  # dbt builds of a tiny project, one per configura
 DAYS = 8  # more than the 3 buckets an incremental run recomputes
 SELECT = (
     "+ml_monitor_null_fractions +int_ml_monitor__confidence +int_ml_monitor__feature_drift +ml_monitor_data_quality"
+    " +int_ml_monitor__label_coverage"
 )
 VARS = {"ml_monitor_cohorts": ["country"], "ml_monitor_features": ["f_a", "f_b"]}
 
