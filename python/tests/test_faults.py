@@ -345,7 +345,8 @@ def test_every_python_step_twice_gives_identical_tables(tmp_path):
                     for t in tables
                 }
             )
-            html = [report.build_report(wh) for _ in range(2)]
+    with Warehouse.connect(project) as wh:
+        html = [report.build_report(wh) for _ in range(2)]
     _assert_same_tables(runs[1], runs[0])
     assert all(len(frame) for frame in runs[0].values())
     stamp = re.compile(r"generated \d{4}-\d\d-\d\d \d\d:\d\d UTC")

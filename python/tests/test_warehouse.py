@@ -130,7 +130,7 @@ def test_quoting():
     wh.close()
 
 
-def test_unsupported_adapter(duckdb_project, duckdb_path, monkeypatch):
+def test_unsupported_adapter(duckdb_project, monkeypatch):
     """An adapter dbt has but the Python steps do not (here duckdb, taken away) is one clear line."""
     monkeypatch.delitem(warehouse.BACKENDS, "duckdb")
     with pytest.raises(
