@@ -5,14 +5,14 @@ at a time, with a dbt run of the package after each load; another DuckDB file ge
 once and one full build. Labels arrive in a labels table along the way, from day LABELS_FROM on:
 late ones for the previous day, ones for the first day (older than the lookback window) and
 changed ones. Every output table must be the same in both (floats to 1e-12 relative;
-`config_version` aside). Two day-by-day runs hold every case (a run is seconds): both take
+`config_version` aside). Two day-by-day runs hold every case (each run costs seconds): both take
 labels for the first day, outside their window, and the second changes labels that arrived in
 the first. The last run's window starts inside a week (on its fourth day, the week's Monday
 taking no label since its first run): the calibration bins, whose week rows read every bucket of
 their week, must recompute the week whole. Then rows arrive late: those dated inside the
-incremental lookback window are counted by the next run,
-those older than it are reported in ml_monitor_data_quality as `late_outside_lookback`
-and kept out of the counts until a full refresh.
+incremental lookback window are counted by the next run, those older than it are reported in
+ml_monitor_data_quality as `late_outside_lookback` and kept out of the counts until a full
+refresh.
 """
 
 from __future__ import annotations
