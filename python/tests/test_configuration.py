@@ -11,6 +11,7 @@ the old model's rows as well (4,000 rows counted as 4,800).
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 from pathlib import Path
@@ -59,19 +60,31 @@ def _copy(built_project, folder, **cli_vars):
     return tiny_project(folder, cli_vars=cli_vars, **VARS)
 
 
-@pytest.mark.parametrize(
-    "change",
-    [
-        {"ml_monitor_features": ["f_a", "f_c"]},
-        {"ml_monitor_columns": {"confidence": "score_b"}},
-        {"ml_monitor_default_model_id": "router"},
-    ],
-    ids=["swap a feature", "remap confidence", "change the default model id"],
-)
-def test_a_configuration_change_recomputes_the_tables_in_full(built, tmp_path, change):
+CHANGES = {
+    "swap a feature": {"ml_monitor_features": ["f_a", "f_c"]},
+    "remap confidence": {"ml_monitor_columns": {"confidence": "score_b"}},
+    "change the default model id": {"ml_monitor_default_model_id": "router"},
+}
+
+
+@pytest.fixture(scope="module")
+def changed(built, tmp_path_factory):
+    """changed(name): a copy of the built project run with one of CHANGES, and dbt's output;
+    run once per change for the tests that read it."""
+
+    @functools.cache
+    def run(name: str):
+        project = _copy(built[0], tmp_path_factory.mktemp("incremental") / "project", **CHANGES[name])
+        return project, build(project, SELECT, command="run")
+
+    return run
+
+
+@pytest.mark.parametrize("change_name", CHANGES)
+def test_a_configuration_change_recomputes_the_tables_in_full(built, changed, tmp_path, change_name):
     project, log = built
-    incremental = _copy(project, tmp_path / "incremental", **change)
-    output = build(incremental, SELECT, command="run")
+    change = CHANGES[change_name]
+    incremental, output = changed(change_name)
     (name,) = change
     for changed in ("ml_monitor_base_stats", "ml_monitor_base_feature_values", "int_ml_monitor__feature_drift"):
         # a new feature list is also a new reference for the feature drift
@@ -92,11 +105,10 @@ def test_a_configuration_change_recomputes_the_tables_in_full(built, tmp_path, c
     }
 
 
-def test_null_counts_are_keyed_by_column_name(built, tmp_path):
+def test_null_counts_are_keyed_by_column_name(built, changed):
     """The swapped-in feature shows its own nulls in every bucket, not the old feature's."""
-    project, log = built
-    swapped = _copy(project, tmp_path / "swapped", ml_monitor_features=["f_a", "f_c"])
-    build(swapped, SELECT, command="run")
+    _, log = built
+    swapped, _ = changed("swap a feature")
     nulls = table(swapped, "ml_monitor_null_fractions").query("scope == 'bucket' and cohort_name == '__all__'")
     assert set(nulls["column_name"]) == {"country", "f_a", "f_c"}
     per_bucket = (

@@ -1,14 +1,18 @@
 """Incremental runs give the same tables as one full build, and late rows are never lost silently.
 
-A small demo log is loaded one day at a time into `predictions`, with a dbt run of the package
-after each day; another DuckDB file gets every row at once and one full build. Labels arrive in
-a labels table along the way: late ones for the previous day, ones for the first day (older than
-the lookback window) and changed ones. Every output table must be the same in both (floats to
-1e-12 relative; `config_version` aside). The last run's window starts inside a week
-(on its fourth day, the week's Monday taking no label since its first run): the calibration
-bins, whose week rows read every bucket of their week, must recompute the week whole. Then rows arrive late: those dated inside the incremental lookback window are counted by the next run,
-those older than it are reported in ml_monitor_data_quality as `late_outside_lookback`
-and kept out of the counts until a full refresh.
+A small demo log is loaded into `predictions` in a first load of FIRST_DAYS days, then one day
+at a time, with a dbt run of the package after each load; another DuckDB file gets every row at
+once and one full build. Labels arrive in a labels table along the way, from day LABELS_FROM on:
+late ones for the previous day, ones for the first day (older than the lookback window) and
+changed ones. Every output table must be the same in both (floats to 1e-12 relative;
+`config_version` aside). Two day-by-day runs hold every case (each run costs seconds): both take
+labels for the first day, outside their window, and the second changes labels that arrived in
+the first. The last run's window starts inside a week (on its fourth day, the week's Monday
+taking no label since its first run): the calibration bins, whose week rows read every bucket of
+their week, must recompute the week whole. Then rows arrive late: those dated inside the
+incremental lookback window are counted by the next run, those older than it are reported in
+ml_monitor_data_quality as `late_outside_lookback` and kept out of the counts until a full
+refresh.
 """
 
 from __future__ import annotations
@@ -28,7 +32,9 @@ from ml_monitor.names import DUCKDB_OUTPUT_SCHEMA as SCHEMA
 pytestmark = pytest.mark.slow  # day-by-day dbt runs and a full build
 
 DAYS = 9  # the first FIRST_DAYS in one load, then one day per run
-FIRST_DAYS = 3
+FIRST_DAYS = 7
+LABELS_FROM = 3  # the first day labels arrive on
+DUPLICATED = DAYS  # a prediction logged twice in this day's bucket: in a day-by-day run, no late row's day
 PER_DAY = 300
 START = date(2026, 1, 4)  # a Sunday: the last run's window starts on day 5, a Thursday
 LOOKBACK = 3  # the package default of ml_monitor_lookback_buckets
@@ -51,7 +57,8 @@ def _load_days(db_path, first: int, last: int) -> None:
             "where predicted_at >= ? and predicted_at < ?",
             [_day(first), _day(last + 1)],
         )
-        _label(con, last)
+        for day in range(max(first, LABELS_FROM), last + 1):
+            _label(con, day)
 
 
 # the labels that arrive on a day: the previous day's first LATE ids (the later of two classes
@@ -70,7 +77,7 @@ def _label(con, day: int) -> None:
     arrived = f"timestamp '{_day(day)} 12:00:00'"
     con.execute(f"insert into main.labels select prediction_id, 'technical', {arrived} from ({ids(day - 1, 0, LATE)})")
     con.execute(f"insert into main.labels select prediction_id, 'billing', {arrived} from ({ids(1, OLD * day, OLD)})")
-    if day > FIRST_DAYS:
+    if day > LABELS_FROM:
         con.execute(
             f"insert into main.labels select prediction_id, 'account', {arrived} + interval 1 hour "
             f"from ({ids(day - 2, 0, CHANGED)})"
@@ -78,15 +85,16 @@ def _label(con, day: int) -> None:
 
 
 def _with_labels_table_and_duplicates(db_path) -> None:
-    """An empty labels table, and predictions logged twice: two of the first day's again on the
-    last day (long out of the lookback window when they arrive: found through the id index),
-    one of the fourth day's twice in its bucket."""
+    """An empty labels table, and predictions logged twice: one of day DUPLICATED's twice in its
+    bucket, two of the first day's again on the last day (long out of the lookback window when
+    they arrive: found through the id index)."""
     with duckdb.connect(str(db_path)) as con:
         con.execute("create table main.labels (prediction_id varchar, label varchar, labeled_at timestamp)")
+        con.execute(f"""insert into main.predictions select * from main.predictions
+                        where predicted_at >= '{_day(DUPLICATED)}' and predicted_at < '{_day(DUPLICATED + 1)}'
+                        order by prediction_id limit 1""")
         con.execute(f"""insert into main.predictions select * replace (predicted_at + interval {DAYS - 1} day as predicted_at)
                         from main.predictions where predicted_at < '{_day(2)}' order by prediction_id limit 2""")
-        con.execute(f"""insert into main.predictions select * from main.predictions
-                        where predicted_at >= '{_day(4)}' and predicted_at < '{_day(5)}' order by prediction_id limit 1""")
 
 
 def _tables(db_path) -> dict[str, pd.DataFrame]:
@@ -137,7 +145,6 @@ def incremental(data, tmp_path_factory):
         con.execute("alter table main.predictions rename to all_predictions")
         con.execute("create table main.predictions as select * from main.all_predictions limit 0")
     project = make_project(db_path, ml_monitor_labels_table="labels", **data.dbt_vars())
-    runner.deps(project)
     _load_days(db_path, 1, FIRST_DAYS)
     _build(project)
     for day in range(FIRST_DAYS + 1, DAYS + 1):
@@ -153,15 +160,16 @@ def full(data, tmp_path_factory):
     _with_labels_table_and_duplicates(db_path)
     with duckdb.connect(str(db_path)) as con:
         con.execute("create view main.all_predictions as select * from main.predictions")
-        for day in [FIRST_DAYS, *range(FIRST_DAYS + 1, DAYS + 1)]:
+        for day in range(LABELS_FROM, DAYS + 1):
             _label(con, day)
     project = make_project(db_path, ml_monitor_labels_table="labels", **data.dbt_vars())
-    runner.deps(project)
     runner.dbt(project, ["run", "--select", "ml_monitor", "--full-refresh"])
     return db_path
 
 
-def test_day_by_day_runs_equal_one_full_build(incremental, full):
+# `full` first: dbt parses the project in full again whenever the DuckDB file changes, so the
+# incremental file's runs follow each other
+def test_day_by_day_runs_equal_one_full_build(full, incremental):
     incremental_tables, full_tables = _tables(incremental[0]), _tables(full)
     assert set(incremental_tables) == set(full_tables)
     assert {
@@ -185,10 +193,9 @@ def test_day_by_day_runs_equal_one_full_build(incremental, full):
     assert sorted(everything.n) == [PER_DAY] * DAYS
     quality = full_tables["ml_monitor_data_quality"]
     duplicates = quality[quality.reason.str.startswith("duplicate")]
-    assert sorted(zip(duplicates.bucket_start.dt.date, duplicates.reason, duplicates.n_rows)) == [
-        (_day(4), "duplicate_prediction_id", 1),
-        (_day(DAYS), "duplicate_across_buckets", 2),
-    ]
+    assert sorted(zip(duplicates.bucket_start.dt.date, duplicates.reason, duplicates.n_rows)) == sorted(
+        [(_day(DUPLICATED), "duplicate_prediction_id", 1), (_day(DAYS), "duplicate_across_buckets", 2)]
+    )
     for name in sorted(full_tables):
         _assert_same_table(name, incremental_tables[name], full_tables[name])
 
@@ -212,8 +219,8 @@ def test_late_and_changed_labels_are_counted_in_their_bucket(incremental, full):
     # the first day's bucket, long out of the lookback window, took labels from every run, and the
     # changed labels moved their counts: both builds hold them (the equality test above)
     first_day = latest[latest.prediction_id.isin(merged[merged.day == pd.Timestamp(_day(1))].prediction_id)]
-    assert (first_day.label == "billing").sum() == OLD * (DAYS - FIRST_DAYS + 1)
-    assert (latest.label == "account").sum() == CHANGED * (DAYS - FIRST_DAYS)
+    assert (first_day.label == "billing").sum() == OLD * (DAYS - LABELS_FROM + 1)
+    assert (latest.label == "account").sum() == CHANGED * (DAYS - LABELS_FROM)
 
 
 def _bucket_counts(db_path) -> dict:

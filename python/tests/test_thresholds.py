@@ -2,6 +2,7 @@
 against IsotonicRegression; run() against a staging view (DuckDB, and PostgreSQL when
 ML_MONITOR_PG_PORT is set)."""
 
+import functools
 import os
 import uuid
 
@@ -13,6 +14,7 @@ from sklearn.metrics import precision_recall_curve
 
 from conftest import package_project
 from ml_monitor import names, thresholds
+from ml_monitor.config import Project
 from ml_monitor.errors import MonitorError
 from ml_monitor.names import ALL
 from ml_monitor.thresholds import fit_calibration, fit_thresholds
@@ -290,17 +292,35 @@ def test_calibration_needs_a_positive_prior():
 # --- run against the warehouse ----------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def project_on(tmp_path_factory):
+    """project_on(target, **vars): the package on a target, in a DuckDB file and a PostgreSQL
+    schema of the module's, parsed by dbt once per target and vars (a parse takes seconds)."""
+    env = {
+        "ML_MONITOR_DUCKDB_PATH": str(tmp_path_factory.mktemp("thresholds") / "t.duckdb"),
+        "ML_MONITOR_PG_SCHEMA": f"test_{uuid.uuid4().hex[:8]}",
+    }
+
+    @functools.cache
+    def load(target: str, **cli_vars: str) -> Project:
+        return package_project(env={**env, "ML_MONITOR_TARGET": target}, cli_vars=cli_vars)
+
+    return load
+
+
 @pytest.fixture(params=["duckdb", "postgres"])
-def warehouse(request, tmp_path, monkeypatch):
+def target(request):
     if request.param == "postgres" and not os.environ.get("ML_MONITOR_PG_PORT"):
         pytest.skip("set ML_MONITOR_PG_PORT to test PostgreSQL")
-    monkeypatch.setenv("ML_MONITOR_TARGET", request.param)
-    monkeypatch.setenv("ML_MONITOR_DUCKDB_PATH", str(tmp_path / "t.duckdb"))
-    monkeypatch.setenv("ML_MONITOR_PG_SCHEMA", f"test_{uuid.uuid4().hex[:8]}")
-    with Warehouse.connect(package_project(), create=True) as wh:
+    return request.param
+
+
+@pytest.fixture
+def warehouse(target, project_on):
+    """The target's warehouse; its output schema is dropped afterwards, so each test starts without it."""
+    with Warehouse.connect(project_on(target), create=True) as wh:
         yield wh
-        if request.param == "postgres":
-            wh._execute(f"drop schema if exists {wh.quote(wh.schema)} cascade")
+        wh._execute(f"drop schema if exists {wh.quote(wh.schema)} cascade")
 
 
 def stage(warehouse, holdout):
@@ -322,10 +342,10 @@ def stage(warehouse, holdout):
     )
 
 
-def test_run_writes_both_tables(warehouse):
+def test_run_writes_both_tables(warehouse, target, project_on):
     holdout = make_holdout(n=3000, seed=5)
     stage(warehouse, holdout)
-    summary = thresholds.run(warehouse, package_project(), objective="min_recall", min_recall=0.5)
+    summary = thresholds.run(warehouse, project_on(target), objective="min_recall", min_recall=0.5)
     assert summary["holdout_rows"] == 3000 and summary["excluded_rows"] == 3 and summary["thresholds"] == 6
     written = warehouse.query(f"select * from {warehouse.relation('ml_monitor_thresholds')}")
     expected = fit_thresholds(holdout, "min_recall", min_recall=0.5)
@@ -339,19 +359,19 @@ def test_run_writes_both_tables(warehouse):
     assert len(calibration) == len(fit_calibration(holdout, PRIOR_ROWS)) and summary["calibrated_groups"] > 0
 
 
-def test_run_binary_mode_from_var(warehouse):
+def test_run_binary_mode_from_var(warehouse, target, project_on):
     stage(warehouse, make_holdout(n=2000, seed=6))
-    summary = thresholds.run(warehouse, package_project(cli_vars={"ml_monitor_positive_class": "bird"}))
+    summary = thresholds.run(warehouse, project_on(target, ml_monitor_positive_class="bird"))
     written = warehouse.query(f"select model_id, predicted_class from {warehouse.relation('ml_monitor_thresholds')}")
     assert summary["mode"].startswith("binary") and set(written["predicted_class"]) == {"bird"}
 
 
-def test_run_needs_the_staging_view(warehouse):
+def test_run_needs_the_staging_view(warehouse, target, project_on):
     with pytest.raises(MonitorError, match="run dbt build first"):
-        thresholds.run(warehouse, package_project())
+        thresholds.run(warehouse, project_on(target))
 
 
-def test_run_needs_holdout_rows(warehouse):
+def test_run_needs_holdout_rows(warehouse, target, project_on):
     stage(warehouse, make_holdout(n=10))
     with pytest.raises(MonitorError, match="no row with split = 'test'"):
-        thresholds.run(warehouse, package_project(cli_vars={"ml_monitor_holdout_split": "test"}))
+        thresholds.run(warehouse, project_on(target, ml_monitor_holdout_split="test"))

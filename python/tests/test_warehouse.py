@@ -3,9 +3,11 @@ replaces on DuckDB, on PostgreSQL when ML_MONITOR_PG_PORT points at a server, an
 Spark session when pyspark and java are installed."""
 
 import os
+import shutil
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -14,6 +16,7 @@ import pytest
 
 from conftest import HAS_SPARK, package_project
 from ml_monitor import warehouse
+from ml_monitor.config import Project
 from ml_monitor.errors import MonitorError
 from ml_monitor.names import DUCKDB_OUTPUT_SCHEMA
 from ml_monitor.warehouse import TEMP_PREFIX, DuckDBWarehouse, PostgresWarehouse, SparkWarehouse, Warehouse
@@ -44,15 +47,25 @@ STORED_TYPES = {
 }
 
 
-@pytest.fixture
-def duckdb_project(tmp_path, monkeypatch):
-    monkeypatch.setenv("ML_MONITOR_TARGET", "duckdb")
-    monkeypatch.setenv("ML_MONITOR_DUCKDB_PATH", str(tmp_path / "wh.duckdb"))
-    return package_project()
+@pytest.fixture(scope="module")
+def duckdb_project(tmp_path_factory):
+    """The package on DuckDB, its file at one path for the module: dbt parses it once (a parse
+    takes seconds), and each test empties the folder (duckdb_path)."""
+    path = tmp_path_factory.mktemp("duckdb") / "wh.duckdb"
+    return package_project(env={"ML_MONITOR_TARGET": "duckdb", "ML_MONITOR_DUCKDB_PATH": str(path)})
 
 
 @pytest.fixture
-def duck(duckdb_project):
+def duckdb_path(duckdb_project) -> Path:
+    """The project's DuckDB file, not there yet: a fresh warehouse for each test."""
+    path = Path(duckdb_project.credentials["path"])
+    shutil.rmtree(path.parent)
+    path.parent.mkdir()
+    return path
+
+
+@pytest.fixture
+def duck(duckdb_project, duckdb_path):
     with Warehouse.connect(duckdb_project, create=True) as wh:
         yield wh
 
@@ -72,13 +85,13 @@ def read(wh, name, schema=None):
 # --- connecting ---------------------------------------------------------------------------
 
 
-def test_connect_uses_the_profile(duck, duckdb_project, tmp_path):
+def test_connect_uses_the_profile(duck, duckdb_path):
     assert isinstance(duck, DuckDBWarehouse) and duck.schema == DUCKDB_OUTPUT_SCHEMA
     duck.replace_table("t", pd.DataFrame({"a": [1]}))
-    assert (tmp_path / "wh.duckdb").exists()
+    assert duckdb_path.exists()
 
 
-def test_missing_duckdb_file(duckdb_project):
+def test_missing_duckdb_file(duckdb_project, duckdb_path):
     with pytest.raises(MonitorError, match="does not exist"):
         Warehouse.connect(duckdb_project)
 
@@ -91,8 +104,8 @@ def test_relative_path_is_relative_to_the_working_directory(tmp_path, monkeypatc
     assert (tmp_path / "data.duckdb").exists()
 
 
-def test_locked_duckdb_file(duckdb_project, tmp_path):
-    path = str(tmp_path / "wh.duckdb")
+def test_locked_duckdb_file(duckdb_project, duckdb_path):
+    path = str(duckdb_path)
     holder = subprocess.Popen(
         [
             sys.executable,
@@ -234,22 +247,29 @@ pg_only = pytest.mark.skipif(
 )
 
 
-def scratch_warehouse(monkeypatch, target: str, schema_variable: str, **env: str):
-    """A warehouse of `target` in a fresh schema, dropped afterwards with its sibling."""
-    monkeypatch.setenv("ML_MONITOR_TARGET", target)
-    monkeypatch.setenv(schema_variable, f"test_{uuid.uuid4().hex[:8]}")
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    wh = Warehouse.connect(package_project())
+def scratch_project(target: str, schema_variable: str, **env: str) -> Project:
+    """The package on `target` in a schema of its own, for a module: dbt parses it once."""
+    return package_project(env={"ML_MONITOR_TARGET": target, schema_variable: f"test_{uuid.uuid4().hex[:8]}", **env})
+
+
+def scratch_warehouse(project: Project):
+    """A warehouse of the project, its schema and that schema's sibling dropped afterwards:
+    each test starts with neither."""
+    wh = Warehouse.connect(project)
     yield wh
     for schema in (wh.schema, other_schema(wh)):
         wh._execute(f"drop schema if exists {wh.quote(schema)} cascade")
     wh.close()
 
 
+@pytest.fixture(scope="module")
+def pg_project():
+    return scratch_project("postgres", "ML_MONITOR_PG_SCHEMA")
+
+
 @pytest.fixture
-def pg(monkeypatch):
-    yield from scratch_warehouse(monkeypatch, "postgres", "ML_MONITOR_PG_SCHEMA")
+def pg(pg_project):
+    yield from scratch_warehouse(pg_project)
 
 
 @pg_only
@@ -301,10 +321,15 @@ def spark_dir(tmp_path_factory, spark_classes):
     return tmp_path_factory.mktemp("spark")
 
 
+@pytest.fixture(scope="module")
+def spark_project(spark_dir):
+    return scratch_project("spark", "ML_MONITOR_SPARK_SCHEMA", ML_MONITOR_SPARK_DIR=str(spark_dir))
+
+
 @pytest.fixture
-def spark(spark_dir, monkeypatch):
+def spark(spark_project):
     """A fresh schema in one local Spark warehouse; the session is shared by the tests."""
-    yield from scratch_warehouse(monkeypatch, "spark", "ML_MONITOR_SPARK_SCHEMA", ML_MONITOR_SPARK_DIR=str(spark_dir))
+    yield from scratch_warehouse(spark_project)
 
 
 @pytest.mark.slow
