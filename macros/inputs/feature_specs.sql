@@ -6,7 +6,6 @@
 {% macro feature_specs() %}
   {%- set serving = ml_monitor.relation_columns(source('ml_monitor', 'predictions')) -%}
   {%- set reference = ml_monitor.relation_columns(source('ml_monitor', 'reference')) -%}
-  {%- set double = ml_monitor.type_double() -%}
   {%- set specs = [] -%}
   {%- for name in ml_monitor.feature_columns() -%}
     {%- set kind = ml_monitor.column_kind(serving, name) -%}
@@ -20,17 +19,10 @@
   {%- endfor -%}
   {%- set text = ml_monitor.setting('ml_monitor_text_column') -%}
   {%- if text -%}
-    {%- set t = ml_monitor.quote_identifier(text) -%}
-    {%- do specs.append({'name': text ~ '.length_chars', 'kind': 'numeric',
-          'expr': 'cast(length(' ~ t ~ ') as ' ~ double ~ ')'}) -%}
-    {%- do specs.append({'name': text ~ '.word_count', 'kind': 'numeric',
-          'expr': "cast(case when trim(" ~ t ~ ") = '' then 0"
-                  ~ " else length(trim(" ~ t ~ ")) - length(replace(trim(" ~ t ~ "), ' ', '')) + 1 end as "
-                  ~ double ~ ")"}) -%}
-    {%- do specs.append({'name': text ~ '.uppercase_share', 'kind': 'numeric',
-          'expr': 'cast(' ~ ml_monitor.count_uppercase(t) ~ ' as ' ~ double ~ ') / nullif(length(' ~ t ~ '), 0)'}) -%}
-    {#- text_oov_share comes from ml_monitor.with_text_oov_share on the same rows -#}
-    {%- do specs.append({'name': text ~ '.oov_share', 'kind': 'numeric', 'expr': 'text_oov_share'}) -%}
+    {#- columns of ml_monitor.with_text_statistics on the same rows -#}
+    {%- for statistic in ['length_chars', 'word_count', 'uppercase_share', 'oov_share'] -%}
+      {%- do specs.append({'name': text ~ '.' ~ statistic, 'kind': 'numeric', 'expr': 'text_' ~ statistic}) -%}
+    {%- endfor -%}
   {%- endif -%}
   {{- return(specs) -}}
 {% endmacro %}

@@ -20,7 +20,7 @@ with new_predictions as (
 
 feature_rows as (
 
-    {{ ml_monitor.with_text_oov_share('new_predictions') }}
+    {{ ml_monitor.with_text_statistics('new_predictions') }}
 
 )
 

@@ -13,7 +13,7 @@ with reference_rows as (
 
 feature_rows as (
 
-    {{ ml_monitor.with_text_oov_share('reference_rows') }}
+    {{ ml_monitor.with_text_statistics('reference_rows') }}
 
 )
 

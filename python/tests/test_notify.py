@@ -23,6 +23,7 @@ import uuid
 from dataclasses import dataclass, field
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from unittest import mock
 
 import duckdb
@@ -178,9 +179,18 @@ class Fixture:
             return wh.query(f"select * from {wh.relation(name)}") if wh.table_exists(name) else pd.DataFrame()
 
 
+@pytest.fixture(scope="module")
+def warehouse_path(tmp_path_factory) -> Path:
+    """One path for every test's warehouse: dbt parses the project afresh for a new profile,
+    and the path is part of it, so with one path each CLI run reuses the partial parse."""
+    return tmp_path_factory.mktemp("notify") / "warehouse.duckdb"
+
+
 @pytest.fixture
-def warehouse(tmp_path) -> Fixture:
-    db = tmp_path / "warehouse.duckdb"
+def warehouse(warehouse_path) -> Fixture:
+    db = warehouse_path
+    for leftover in (db, db.with_name(db.name + ".wal")):  # each test starts with no warehouse
+        leftover.unlink(missing_ok=True)
     return Fixture(
         make_project(db),
         ["--project-dir", str(DEMO_PROJECT), "--profiles-dir", str(PROFILES), "--target", "duckdb", "--db", str(db)],

@@ -363,7 +363,6 @@ def incident_project(tmp_path_factory) -> Project:
     project = make_project(db_path)
     with Warehouse.connect(project, create=True) as wh:
         add_incident_tables(wh)
-    runner.deps(project)
     runner.dbt(project, ["run", "--select", "ml_monitor_report__episodes", "ml_monitor_report__episode_alerts"])
     return project
 
@@ -674,7 +673,6 @@ def test_report_stays_small_at_a_million_predictions(tmp_path, monkeypatch):
     demo.write_duckdb(data, db_path)
     monkeypatch.setenv("ML_MONITOR_DUCKDB_PATH", str(db_path))
     project = Project.load(DEMO_PROJECT, PROFILES, "duckdb", data.dbt_vars())
-    runner.deps(project)
     runner.build(project)
     with Warehouse.connect(project) as wh:
         rows = wh.query(f"select count(*) as n from {wh.relation('stg_ml_monitor__predictions')}")["n"].iloc[0]
