@@ -142,9 +142,9 @@ SKIP_COLUMNS = {
     "data_type",
 }  # types as each warehouse names them
 STEPS = ["build", "fit-thresholds"]
-# Spark's build runs without its data tests (~120, a second or more of planning each), then
-# one test of each generic test and every singular test. A data test's outcome is decided by
-# the values of the tables it reads, which the tests below compare with DuckDB's, where the
+# Spark's build runs without its data tests (116, about a second each on local Spark), then
+# one test of each generic test and every singular test (14). A data test's outcome is decided
+# by the values of the tables it reads, which the tests below compare with DuckDB's, where the
 # build runs every data test; what only Spark can break is a test's SQL, the same for every
 # use of a generic test but its arguments.
 WITHOUT_DATA_TESTS = {"DBT_EXCLUDE_RESOURCE_TYPES": "test"}
@@ -180,9 +180,9 @@ def parity(request, tmp_path_factory):
     if not available:
         pytest.skip(reason)
     if target == "postgres":
-        # the session's demo, already built on DuckDB: the fit and what reads it make it
-        # what the steps make on PostgreSQL (build-then-fit equals fit-then-build: see
-        # pipeline.AFTER_FIT)
+        # the session's demo, already built on DuckDB with the same vars: the fit step, which
+        # rebuilds what reads the fit (pipeline.AFTER_FIT), ends where PostgreSQL's build
+        # and fit end
         demo_run = request.getfixturevalue("demo_run")
         folder = tmp_path_factory.mktemp("postgres_parity")
         shutil.copy(demo_run.db_path, folder / "demo.duckdb")
