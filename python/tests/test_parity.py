@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from dbt.cli.main import dbtRunner
 
+from _tiny_project import dbt_in_process
 from conftest import DEMO_PROJECT, HAS_SPARK, PROFILES, make_project
 from ml_monitor import demo, pipeline
 from ml_monitor.config import Project
@@ -202,7 +202,8 @@ def parity(request, tmp_path_factory):
     env = {} if os.environ.get("ML_MONITOR_SPARK_DIR") else {"ML_MONITOR_SPARK_DIR": str(folder / "spark")}
     project = Project.load(DEMO_PROJECT, PROFILES, "spark", data.dbt_vars(), {**env, **WITHOUT_DATA_TESTS})
     got = _load_and_run(project, data)
-    _test_here(replace(project, env=env), _one_data_test_of_each_kind(project))
+    # in this process: in the session that read the tables, warm
+    dbt_in_process(replace(project, env=env), ["test", "--select", *_one_data_test_of_each_kind(project)])
     return expected, got
 
 
@@ -216,15 +217,6 @@ def _one_data_test_of_each_kind(project: Project) -> list[str]:
             generic = node.get("test_metadata")
             chosen.setdefault((generic["namespace"], generic["name"]) if generic else unique_id, node["name"])
     return sorted(chosen.values())
-
-
-def _test_here(project: Project, tests: list[str]) -> None:
-    """dbt test of these tests in this process: dbt-spark's session method takes the session
-    that read the tables, warm, where a dbt process would start a JVM of its own."""
-    with project._environment():
-        result = dbtRunner().invoke(["test", "--select", *tests, *project.dbt_args(), "--log-level", "none"])
-    failed = [r.node.name for r in result.result or [] if r.status not in ("pass", "warn")]
-    assert result.success, failed or result.exception
 
 
 def _normalise(frame: pd.DataFrame, table: str) -> pd.DataFrame:
