@@ -23,6 +23,7 @@ import yaml
 from ml_monitor import runner
 from ml_monitor.config import Project, package_root
 from ml_monitor.names import DUCKDB_OUTPUT_SCHEMA as OUTPUT_SCHEMA
+from ml_monitor.warehouse import Warehouse
 
 # Everything the bad-input and metric tests read, and what those models need.
 CORE_SELECT = (
@@ -79,11 +80,26 @@ def tiny_project(
     return Project.load(folder, profiles, target, cli_vars or {}, env or {})
 
 
-def build(project: Project, select: str = CORE_SELECT, command: str = "build") -> str:
+def build(project: Project, select: str = CORE_SELECT, command: str = "build", in_process: bool = False) -> str | None:
     """dbt build (models and their tests) or run of the selected models (command: "run",
     "run --full-refresh", ...); tests that also read unselected models are left out
-    (cautious indirect selection)."""
-    return runner.dbt(project, [*command.split(), "--select", *select.split(), "--indirect-selection", "cautious"])
+    (cautious indirect selection); dbt's output, or None when run in this process (in_process:
+    see dbt_in_process)."""
+    args = [*command.split(), "--select", *select.split(), "--indirect-selection", "cautious"]
+    return dbt_in_process(project, args) if in_process else runner.dbt(project, args)
+
+
+def dbt_in_process(project: Project, args: list[str]) -> None:
+    """A dbt command in this process rather than in a dbt process as the CLI runs it, for the
+    Spark tests: dbt-spark's session method takes this process's SparkSession, its JVM started
+    and warm, where a dbt process would start a JVM of its own (and this one would release the
+    metastore first). Raises AssertionError naming what failed."""
+    from dbt.cli.main import dbtRunner
+
+    with Warehouse.connect(project, create=True), project._environment():  # the session the steps share
+        result = dbtRunner().invoke([*args, *project.dbt_args(), "--log-level", "none"])
+    failed = [f"{r.node.name}: {r.message}" for r in result.result or [] if r.status not in ("success", "pass", "warn")]
+    assert result.success, failed or result.exception
 
 
 def db_path(project: Project) -> Path:

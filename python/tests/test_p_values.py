@@ -153,7 +153,7 @@ def scipy_p(macro: str, a, b, c):
 def test_p_values_equal_scipy(metric_project):  # noqa: F811 (the fixture imported above)
     folder = Path(metric_project.project_dir)
     (folder / "models" / "p_values.sql").write_text(model_sql())
-    build(metric_project, "p_values", command="run")
+    build(metric_project, "p_values", command="run", in_process=metric_project.adapter_type == "spark")
     with Warehouse.connect(metric_project) as wh:
         got = wh.query(f"select * from {wh.relation('p_values', metric_project.source_schema)}")
 

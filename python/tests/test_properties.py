@@ -400,7 +400,9 @@ def test_sql_metrics_equal_numpy_and_scipy(metric_project):
 def _check_sql_metrics(metric_project, models: list[dict]) -> None:
     serving, ref, labels = _tables(models)
     _load_with_non_finite(metric_project, predictions=serving, reference=ref, labels=labels)
-    build(metric_project, METRIC_MODELS, command="run --full-refresh")
+    build(
+        metric_project, METRIC_MODELS, command="run --full-refresh", in_process=metric_project.adapter_type == "spark"
+    )
     with Warehouse.connect(metric_project) as wh:
         read = {t: wh.query(f"select * from {wh.relation(t)}") for t in METRIC_TABLES}
         non_finite = {t: non_finite_numbers(wh, t, metric_project.adapter_type) for t in METRIC_TABLES}
