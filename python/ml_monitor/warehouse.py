@@ -473,8 +473,9 @@ def _spark_session(conf: dict[str, str]):
     return session
 
 
-def release_spark() -> None:
-    """Stop this process's SparkSession and its JVM, if any.
+def release_spark(jvm_exit_seconds: float | None = 60) -> None:
+    """Stop this process's SparkSession and its JVM, if any, killing the JVM if it has not
+    exited after jvm_exit_seconds (None: wait as long as it takes).
 
     The local metastore is an embedded Derby database that one process at a time can
     open, so the runner calls this before every dbt process it starts. Cheap when no
@@ -492,7 +493,7 @@ def release_spark() -> None:
         if proc is not None:  # the JVM exits when its stdin closes
             proc.stdin.close()
             try:
-                proc.wait(timeout=60)
+                proc.wait(timeout=jvm_exit_seconds)
             except Exception:
                 proc.kill()
         SparkContext._gateway = None
