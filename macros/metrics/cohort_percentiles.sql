@@ -11,7 +11,7 @@
     ranks only the values in those bins, inside their bin. approximate: a sketch. -#}
 {% macro cohort_percentiles(relation, expr, fractions, mode) %}
   {%- if mode == 'approximate' %}
-    select model_id, bucket_start, {{ ml_monitor.cohort_name_value() | indent(4) }},
+    select model_id, bucket_start, {{ ml_monitor.cohort_name_value() }},
            case when class_rolled_up = 1 then '__all__' else predicted_class end as predicted_class
            {%- for fraction in fractions %},
            {{ ml_monitor.array_element('percentiles', loop.index) }} as p_{{ loop.index }}

@@ -30,7 +30,7 @@
     {%- endfor %}
     select
         {{ group_columns | join(', ') }},
-        {{ ml_monitor.cohort_name_value() | indent(4) }},
+        {{ ml_monitor.cohort_name_value() }},
         case
             {%- for spec in specs %}
             when feature_{{ loop.index }}_rolled_up = 0 then {{ ml_monitor.string_literal(spec.name) }}
@@ -61,12 +61,12 @@
             feature_{{ loop.index }},
             grouping(feature_{{ loop.index }}) as feature_{{ loop.index }}_rolled_up,
             {%- endfor %}
-            {{- ml_monitor.cohort_grouping_columns() | indent(4) }}
+            {{- ml_monitor.cohort_grouping_columns() }}
             cast(count(*) as {{ dbt.type_bigint() }}) as n
         from (
             select
                 {{ group_columns | join(', ') }},
-                {{- ml_monitor.cohort_input_columns() | indent(8) }}
+                {{- ml_monitor.cohort_input_columns() }}
                 {%- for spec in specs %}
                 {%- if spec.kind == 'numeric' %}
                 cast({{ spec.expr }} as {{ double }}) as feature_{{ loop.index }}{{ "," if not loop.last }}

@@ -161,7 +161,7 @@ named as (
 
     select
         *,
-        {{ ml_monitor.cohort_name_value() | indent(4) }},
+        {{ ml_monitor.cohort_name_value() }},
         case when class_rolled_up = 1 then '__all__' else predicted_class end as class_or_all
     from expanded
 

@@ -636,7 +636,7 @@ def hostile_folder(tmp_path_factory):
 @pytest.mark.slow
 @slow(1)
 @example(
-    columns=["my col", "order", "Select", 'we"ird', "MixedCase", "it's cohort"],
+    columns=["my col", "order", "Select", 'we"ird', "MixedCase", "it's\na cohort"],
     cohort_values=HOSTILE_VALUES,
     model_id='it\'s "the" model; --',
 )
