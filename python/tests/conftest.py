@@ -192,19 +192,18 @@ REPOSITORY_DEMO = ("test_demo.py", "test_bench.py", "test_bench_alerts.py")
 LONGEST_FIRST = [
     "python/tests/test_parity.py[spark]",
     "repository demo",
-    "python/tests/test_faults.py",
     "python/tests/test_properties.py[spark]",
+    "python/tests/test_faults.py",
     "python/tests/test_parity.py[postgres]",
+    "python/tests/test_incremental.py",
     "python/tests/test_properties.py",
+    "python/tests/test_log_health.py",
     "python/tests/test_configuration.py",
     "python/tests/test_bad_input.py",
-    "python/tests/test_log_health.py",
-    "python/tests/test_docs.py",
-    "python/tests/test_incremental.py",
     "python/tests/test_report.py",
-    "python/tests/test_user_project.py",
-    "python/tests/test_alert_rules.py",
+    "python/tests/test_docs.py",
     "python/tests/test_notify.py",
+    "python/tests/test_user_project.py",
 ]
 
 
