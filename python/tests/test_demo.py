@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
@@ -13,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import ml_monitor
 from ml_monitor import demo
 from ml_monitor.errors import MonitorError
 from ml_monitor.names import DUCKDB_OUTPUT_SCHEMA
@@ -355,19 +354,27 @@ def test_save_model_round_trips(data, tmp_path):
 
 
 @pytest.mark.slow
-def test_the_cli_demo_starts_its_file_afresh_and_says_where_everything_is(tmp_path):
+def test_the_cli_demo_starts_its_file_afresh_and_says_where_everything_is(tmp_path, capfd):
     """`ml-monitor demo` (run_demo behind it): the log replaces whatever the demo's file held,
     the model and the report land in the output folder, and the output says where."""
     with duckdb.connect(str(tmp_path / demo.DATABASE)) as con:
         con.execute("create table leftover as select 1 as x")
-    result = subprocess.run(
-        [sys.executable, "-m", "ml_monitor.cli", "demo", "--predictions-per-day", "20", "--days", "2"]
-        + ["--seed", "3", "--output-dir", str(tmp_path), "--steps", "report"],
-        capture_output=True,
-        text=True,
+    result = ml_monitor(
+        capfd,
+        "demo",
+        "--predictions-per-day",
+        "20",
+        "--days",
+        "2",
+        "--seed",
+        "3",
+        "--output-dir",
+        str(tmp_path),
+        "--steps",
+        "report",
     )
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
     assert lines[0] == "Generating 40 predictions over 2 days ..."
     assert f"DuckDB file: {tmp_path / demo.DATABASE} (schema {DUCKDB_OUTPUT_SCHEMA})" in lines
     assert lines[-1] == f"Report: {tmp_path / 'ml_monitor_report.html'}"

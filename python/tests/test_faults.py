@@ -5,8 +5,11 @@ in one line on stderr with a non-zero exit, never a stack trace."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,7 +17,9 @@ import time
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 import yaml
 
@@ -25,15 +30,14 @@ from _tiny_project import (
     canonical,
     cli,
     db_path,
-    output_tables,
     reference,
     serving_log,
     sql,
     tiny_project,
     write_tables,
 )
-from conftest import package_project
-from ml_monitor import explain, perturb, pipeline, projection, report, runner
+from conftest import DEMO_PROJECT, Result, make_project, ml_monitor, package_project
+from ml_monitor import explain, perturb, pipeline, projection, report
 from ml_monitor.config import package_root
 from ml_monitor.errors import MonitorError
 from ml_monitor.warehouse import TEMP_PREFIX, DuckDBWarehouse, Warehouse
@@ -51,17 +55,26 @@ def _leftovers(project) -> list[str]:
     return [n for n in names if TEMP_PREFIX in n or "__dbt_tmp" in n or "__dbt_backup" in n]
 
 
-def _one_line_error(result: subprocess.CompletedProcess) -> str:
-    assert result.returncode == 1, (result.returncode, result.stderr)
-    message = result.stderr.strip()
+def _in_process(capfd, project, *args: str) -> Result:
+    """`ml-monitor <args>` against the project, through the CLI's entry point in this process."""
+    return ml_monitor(
+        capfd, "--project-dir", str(project.project_dir), "--profiles-dir", str(project.profiles_dir), *args
+    )
+
+
+def _one_line_error(result: Result) -> str:
+    assert result.code == 1, (result.code, result.err)
+    message = result.err.strip()
     assert len(message.splitlines()) == 1 and message.startswith("Error: ") and "Traceback" not in message, message
     return message
 
 
 @pytest.fixture(scope="module")
 def staged(tmp_path_factory):
-    """A tiny project with its staging views built, and thresholds fitted once (the "old" tables)."""
-    project = tiny_project(tmp_path_factory.mktemp("faults"))
+    """A tiny project with its staging views built, and thresholds fitted once (the "old" tables).
+    No --target, as the tests' CLI runs give none: dbt parses it once for all of them (the
+    target given is part of what decides whether dbt's saved parse still holds)."""
+    project = dataclasses.replace(tiny_project(tmp_path_factory.mktemp("faults")), target=None)
     write_tables(project, predictions=serving_log(), reference=reference())
     build(project, "stg_ml_monitor__predictions stg_ml_monitor__reference", command="run")
     pipeline.fit_thresholds(project)
@@ -248,34 +261,68 @@ def test_a_duckdb_interrupt_inside_a_query_is_an_interrupt(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    project = tiny_project(tmp_path_factory.mktemp("built"), ml_monitor_cohorts=["country"])
-    write_tables(project, predictions=serving_log(n_per_day=50, days=10), reference=reference())
-    runner.build(project)  # what `ml-monitor build` runs (test_dbt_build_twice runs that)
-    return project
+def demo_built(demo_run, tmp_path_factory):
+    """The session's demo (60 days with every planted event, monitored by `dbt build`) in a
+    project folder of its own laid out as tiny_project's, its package linked rather than in
+    packages.yml: a rebuild, or an interrupted one, leaves the session's file alone."""
+    folder = tmp_path_factory.mktemp("demo_built")
+    ignored = shutil.ignore_patterns("logs", "packages.yml", "package-lock.yml")
+    shutil.copytree(DEMO_PROJECT, folder, symlinks=True, dirs_exist_ok=True, ignore=ignored)
+    shutil.copy(demo_run.db_path, folder / "warehouse.duckdb")
+    return make_project(folder / "warehouse.duckdb", project_dir=folder, **demo_run.data.dbt_vars())
 
 
-def _assert_same_tables(got: dict, expected: dict) -> None:
+def _demo_cli_options(project) -> list[str]:
+    """The target and vars the demo was built with (the demo's "now" is a var)."""
+    return ["--target", project.target, "--vars", json.dumps(project.cli_vars)]
+
+
+def _outputs(project) -> dict[str, pa.Table]:
+    """Every table and view of the output schema, its rows sorted by DuckDB: the demo's
+    largest table has a million rows, too many to sort as Python strings. The exact columns
+    come first in the order, the floating-point ones (which may differ in their last bits) last."""
+    with duckdb.connect(str(db_path(project)), read_only=True) as con:
+        columns = con.execute(
+            "select table_name, column_name, data_type in ('DOUBLE', 'FLOAT') as is_float "
+            "from information_schema.columns where table_schema = ? order by is_float, ordinal_position",
+            [OUTPUT_SCHEMA],
+        ).df()
+        order = {name: ", ".join(f'"{c}"' for c in group.column_name) for name, group in columns.groupby("table_name")}
+        return {
+            name: con.sql(f'select * from {OUTPUT_SCHEMA}."{name}" order by {order[name]}').to_arrow_table()
+            for name in order
+        }
+
+
+def _assert_same_outputs(got: dict[str, pa.Table], expected: dict[str, pa.Table]) -> None:
     """Same tables, same rows, same values: exactly, except that a floating-point sum may
     differ in its last bits (the warehouse adds in parallel, in no fixed order)."""
     assert sorted(got) == sorted(expected)
-    for name in expected:
-        pd.testing.assert_frame_equal(got[name], expected[name], check_exact=False, rtol=1e-12, atol=1e-15, obj=name)
+    for name, table in expected.items():
+        assert got[name].schema == table.schema and got[name].num_rows == table.num_rows, name
+        for column, values in zip(table.column_names, table.columns):
+            if pa.types.is_floating(values.type):  # nulls read as NaN, equal to NaN
+                np.testing.assert_allclose(
+                    got[name][column].to_numpy(), values.to_numpy(), rtol=1e-12, atol=1e-15, err_msg=f"{name}.{column}"
+                )
+            else:
+                assert got[name][column].equals(values), f"{name}.{column}"
 
 
 @pytest.mark.slow
-def test_dbt_build_twice_gives_identical_tables(built):
-    first = output_tables(built)
-    assert len(first) > 20
-    result = cli(built, "build")  # incremental base tables: recomputes the recent buckets
+def test_dbt_build_twice_gives_identical_tables(demo_built):
+    first = _outputs(demo_built)
+    assert len(first) > 60
+    # incremental base tables: the recent buckets recomputed, planted events among them
+    result = cli(demo_built, *_demo_cli_options(demo_built), "build")
     assert result.returncode == 0, result.stderr
-    _assert_same_tables(output_tables(built), first)
+    _assert_same_outputs(_outputs(demo_built), first)
 
 
 @pytest.mark.slow
-def test_sigint_during_dbt_stops_it_and_leaves_no_half_written_table(built):
-    before = output_tables(built)
-    log = Path(built.project_dir) / "logs" / "dbt.log"
+def test_sigint_during_dbt_stops_it_and_leaves_no_half_written_table(demo_built):
+    before = _outputs(demo_built)
+    log = Path(demo_built.project_dir) / "logs" / "dbt.log"
     log.unlink(missing_ok=True)
     process = subprocess.Popen(
         [
@@ -283,9 +330,10 @@ def test_sigint_during_dbt_stops_it_and_leaves_no_half_written_table(built):
             "-m",
             "ml_monitor.cli",
             "--project-dir",
-            str(built.project_dir),
+            str(demo_built.project_dir),
             "--profiles-dir",
-            str(built.profiles_dir),
+            str(demo_built.profiles_dir),
+            *_demo_cli_options(demo_built),
             "run",
             "--steps",
             "build",
@@ -295,6 +343,7 @@ def test_sigint_during_dbt_stops_it_and_leaves_no_half_written_table(built):
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        env={**os.environ, **demo_built.env},
     )
     deadline = time.monotonic() + 120
     while not (log.exists() and re.search(r"1 of \d+ START", log.read_text(errors="replace"))):
@@ -306,11 +355,11 @@ def test_sigint_during_dbt_stops_it_and_leaves_no_half_written_table(built):
     assert process.returncode == 130, stderr
     assert stderr.strip().splitlines()[-1] == "Interrupted; tables already written are intact."
     # dbt has exited (it held the file): a writer can open it
-    duckdb.connect(str(db_path(built))).close()
-    assert _leftovers(built) == []
-    after = output_tables(built)
+    duckdb.connect(str(db_path(demo_built))).close()
+    assert _leftovers(demo_built) == []
+    after = _outputs(demo_built)
     assert set(after) <= set(before)
-    _assert_same_tables(after, {name: before[name] for name in after})
+    _assert_same_outputs(after, {name: before[name] for name in after})
 
 
 # --- the Python steps twice, with the same seed ---------------------------------------------
@@ -340,13 +389,18 @@ def test_every_python_step_twice_gives_identical_tables(tmp_path):
             projection.run(wh, project, model, sample_size=40, window_sample_size=14, max_windows=1, seed=3)
             runs.append(
                 {
-                    t: canonical(wh.query(f"select * from {wh.relation(t)}").drop(columns="fitted_at", errors="ignore"))
+                    t: pa.Table.from_pandas(
+                        canonical(
+                            wh.query(f"select * from {wh.relation(t)}").drop(columns="fitted_at", errors="ignore")
+                        ),
+                        preserve_index=False,
+                    )
                     for t in tables
                 }
             )
     with Warehouse.connect(project) as wh:
         html = [report.build_report(wh) for _ in range(2)]
-    _assert_same_tables(runs[1], runs[0])
+    _assert_same_outputs(runs[1], runs[0])
     assert all(len(frame) for frame in runs[0].values())
     stamp = re.compile(r"generated \d{4}-\d\d-\d\d \d\d:\d\d UTC")
     assert stamp.sub("", html[0]) == stamp.sub("", html[1])
@@ -378,7 +432,7 @@ def locked(staged):
 
 
 @pytest.mark.slow
-def test_locked_duckdb_file_is_one_line_and_exit_1(locked, tmp_path):
+def test_locked_duckdb_file_is_one_line_and_exit_1(locked, tmp_path, capfd):
     held = re.compile(
         r"^Error: the DuckDB file .*warehouse\.duckdb is in use by another process \(.*PID \d+\)\); close it"
         r" and retry$"
@@ -388,10 +442,11 @@ def test_locked_duckdb_file_is_one_line_and_exit_1(locked, tmp_path):
         ["build", "--select", "stg_ml_monitor__predictions"],  # a step; dbt's own error
         ["run", "--steps", "build"],
     ):
-        message = _one_line_error(cli(locked, *args))
+        message = _one_line_error(_in_process(capfd, locked, *args))
         assert held.match(message), (args, message)
     message = _one_line_error(
-        cli(
+        _in_process(
+            capfd,
             locked,
             "--db",
             str(db_path(locked)),
@@ -411,13 +466,12 @@ def test_locked_duckdb_file_is_one_line_and_exit_1(locked, tmp_path):
 
 
 @pytest.mark.slow
-def test_missing_profile_target_or_credential_variable(staged, tmp_path):
-    base = [sys.executable, "-m", "ml_monitor.cli", "--project-dir", str(staged.project_dir)]
+def test_missing_profile_target_or_credential_variable(staged, tmp_path, capfd, monkeypatch):
     empty = tmp_path / "empty"
     empty.mkdir()
 
-    def run(*args, env=None):
-        return subprocess.run([*base, *args], capture_output=True, text=True, env={**os.environ, **(env or {})})
+    def run(*args):
+        return ml_monitor(capfd, "--project-dir", str(staged.project_dir), *args)
 
     # dbt's own messages, on one line
     assert "Could not find profile named 'ml_monitor'" in _one_line_error(
@@ -452,27 +506,26 @@ def test_missing_profile_target_or_credential_variable(staged, tmp_path):
             }
         )
     )
-    message = _one_line_error(
-        run("--profiles-dir", str(needs_env), "fit-thresholds", env={"ML_MONITOR_TEST_PASSWORD": "hunter2-secret"})
-    )
+    monkeypatch.setenv("ML_MONITOR_TEST_PASSWORD", "hunter2-secret")
+    message = _one_line_error(run("--profiles-dir", str(needs_env), "fit-thresholds"))
     assert "Env var required but not provided: 'ML_MONITOR_TEST_USER'" in message and "hunter2" not in message
 
 
 @pytest.mark.slow
-def test_bad_vars_are_one_line_and_exit_1(staged):
-    assert _one_line_error(cli(staged, "--vars", "{a: [1", "report")) == (
+def test_bad_vars_are_one_line_and_exit_1(staged, capfd):
+    assert _one_line_error(_in_process(capfd, staged, "--vars", "{a: [1", "report")) == (
         "Error: --vars is not valid YAML: expected ',' or ']', but got '<stream end>' at line 1, column 7"
     )
-    assert _one_line_error(cli(staged, "--vars", "[1, 2]", "report")) == (
+    assert _one_line_error(_in_process(capfd, staged, "--vars", "[1, 2]", "report")) == (
         "Error: --vars must be a YAML mapping, e.g. '{ml_monitor_time_grain: hour}'"
     )
-    assert _one_line_error(cli(staged, "fit-thresholds", "--objective", "min_precision")) == (
+    assert _one_line_error(_in_process(capfd, staged, "fit-thresholds", "--objective", "min_precision")) == (
         "Error: --objective min_precision needs --min-precision (see --help)"
     )
 
 
 @pytest.mark.slow
-def test_model_files_missing_unreadable_or_not_a_model(staged, tmp_path):
+def test_model_files_missing_unreadable_or_not_a_model(staged, tmp_path, capfd):
     corrupt = tmp_path / "corrupt.joblib"
     corrupt.write_bytes(b"\x80\x04not a pickle at all")
     not_a_model = tmp_path / "list.joblib"
@@ -491,9 +544,9 @@ def test_model_files_missing_unreadable_or_not_a_model(staged, tmp_path):
         unreadable.chmod(0)
         cases.append((unreadable, "cannot read the model file"))
     for path, expected in cases:
-        assert expected in _one_line_error(cli(staged, "perturb", "--model", str(path))), path
+        assert expected in _one_line_error(_in_process(capfd, staged, "perturb", "--model", str(path))), path
     readme = package_root() / "README.md"
-    assert _one_line_error(cli(staged, "explain", "--model", str(readme))) == (
+    assert _one_line_error(_in_process(capfd, staged, "explain", "--model", str(readme))) == (
         f"Error: {readme} is not a model file: expected a joblib (pickle) file of an estimator with predict_proba,"
         " or module:callable"
     )

@@ -24,15 +24,14 @@ from dataclasses import dataclass, field
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from unittest import mock
 
 import duckdb
 import pandas as pd
 import pytest
 from aiosmtpd.controller import Controller
 
-from conftest import DEMO_PROJECT, PROFILES, make_project
-from ml_monitor import cli, names, notify, pipeline
+from conftest import DEMO_PROJECT, PROFILES, make_project, ml_monitor
+from ml_monitor import names, notify, pipeline
 from ml_monitor.config import Project
 from ml_monitor.names import ALL
 from ml_monitor.warehouse import Warehouse
@@ -202,25 +201,6 @@ def quick_retries(monkeypatch):
     monkeypatch.setattr(notify, "RETRY_DELAYS", (0.01, 0.01))
     monkeypatch.delenv("ML_MONITOR_NOTIFY_URLS", raising=False)
     monkeypatch.delenv("ML_MONITOR_REPORT_URL", raising=False)
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-def ml_monitor(capfd, *args: str) -> Result:
-    """The CLI's entry point in this process, as `ml-monitor ARGS` would run it."""
-    with mock.patch.object(sys, "argv", ["ml-monitor", *args]):
-        try:
-            cli.main()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code
-    out, err = capfd.readouterr()
-    return Result(code, out, err)
 
 
 def titles(posts: list[dict]) -> list[str]:

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from conftest import ml_monitor
 from ml_monitor import demo, runner
 from ml_monitor.names import ALL
 
@@ -150,8 +151,9 @@ def test_cli_defaults_are_the_library_functions_own():
 
 
 @pytest.mark.slow
-def test_cli_errors_are_one_line(fitted_run, tmp_path):
-    result = _cli(
+def test_cli_errors_are_one_line(fitted_run, tmp_path, capfd):
+    result = ml_monitor(
+        capfd,
         "--db",
         str(fitted_run.db_path),
         "--project-dir",
@@ -160,9 +162,9 @@ def test_cli_errors_are_one_line(fitted_run, tmp_path):
         "--model",
         str(tmp_path / "missing.joblib"),
     )
-    assert result.returncode == 1
-    assert result.stderr.strip().startswith("Error:") and len(result.stderr.strip().splitlines()) == 1
-    assert "Traceback" not in result.stderr
+    assert result.code == 1
+    assert result.err.strip().startswith("Error:") and len(result.err.strip().splitlines()) == 1
+    assert "Traceback" not in result.err
 
 
 def test_dbt_progress_names_each_model_as_it_finishes(demo_run):
