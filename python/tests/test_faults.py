@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from _steps_fixtures import TEXT_VARS, demo_data, staging_project
 from _tiny_project import (
@@ -38,6 +39,7 @@ from _tiny_project import (
 )
 from conftest import DEMO_PROJECT, Result, make_project, ml_monitor, package_project
 from ml_monitor import explain, perturb, pipeline, projection, report
+from ml_monitor.cli import cli as cli_group
 from ml_monitor.config import package_root
 from ml_monitor.errors import MonitorError
 from ml_monitor.warehouse import TEMP_PREFIX, DuckDBWarehouse, Warehouse
@@ -553,12 +555,11 @@ def test_model_files_missing_unreadable_or_not_a_model(staged, tmp_path, capfd):
 
 
 def test_help_says_model_files_are_code():
+    # in this process: test_pipeline runs the entry point's --help as a process of its own
     for args in ([], ["run"], ["explain"], ["perturb"], ["project"]):
-        result = subprocess.run(
-            [sys.executable, "-m", "ml_monitor.cli", *args, "--help"], capture_output=True, text=True
-        )
-        text = " ".join(result.stdout.split())
-        assert result.returncode == 0 and "give only files you trust" in text, args
+        result = CliRunner().invoke(cli_group, [*args, "--help"], prog_name="ml-monitor")
+        text = " ".join(result.output.split())
+        assert result.exit_code == 0 and "give only files you trust" in text, args
         assert "runs when loaded" in text or "runs code" in text, args
 
 
