@@ -764,7 +764,7 @@ HOSTILE_FILTERS = ["x'); drop table main.predictions; --", "default' or '1'='1",
 
 
 @pytest.mark.slow
-@slow(10)
+@slow(5)
 @example(value=HOSTILE_FILTERS[0])
 @example(value=HOSTILE_FILTERS[1])
 @example(value=HOSTILE_FILTERS[2])
@@ -787,7 +787,7 @@ def test_cli_filters_are_bound_parameters(filter_project, value):
 # full (its partial parse keys on the vars), seconds each; test_vars_reach_dbt_exactly checks
 # the trip of 300 values through --vars without dbt.
 @pytest.mark.slow
-@slow(6)
+@slow(3)
 @example(value=HOSTILE_FILTERS[0])
 @example(value=HOSTILE_FILTERS[1])
 @example(value=HOSTILE_FILTERS[2])
