@@ -518,12 +518,13 @@ def test_time_zone_aware_timestamps_are_bucketed_in_utc(tmp_path):
         "select data_type from information_schema.columns where table_name = 'predictions'"
         " and column_name = 'predicted_at'",
     )["data_type"].tolist() == ["TIMESTAMP WITH TIME ZONE"]
-    build(project, "+ml_monitor_confidence +ml_monitor_data_quality", command="run")
-    conf = table(project, "ml_monitor_confidence")
+    # the statistics' tables, not their public views (which add the alert tests' models to the run)
+    build(project, "+int_ml_monitor__confidence +int_ml_monitor__data_quality", command="run")
+    conf = table(project, "int_ml_monitor__confidence")
     counts = conf[(conf.predicted_class == ALL)].set_index("bucket_start")["n"].to_dict()
     assert counts == {
         pd.Timestamp("2024-03-01"): 5,
         pd.Timestamp("2024-03-02"): 6,
         recent.tz_localize(None).floor("D"): 1,
     }
-    assert table(project, "ml_monitor_data_quality").empty
+    assert table(project, "int_ml_monitor__data_quality").empty
