@@ -31,6 +31,7 @@ from _tiny_project import (
     build,
     canonical,
     cli,
+    cli_in_process,
     db_path,
     reference,
     serving_log,
@@ -38,7 +39,7 @@ from _tiny_project import (
     tiny_project,
     write_tables,
 )
-from conftest import DEMO_PROJECT, Result, make_project, ml_monitor, package_project
+from conftest import DEMO_PROJECT, make_project, package_project
 from ml_monitor import explain, perturb, pipeline, projection, report
 from ml_monitor.cli import cli as cli_group
 from ml_monitor.config import package_root
@@ -58,16 +59,9 @@ def _leftovers(project) -> list[str]:
     return [n for n in names if TEMP_PREFIX in n or "__dbt_tmp" in n or "__dbt_backup" in n]
 
 
-def _in_process(capfd, project, *args: str) -> Result:
-    """`ml-monitor <args>` against the project, through the CLI's entry point in this process."""
-    return ml_monitor(
-        capfd, "--project-dir", str(project.project_dir), "--profiles-dir", str(project.profiles_dir), *args
-    )
-
-
-def _one_line_error(result: Result) -> str:
-    assert result.code == 1, (result.code, result.err)
-    message = result.err.strip()
+def _one_line_error(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 1, (result.returncode, result.stderr)
+    message = result.stderr.strip()
     assert len(message.splitlines()) == 1 and message.startswith("Error: ") and "Traceback" not in message, message
     return message
 
@@ -443,7 +437,7 @@ def locked(staged):
 
 
 @pytest.mark.slow
-def test_locked_duckdb_file_is_one_line_and_exit_1(locked, tmp_path, capfd):
+def test_locked_duckdb_file_is_one_line_and_exit_1(locked, tmp_path):
     held = re.compile(
         r"^Error: the DuckDB file .*warehouse\.duckdb is in use by another process \(.*PID \d+\)\); close it"
         r" and retry$"
@@ -453,11 +447,10 @@ def test_locked_duckdb_file_is_one_line_and_exit_1(locked, tmp_path, capfd):
         ["build", "--select", "stg_ml_monitor__predictions"],  # a step; dbt's own error
         ["run", "--steps", "build"],
     ):
-        message = _one_line_error(_in_process(capfd, locked, *args))
+        message = _one_line_error(cli_in_process(locked, *args))
         assert held.match(message), (args, message)
     message = _one_line_error(
-        _in_process(
-            capfd,
+        cli_in_process(
             locked,
             "--db",
             str(db_path(locked)),
@@ -477,23 +470,21 @@ def test_locked_duckdb_file_is_one_line_and_exit_1(locked, tmp_path, capfd):
 
 
 @pytest.mark.slow
-def test_missing_profile_target_or_credential_variable(staged, tmp_path, capfd, monkeypatch):
+def test_missing_profile_target_or_credential_variable(staged, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
 
-    def run(*args):
-        return ml_monitor(capfd, "--project-dir", str(staged.project_dir), *args)
+    def run(profiles_dir, *args, env=None):
+        return cli_in_process(dataclasses.replace(staged, profiles_dir=profiles_dir, env=env or {}), *args)
 
     # dbt's own messages, on one line
-    assert "Could not find profile named 'ml_monitor'" in _one_line_error(
-        run("--profiles-dir", str(empty), "fit-thresholds")
-    )
+    assert "Could not find profile named 'ml_monitor'" in _one_line_error(run(empty, "fit-thresholds"))
     other = tmp_path / "other"
     other.mkdir()
     (other / "profiles.yml").write_text(yaml.safe_dump({"someone_else": {"target": "dev", "outputs": {}}}))
-    assert "Could not find profile named 'ml_monitor'" in _one_line_error(run("--profiles-dir", str(other), "build"))
+    assert "Could not find profile named 'ml_monitor'" in _one_line_error(run(other, "build"))
     assert "does not have a target named 'nowhere'" in _one_line_error(
-        run("--profiles-dir", str(staged.profiles_dir), "--target", "nowhere", "report")
+        run(staged.profiles_dir, "--target", "nowhere", "report")
     )
     needs_env = tmp_path / "needs_env"
     needs_env.mkdir()
@@ -517,26 +508,25 @@ def test_missing_profile_target_or_credential_variable(staged, tmp_path, capfd, 
             }
         )
     )
-    monkeypatch.setenv("ML_MONITOR_TEST_PASSWORD", "hunter2-secret")
-    message = _one_line_error(run("--profiles-dir", str(needs_env), "fit-thresholds"))
+    message = _one_line_error(run(needs_env, "fit-thresholds", env={"ML_MONITOR_TEST_PASSWORD": "hunter2-secret"}))
     assert "Env var required but not provided: 'ML_MONITOR_TEST_USER'" in message and "hunter2" not in message
 
 
 @pytest.mark.slow
-def test_bad_vars_are_one_line_and_exit_1(staged, capfd):
-    assert _one_line_error(_in_process(capfd, staged, "--vars", "{a: [1", "report")) == (
+def test_bad_vars_are_one_line_and_exit_1(staged):
+    assert _one_line_error(cli_in_process(staged, "--vars", "{a: [1", "report")) == (
         "Error: --vars is not valid YAML: expected ',' or ']', but got '<stream end>' at line 1, column 7"
     )
-    assert _one_line_error(_in_process(capfd, staged, "--vars", "[1, 2]", "report")) == (
+    assert _one_line_error(cli_in_process(staged, "--vars", "[1, 2]", "report")) == (
         "Error: --vars must be a YAML mapping, e.g. '{ml_monitor_time_grain: hour}'"
     )
-    assert _one_line_error(_in_process(capfd, staged, "fit-thresholds", "--objective", "min_precision")) == (
+    assert _one_line_error(cli_in_process(staged, "fit-thresholds", "--objective", "min_precision")) == (
         "Error: --objective min_precision needs --min-precision (see --help)"
     )
 
 
 @pytest.mark.slow
-def test_model_files_missing_unreadable_or_not_a_model(staged, tmp_path, capfd):
+def test_model_files_missing_unreadable_or_not_a_model(staged, tmp_path):
     corrupt = tmp_path / "corrupt.joblib"
     corrupt.write_bytes(b"\x80\x04not a pickle at all")
     not_a_model = tmp_path / "list.joblib"
@@ -555,9 +545,9 @@ def test_model_files_missing_unreadable_or_not_a_model(staged, tmp_path, capfd):
         unreadable.chmod(0)
         cases.append((unreadable, "cannot read the model file"))
     for path, expected in cases:
-        assert expected in _one_line_error(_in_process(capfd, staged, "perturb", "--model", str(path))), path
+        assert expected in _one_line_error(cli_in_process(staged, "perturb", "--model", str(path))), path
     readme = package_root() / "README.md"
-    assert _one_line_error(_in_process(capfd, staged, "explain", "--model", str(readme))) == (
+    assert _one_line_error(cli_in_process(staged, "explain", "--model", str(readme))) == (
         f"Error: {readme} is not a model file: expected a joblib (pickle) file of an estimator with predict_proba,"
         " or module:callable"
     )
