@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from _tiny_project import serving_log
 from conftest import HAS_SPARK, package_project
-from ml_monitor import warehouse
+from ml_monitor import runner, warehouse
 from ml_monitor.config import Project
 from ml_monitor.errors import MonitorError
 from ml_monitor.names import DUCKDB_OUTPUT_SCHEMA
@@ -363,6 +364,26 @@ def test_spark_failed_swap_restores_the_old_table(spark, monkeypatch):
         spark.replace_table("kept", pd.DataFrame({"a": [7, 8, 9]}))
     monkeypatch.undo()
     assert read(spark, "kept")["a"].tolist() == [1, 2] and temp_tables(spark) == []
+
+
+@pytest.mark.slow
+@spark_only
+def test_spark_hands_the_metastore_to_a_dbt_process(spark_project):
+    """What the CLI does on Spark (the other Spark tests run dbt in their own session): this
+    process's session ends before a dbt process starts, since the embedded Derby metastore
+    admits one process; dbt sees the table written here, and this process, its session
+    started again, sees what dbt built."""
+    source = spark_project.source_schema
+    try:
+        with Warehouse.connect(spark_project) as wh:
+            wh.replace_table("predictions", serving_log(days=1), schema=source)
+        runner.dbt(spark_project, ["run", "--select", "stg_ml_monitor__predictions"])
+        with Warehouse.connect(spark_project) as wh:
+            assert len(wh.query(f"select * from {wh.relation('stg_ml_monitor__predictions')}")) == 30
+    finally:
+        with Warehouse.connect(spark_project) as wh:
+            for schema in (source, wh.schema):
+                wh._execute(f"drop schema if exists {wh.quote(schema)} cascade")
 
 
 @spark_only
