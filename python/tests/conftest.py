@@ -158,8 +158,9 @@ def fitted_run(thresholds_run, tmp_path_factory) -> DemoRun:
 
 # --- Spark's start-up ------------------------------------------------------------------
 # Every local Spark session starts a JVM that loads some ten thousand classes from Spark's
-# jars; the tests start a dozen (dbt's and this process's, in turn: the Derby metastore
-# admits one process). JDK 17 maps a class-data-sharing archive of those classes instead,
+# jars; the tests start several (in the test processes, which run dbt in them, and the dbt process
+# of test_warehouse.py, which takes the Derby metastore over). JDK 17 maps a
+# class-data-sharing archive of those classes instead,
 # which halves a session's start: one session writes it at exit, once per test run.
 SPARK_JAVA_OPTIONS = "ML_MONITOR_SPARK_JAVA_OPTIONS"
 

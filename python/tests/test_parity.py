@@ -3,9 +3,9 @@ DuckDB: counts exactly equal, metrics within 1e-9 relative, the same alerts.
 
 PostgreSQL runs when bin/test has started a server (ML_MONITOR_PG_PORT) and compares the
 session's full demo. Spark runs when pyspark and java are installed, on a local session
-whose warehouse and metastore live in a temporary folder; dbt on local Spark pays seconds
-per model and partition, so it compares a smaller demo (SPARK_PREDICTIONS_PER_DAY,
-SPARK_DAYS) with a DuckDB build of the same data."""
+whose warehouse lives in a temporary folder and whose catalog in memory, dbt running in
+that session; dbt on local Spark pays seconds per model, so it compares a smaller demo
+(SPARK_PREDICTIONS_PER_DAY, SPARK_DAYS) with a DuckDB build of the same data."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from _tiny_project import serving_log
+from _tiny_project import reference, serving_log, tiny_project
 from conftest import HAS_SPARK, package_project
 from ml_monitor import runner, warehouse
 from ml_monitor.config import Project
@@ -368,21 +368,23 @@ def test_spark_failed_swap_restores_the_old_table(spark, monkeypatch):
 
 @pytest.mark.slow
 @spark_only
-def test_spark_hands_the_metastore_to_a_dbt_process(spark_project):
+def test_spark_hands_the_metastore_to_a_dbt_process(spark_dir, tmp_path):
     """What the CLI does on Spark (the other Spark tests run dbt in their own session): this
     process's session ends before a dbt process starts, since the embedded Derby metastore
     admits one process; dbt sees the table written here, and this process, its session
     started again, sees what dbt built."""
-    source = spark_project.source_schema
+    env = {"ML_MONITOR_SPARK_DIR": str(spark_dir), "ML_MONITOR_SPARK_SCHEMA": f"test_{uuid.uuid4().hex[:8]}"}
+    project = tiny_project(tmp_path, target="spark", env=env)
     try:
-        with Warehouse.connect(spark_project) as wh:
-            wh.replace_table("predictions", serving_log(days=1), schema=source)
-        runner.dbt(spark_project, ["run", "--select", "stg_ml_monitor__predictions"])
-        with Warehouse.connect(spark_project) as wh:
+        with Warehouse.connect(project) as wh:
+            for name, frame in (("predictions", serving_log(days=1)), ("reference", reference())):
+                wh.replace_table(name, frame, schema=project.source_schema)
+        runner.dbt(project, ["run", "--select", "stg_ml_monitor__predictions"])
+        with Warehouse.connect(project) as wh:
             assert len(wh.query(f"select * from {wh.relation('stg_ml_monitor__predictions')}")) == 30
     finally:
-        with Warehouse.connect(spark_project) as wh:
-            for schema in (source, wh.schema):
+        with Warehouse.connect(project) as wh:
+            for schema in (project.source_schema, project.output_schema):
                 wh._execute(f"drop schema if exists {wh.quote(schema)} cascade")
 
 
