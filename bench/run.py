@@ -907,10 +907,12 @@ def single_scan_sql(threshold: float, band_width: float, relation: str = "predic
 
     GROUPING SETS over (day, class, band) and each cohort give counts, sums, sums of squares,
     minimum and maximum of the confidence and the monitored columns' null counts; one set
-    per feature gives its value counts per day. Everything ml_monitor derives (means,
-    variances, rolling values, shares, PSI, JS, KS, band shares, null fractions) follows from
-    these small results without reading the log again. Not included: exact percentiles and
-    the input checks (duplicate ids, out-of-range scores) that ml_monitor also computes."""
+    per feature, and one per feature and cohort column, give its value counts per day and
+    cohort (feature drift is monitored per cohort, with the exact KS statistic: exact value
+    counts are its sufficient statistics). Everything ml_monitor derives (means, variances,
+    rolling values, shares, PSI, JS, KS, band shares, null fractions) follows from these
+    results without reading the log again. Not included: exact percentiles and the input
+    checks (duplicate ids, out-of-range scores) that ml_monitor also computes."""
     from ml_monitor.names import NULL
 
     def q(name):
@@ -921,7 +923,8 @@ def single_scan_sql(threshold: float, band_width: float, relation: str = "predic
     for cohort in cohort_sets:
         for keys in (["day"], ["day", "predicted_class"], ["day", "predicted_class", "band"]):
             sets.append(keys + cohort)
-    sets += [["day", f"feature_{i}"] for i in range(1, len(FEATURES) + 1)]
+    for i in range(1, len(FEATURES) + 1):
+        sets += [["day", f"feature_{i}", *cohort] for cohort in cohort_sets]
     features = ",\n        ".join(
         (
             f"cast({q(f)} as double) as feature_{i}"

@@ -44,6 +44,16 @@ with new_predictions as (
 
 ),
 
+{#- the percentiles' rows, read again with only the columns they need: on engines that
+    materialise a CTE used more than once, a second scan of the log is cheaper than keeping
+    every scored row, all its columns, for both passes -#}
+percentile_rows as (
+
+    select {{- ml_monitor.cohort_input_columns() }} model_id, bucket_start, predicted_class, confidence
+    from ({{ ml_monitor.monitored_predictions(new_rows) }}) as p
+
+),
+
 fitted_thresholds as (
 
     select * from {{ ref('ml_monitor_fitted_thresholds') }}
@@ -170,7 +180,7 @@ named as (
 {#- the class rows' percentiles of confidence -#}
 percentiles as (
 
-    {{ ml_monitor.cohort_percentiles('banded', 'confidence', [0.1, 0.5, 0.9], mode) }}
+    {{ ml_monitor.cohort_percentiles('percentile_rows', 'confidence', [0.1, 0.5, 0.9], mode) }}
 
 )
 

@@ -133,8 +133,7 @@ distances as (
 
 ks as (
 
-    {{ ml_monitor.feature_ks_statistics('serving_values', 'series', 'reference_values', 'reference_keys',
-                                        'reference_totals') }}
+    {{ ml_monitor.feature_ks_statistics('serving_values', 'series', 'reference_values', 'reference_totals') }}
 
 ),
 

@@ -10,6 +10,8 @@ tests write `main.predictions` and `main.reference` with `write_tables` and run 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -185,6 +187,25 @@ def cli(project: Project, *args: str, timeout: float = 300, **popen) -> subproce
         env={**os.environ, **project.env},
         **popen,
     )
+
+
+def cli_in_process(project: Project, *args: str) -> subprocess.CompletedProcess:
+    """`ml-monitor <args>` in this process, as `cli` gives it (no interpreter to start: a
+    second or more each); keep a real `cli` run for each behaviour that must hold in a process
+    of its own."""
+    from ml_monitor import cli as ml_monitor_cli
+
+    argv = ["ml-monitor", "--project-dir", str(project.project_dir), "--profiles-dir", str(project.profiles_dir), *args]
+    saved, stdout, stderr = sys.argv, io.StringIO(), io.StringIO()
+    sys.argv, code = argv, 0
+    try:
+        with project._environment(), contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(stdout):
+            ml_monitor_cli.main()
+    except SystemExit as exc:
+        code = exc.code or 0
+    finally:
+        sys.argv = saved
+    return subprocess.CompletedProcess(argv, code, stdout.getvalue(), stderr.getvalue())
 
 
 def serving_log(

@@ -15,6 +15,7 @@ from _tiny_project import (
     OUTPUT_SCHEMA,
     build,
     cli,
+    cli_in_process,
     db_path,
     non_finite_numbers,
     reference,
@@ -250,7 +251,7 @@ def test_single_class_model(bad_run):
     conf = table(project, "ml_monitor_confidence")
     solo = conf[(conf.model_id == "solo") & (conf.cohort_name == ALL)]
     assert set(solo.predicted_class) == {ALL, "only"} and solo.n.sum() == 2 * (log.model_id == "solo").sum()
-    result = cli(project, "fit-thresholds")
+    result = cli_in_process(project, "fit-thresholds")
     assert result.returncode == 0, result.stderr
     thresholds = sql(project, f"select * from {OUTPUT_SCHEMA}.ml_monitor_thresholds order by 1, 2")
     assert thresholds[["model_id", "predicted_class"]].values.tolist() == [
@@ -382,7 +383,9 @@ def test_reserved_values_in_the_data_are_refused_with_the_column(tmp_path):
     log.loc[5, "country"] = NULL
     ref.loc[3, "label"] = ALL
     write_tables(project, predictions=log, reference=ref)
-    message = _one_line_error(cli(project, "build", "--select", "stg_ml_monitor__reference +ml_monitor_base_stats"))
+    message = _one_line_error(
+        cli_in_process(project, "build", "--select", "stg_ml_monitor__reference +ml_monitor_base_stats")
+    )
     assert (
         'ml_monitor: column \'label\' (the label) of "warehouse"."main"."reference" holds the value \'__all__\','
         " which ml_monitor reserves for the rows of every class, cohort value or model at once in its tables;"
@@ -415,7 +418,7 @@ def test_empty_serving_log_and_no_holdout_split(tmp_path):
     ]:
         assert table(project, name).empty, name
     assert len(table(project, "ml_monitor_reference_class_shares")) == 2
-    result = cli(project, "report", "--output", str(tmp_path / "report.html"))
+    result = cli_in_process(project, "report", "--output", str(tmp_path / "report.html"))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "report.html").stat().st_size > 1000
     result = cli(project, "fit-thresholds")
@@ -445,8 +448,11 @@ def _one_line_error(result) -> str:
 
 
 def _build_error(project) -> str:
-    """`ml-monitor build` of the staging models: exit 1 and one line on stderr."""
-    return _one_line_error(cli(project, "build", "--select", "stg_ml_monitor__predictions stg_ml_monitor__reference"))
+    """`ml-monitor build` of the staging models: exit 1 and one line on stderr (in this
+    process: test_empty_reference_is_a_clear_error runs the CLI's process)."""
+    return _one_line_error(
+        cli_in_process(project, "build", "--select", "stg_ml_monitor__predictions stg_ml_monitor__reference")
+    )
 
 
 def test_missing_configured_columns_name_the_var_and_the_column(tmp_path):
@@ -512,12 +518,13 @@ def test_time_zone_aware_timestamps_are_bucketed_in_utc(tmp_path):
         "select data_type from information_schema.columns where table_name = 'predictions'"
         " and column_name = 'predicted_at'",
     )["data_type"].tolist() == ["TIMESTAMP WITH TIME ZONE"]
-    build(project, "+ml_monitor_confidence +ml_monitor_data_quality", command="run")
-    conf = table(project, "ml_monitor_confidence")
+    # the statistics' tables, not their public views (which add the alert tests' models to the run)
+    build(project, "+int_ml_monitor__confidence +int_ml_monitor__data_quality", command="run")
+    conf = table(project, "int_ml_monitor__confidence")
     counts = conf[(conf.predicted_class == ALL)].set_index("bucket_start")["n"].to_dict()
     assert counts == {
         pd.Timestamp("2024-03-01"): 5,
         pd.Timestamp("2024-03-02"): 6,
         recent.tz_localize(None).floor("D"): 1,
     }
-    assert table(project, "ml_monitor_data_quality").empty
+    assert table(project, "int_ml_monitor__data_quality").empty

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from _tiny_project import build, output_tables, reference, serving_log, table, tiny_project, write_tables
+from _tiny_project import build, canonical, output_tables, reference, serving_log, table, tiny_project, write_tables
 from ml_monitor.errors import MonitorError
 
 pytestmark = pytest.mark.slow  # dbt builds of a tiny project, one per configuration change
@@ -67,37 +67,47 @@ CHANGES = {
 }
 
 
+def _tables(project) -> dict[str, pd.DataFrame]:
+    """The output tables, and the null fractions' view (its tests read it)."""
+    return {
+        **output_tables(project),
+        "ml_monitor_null_fractions": canonical(table(project, "ml_monitor_null_fractions")),
+    }
+
+
 @pytest.fixture(scope="module")
 def changed(built, tmp_path_factory):
-    """changed(name): a copy of the built project run with one of CHANGES, and dbt's output;
-    run once per change for the tests that read it."""
+    """changed(name): a copy of the built project run with one of CHANGES, dbt's output, its
+    tables then, and its tables after a --full-refresh run in the same copy (the same vars
+    and profile: dbt's parse of the first run serves the second); run once per change."""
 
     @functools.cache
     def run(name: str):
         project = _copy(built[0], tmp_path_factory.mktemp("incremental") / "project", **CHANGES[name])
-        return project, build(project, SELECT, command="run")
+        output = build(project, SELECT, command="run")
+        incremental = _tables(project)
+        build(project, SELECT, command="run --full-refresh")
+        return output, incremental, _tables(project)
 
     return run
 
 
 @pytest.mark.parametrize("change_name", CHANGES)
-def test_a_configuration_change_recomputes_the_tables_in_full(built, changed, tmp_path, change_name):
-    project, log = built
+def test_a_configuration_change_recomputes_the_tables_in_full(built, changed, change_name):
+    _, log = built
     change = CHANGES[change_name]
-    incremental, output = changed(change_name)
+    output, incremental, full = changed(change_name)
     (name,) = change
-    for changed in ("ml_monitor_base_stats", "ml_monitor_base_feature_values", "int_ml_monitor__feature_drift"):
+    for changed_table in ("ml_monitor_base_stats", "ml_monitor_base_feature_values", "int_ml_monitor__feature_drift"):
         # a new feature list is also a new reference for the feature drift
         assert re.search(
-            rf"ml_monitor: warning: {changed} was computed with another [^:]*\b{name}\b[^:]*: recomputing every bucket",
+            rf"ml_monitor: warning: {changed_table} was computed with another [^:]*\b{name}\b[^:]*: recomputing every bucket",
             output,
-        ), changed
-    full = _copy(project, tmp_path / "full", **change)
-    build(full, SELECT, command="run --full-refresh")
-    expected = output_tables(full)
-    for name, frame in output_tables(incremental).items():
-        pd.testing.assert_frame_equal(frame, expected[name], check_exact=False, rtol=1e-9, obj=name)
-    counted = table(incremental, "int_ml_monitor__confidence").query(
+        ), changed_table
+    assert set(incremental) == set(full)
+    for name, frame in incremental.items():
+        pd.testing.assert_frame_equal(frame, full[name], check_exact=False, rtol=1e-9, obj=name)
+    counted = incremental["int_ml_monitor__confidence"].query(
         "cohort_name == '__all__' and predicted_class == '__all__'"
     )
     assert counted["n"].sum() == len(log) and set(counted["model_id"]) == {
@@ -108,8 +118,8 @@ def test_a_configuration_change_recomputes_the_tables_in_full(built, changed, tm
 def test_null_counts_are_keyed_by_column_name(built, changed):
     """The swapped-in feature shows its own nulls in every bucket, not the old feature's."""
     _, log = built
-    swapped, _ = changed("swap a feature")
-    nulls = table(swapped, "ml_monitor_null_fractions").query("scope == 'bucket' and cohort_name == '__all__'")
+    _, swapped, _ = changed("swap a feature")
+    nulls = swapped["ml_monitor_null_fractions"].query("scope == 'bucket' and cohort_name == '__all__'")
     assert set(nulls["column_name"]) == {"country", "f_a", "f_c"}
     per_bucket = (
         log.assign(bucket=log["predicted_at"].dt.floor("D")).groupby("bucket")["f_c"].apply(lambda v: v.isna().sum())

@@ -90,7 +90,9 @@ def results(tmp_path_factory) -> dict[str, str]:
     )
     (folder / "models" / "sources.yml").write_text(TESTS_YAML.format(tables=tables))
     project = make_project(folder / "data.duckdb", project_dir=folder)
-    runner.deps(project)
+    # what `dbt deps` installs for a local package: a link (test_user_project runs dbt deps)
+    (folder / "dbt_packages").mkdir()
+    (folder / "dbt_packages" / "ml_monitor").symlink_to(package_root(), target_is_directory=True)
     with pytest.raises(MonitorError):  # the broken tables fail
         runner.dbt(project, ["test"])
     outcome = json.loads((folder / "target" / "run_results.json").read_text())

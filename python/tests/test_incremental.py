@@ -41,9 +41,10 @@ LOOKBACK = 3  # the package default of ml_monitor_lookback_buckets
 RTOL = 1e-12
 
 
-def _build(project) -> None:
-    # dbt run: the package's models, exactly as `dbt build` computes them, without its tests
-    runner.dbt(project, ["run", "--select", "ml_monitor"])
+def _build(project, select: str = "ml_monitor") -> None:
+    # dbt run: the package's models (or those a test reads, and their parents), exactly as
+    # `dbt build` computes them, without its tests
+    runner.dbt(project, ["run", "--select", *select.split()])
 
 
 def _day(d: int) -> date:
@@ -251,7 +252,7 @@ def test_late_rows_inside_the_lookback_are_counted_older_ones_reported(increment
             con.execute("select cast(predicted_at as date), count(*) from main.predictions group by 1").fetchall()
         )
     before = _bucket_counts(db_path)
-    _build(project)
+    _build(project, "+ml_monitor_base_stats +ml_monitor_data_quality")
     after = _bucket_counts(db_path)
 
     # inside the window: the next run recomputes that bucket with the late rows
@@ -284,5 +285,5 @@ def test_a_new_holdout_recomputes_the_calibration_bins(incremental):
             select prediction_id from main.reference where split = 'validation' order by prediction_id limit 100)""")
         (holdout_rows,) = con.execute("select count(*) from main.reference where split = 'validation'").fetchone()
     assert _holdout_bin_rows(db_path) == holdout_rows + 100
-    _build(project)
+    _build(project, "+ml_monitor_calibration_bins")
     assert _holdout_bin_rows(db_path) == holdout_rows

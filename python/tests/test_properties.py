@@ -22,8 +22,6 @@ models (every output is per model), so one dbt run checks several distributions.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import sys
@@ -40,6 +38,7 @@ from scipy.stats import ks_2samp
 
 from _tiny_project import (
     build,
+    cli_in_process,
     double_type,
     non_finite_numbers,
     reference,
@@ -49,7 +48,6 @@ from _tiny_project import (
     write_tables,
 )
 from conftest import HAS_SPARK
-from ml_monitor import cli as ml_monitor_cli
 from ml_monitor.config import _vars_argument
 from ml_monitor.names import ALL, NULL
 from ml_monitor.report import build_report
@@ -753,28 +751,6 @@ def filter_project(tmp_path_factory):
     sys.path.remove(str(folder))
 
 
-def _main(project, *args: str) -> tuple[int, str]:
-    """`ml-monitor <args>` in this process: exit code and stderr."""
-    argv, stderr = sys.argv, io.StringIO()
-    sys.argv = [
-        "ml-monitor",
-        "--project-dir",
-        str(project.project_dir),
-        "--profiles-dir",
-        str(project.profiles_dir),
-        *args,
-    ]
-    try:
-        with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
-            ml_monitor_cli.main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    finally:
-        sys.argv = argv
-    return code, stderr.getvalue()
-
-
 def _tables_and_rows(project) -> list:
     with Warehouse.connect(project) as wh:
         tables = wh.query("select table_schema, table_name from information_schema.tables order by 1, 2")
@@ -786,7 +762,7 @@ HOSTILE_FILTERS = ["x'); drop table main.predictions; --", "default' or '1'='1",
 
 
 @pytest.mark.slow
-@slow(10)
+@slow(5)
 @example(value=HOSTILE_FILTERS[0])
 @example(value=HOSTILE_FILTERS[1])
 @example(value=HOSTILE_FILTERS[2])
@@ -798,9 +774,9 @@ def test_cli_filters_are_bound_parameters(filter_project, value):
         ["explain", "--model", "filter_test_model:make", f"--model-id={value}"],
         ["perturb", "--model", "filter_test_model:make", f"--model-id={value}"],
     ):
-        code, stderr = _main(filter_project, *command)
-        assert code == 1, stderr
-        lines = stderr.strip().splitlines()
+        result = cli_in_process(filter_project, *command)
+        assert result.returncode == 1, result.stderr
+        lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("Error: ") and f"has no rows of model {value!r}" in lines[0]
     assert _tables_and_rows(filter_project) == before
 
@@ -809,7 +785,7 @@ def test_cli_filters_are_bound_parameters(filter_project, value):
 # full (its partial parse keys on the vars), seconds each; test_vars_reach_dbt_exactly checks
 # the trip of 300 values through --vars without dbt.
 @pytest.mark.slow
-@slow(6)
+@slow(3)
 @example(value=HOSTILE_FILTERS[0])
 @example(value=HOSTILE_FILTERS[1])
 @example(value=HOSTILE_FILTERS[2])
@@ -823,10 +799,10 @@ def test_cli_vars_are_bound_parameters(filter_project, value):
     except yaml.YAMLError:
         passes = False  # --vars refuses it as YAML, before any SQL
     if passes:
-        code, stderr = _main(filter_project, "--vars", payload, "fit-thresholds")
-        assert code == 1 and len(stderr.strip().splitlines()) == 1, stderr
+        result = cli_in_process(filter_project, "--vars", payload, "fit-thresholds")
+        assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1, result.stderr
         if not any(mark in value for mark in JINJA_MARKS):  # dbt renders the Jinja in a var, as for its models
-            assert f"has no row with split = {value!r}: no holdout rows" in stderr
+            assert f"has no row with split = {value!r}: no holdout rows" in result.stderr
     assert _tables_and_rows(filter_project) == before
 
 
