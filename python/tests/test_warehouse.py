@@ -369,19 +369,22 @@ def test_spark_failed_swap_restores_the_old_table(spark, monkeypatch):
 @pytest.mark.slow
 @spark_only
 def test_spark_hands_the_metastore_to_a_dbt_process(spark_dir, tmp_path):
-    """What the CLI does on Spark (the other Spark tests run dbt in their own session): this
-    process's session ends before a dbt process starts, since the embedded Derby metastore
-    admits one process; dbt sees the table written here, and this process, its session
-    started again, sees what dbt built."""
+    """What the CLI does on Spark (the other Spark tests run dbt in their own session, their
+    catalog in memory): this process's session ends before a dbt process starts, since the
+    embedded Derby metastore admits one process; dbt sees the tables written here, and this
+    process, its session started again, sees what dbt built: a view and a table partitioned
+    by bucket, its partition in the metastore."""
     env = {"ML_MONITOR_SPARK_DIR": str(spark_dir), "ML_MONITOR_SPARK_SCHEMA": f"test_{uuid.uuid4().hex[:8]}"}
     project = tiny_project(tmp_path, target="spark", env=env)
     try:
         with Warehouse.connect(project) as wh:
             for name, frame in (("predictions", serving_log(days=1)), ("reference", reference())):
                 wh.replace_table(name, frame, schema=project.source_schema)
-        runner.dbt(project, ["run", "--select", "stg_ml_monitor__predictions"])
+        runner.dbt(project, ["run", "--select", "+ml_monitor_prediction_ids"])
         with Warehouse.connect(project) as wh:
             assert len(wh.query(f"select * from {wh.relation('stg_ml_monitor__predictions')}")) == 30
+            assert len(wh.query(f"select * from {wh.relation('ml_monitor_prediction_ids')}")) == 30
+            assert len(wh.query(f"show partitions {wh.relation('ml_monitor_prediction_ids')}")) == 1
     finally:
         with Warehouse.connect(project) as wh:
             for schema in (project.source_schema, project.output_schema):
