@@ -5,6 +5,7 @@
     its own effect relative to the rule's threshold, signed so that a move in the
     population's direction counts positive; share is its part of its cohort column's total
     (the column's values partition the population). Alert types tested per cohort only. -#}
+{{ config(pre_hook=ml_monitor.planner_settings()) }}
 {%- set double = ml_monitor.type_double() -%}
 
 with tests as (

@@ -15,11 +15,14 @@ import io
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pytest
 import yaml
 
 from ml_monitor import runner
@@ -102,6 +105,26 @@ def dbt_in_process(project: Project, args: list[str]) -> None:
         result = dbtRunner().invoke([*args, *project.dbt_args(), "--log-level", "none"])
     failed = [f"{r.node.name}: {r.message}" for r in result.result or [] if r.status not in ("success", "pass", "warn")]
     assert result.success, failed or result.exception
+
+
+def spark_in_this_process(folder: Path) -> dict:
+    """The environment of a Spark session that dbt shares with the test (dbt_in_process): a
+    local session keeps its warehouse in `folder` and its catalog in memory, no Derby metastore
+    to open; {} when ML_MONITOR_SPARK_DIR points somewhere else (a cluster's shared storage,
+    see README), whose metastore it then uses."""
+    if os.environ.get("ML_MONITOR_SPARK_DIR"):
+        return {}
+    return {"ML_MONITOR_SPARK_DIR": str(folder / "spark"), "ML_MONITOR_SPARK_CATALOG": "in-memory"}
+
+
+@contextmanager
+def pipeline_dbt_in_process() -> Iterator[None]:
+    """The pipeline's dbt commands (runner.dbt) run by dbt_in_process, in this process's
+    Spark session, rather than in dbt processes: one warm JVM for the whole pipeline, whose
+    catalog can then live in memory (ML_MONITOR_SPARK_CATALOG=in-memory, no Derby)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(runner, "dbt", lambda project, command, **_: dbt_in_process(project, command))
+        yield
 
 
 def db_path(project: Project) -> Path:

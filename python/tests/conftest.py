@@ -144,28 +144,44 @@ def demo_run(tmp_path_factory) -> DemoRun:
 
 
 @pytest.fixture(scope="session")
-def fitted_run(demo_run, tmp_path_factory) -> DemoRun:
+def thresholds_run(demo_run, tmp_path_factory) -> DemoRun:
+    """The demo after the pipeline's fit-thresholds step (fit, then the models that read the
+    fit rebuilt): where fitted_run's later steps start, and where a build and fit end."""
+
     def fit(folder: Path) -> None:
         shutil.copy(demo_run.db_path, folder / "demo.duckdb")
-        demo.save_model(demo_run.data.model, folder / "router.joblib")
+        project = make_project(folder / "demo.duckdb", **demo_run.data.dbt_vars())
+        pipeline.run(project, None, steps=["fit-thresholds"], echo=lambda _: None)
+
+    folder = _own_copy(tmp_path_factory, built_once(tmp_path_factory, "thresholds", fit), "thresholds")
+    project = make_project(folder / "demo.duckdb", **demo_run.data.dbt_vars())
+    return DemoRun(folder / "demo.duckdb", project, demo_run.data, demo_run.start)
+
+
+@pytest.fixture(scope="session")
+def fitted_run(thresholds_run, tmp_path_factory) -> DemoRun:
+    def fit(folder: Path) -> None:
+        shutil.copy(thresholds_run.db_path, folder / "demo.duckdb")
+        demo.save_model(thresholds_run.data.model, folder / "router.joblib")
         pipeline.run(
-            make_project(folder / "demo.duckdb", **demo_run.data.dbt_vars()),
+            make_project(folder / "demo.duckdb", **thresholds_run.data.dbt_vars()),
             str(folder / "router.joblib"),
-            steps=[s for s in pipeline.STEPS if s != "build"],
+            steps=[s for s in pipeline.STEPS if s not in ("build", "fit-thresholds")],
             report_path=folder / "report.html",
             echo=lambda _: None,
         )
 
     folder = _own_copy(tmp_path_factory, built_once(tmp_path_factory, "pipeline", fit), "pipeline")
     assert (folder / "report.html").exists()
-    project = make_project(folder / "demo.duckdb", **demo_run.data.dbt_vars())
-    return DemoRun(folder / "demo.duckdb", project, demo_run.data, demo_run.start)
+    project = make_project(folder / "demo.duckdb", **thresholds_run.data.dbt_vars())
+    return DemoRun(folder / "demo.duckdb", project, thresholds_run.data, thresholds_run.start)
 
 
 # --- Spark's start-up ------------------------------------------------------------------
 # Every local Spark session starts a JVM that loads some ten thousand classes from Spark's
-# jars; the tests start a dozen (dbt's and this process's, in turn: the Derby metastore
-# admits one process). JDK 17 maps a class-data-sharing archive of those classes instead,
+# jars; the tests start several (in the test processes, which run dbt in them, and the dbt process
+# of test_warehouse.py, which takes the Derby metastore over). JDK 17 maps a
+# class-data-sharing archive of those classes instead,
 # which halves a session's start: one session writes it at exit, once per test run.
 SPARK_JAVA_OPTIONS = "ML_MONITOR_SPARK_JAVA_OPTIONS"
 

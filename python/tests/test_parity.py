@@ -3,16 +3,15 @@ DuckDB: counts exactly equal, metrics within 1e-9 relative, the same alerts.
 
 PostgreSQL runs when bin/test has started a server (ML_MONITOR_PG_PORT) and compares the
 session's full demo. Spark runs when pyspark and java are installed, on a local session
-whose warehouse and metastore live in a temporary folder; dbt on local Spark pays seconds
-per model and partition, so it compares a smaller demo (SPARK_PREDICTIONS_PER_DAY,
-SPARK_DAYS) with a DuckDB build of the same data."""
+whose warehouse lives in a temporary folder and whose catalog in memory, dbt running in
+that session; dbt on local Spark pays seconds per model, so it compares a smaller demo
+(SPARK_PREDICTIONS_PER_DAY, SPARK_DAYS) with a DuckDB build of the same data."""
 
 from __future__ import annotations
 
 import decimal
 import json
 import os
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from _tiny_project import dbt_in_process
+from _tiny_project import dbt_in_process, pipeline_dbt_in_process, spark_in_this_process
 from conftest import DEMO_PROJECT, HAS_SPARK, PROFILES, make_project
 from ml_monitor import demo, pipeline
 from ml_monitor.config import Project
@@ -180,29 +179,24 @@ def parity(request, tmp_path_factory):
     if not available:
         pytest.skip(reason)
     if target == "postgres":
-        # the session's demo, already built on DuckDB with the same vars: the fit step, which
+        # the session's demo built and fitted on DuckDB with the same vars: the fit step, which
         # rebuilds what reads the fit (pipeline.AFTER_FIT), ends where PostgreSQL's build
         # and fit end
-        demo_run = request.getfixturevalue("demo_run")
-        folder = tmp_path_factory.mktemp("postgres_parity")
-        shutil.copy(demo_run.db_path, folder / "demo.duckdb")
-        duck = make_project(folder / "demo.duckdb", **demo_run.data.dbt_vars())
-        pipeline.run(duck, None, steps=["fit-thresholds"], echo=lambda _: None)
-        expected = _read_all(duck)
-        project = Project.load(DEMO_PROJECT, PROFILES, "postgres", demo_run.data.dbt_vars())
-        return expected, _load_and_run(project, demo_run.data)
+        fitted = request.getfixturevalue("thresholds_run")
+        project = Project.load(DEMO_PROJECT, PROFILES, "postgres", fitted.data.dbt_vars())
+        return _read_all(fitted.project), _load_and_run(project, fitted.data)
     request.getfixturevalue("spark_classes")
     folder = tmp_path_factory.mktemp("spark_parity")
     data = demo.generate(predictions_per_day=SPARK_PREDICTIONS_PER_DAY, days=SPARK_DAYS)
     duck = make_project(folder / "demo.duckdb", **data.dbt_vars())
     demo.write_duckdb(data, folder / "demo.duckdb")
     expected = _run_and_read(duck)
-    # a local session keeps its warehouse and metastore in the test's folder, unless
-    # ML_MONITOR_SPARK_DIR points somewhere else (a cluster's shared storage, see README)
-    env = {} if os.environ.get("ML_MONITOR_SPARK_DIR") else {"ML_MONITOR_SPARK_DIR": str(folder / "spark")}
+    env = spark_in_this_process(folder)
     project = Project.load(DEMO_PROJECT, PROFILES, "spark", data.dbt_vars(), {**env, **WITHOUT_DATA_TESTS})
-    got = _load_and_run(project, data)
-    # in this process: in the session that read the tables, warm
+    # dbt in this process, in the warm session that loads and reads the tables (dbt processes,
+    # which hand a Derby metastore over, are test_warehouse.py's)
+    with pipeline_dbt_in_process():
+        got = _load_and_run(project, data)
     dbt_in_process(replace(project, env=env), ["test", "--select", *_one_data_test_of_each_kind(project)])
     return expected, got
 

@@ -43,6 +43,7 @@ from _tiny_project import (
     non_finite_numbers,
     reference,
     serving_log,
+    spark_in_this_process,
     tiny_project,
     write_tables,
 )
@@ -333,12 +334,9 @@ def metric_project(request, tmp_path_factory):
     schema = f"props_{uuid.uuid4().hex[:8]}"
     env = {
         "postgres": {"ML_MONITOR_PG_SCHEMA": schema},
-        # a local session's warehouse and metastore in the test's folder, unless
-        # ML_MONITOR_SPARK_DIR points somewhere else (a cluster's shared storage)
-        "spark": {
-            "ML_MONITOR_SPARK_SCHEMA": schema,
-            "ML_MONITOR_SPARK_DIR": os.environ.get("ML_MONITOR_SPARK_DIR") or str(folder / "spark"),
-        },
+        # dbt runs in this process's session (build(in_process=True)); one warehouse folder
+        # for the worker, so that the modules using this fixture share its session
+        "spark": {"ML_MONITOR_SPARK_SCHEMA": schema, **spark_in_this_process(tmp_path_factory.getbasetemp())},
     }.get(request.param, {})
     project = tiny_project(
         folder,

@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from _tiny_project import reference, serving_log, tiny_project
 from conftest import HAS_SPARK, package_project
-from ml_monitor import warehouse
+from ml_monitor import runner, warehouse
 from ml_monitor.config import Project
 from ml_monitor.errors import MonitorError
 from ml_monitor.names import DUCKDB_OUTPUT_SCHEMA
@@ -363,6 +364,31 @@ def test_spark_failed_swap_restores_the_old_table(spark, monkeypatch):
         spark.replace_table("kept", pd.DataFrame({"a": [7, 8, 9]}))
     monkeypatch.undo()
     assert read(spark, "kept")["a"].tolist() == [1, 2] and temp_tables(spark) == []
+
+
+@pytest.mark.slow
+@spark_only
+def test_spark_hands_the_metastore_to_a_dbt_process(spark_dir, tmp_path):
+    """What the CLI does on Spark (the other Spark tests run dbt in their own session, their
+    catalog in memory): this process's session ends before a dbt process starts, since the
+    embedded Derby metastore admits one process; dbt sees the tables written here, and this
+    process, its session started again, sees what dbt built: a view and a table partitioned
+    by bucket, its partition in the metastore."""
+    env = {"ML_MONITOR_SPARK_DIR": str(spark_dir), "ML_MONITOR_SPARK_SCHEMA": f"test_{uuid.uuid4().hex[:8]}"}
+    project = tiny_project(tmp_path, target="spark", env=env)
+    try:
+        with Warehouse.connect(project) as wh:
+            for name, frame in (("predictions", serving_log(days=1)), ("reference", reference())):
+                wh.replace_table(name, frame, schema=project.source_schema)
+        runner.dbt(project, ["run", "--select", "+ml_monitor_prediction_ids"])
+        with Warehouse.connect(project) as wh:
+            assert len(wh.query(f"select * from {wh.relation('stg_ml_monitor__predictions')}")) == 30
+            assert len(wh.query(f"select * from {wh.relation('ml_monitor_prediction_ids')}")) == 30
+            assert len(wh.query(f"show partitions {wh.relation('ml_monitor_prediction_ids')}")) == 1
+    finally:
+        with Warehouse.connect(project) as wh:
+            for schema in (project.source_schema, project.output_schema):
+                wh._execute(f"drop schema if exists {wh.quote(schema)} cascade")
 
 
 @spark_only
