@@ -189,22 +189,28 @@ def cli(project: Project, *args: str, timeout: float = 300, **popen) -> subproce
     )
 
 
+def main_in_process(argv: list[str]) -> int:
+    """The CLI's entry point run in this process as if started with `argv`; its exit code."""
+    from ml_monitor import cli as ml_monitor_cli
+
+    saved, sys.argv = sys.argv, argv
+    try:
+        ml_monitor_cli.main()
+    except SystemExit as exc:
+        return exc.code or 0
+    finally:
+        sys.argv = saved
+    return 0
+
+
 def cli_in_process(project: Project, *args: str) -> subprocess.CompletedProcess:
     """`ml-monitor <args>` in this process, as `cli` gives it (no interpreter to start: a
     second or more each); keep a real `cli` run for each behaviour that must hold in a process
     of its own."""
-    from ml_monitor import cli as ml_monitor_cli
-
     argv = ["ml-monitor", "--project-dir", str(project.project_dir), "--profiles-dir", str(project.profiles_dir), *args]
-    saved, stdout, stderr = sys.argv, io.StringIO(), io.StringIO()
-    sys.argv, code = argv, 0
-    try:
-        with project._environment(), contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(stdout):
-            ml_monitor_cli.main()
-    except SystemExit as exc:
-        code = exc.code or 0
-    finally:
-        sys.argv = saved
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with project._environment(), contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(stdout):
+        code = main_in_process(argv)
     return subprocess.CompletedProcess(argv, code, stdout.getvalue(), stderr.getvalue())
 
 

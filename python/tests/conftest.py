@@ -21,14 +21,14 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from unittest import mock
 
 import duckdb
 import pandas as pd
 import pytest
 import yaml
 
-from ml_monitor import cli, demo, pipeline, runner
+from _tiny_project import main_in_process
+from ml_monitor import demo, pipeline, runner
 from ml_monitor.config import Project, package_root
 
 PROFILES = package_root() / "profiles"
@@ -89,12 +89,7 @@ class Result:
 def ml_monitor(capfd, *args: str) -> Result:
     """The CLI's entry point in this process, as `ml-monitor ARGS` would run it (no Python or
     dbt to start: where a test is about the CLI's output, not about a process of its own)."""
-    with mock.patch.object(sys, "argv", ["ml-monitor", *args]):
-        try:
-            cli.main()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code
+    code = main_in_process(["ml-monitor", *args])
     out, err = capfd.readouterr()
     return Result(code, out, err)
 
