@@ -909,7 +909,7 @@ def _seconds(timing: dict) -> float:
 
 
 def single_scan_sql(threshold: float, band_width: float, relation: str = "predictions") -> str:
-    """The floor: one pass over the log's monitored columns into per-day sufficient statistics.
+    """The floor: the log's monitored columns read into per-day sufficient statistics.
 
     GROUPING SETS over (day, class, band) and each cohort give counts, sums, sums of squares,
     minimum and maximum of the confidence and the monitored columns' null counts; one set
@@ -917,20 +917,25 @@ def single_scan_sql(threshold: float, band_width: float, relation: str = "predic
     cohort (feature drift is monitored per cohort, with the exact KS statistic: exact value
     counts are its sufficient statistics). Everything ml_monitor derives (means, variances,
     rolling values, shares, PSI, JS, KS, band shares, null fractions) follows from these
-    results without reading the log again. Not included: exact percentiles and the input
-    checks (duplicate ids, out-of-range scores) that ml_monitor also computes."""
+    results without reading the log again. Two aggregations in one query, each with only
+    its own aggregates: the value counts' ten million groups need no confidence sums (which
+    would double the query's time). Not included: exact percentiles and the input checks
+    (duplicate ids, out-of-range scores) that ml_monitor also computes."""
     from ml_monitor.names import NULL
 
     def q(name):
         return '"' + name + '"'
 
-    cohort_sets = [[]] + [[f"cohort_{i}"] for i in range(1, len(COHORTS) + 1)]
-    sets = []
-    for cohort in cohort_sets:
-        for keys in (["day"], ["day", "predicted_class"], ["day", "predicted_class", "band"]):
-            sets.append(keys + cohort)
-    for i in range(1, len(FEATURES) + 1):
-        sets += [["day", f"feature_{i}", *cohort] for cohort in cohort_sets]
+    cohort_keys = [f"cohort_{i}" for i in range(1, len(COHORTS) + 1)]
+    feature_keys = [f"feature_{i}" for i in range(1, len(FEATURES) + 1)]
+    cohort_sets = [[]] + [[key] for key in cohort_keys]
+    statistic_sets = [
+        keys + cohort
+        for cohort in cohort_sets
+        for keys in (["day"], ["day", "predicted_class"], ["day", "predicted_class", "band"])
+    ]
+    value_sets = [["day", feature, *cohort] for feature in feature_keys for cohort in cohort_sets]
+    all_keys = ["predicted_class", "band", *cohort_keys, *feature_keys]
     features = ",\n        ".join(
         (
             f"cast({q(f)} as double) as feature_{i}"
@@ -939,23 +944,10 @@ def single_scan_sql(threshold: float, band_width: float, relation: str = "predic
         )
         for i, f in enumerate(FEATURES, 1)
     )
-    nulls = ",\n    ".join(
-        f"sum(case when {q(c)} is null then 1 else 0 end) as null_{i}" for i, c in enumerate(MONITORED, 1)
-    )
     cohorts = ",\n        ".join(
         f"coalesce(cast({q(c)} as varchar), '{NULL}') as cohort_{i}" for i, c in enumerate(COHORTS, 1)
     )
-    grouping = ", ".join("(" + ", ".join(s) + ")" for s in sets)
-    return f"""
-select
-    grouping_id(predicted_class, band, {", ".join(f"cohort_{i}" for i in range(1, len(COHORTS) + 1))},
-                {", ".join(f"feature_{i}" for i in range(1, len(FEATURES) + 1))}) as grouping_set,
-    day, predicted_class, band, {", ".join(f"cohort_{i}" for i in range(1, len(COHORTS) + 1))},
-    {", ".join(f"feature_{i}" for i in range(1, len(FEATURES) + 1))},
-    count(*) as n, sum(confidence) as sum_confidence, sum(confidence * confidence) as sum_squares,
-    min(confidence) as min_confidence, max(confidence) as max_confidence,
-    {nulls}
-from (
+    log = f"""(
     select
         date_trunc('day', predicted_at) as day, predicted_class, confidence,
         cast(floor((confidence - {threshold}) / {band_width}) as integer) as band,
@@ -963,9 +955,31 @@ from (
         {features},
         {", ".join(q(c) for c in MONITORED)}
     from {relation}
-) as log
-group by grouping sets ({grouping})
-"""
+) as log"""
+    statistics = ",\n    ".join(
+        [
+            "sum(confidence) as sum_confidence",
+            "sum(confidence * confidence) as sum_squares",
+            "min(confidence) as min_confidence",
+            "max(confidence) as max_confidence",
+        ]
+        + [f"sum(case when {q(c)} is null then 1 else 0 end) as null_{i}" for i, c in enumerate(MONITORED, 1)]
+    )
+    no_statistics = ",\n    ".join(["cast(null as double)"] * 4 + ["cast(null as hugeint)"] * len(MONITORED))
+
+    def aggregation(sets, aggregates):
+        grouped = sorted({key for keys in sets for key in keys if key != "day"}, key=all_keys.index)
+        columns = ", ".join(key if key in grouped else f"null as {key}" for key in all_keys)
+        grouping = ", ".join("(" + ", ".join(s) + ")" for s in sets)
+        return f"""
+select
+    grouping_id({", ".join(grouped)}) as grouping_set, day, {columns},
+    count(*) as n,
+    {aggregates}
+from {log}
+group by grouping sets ({grouping})"""
+
+    return aggregation(statistic_sets, statistics) + "\nunion all" + aggregation(value_sets, no_statistics) + "\n"
 
 
 def _sub_single_scan(args) -> dict:
