@@ -15,7 +15,7 @@ memory as the kernel reports it):
                        ml_monitor.runner; warehouse time = sum of the models' execute times
                        in dbt's run_results.json (dbt's start-up, parsing and tests apart)
   dbt incremental      the same build after one new day is appended to the log
-  single scan          one hand-written DuckDB query that reads the same columns once into
+  single scan          one hand-written DuckDB query that reads the same columns into
                        per-day, per-cohort sufficient statistics: the floor for any
                        warehouse-side method
   pandas               an idiomatic pandas implementation of the core metrics, loading
