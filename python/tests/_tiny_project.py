@@ -16,7 +16,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -117,7 +116,7 @@ def spark_in_this_process(folder: Path) -> dict:
     return {"ML_MONITOR_SPARK_DIR": str(folder / "spark"), "ML_MONITOR_SPARK_CATALOG": "in-memory"}
 
 
-@contextmanager
+@contextlib.contextmanager
 def pipeline_dbt_in_process() -> Iterator[None]:
     """The pipeline's dbt commands (runner.dbt) run by dbt_in_process, in this process's
     Spark session, rather than in dbt processes: one warm JVM for the whole pipeline, whose
