@@ -1,6 +1,7 @@
-{#- The one scan of the serving log: sufficient statistics per model, bucket, cohort,
+{#- The scan of the serving log: sufficient statistics per model, bucket, cohort,
     predicted class and threshold band, grouped with GROUPING SETS so every cohort and the
-    whole population come out of the same pass. Every other monitor reads this table.
+    whole population come out of the same pass (the exact percentiles read five of its
+    columns again: percentile_rows). Every other monitor reads this table.
     Incremental by bucket: a run recomputes the last ml_monitor_lookback_buckets buckets
     (late data) and new ones; another configuration (config_version: the column mapping,
     cohorts, monitored columns, model id, grain, percentiles, bands, a new fit of thresholds
@@ -44,9 +45,10 @@ with new_predictions as (
 
 ),
 
-{#- the percentiles' rows, read again with only the columns they need: on engines that
-    materialise a CTE used more than once, a second scan of the log is cheaper than keeping
-    every scored row, all its columns, for both passes -#}
+{#- the percentiles' rows, read again with only the columns they need. Deliberately a second
+    scan: engines that materialise a CTE used more than once would otherwise keep every
+    scored row, all its columns, for both passes (DuckDB at 10 M rows: 9.0 s with the second
+    scan, 10.5 s with the scored rows narrowed to the columns used, 11.7 s before) -#}
 percentile_rows as (
 
     select {{- ml_monitor.cohort_input_columns() }} model_id, bucket_start, predicted_class, confidence
