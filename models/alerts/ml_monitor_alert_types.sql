@@ -1,6 +1,6 @@
 {#- One row per alert type (macro ml_monitor.alert_types, their one home): its rank in
     incident titles and what it means. -#}
-{{ config(materialized='view') }}
+{{ config(materialized='ml_monitor_view') }}
 
 {%- for t in ml_monitor.alert_types() %}
 {%- if not loop.first %}

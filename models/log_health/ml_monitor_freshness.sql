@@ -1,6 +1,6 @@
 {#- Freshness per model and stream (int_ml_monitor__freshness) with the decision of
     ml_monitor_alert_tests: stale_predictions or stale_labels, by stream. -#}
-{{ config(materialized='view') }}
+{{ config(materialized='ml_monitor_view') }}
 select
     i.*,
     t.p_value_adjusted,

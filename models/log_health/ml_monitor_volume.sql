@@ -2,7 +2,7 @@
     (volume_drop), is_spike (volume_spike), is_share_alert (cohort_volume_share) and
     is_alert, any of them. -#}
 {%- set flags = {'volume_drop': 'is_drop', 'volume_spike': 'is_spike', 'cohort_volume_share': 'is_share_alert'} -%}
-{{ config(materialized='view') }}
+{{ config(materialized='ml_monitor_view') }}
 select
     i.*,
     {%- for alert_type, flag in flags.items() %}
