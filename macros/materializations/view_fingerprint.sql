@@ -19,9 +19,10 @@
   {{- return({'stored': result.rows[0][0] if result.rows else none, 'current': 'ml_monitor_view ' ~ local_md5(sql)}) -}}
 {% endmacro %}
 
-{#- DuckDB binds a view when it is queried, and fails if the column types it reads are not
-    the ones it was created with (a table rebuilt with other types, a log reloaded): they are
-    part of the fingerprint. -#}
+{#- DuckDB (before 2.0) binds a view when it is queried and fails if the column types it reads
+    are no longer the ones it was created with (a table rebuilt with other types, a log
+    reloaded): the column types of the relations it reads are part of the fingerprint. The
+    labels table and the fitted outputs, read by name, are cast to fixed types. -#}
 {% macro duckdb__view_fingerprint(relation, sql) %}
   {%- set names = [] -%}
   {%- for upstream in ml_monitor.upstream_relations(model) -%}

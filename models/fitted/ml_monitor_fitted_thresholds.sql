@@ -1,6 +1,6 @@
 {#- The thresholds written by `ml-monitor fit-thresholds`, or no rows before it has run
-    (models then use ml_monitor_default_threshold). A view: rebuilt on every run, so it picks
-    up a table the CLI created since. -#}
+    (models then use ml_monitor_default_threshold). A view compiled on every run: its SQL, and
+    so the view, changes when the CLI has created the table since. -#}
 {{ config(materialized='ml_monitor_view') }}
 
 {{ ml_monitor.fitted_table_or_empty('ml_monitor_thresholds',
