@@ -4,6 +4,7 @@
     spread-out errors would otherwise show them as a permanent drift. Models without holdout
     predictions fall back to the training labels (reference_basis says which). The training
     label mix is kept beside it for the label-shift monitor. -#}
+{{ config(materialized='ml_monitor_reference_table') }}
 {%- set double = ml_monitor.type_double() -%}
 
 with holdout_predictions as (

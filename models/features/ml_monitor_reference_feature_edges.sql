@@ -1,5 +1,6 @@
 {#- Bin edges of each numeric feature in the reference split, per model: its minimum, its
     deciles (linear interpolation, as numpy's percentile) and its maximum. -#}
+{{ config(materialized='ml_monitor_reference_table') }}
 {%- set numeric = [] -%}
 {%- for spec in ml_monitor.feature_specs() if spec.kind == 'numeric' -%}{%- do numeric.append(spec) -%}{%- endfor -%}
 

@@ -1,5 +1,6 @@
 {#- The words of the reference split's texts (lower case, letters only), per model: what
     the model has seen. Serving texts are scored by their share of words outside it. -#}
+{{ config(materialized='ml_monitor_reference_table') }}
 {%- set text = ml_monitor.setting('ml_monitor_text_column') -%}
 
 {%- if text %}

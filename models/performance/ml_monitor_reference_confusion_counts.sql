@@ -1,5 +1,6 @@
 {#- The model's predictions on the holdout split against their labels, per model and cohort
     (the reference that measured performance is compared with). -#}
+{{ config(materialized='ml_monitor_reference_table') }}
 with holdout as (
 
     select

@@ -4,6 +4,7 @@
     ml_monitor_min_reference_rows a reference share or distribution is mostly sampling
     noise — against a one-row reference every bucket "drifts" — so reference_too_small
     marks drift against it as not to be judged, and the build warns, once per model. -#}
+{{ config(materialized='ml_monitor_reference_table') }}
 {%- set min_rows = ml_monitor.setting('ml_monitor_min_reference_rows') -%}
 {%- set all = ml_monitor.string_literal(ml_monitor.reserved_values().all) -%}
 
