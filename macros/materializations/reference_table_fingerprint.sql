@@ -4,7 +4,7 @@
     tables') and a hash of the reference table's rows. None (rebuilt every run) where the
     warehouse keeps no fingerprints or a model it reads has none. -#}
 {% macro reference_table_fingerprint(relation, sql) %}
-  {%- set stored = ml_monitor.stored_fingerprints([relation] + ml_monitor.upstream_relations(model, ['model'])) -%}
+  {%- set stored = ml_monitor.stored_fingerprints([relation] + ml_monitor.upstream_relations(model)) -%}
   {%- if stored is none or none in stored[1:] -%}{{ return(none) }}{%- endif -%}
   {{- return({'stored': stored[0], 'current': 'ml_monitor ' ~ local_md5(sql) ~ ' ' ~ local_md5(stored[1:] | join(';'))
               ~ ' ' ~ ml_monitor.table_data_hash(source('ml_monitor', 'reference'))}) -}}
