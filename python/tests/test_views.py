@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 import pandas as pd
-
 import pytest
 
 from _tiny_project import build, canonical, reference, serving_log, sql, table, tiny_project, write_tables
