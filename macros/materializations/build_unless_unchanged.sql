@@ -13,7 +13,11 @@
     {{ return({'relations': [this.incorporate(type=relation_type)]}) }}
   {%- endif -%}
   {%- set relations = build() -%}
-  {% do run_query('comment on ' ~ relation_type ~ ' ' ~ this ~ ' is ' ~ ml_monitor.string_literal(fingerprint.current)) %}
+  {#- in a transaction of its own: dbt's materialization has committed, and run_query would
+      leave PostgreSQL's implicit transaction uncommitted -#}
+  {% call statement('fingerprint') -%}
+    comment on {{ relation_type }} {{ this }} is {{ ml_monitor.string_literal(fingerprint.current) }}
+  {%- endcall %}
   {% do adapter.commit() %}
   {{ return(relations) }}
 {% endmacro %}

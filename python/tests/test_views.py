@@ -6,13 +6,15 @@ all."""
 
 from __future__ import annotations
 
+import os
 import re
 
 import pandas as pd
 import pytest
 
-from _tiny_project import build, canonical, reference, serving_log, sql, table, tiny_project, write_tables
+from _tiny_project import build, canonical, reference, serving_log, sql, tiny_project, write_tables
 from ml_monitor.names import DUCKDB_OUTPUT_SCHEMA as OUTPUT_SCHEMA
+from ml_monitor.warehouse import Warehouse
 
 pytestmark = pytest.mark.slow  # dbt runs of a tiny project
 
@@ -69,23 +71,43 @@ REFERENCE_TABLES = {
 }
 
 
-def test_reference_tables_are_rebuilt_only_when_the_reference_or_their_sql_changed(tmp_path):
+@pytest.mark.parametrize("target", ["duckdb", "postgres"])
+def test_reference_tables_are_rebuilt_only_when_the_reference_or_their_sql_changed(tmp_path, target):
+    if target == "postgres" and not os.environ.get("ML_MONITOR_PG_PORT"):
+        pytest.skip("no PostgreSQL server (run bin/test)")
+    env = {"ML_MONITOR_PG_SCHEMA": f"views_{tmp_path.name[-20:]}".lower()} if target == "postgres" else {}
     select = " ".join(f"+{name}" for name in sorted(REFERENCE_TABLES))
-    project = tiny_project(tmp_path / "project")
+    project = tiny_project(tmp_path / "project", target=target, env=env)
+
+    def write(**tables):
+        with Warehouse.connect(project, create=True) as wh:
+            for name, frame in tables.items():
+                wh.replace_table(name, frame, schema=project.source_schema)
+
+    def read(name):
+        with Warehouse.connect(project) as wh:
+            return canonical(wh.query(f"select * from {wh.relation(name, project.output_schema)}"))
+
     rows = reference().assign(score_b=lambda r: r["confidence"] / 2)
-    write_tables(project, predictions=serving_log(n_per_day=20, days=2).assign(score_b=0.4), reference=rows)
+    write(predictions=serving_log(n_per_day=20, days=2).assign(score_b=0.4), reference=rows)
     build(project, select, command="run")
-    assert REFERENCE_TABLES <= _unchanged(build(project, select, command="run"))
+    assert REFERENCE_TABLES | {"stg_ml_monitor__reference"} <= _unchanged(build(project, select, command="run"))
 
     # one holdout label changed: every reference table is rebuilt, and equals a full rebuild
     changed_label = rows.index[(rows["split"] == "validation") & (rows["label"] == "a")][0]
-    write_tables(project, reference=rows.assign(label=rows["label"].mask(rows.index == changed_label, "b")))
+    write(reference=rows.assign(label=rows["label"].mask(rows.index == changed_label, "b")))
     assert REFERENCE_TABLES.isdisjoint(_unchanged(build(project, select, command="run")))
-    rebuilt = {name: canonical(table(project, name)) for name in REFERENCE_TABLES}
+    rebuilt = {name: read(name) for name in REFERENCE_TABLES}
     build(project, select, command="run --full-refresh")
     for name in REFERENCE_TABLES:
-        pd.testing.assert_frame_equal(rebuilt[name], canonical(table(project, name)), obj=name)
+        pd.testing.assert_frame_equal(rebuilt[name], read(name), obj=name)
 
     # a var in the staging view's SQL only (their own SQL is the same): rebuilt too
-    remapped = tiny_project(tmp_path / "project", cli_vars={"ml_monitor_columns": {"confidence": "score_b"}})
+    remapped = tiny_project(
+        tmp_path / "project", target=target, env=env, cli_vars={"ml_monitor_columns": {"confidence": "score_b"}}
+    )
     assert REFERENCE_TABLES.isdisjoint(_unchanged(build(remapped, select, command="run")))
+    if target == "postgres":
+        with Warehouse.connect(project) as wh:
+            for schema in {project.source_schema, project.output_schema}:
+                wh._execute(f"drop schema if exists {wh.quote(schema)} cascade")
