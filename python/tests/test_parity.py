@@ -174,13 +174,12 @@ def _load_and_run(project: Project, data: demo.DemoData) -> dict[str, pd.DataFra
     return _run_and_read(project)
 
 
-def _build_on_duckdb(folder: Path) -> None:
-    """The parity's demo generated, built and fitted on DuckDB, where every data test runs:
-    the data and the tables the warehouses are compared with, pickled for every worker."""
-    data = demo.generate(predictions_per_day=PREDICTIONS_PER_DAY, days=DAYS)
+def _build_on_duckdb(folder: Path, data: demo.DemoData) -> None:
+    """The tables the warehouses are compared with: the data built and fitted on DuckDB,
+    where every data test runs, pickled for every worker."""
     duck = make_project(folder / "demo.duckdb", **data.dbt_vars())
     demo.write_duckdb(data, folder / "demo.duckdb")
-    (folder / "built.pickle").write_bytes(pickle.dumps((data, _run_and_read(duck))))
+    (folder / "expected.pickle").write_bytes(pickle.dumps(_run_and_read(duck)))
 
 
 @pytest.fixture(scope="module", params=sorted(AVAILABLE))
@@ -190,20 +189,26 @@ def parity(request, tmp_path_factory):
     available, reason = AVAILABLE[target]
     if not available:
         pytest.skip(reason)
-    folder = built_once(tmp_path_factory, "parity-duckdb", _build_on_duckdb)
-    data, expected = pickle.loads((folder / "built.pickle").read_bytes())
+    data = demo.generate(predictions_per_day=PREDICTIONS_PER_DAY, days=DAYS)  # the same log on every worker
     if target == "postgres":
-        project = Project.load(DEMO_PROJECT, PROFILES, "postgres", data.dbt_vars())
-        return expected, _load_and_run(project, data)
+        got = _load_and_run(Project.load(DEMO_PROJECT, PROFILES, "postgres", data.dbt_vars()), data)
+    else:
+        got = _on_spark(request, tmp_path_factory.mktemp("spark_parity"), data)
+    # after the target's run, so that a worker waiting for the other's DuckDB build waits least
+    folder = built_once(tmp_path_factory, "parity-duckdb", lambda folder: _build_on_duckdb(folder, data))
+    return pickle.loads((folder / "expected.pickle").read_bytes()), got
+
+
+def _on_spark(request, folder: Path, data: demo.DemoData) -> dict[str, pd.DataFrame]:
     request.getfixturevalue("spark_classes")
-    env = spark_in_this_process(tmp_path_factory.mktemp("spark_parity"))
+    env = spark_in_this_process(folder)
     project = Project.load(DEMO_PROJECT, PROFILES, "spark", data.dbt_vars(), {**env, **WITHOUT_DATA_TESTS})
     # dbt in this process, in the warm session that loads and reads the tables (dbt processes,
     # which hand a Derby metastore over, are test_warehouse.py's)
     with pipeline_dbt_in_process():
         got = _load_and_run(project, data)
     dbt_in_process(replace(project, env=env), ["test", "--select", *_one_data_test_of_each_kind(project)])
-    return expected, got
+    return got
 
 
 def _one_data_test_of_each_kind(project: Project) -> list[str]:
