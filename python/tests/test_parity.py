@@ -1,17 +1,20 @@
 """The demo loaded into PostgreSQL and into Spark gives the same monitoring tables as on
 DuckDB: counts exactly equal, metrics within 1e-9 relative, the same alerts.
 
-PostgreSQL runs when bin/test has started a server (ML_MONITOR_PG_PORT) and compares the
-session's full demo. Spark runs when pyspark and java are installed, on a local session
-whose warehouse lives in a temporary folder and whose catalog in memory, dbt running in
-that session; dbt on local Spark pays seconds per model, so it compares a smaller demo
-(SPARK_PREDICTIONS_PER_DAY, SPARK_DAYS) with a DuckDB build of the same data."""
+PostgreSQL runs when bin/test has started a server (ML_MONITOR_PG_PORT). Spark runs when
+pyspark and java are installed, on a local session whose warehouse lives in a temporary
+folder and whose catalog in memory, dbt running in that session. Both compare a small demo
+(PREDICTIONS_PER_DAY, DAYS) with one DuckDB build of the same data: a warehouse's cost is
+per statement (dbt on local Spark pays seconds per model), and what parity checks is the SQL
+each warehouse runs, which a small log that holds every planted event exercises as a large
+one does."""
 
 from __future__ import annotations
 
 import decimal
 import json
 import os
+import pickle
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,15 +23,15 @@ import pandas as pd
 import pytest
 
 from _tiny_project import dbt_in_process, pipeline_dbt_in_process, spark_in_this_process
-from conftest import DEMO_PROJECT, HAS_SPARK, PROFILES, make_project
+from conftest import DEMO_PROJECT, HAS_SPARK, PROFILES, built_once, make_project
 from ml_monitor import demo, pipeline
 from ml_monitor.config import Project
 from ml_monitor.warehouse import Warehouse
 
 pytestmark = pytest.mark.slow  # the demo built on PostgreSQL and Spark
 
-SPARK_PREDICTIONS_PER_DAY = int(os.environ.get("ML_MONITOR_SPARK_PARITY_PER_DAY", "300"))
-SPARK_DAYS = 46  # the last planted event starts on day 45; Spark writes a partition per bucket
+PREDICTIONS_PER_DAY = int(os.environ.get("ML_MONITOR_PARITY_PER_DAY", "300"))
+DAYS = 46  # the last planted event starts on day 45; Spark writes a partition per bucket
 AVAILABLE = {
     "postgres": ("ML_MONITOR_PG_PORT" in os.environ, "no PostgreSQL server (run bin/test)"),
     "spark": (HAS_SPARK, "no pyspark or java (pip install 'ml-monitor[spark]')"),
@@ -171,6 +174,14 @@ def _load_and_run(project: Project, data: demo.DemoData) -> dict[str, pd.DataFra
     return _run_and_read(project)
 
 
+def _build_on_duckdb(folder: Path, data: demo.DemoData) -> None:
+    """The tables the warehouses are compared with: the data built and fitted on DuckDB,
+    where every data test runs, pickled for every worker."""
+    duck = make_project(folder / "demo.duckdb", **data.dbt_vars())
+    demo.write_duckdb(data, folder / "demo.duckdb")
+    (folder / "expected.pickle").write_bytes(pickle.dumps(_run_and_read(duck)))
+
+
 @pytest.fixture(scope="module", params=sorted(AVAILABLE))
 def parity(request, tmp_path_factory):
     """(expected tables on DuckDB, the same tables on the target) for each target."""
@@ -178,19 +189,18 @@ def parity(request, tmp_path_factory):
     available, reason = AVAILABLE[target]
     if not available:
         pytest.skip(reason)
+    data = demo.generate(predictions_per_day=PREDICTIONS_PER_DAY, days=DAYS)  # the same log on every worker
     if target == "postgres":
-        # the session's demo built and fitted on DuckDB with the same vars: the fit step, which
-        # rebuilds what reads the fit (pipeline.AFTER_FIT), ends where PostgreSQL's build
-        # and fit end
-        fitted = request.getfixturevalue("thresholds_run")
-        project = Project.load(DEMO_PROJECT, PROFILES, "postgres", fitted.data.dbt_vars())
-        return _read_all(fitted.project), _load_and_run(project, fitted.data)
+        got = _load_and_run(Project.load(DEMO_PROJECT, PROFILES, "postgres", data.dbt_vars()), data)
+    else:
+        got = _on_spark(request, tmp_path_factory.mktemp("spark_parity"), data)
+    # after the target's run, so that a worker waiting for the other's DuckDB build waits least
+    folder = built_once(tmp_path_factory, "parity-duckdb", lambda folder: _build_on_duckdb(folder, data))
+    return pickle.loads((folder / "expected.pickle").read_bytes()), got
+
+
+def _on_spark(request, folder: Path, data: demo.DemoData) -> dict[str, pd.DataFrame]:
     request.getfixturevalue("spark_classes")
-    folder = tmp_path_factory.mktemp("spark_parity")
-    data = demo.generate(predictions_per_day=SPARK_PREDICTIONS_PER_DAY, days=SPARK_DAYS)
-    duck = make_project(folder / "demo.duckdb", **data.dbt_vars())
-    demo.write_duckdb(data, folder / "demo.duckdb")
-    expected = _run_and_read(duck)
     env = spark_in_this_process(folder)
     project = Project.load(DEMO_PROJECT, PROFILES, "spark", data.dbt_vars(), {**env, **WITHOUT_DATA_TESTS})
     # dbt in this process, in the warm session that loads and reads the tables (dbt processes,
@@ -198,7 +208,7 @@ def parity(request, tmp_path_factory):
     with pipeline_dbt_in_process():
         got = _load_and_run(project, data)
     dbt_in_process(replace(project, env=env), ["test", "--select", *_one_data_test_of_each_kind(project)])
-    return expected, got
+    return got
 
 
 def _one_data_test_of_each_kind(project: Project) -> list[str]:

@@ -67,12 +67,15 @@ def slow(max_examples: int) -> settings:
 
 
 START = pd.Timestamp("2024-05-01")
+# The monitors' statistics (their int_ tables; the public views add the alert decision of
+# ml_monitor_alert_tests, whose chain reads every monitor: built on every alert source, it
+# would double the run, most of all on Spark), the spine and the chosen labels.
 METRIC_TABLES = [
-    "ml_monitor_class_drift",
-    "ml_monitor_confidence",
-    "ml_monitor_null_fractions",
-    "ml_monitor_feature_drift",
-    "ml_monitor_data_quality",
+    "int_ml_monitor__class_drift",
+    "int_ml_monitor__confidence",
+    "int_ml_monitor__null_fractions",
+    "int_ml_monitor__feature_drift",
+    "int_ml_monitor__data_quality",
     "ml_monitor_bucket_spine",
     "stg_ml_monitor__labels",
 ]
@@ -420,11 +423,11 @@ def _check_sql_metrics(metric_project, models: list[dict]) -> None:
 def _check_metrics(read: dict, serving: pd.DataFrame, ref: pd.DataFrame) -> None:
     """Class drift, confidence statistics and null fractions against numpy/scipy, on the
     rows the monitors keep."""
-    drift = read["ml_monitor_class_drift"].set_index(["model_id", "bucket_start", "cohort_name", "cohort_value"])
-    confidence = read["ml_monitor_confidence"].set_index(
+    drift = read["int_ml_monitor__class_drift"].set_index(["model_id", "bucket_start", "cohort_name", "cohort_value"])
+    confidence = read["int_ml_monitor__confidence"].set_index(
         ["model_id", "bucket_start", "cohort_name", "cohort_value", "predicted_class"]
     )
-    nulls = read["ml_monitor_null_fractions"]
+    nulls = read["int_ml_monitor__null_fractions"]
     checked = 0
     for (model_id, bucket), rows in serving.groupby(["model_id", "bucket_start"]):
         model_ref = ref[ref.model_id == model_id]
@@ -515,7 +518,7 @@ def _check_bad_input(read: dict, serving: pd.DataFrame, ref: pd.DataFrame, label
         key = (ALL, None if pd.isna(bucket) else bucket, reason, None)
         in_bucket = label_buckets.isna() if pd.isna(bucket) else label_buckets == bucket
         expected[key] = (expected.get(key, (0,))[0] + 1, in_bucket.sum())
-    quality = read["ml_monitor_data_quality"].query("cohort_name == '__all__'")
+    quality = read["int_ml_monitor__data_quality"].query("cohort_name == '__all__'")
     got = {
         (
             r.model_id,
@@ -535,7 +538,9 @@ def _check_bad_input(read: dict, serving: pd.DataFrame, ref: pd.DataFrame, label
     assert spine["max"].nunique() == 1 and (spine["max"] >= buckets["max"].reindex(spine.index)).all()
 
     # per cohort: against the same segment value's training rows when there are enough
-    features = read["ml_monitor_feature_drift"].set_index(["model_id", "bucket_start", "cohort_name", "cohort_value"])
+    features = read["int_ml_monitor__feature_drift"].set_index(
+        ["model_id", "bucket_start", "cohort_name", "cohort_value"]
+    )
     training = ref[ref.split == "train"].dropna(subset=["amount"])
     training = training.assign(segment=training["segment"].fillna(NULL))
     expected_keys = set()
