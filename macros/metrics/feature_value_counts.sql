@@ -8,7 +8,8 @@
     column's counts are sums of those. Reading the rows once per feature rather than once
     per feature and cohort column (plus one) is most of the cost saved: the counts are far
     fewer than the rows for all but near-continuous features. Integer sums: exact.
-    `relation` must have model_id, the `group_columns` and the cohort columns. -#}
+    A query that opens with WITH: use it as a subquery. `relation` must have model_id, the
+    `group_columns` and the cohort columns. -#}
 {% macro feature_value_counts(relation, group_columns, specs) %}
   {%- set string = dbt.type_string() -%}
   {%- set double = ml_monitor.type_double() -%}
