@@ -10,9 +10,9 @@ import pytest
 from scipy.stats import norm
 from sklearn.metrics import brier_score_loss, log_loss
 
+from _tiny_project import build, reference, serving_log, table, tiny_project, write_tables
 from ml_monitor import demo
 from ml_monitor.names import ALL
-from _tiny_project import build, reference, serving_log, table, tiny_project, write_tables
 from test_sql_monitors import _one
 
 BINS = 10  # ml_monitor_calibration_bins
@@ -157,7 +157,7 @@ def test_bins_with_ties_and_small_groups_equal_numpy(tmp_path):
             index=False, name=None
         )
     ) == sorted((s, b, c, k, n) for s, b, c, k, n, *_ in expected)
-    for scope, start, cls, k, n, low, high, mean, accuracy in expected:
+    for scope, start, cls, k, _, low, high, mean, accuracy in expected:
         row = _one(got, scope=scope, bucket_start=start, predicted_class=cls, bin=k)
         assert (row.min_confidence, row.max_confidence) == (low, high)
         assert (row.mean_confidence, row.accuracy) == pytest.approx((mean, accuracy), rel=1e-12)
