@@ -45,22 +45,31 @@ holdout as (
 
 ),
 
-{#- each labelled row once, in its bucket (a week's rows are its buckets') or the holdout -#}
+{#- each labelled row once, in its bucket (a week's rows are its buckets') or the holdout,
+    with its terms of the sums and its interval of confidence (fine_bin, below) -#}
 scored as (
 
     select
-        model_id, scope, bucket_start, prediction_id, predicted_class, confidence,
-        cast(case when label = predicted_class then 1 else 0 end as {{ double }}) as correct,
-        least(greatest(confidence, {{ eps }}), 1 - {{ eps }}) as clipped,
-        cast(floor(confidence * {{ fine_bins }}) as {{ bigint }}) as fine_bin
+        model_id, scope, bucket_start, predicted_class, prediction_id, confidence, correct,
+        cast(floor(confidence * {{ fine_bins }}) as {{ bigint }}) as fine_bin,
+        (confidence - correct) * (confidence - correct) as squared_error,
+        (confidence - correct) * (confidence - correct) * (confidence - correct) * (confidence - correct)
+            as squared_error_squared,
+        -(correct * ln(clipped) + (1 - correct) * ln(1 - clipped)) as log_loss
     from (
-        select model_id, 'bucket' as scope, bucket_start, prediction_id, predicted_class, confidence, label
-        from serving
-        where confidence is not null
-        union all
-        select model_id, 'holdout', cast(null as {{ timestamp }}), prediction_id, predicted_class, confidence, label
-        from holdout
-    ) as scoped
+        select
+            *,
+            cast(case when label = predicted_class then 1 else 0 end as {{ double }}) as correct,
+            least(greatest(confidence, {{ eps }}), 1 - {{ eps }}) as clipped
+        from (
+            select model_id, 'bucket' as scope, bucket_start, prediction_id, predicted_class, confidence, label
+            from serving
+            where confidence is not null
+            union all
+            select model_id, 'holdout', cast(null as {{ timestamp }}), prediction_id, predicted_class, confidence, label
+            from holdout
+        ) as scoped
+    ) as labelled
 
 ),
 
@@ -72,18 +81,6 @@ scored as (
     orders the intervals, so ranks inside them give the order by confidence and then
     prediction_id. The statistics are sums, minima and maxima: an interval's are summed
     from its rows once, and each group's from its buckets' -#}
-row_statistics as (
-
-    select
-        model_id, scope, bucket_start, predicted_class, fine_bin, prediction_id, confidence,
-        correct,
-        (confidence - correct) * (confidence - correct) as squared_error,
-        (confidence - correct) * (confidence - correct) * (confidence - correct) * (confidence - correct)
-            as squared_error_squared,
-        -(correct * ln(clipped) + (1 - correct) * ln(1 - clipped)) as log_loss
-    from scored
-
-),
 
 {#- a row's groups: its bucket's (or the holdout's) and its week's, each for its class and
     for all; `in_groups` reads a relation of bucket rows into them -#}
@@ -117,7 +114,7 @@ bucket_intervals as (
         sum(squared_error) as sum_squared_error,
         sum(squared_error_squared) as sum_squared_error_squared,
         sum(log_loss) as sum_log_loss
-    from row_statistics
+    from scored
     group by model_id, scope, bucket_start, predicted_class, fine_bin
 
 ),
@@ -182,7 +179,7 @@ split_rows as (
             partition by r.model_id, r.scope, r.bucket_start, r.predicted_class, r.fine_bin
             order by r.confidence, r.prediction_id
         ) as rank_in_interval
-    from ({{ in_groups | replace('{relation}', 'row_statistics')
+    from ({{ in_groups | replace('{relation}', 'scored')
              | replace('{columns}', 'fine_bin, prediction_id, confidence, correct, squared_error, squared_error_squared, log_loss') }}) as r
     inner join placed_intervals as i
         on i.model_id = r.model_id and i.scope = r.scope
