@@ -26,14 +26,29 @@
   {%- else %}
     {%- set cohorts = [] -%}
     {%- for name in ml_monitor.cohort_columns() %}{% do cohorts.append('cohort_' ~ loop.index) %}{% endfor -%}
+    {#- narrow rows (the feature's number, its value in one of two columns): the engine may
+        keep them all for the second step's reads -#}
     with fine_counts as (
 
         select
             {{ group_columns | join(', ') }},
-            {%- for spec in specs %}
-            feature_{{ loop.index }},
-            grouping(feature_{{ loop.index }}) as feature_{{ loop.index }}_rolled_up,
-            {%- endfor %}
+            case
+                {%- for spec in specs %}
+                when grouping(feature_{{ loop.index }}) = 0 then {{ loop.index }}
+                {%- endfor %}
+            end as feature_index,
+            case
+                when 1 = 0 then cast(null as {{ double }})
+                {%- for spec in specs %}{% if spec.kind == 'numeric' %}
+                when grouping(feature_{{ loop.index }}) = 0 then feature_{{ loop.index }}
+                {%- endif %}{% endfor %}
+            end as value_number,
+            case
+                when 1 = 0 then cast(null as {{ string }})
+                {%- for spec in specs %}{% if spec.kind == 'categorical' %}
+                when grouping(feature_{{ loop.index }}) = 0 then feature_{{ loop.index }}
+                {%- endif %}{% endfor %}
+            end as value_string,
             {%- for cohort in cohorts %}
             {{ cohort }},
             {%- endfor %}
@@ -61,10 +76,10 @@
 
     )
     {%- for spec in specs %}
-    {%- set feature = 'feature_' ~ loop.index %}
-    {%- set sets = ['(' ~ (group_columns + [feature]) | join(', ') ~ ')'] -%}
+    {%- set value = 'value_number' if spec.kind == 'numeric' else 'value_string' %}
+    {%- set sets = ['(' ~ (group_columns + [value]) | join(', ') ~ ')'] -%}
     {%- for name in ml_monitor.cohort_columns() if name != spec.name -%}
-      {%- do sets.append('(' ~ (group_columns + [feature, 'cohort_' ~ loop.index]) | join(', ') ~ ')') -%}
+      {%- do sets.append('(' ~ (group_columns + [value, 'cohort_' ~ loop.index]) | join(', ') ~ ')') -%}
     {%- endfor %}
 
     select
@@ -72,17 +87,17 @@
         {{ ml_monitor.cohort_name_value() }},
         {{ ml_monitor.string_literal(spec.name) }} as feature,
         '{{ spec.kind }}' as feature_type,
-        {{ feature if spec.kind == 'numeric' else 'cast(null as ' ~ double ~ ')' }} as value_number,
-        {{ feature if spec.kind == 'categorical' else 'cast(null as ' ~ string ~ ')' }} as value_string,
+        {{ value if spec.kind == 'numeric' else 'cast(null as ' ~ double ~ ')' }} as value_number,
+        {{ value if spec.kind == 'categorical' else 'cast(null as ' ~ string ~ ')' }} as value_string,
         cast(n as {{ bigint }}) as n
     from (
         select
             {{ group_columns | join(', ') }},
-            {{ feature }},
+            {{ value }},
             {{- ml_monitor.cohort_grouping_columns() }}
             sum(n) as n
         from fine_counts
-        where {{ feature }}_rolled_up = 0 and {{ feature }} is not null
+        where feature_index = {{ loop.index }} and {{ value }} is not null
         group by grouping sets (
             {{ sets | join(',\n            ') }}
         )
