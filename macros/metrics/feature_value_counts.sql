@@ -37,18 +37,14 @@
                 when grouping(feature_{{ loop.index }}) = 0 then {{ loop.index }}
                 {%- endfor %}
             end as feature_index,
+            {%- for kind, type, column in [('numeric', double, 'value_number'), ('categorical', string, 'value_string')] %}
             case
-                when 1 = 0 then cast(null as {{ double }})
-                {%- for spec in specs %}{% if spec.kind == 'numeric' %}
+                when 1 = 0 then cast(null as {{ type }})
+                {%- for spec in specs %}{% if spec.kind == kind %}
                 when grouping(feature_{{ loop.index }}) = 0 then feature_{{ loop.index }}
                 {%- endif %}{% endfor %}
-            end as value_number,
-            case
-                when 1 = 0 then cast(null as {{ string }})
-                {%- for spec in specs %}{% if spec.kind == 'categorical' %}
-                when grouping(feature_{{ loop.index }}) = 0 then feature_{{ loop.index }}
-                {%- endif %}{% endfor %}
-            end as value_string,
+            end as {{ column }},
+            {%- endfor %}
             {%- for cohort in cohorts %}
             {{ cohort }},
             {%- endfor %}
