@@ -1,68 +1,54 @@
-{#- Counts of each value of each feature in one pass (GROUPING SETS: one set per feature,
-    and one per feature and cohort column), long format: cohort_name, cohort_value
-    ('__all__' for the whole population, as ml_monitor.cohort_name_value), feature,
-    feature_type, value_number (numeric) or value_string (categorical; NULL counted as
-    '__null__'). Numeric NULLs are left out: null fractions monitor them. A feature that is
-    also a cohort column is not counted within its own cohorts (each would hold one value).
-    `relation` must have model_id, the `group_columns` and the cohort columns. -#}
+{#- Counts of each value of each feature, long format: cohort_name, cohort_value ('__all__'
+    for the whole population, as ml_monitor.cohort_name_value), feature, feature_type,
+    value_number (numeric) or value_string (categorical; NULL counted as '__null__').
+    Numeric NULLs are left out: null fractions monitor them. A feature that is also a cohort
+    column is not counted within its own cohorts (each would hold one value).
+    Two steps: one pass over the rows counts each feature's values by every cohort column
+    at once (GROUPING SETS, one set per feature), and the population's and each cohort
+    column's counts are sums of those. Reading the rows once per feature rather than once
+    per feature and cohort column (plus one) is most of the cost saved: the counts are far
+    fewer than the rows for all but near-continuous features. Integer sums: exact.
+    A query that opens with WITH: use it as a subquery. `relation` must have model_id, the
+    `group_columns` and the cohort columns. -#}
 {% macro feature_value_counts(relation, group_columns, specs) %}
   {%- set string = dbt.type_string() -%}
   {%- set double = ml_monitor.type_double() -%}
+  {%- set bigint = dbt.type_bigint() -%}
   {%- if specs | length == 0 %}
     {#- no features: no rows, the group columns typed as in `relation` -#}
     select {{ group_columns | join(', ') }},
            cast(null as {{ string }}) as cohort_name, cast(null as {{ string }}) as cohort_value,
            cast(null as {{ string }}) as feature, cast(null as {{ string }}) as feature_type,
            cast(null as {{ double }}) as value_number, cast(null as {{ string }}) as value_string,
-           cast(0 as {{ dbt.type_bigint() }}) as n
+           cast(0 as {{ bigint }}) as n
     from {{ relation }}
     where 1 = 0
   {%- else %}
-    {%- set sets = [] -%}
-    {%- for spec in specs -%}
-      {%- set feature = 'feature_' ~ loop.index -%}
-      {%- do sets.append('(' ~ (group_columns + [feature]) | join(', ') ~ ')') -%}
-      {%- for name in ml_monitor.cohort_columns() -%}
-        {%- if name != spec.name -%}
-          {%- do sets.append('(' ~ (group_columns + [feature, 'cohort_' ~ loop.index]) | join(', ') ~ ')') -%}
-        {%- endif -%}
-      {%- endfor -%}
-    {%- endfor %}
-    select
-        {{ group_columns | join(', ') }},
-        {{ ml_monitor.cohort_name_value() }},
-        case
-            {%- for spec in specs %}
-            when feature_{{ loop.index }}_rolled_up = 0 then {{ ml_monitor.string_literal(spec.name) }}
-            {%- endfor %}
-        end as feature,
-        case
-            {%- for spec in specs %}
-            when feature_{{ loop.index }}_rolled_up = 0 then '{{ spec.kind }}'
-            {%- endfor %}
-        end as feature_type,
-        case
-            when 1 = 0 then cast(null as {{ double }})
-            {%- for spec in specs %}{% if spec.kind == 'numeric' %}
-            when feature_{{ loop.index }}_rolled_up = 0 then feature_{{ loop.index }}
-            {%- endif %}{% endfor %}
-        end as value_number,
-        case
-            when 1 = 0 then cast(null as {{ string }})
-            {%- for spec in specs %}{% if spec.kind == 'categorical' %}
-            when feature_{{ loop.index }}_rolled_up = 0 then feature_{{ loop.index }}
-            {%- endif %}{% endfor %}
-        end as value_string,
-        n
-    from (
+    {%- set cohorts = [] -%}
+    {%- for name in ml_monitor.cohort_columns() %}{% do cohorts.append('cohort_' ~ loop.index) %}{% endfor -%}
+    {#- narrow rows (the feature's number, its value in one of two columns): the engine may
+        keep them all for the second step's reads -#}
+    with fine_counts as (
+
         select
             {{ group_columns | join(', ') }},
-            {%- for spec in specs %}
-            feature_{{ loop.index }},
-            grouping(feature_{{ loop.index }}) as feature_{{ loop.index }}_rolled_up,
+            case
+                {%- for spec in specs %}
+                when grouping(feature_{{ loop.index }}) = 0 then {{ loop.index }}
+                {%- endfor %}
+            end as feature_index,
+            {%- for kind, type, column in [('numeric', double, 'value_number'), ('categorical', string, 'value_string')] %}
+            case
+                when 1 = 0 then cast(null as {{ type }})
+                {%- for spec in specs %}{% if spec.kind == kind %}
+                when grouping(feature_{{ loop.index }}) = 0 then feature_{{ loop.index }}
+                {%- endif %}{% endfor %}
+            end as {{ column }},
             {%- endfor %}
-            {{- ml_monitor.cohort_grouping_columns() }}
-            cast(count(*) as {{ dbt.type_bigint() }}) as n
+            {%- for cohort in cohorts %}
+            {{ cohort }},
+            {%- endfor %}
+            count(*) as n
         from (
             select
                 {{ group_columns | join(', ') }},
@@ -79,12 +65,40 @@
             from {{ relation }}
         ) as feature_inputs
         group by grouping sets (
+            {%- for spec in specs %}
+            ({{ (group_columns + ['feature_' ~ loop.index] + cohorts) | join(', ') }}){{ "," if not loop.last }}
+            {%- endfor %}
+        )
+
+    )
+    {%- for spec in specs %}
+    {%- set value = 'value_number' if spec.kind == 'numeric' else 'value_string' %}
+    {%- set sets = ['(' ~ (group_columns + [value]) | join(', ') ~ ')'] -%}
+    {%- for name in ml_monitor.cohort_columns() if name != spec.name -%}
+      {%- do sets.append('(' ~ (group_columns + [value, 'cohort_' ~ loop.index]) | join(', ') ~ ')') -%}
+    {%- endfor %}
+
+    select
+        {{ group_columns | join(', ') }},
+        {{ ml_monitor.cohort_name_value() }},
+        {{ ml_monitor.string_literal(spec.name) }} as feature,
+        '{{ spec.kind }}' as feature_type,
+        {{ value if spec.kind == 'numeric' else 'cast(null as ' ~ double ~ ')' }} as value_number,
+        {{ value if spec.kind == 'categorical' else 'cast(null as ' ~ string ~ ')' }} as value_string,
+        cast(n as {{ bigint }}) as n
+    from (
+        select
+            {{ group_columns | join(', ') }},
+            {{ value }},
+            {{- ml_monitor.cohort_grouping_columns() }}
+            sum(n) as n
+        from fine_counts
+        where feature_index = {{ loop.index }} and {{ value }} is not null
+        group by grouping sets (
             {{ sets | join(',\n            ') }}
         )
-    ) as grouped
-    where
-        {%- for spec in specs %}
-        (feature_{{ loop.index }}_rolled_up = 0 and feature_{{ loop.index }} is not null){{ " or" if not loop.last }}
-        {%- endfor %}
+    ) as counts_{{ loop.index }}
+    {{- "\n    union all" if not loop.last }}
+    {%- endfor %}
   {%- endif %}
 {% endmacro %}

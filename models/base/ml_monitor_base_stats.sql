@@ -1,7 +1,8 @@
 {#- The scan of the serving log: sufficient statistics per model, bucket, cohort,
-    predicted class and threshold band, grouped with GROUPING SETS so every cohort and the
-    whole population come out of the same pass (the exact percentiles read five of its
-    columns again: percentile_rows). Every other monitor reads this table.
+    predicted class and threshold band, from one aggregate into the finest groups rolled up
+    with GROUPING SETS, so every cohort and the whole population come out of the same pass
+    (the exact percentiles read five of its columns again: percentile_rows). Every other
+    monitor reads this table.
     Incremental by bucket: a run recomputes the last ml_monitor_lookback_buckets buckets
     (late data) and new ones; another configuration (config_version: the column mapping,
     cohorts, monitored columns, model id, grain, percentiles, bands, a new fit of thresholds
@@ -96,48 +97,98 @@ banded as (
 
 ),
 
-{#- Class rows and band rows: two aggregations of the same rows -#}
-grouped as (
-    {%- for row_kind in ['class', 'band'] %}
+{#- The statistics' groups: model and bucket; and predicted class; and threshold band (the
+    band rows), each for the whole population and per cohort column -#}
+{%- set key_sets = [['model_id', 'bucket_start'], ['model_id', 'bucket_start', 'predicted_class'],
+                    ['model_id', 'bucket_start', 'predicted_class', 'band']] -%}
+{%- set cohort_keys = [] -%}
+{%- for name in ml_monitor.cohort_columns() %}{% do cohort_keys.append('cohort_' ~ loop.index) %}{% endfor -%}
+{%- set statistic_sets = [] -%}
+{%- for keys in key_sets %}{% for cohort in [none] + cohort_keys -%}
+  {%- do statistic_sets.append(keys + ([cohort] if cohort else [])) -%}
+{%- endfor %}{% endfor -%}
+
+{#- One aggregate over the rows into the finest groups (every key and cohort column); each
+    group's statistics are then sums, minima and maxima of theirs, a pass over thousands of
+    rows rather than one over the log per group -#}
+fine_statistics as (
 
     select
-        model_id,
-        bucket_start,
-        predicted_class,
-        {%- if row_kind == 'class' %}
-        cast(null as integer) as band,
-        {%- else %}
-        band,
-        {%- endif %}
-        {{- ml_monitor.cohort_grouping_columns() }}
-        grouping(predicted_class) as class_rolled_up,
-        '{{ row_kind }}' as row_kind,
+        model_id, bucket_start, predicted_class, band,
+        {%- for cohort in cohort_keys %}
+        {{ cohort }},
+        {%- endfor %}
         count(*) as n,
         sum(confidence) as sum_confidence,
         avg(confidence) as mean_confidence,
-        -- sum of squared deviations from the mean: pools exactly across buckets (Chan et al.)
         coalesce(var_samp(confidence) * (count(*) - 1), 0) as m2_confidence,
         min(confidence) as min_confidence,
         max(confidence) as max_confidence,
         max(threshold) as threshold,
         max(threshold_source) as threshold_source,
-        cast(sum(is_near_threshold) as {{ dbt.type_bigint() }}) as n_near_threshold,
+        sum(is_near_threshold) as n_near_threshold,
         count(calibrated_probability) as n_calibrated,
         sum(calibrated_probability) as sum_calibrated_probability
         {%- for name in monitored %},
-        cast(sum(case when {{ ml_monitor.quote_identifier(name) }} is null
-            then 1 else 0 end) as {{ dbt.type_bigint() }}) as null_count_{{ loop.index }}
+        sum(case when {{ ml_monitor.quote_identifier(name) }} is null then 1 else 0 end) as null_count_{{ loop.index }}
         {%- endfor %}
     from banded
-    {%- if row_kind == 'class' %}
-    group by {{ ml_monitor.cohort_grouping_sets([
-        ['model_id', 'bucket_start'],
-        ['model_id', 'bucket_start', 'predicted_class']]) }}
-    {%- else %}
-    group by {{ ml_monitor.cohort_grouping_sets([['model_id', 'bucket_start', 'predicted_class', 'band']]) }}
-    {%- endif %}
-    {{ "union all" if loop.first }}
-    {%- endfor %}
+    group by model_id, bucket_start, predicted_class, band{% for cohort in cohort_keys %}, {{ cohort }}{% endfor %}
+
+),
+
+{#- the sum of squared deviations from the mean pools exactly (Chan et al.): a group's is
+    its fine groups' own plus each one's count times its mean's squared distance from the
+    group's mean, which a window gives each fine row, for every group it falls in -#}
+deviations as (
+
+    select
+        *
+        {%- for keys in statistic_sets %}
+        {%- set group = 'partition by ' ~ keys | join(', ') %},
+        n * (mean_confidence - sum(sum_confidence) over ({{ group }})
+                / cast(sum(n) over ({{ group }}) as {{ double }}))
+          * (mean_confidence - sum(sum_confidence) over ({{ group }})
+                / cast(sum(n) over ({{ group }}) as {{ double }})) as between_m2_{{ loop.index }}
+        {%- endfor %}
+    from fine_statistics
+
+),
+
+{#- the class rows (band rolled up) and the band rows, in one aggregate -#}
+grouped as (
+
+    select
+        model_id,
+        bucket_start,
+        predicted_class,
+        band,
+        {{- ml_monitor.cohort_grouping_columns() }}
+        grouping(predicted_class) as class_rolled_up,
+        case when grouping(band) = 0 then 'band' else 'class' end as row_kind,
+        sum(n) as n,
+        sum(sum_confidence) as sum_confidence,
+        sum(sum_confidence) / cast(sum(n) as {{ double }}) as mean_confidence,
+        {#- equal values have none, exactly (their means may differ in the last bit) #}
+        case when min(min_confidence) = max(max_confidence) then 0 else sum(m2_confidence) + case
+            {%- for keys in statistic_sets %}
+            when {% for key in ['predicted_class', 'band'] + cohort_keys -%}
+                grouping({{ key }}) = {{ 0 if key in keys else 1 }}{{ " and " if not loop.last }}
+            {%- endfor %} then sum(between_m2_{{ loop.index }})
+            {%- endfor %}
+        end end as m2_confidence,
+        min(min_confidence) as min_confidence,
+        max(max_confidence) as max_confidence,
+        max(threshold) as threshold,
+        max(threshold_source) as threshold_source,
+        cast(sum(n_near_threshold) as {{ dbt.type_bigint() }}) as n_near_threshold,
+        cast(sum(n_calibrated) as {{ dbt.type_bigint() }}) as n_calibrated,
+        sum(sum_calibrated_probability) as sum_calibrated_probability
+        {%- for name in monitored %},
+        cast(sum(null_count_{{ loop.index }}) as {{ dbt.type_bigint() }}) as null_count_{{ loop.index }}
+        {%- endfor %}
+    from deviations
+    group by {{ ml_monitor.cohort_grouping_sets(key_sets) }}
 
 ),
 

@@ -18,4 +18,7 @@ feature_rows as (
 
 )
 
-{{ ml_monitor.feature_value_counts('feature_rows', ['model_id'], ml_monitor.feature_specs()) }}
+select *
+from (
+    {{ ml_monitor.feature_value_counts('feature_rows', ['model_id'], ml_monitor.feature_specs()) }}
+) as counts

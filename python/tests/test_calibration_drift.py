@@ -10,6 +10,7 @@ import pytest
 from scipy.stats import norm
 from sklearn.metrics import brier_score_loss, log_loss
 
+from _tiny_project import build, reference, serving_log, table, tiny_project, write_tables
 from ml_monitor import demo
 from ml_monitor.names import ALL
 from test_sql_monitors import _one
@@ -122,3 +123,53 @@ def test_calibration_drift_from_the_typing_drift_never_on_stable_days(demo_run):
     gap = (typed.accuracy - typed.mean_confidence).mean()
     assert gap > (typed.reference_accuracy - typed.reference_mean_confidence).iloc[0]
     assert typed.ece.mean() > typed.reference_ece.iloc[0]
+
+
+@pytest.mark.slow
+def test_bins_with_ties_and_small_groups_equal_numpy(tmp_path):
+    """Every group's bins (each bucket and week, each class and all, the holdout) equal
+    numpy's on the same rows, with confidences tied across bin edges (ranked by
+    prediction_id) and groups smaller than the number of bins."""
+    project = tiny_project(tmp_path)
+    log = serving_log(n_per_day=700, days=1, classes=("a", "b", "c", "d", "e", "f", "g"))  # 5 daily buckets
+    rng = np.random.default_rng(5)
+    log["confidence"] = np.where(
+        rng.random(len(log)) < 0.5, rng.choice([0.0, 0.25, 0.5, 1.0], len(log)), rng.random(len(log))
+    )
+    log["label"] = np.where(rng.random(len(log)) < 0.6, log.predicted_class, "a")
+    log.loc[log.index[::9], "predicted_class"] = "rare"  # about 15 rows a day
+    log.loc[log.index[1::5], "label"] = None
+    write_tables(project, predictions=log, reference=reference())
+    build(project, "+ml_monitor_calibration_bins", command="run")
+    got = table(project, "ml_monitor_calibration_bins")
+
+    rows = log[log.label.notna()].assign(correct=lambda f: (f.label == f.predicted_class).astype(float))
+    rows["bucket"] = rows.predicted_at.dt.floor("D")
+    rows["week"] = rows.bucket - pd.to_timedelta(rows.bucket.dt.day_of_week, unit="D")
+    held = reference().query("split == 'validation'")
+    expected = []
+    for scope, column in [("bucket", "bucket"), ("week", "week")]:
+        for start, in_bucket in rows.groupby(column):
+            for cls, group in [(ALL, in_bucket), *in_bucket.groupby("predicted_class")]:
+                expected += _bins(group, scope, pd.Timestamp(start), cls)
+    assert sorted(
+        got.loc[got.scope != "holdout", ["scope", "bucket_start", "predicted_class", "bin", "n"]].itertuples(
+            index=False, name=None
+        )
+    ) == sorted((s, b, c, k, n) for s, b, c, k, n, *_ in expected)
+    for scope, start, cls, k, _, low, high, mean, accuracy in expected:
+        row = _one(got, scope=scope, bucket_start=start, predicted_class=cls, bin=k)
+        assert (row.min_confidence, row.max_confidence) == (low, high)
+        assert (row.mean_confidence, row.accuracy) == pytest.approx((mean, accuracy), rel=1e-12)
+    holdout_bins = got[got.scope == "holdout"]
+    assert holdout_bins.bucket_start.isna().all() and holdout_bins.n.sum() == 2 * len(held)
+
+
+def _bins(group: pd.DataFrame, scope: str, start, predicted_class: str) -> list[tuple]:
+    ordered = group.sort_values(["confidence", "prediction_id"])
+    conf, correct = ordered.confidence.to_numpy(), ordered.correct.to_numpy()
+    return [
+        (scope, start, predicted_class, k, len(b), conf[b].min(), conf[b].max(), conf[b].mean(), correct[b].mean())
+        for k, b in enumerate(np.array_split(np.arange(len(ordered)), BINS), 1)
+        if len(b)
+    ]
