@@ -319,7 +319,7 @@ def test_dbt_build_twice_gives_identical_tables(demo_built):
     first = _outputs(demo_built)
     assert len(first) > 60
     # incremental base tables: the recent buckets recomputed, planted events among them
-    result = cli(demo_built, *_demo_cli_options(demo_built), "build")
+    result = cli_in_process(demo_built, *_demo_cli_options(demo_built), "build")
     assert result.returncode == 0, result.stderr
     _assert_same_outputs(_outputs(demo_built), first, DEMO_RTOL, DEMO_ATOL)
 
