@@ -112,8 +112,8 @@ def duckdb_dbt_in_this_process() -> Iterator[None]:
     """runner.dbt on DuckDB projects runs dbt in this process rather than in a child: the
     same command, environment, output and error handling (only the child is replaced), less a
     Python and dbt start-up (about 3.5 CPU seconds) per command. Tests that need dbt in a
-    process of its own (an interrupt, a file locked by another process) run it with the
-    marker `dbt_process` (conftest). Other targets keep their child process."""
+    process of its own (an interrupt, a file locked by another process) ask for the fixture
+    `dbt_process` (conftest). Other targets keep their child process."""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     from dbt.cli.main import dbtRunner
 
@@ -122,7 +122,10 @@ def duckdb_dbt_in_this_process() -> Iterator[None]:
     def in_this_process(args: list[str], env: dict, capture: bool, on_line=None) -> tuple[int, str]:
         assert args[:3] == [sys.executable, "-m", "dbt.cli.main"], args
         output = io.StringIO()
-        with mock.patch.dict(os.environ, env), contextlib.redirect_stdout(output) if capture else contextlib.nullcontext():
+        with (
+            mock.patch.dict(os.environ, env),
+            contextlib.redirect_stdout(output) if capture else contextlib.nullcontext(),
+        ):
             result = dbtRunner().invoke(args[3:])
         # dbt-duckdb keeps its database open between commands in one process: close it, as a
         # dbt process's exit does, so that the test and the steps can open the file
