@@ -30,7 +30,6 @@ from _tiny_project import (
     OUTPUT_SCHEMA,
     build,
     canonical,
-    cli,
     cli_in_process,
     db_path,
     reference,
@@ -171,7 +170,7 @@ def test_a_step_that_dies_mid_write_leaves_the_old_tables(staged, tmp_path):
     for name in FITTED:
         pd.testing.assert_frame_equal(after[name], old[name])
     assert _leftovers(staged) == []
-    result = cli(staged, "fit-thresholds")  # a re-run completes it
+    result = cli_in_process(staged, "fit-thresholds")  # a re-run completes it
     assert result.returncode == 0, result.stderr
     assert not _fitted(staged)["ml_monitor_thresholds"]["threshold"].equals(old["ml_monitor_thresholds"]["threshold"])
 
