@@ -112,8 +112,9 @@ def duckdb_dbt_in_this_process() -> Iterator[None]:
     """runner.dbt on DuckDB projects runs dbt in this process rather than in a child: the
     same command, environment, output and error handling (only the child is replaced), less a
     Python and dbt start-up (about 3.5 CPU seconds) per command. Tests that need dbt in a
-    process of its own (an interrupt, a file locked by another process) ask for the fixture
-    `dbt_process` (conftest). Other targets keep their child process."""
+    process of its own (its output streamed as it runs) ask for the fixture `dbt_process`
+    (conftest); the CLI run as a process (`cli`) runs dbt in one as ever. Other targets keep
+    their child process."""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     from dbt.cli.main import dbtRunner
 

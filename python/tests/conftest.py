@@ -49,8 +49,8 @@ def _dbt_in_this_process():
 
 @pytest.fixture
 def dbt_process(monkeypatch) -> None:
-    """dbt in a child process for this test, as the CLI runs it: where the test needs that
-    process (an interrupt, the lock of a DuckDB file another process holds)."""
+    """dbt in a child process for this test, as the CLI runs it: where the test is about
+    that process (its output read line by line as it runs)."""
     monkeypatch.setattr(runner, "dbt", RUNNER_DBT)
 
 
