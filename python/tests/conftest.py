@@ -27,7 +27,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from _tiny_project import main_in_process
+from _tiny_project import duckdb_dbt_in_this_process, main_in_process
 from ml_monitor import demo, pipeline, runner
 from ml_monitor.config import Project, package_root
 
@@ -35,6 +35,23 @@ PROFILES = package_root() / "profiles"
 PREDICTIONS_PER_DAY = 3000
 # a local Spark session needs pyspark and a JVM
 HAS_SPARK = importlib.util.find_spec("pyspark") is not None and shutil.which("java") is not None
+
+
+RUNNER_DBT = runner.dbt  # dbt in a child process, as the CLI runs it
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _dbt_in_this_process():
+    """dbt on DuckDB runs in the test's process (see duckdb_dbt_in_this_process)."""
+    with duckdb_dbt_in_this_process():
+        yield
+
+
+@pytest.fixture
+def dbt_process(monkeypatch) -> None:
+    """dbt in a child process for this test, as the CLI runs it: where the test is about
+    that process (its output read line by line as it runs)."""
+    monkeypatch.setattr(runner, "dbt", RUNNER_DBT)
 
 
 def _demo_project_copy() -> Path:

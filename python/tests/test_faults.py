@@ -30,7 +30,6 @@ from _tiny_project import (
     OUTPUT_SCHEMA,
     build,
     canonical,
-    cli,
     cli_in_process,
     db_path,
     reference,
@@ -171,7 +170,7 @@ def test_a_step_that_dies_mid_write_leaves_the_old_tables(staged, tmp_path):
     for name in FITTED:
         pd.testing.assert_frame_equal(after[name], old[name])
     assert _leftovers(staged) == []
-    result = cli(staged, "fit-thresholds")  # a re-run completes it
+    result = cli_in_process(staged, "fit-thresholds")  # a re-run completes it
     assert result.returncode == 0, result.stderr
     assert not _fitted(staged)["ml_monitor_thresholds"]["threshold"].equals(old["ml_monitor_thresholds"]["threshold"])
 
@@ -319,7 +318,7 @@ def test_dbt_build_twice_gives_identical_tables(demo_built):
     first = _outputs(demo_built)
     assert len(first) > 60
     # incremental base tables: the recent buckets recomputed, planted events among them
-    result = cli(demo_built, *_demo_cli_options(demo_built), "build")
+    result = cli_in_process(demo_built, *_demo_cli_options(demo_built), "build")
     assert result.returncode == 0, result.stderr
     _assert_same_outputs(_outputs(demo_built), first, DEMO_RTOL, DEMO_ATOL)
 

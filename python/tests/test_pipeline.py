@@ -167,7 +167,8 @@ def test_cli_errors_are_one_line(fitted_run, tmp_path, capfd):
     assert "Traceback" not in result.err
 
 
-def test_dbt_progress_names_each_model_as_it_finishes(demo_run):
+def test_dbt_progress_names_each_model_as_it_finishes(demo_run, dbt_process):
+    """dbt's output read line by line from its process, as the CLI runs it."""
     lines = []
     runner.build(demo_run.project, select="ml_monitor_reference_sizes", progress=lines.append)
     # its tests pass, and passing tests are not listed

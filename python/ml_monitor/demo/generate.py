@@ -3,6 +3,7 @@ with whatever planted events are live (see the package's docstring)."""
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -122,15 +123,7 @@ def generate(
             f"and one weekend share per class ({len(CLASSES)})"
         )
     extras = (extra_numeric_features, extra_categorical_features)
-    rnd = random.Random(seed)
-    reference = _reference(np.random.default_rng([seed, 0]), rnd, extras)
-    model = _train(reference[reference["split"] == "train"])
-    validation = reference["split"] == "validation"
-    predicted, confidence = _score(model, reference.loc[validation, "ticket_text"].tolist())
-    reference.loc[validation, "predicted_class"] = predicted
-    reference.loc[validation, "confidence"] = confidence
-
-    pools = _TicketPools(model, rnd)
+    reference, model, pools = _reference_and_router(extras, seed)
     sizes = [
         max(1, round(predictions_per_day * scenario.weekend_volume)) if is_weekend(start, day) else predictions_per_day
         for day in range(1, days + 1)
@@ -158,7 +151,23 @@ def generate(
         batches = [first] + [day_batch(day) for day in range(2, days + 1)]
         predictions = pa.Table.from_batches(batches, schema=first.schema)
     now = datetime.combine(day_date(start, days + 1), datetime.min.time()) + timedelta(hours=stale_hours)
-    return DemoData(predictions, reference, planted_events(start, days, scenario), model, scenario, now)
+    return DemoData(predictions, reference.copy(), planted_events(start, days, scenario), model, scenario, now)
+
+
+@functools.cache
+def _reference_and_router(extras: tuple[int, int], seed: int) -> tuple[pd.DataFrame, Pipeline, _TicketPools]:
+    """The reference, the router trained on it and its scored ticket pools: what every log of
+    a seed shares, and most of a small log's cost (about 2 s), so made once a process for the
+    runs that generate several (bench/alerts.py's scenarios, the tests). Callers get a copy
+    of the reference."""
+    rnd = random.Random(seed)
+    reference = _reference(np.random.default_rng([seed, 0]), rnd, extras)
+    model = _train(reference[reference["split"] == "train"])
+    validation = reference["split"] == "validation"
+    predicted, confidence = _score(model, reference.loc[validation, "ticket_text"].tolist())
+    reference.loc[validation, "predicted_class"] = predicted
+    reference.loc[validation, "confidence"] = confidence
+    return reference, model, _TicketPools(model, rnd)
 
 
 def _chain(first, rest):
