@@ -117,7 +117,13 @@ def test_failed_write_keeps_the_previous_tables_and_a_rerun_completes(staged, mo
 # Runs `ml-monitor <args>` with DuckDBWarehouse._write_rows patched: after writing the
 # temporary table of the second table of the step, the process dies (os._exit) or stops and
 # waits for a signal, touching a marker file first.
-PATCHED_CLI = """
+# A background job of a shell (nohup, some CI runners) starts with SIGINT ignored, and its
+# children inherit that; these processes get Ctrl-C as from a terminal, so they restore the
+# terminal's handler first.
+CTRL_C_AS_IN_A_TERMINAL = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+PATCHED_CLI = (
+    CTRL_C_AS_IN_A_TERMINAL
+    + """
 import os, sys, time
 from pathlib import Path
 from ml_monitor import cli
@@ -136,6 +142,7 @@ DuckDBWarehouse._write_rows = patched
 sys.argv = ["ml-monitor", *sys.argv[3:]]
 cli.main()
 """
+)
 
 
 def _patched_cli(project, mode: str, marker: Path, *args: str) -> subprocess.Popen:
@@ -331,8 +338,8 @@ def test_sigint_during_dbt_stops_it_and_leaves_no_half_written_table(demo_built)
     process = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "ml_monitor.cli",
+            "-c",
+            CTRL_C_AS_IN_A_TERMINAL + "import runpy; runpy.run_module('ml_monitor.cli', run_name='__main__')",
             "--project-dir",
             str(demo_built.project_dir),
             "--profiles-dir",
