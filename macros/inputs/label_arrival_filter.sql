@@ -21,7 +21,7 @@
     {%- set relabeled = run_query(
           'select distinct ' ~ ml_monitor.bucket_start('i.bucket_start', period) ~ ' from ' ~ label_rows ~ ' as l'
           ~ ' inner join ' ~ ids ~ ' as i on i.prediction_id = l.prediction_id'
-          ~ ' where ' ~ ml_monitor.recent_buckets_filter(column='l.labeled_at')
+          ~ ' where ' ~ ml_monitor.recent_buckets_filter(column='l.labeled_at', changed_only=false)
           ~ ' and not (' ~ ml_monitor.recent_buckets_filter(column='i.bucket_start', period=period) ~ ')') -%}
     {%- for start in relabeled.columns[0].values() -%}
       {%- set start = ml_monitor.timestamp_literal(start) -%}

@@ -287,3 +287,56 @@ def test_a_new_holdout_recomputes_the_calibration_bins(incremental):
     assert _holdout_bin_rows(db_path) == holdout_rows + 100
     _build(project, "+ml_monitor_calibration_bins")
     assert _holdout_bin_rows(db_path) == holdout_rows
+
+
+def _bucket_sums(db_path) -> dict:
+    """Per day: the valid predictions and their confidence sum, from ml_monitor_base_stats."""
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        rows = con.execute(f"""
+            select cast(bucket_start as date), n, sum_confidence from {SCHEMA}.ml_monitor_base_stats
+            where row_kind = 'class' and cohort_name = '__all__' and predicted_class = '__all__'""").fetchall()
+    return {day: (n, total) for day, n, total in rows}
+
+
+def test_a_run_recomputes_from_the_first_bucket_whose_rows_changed(incremental):
+    """Inside the lookback window a run recomputes only from the first bucket whose log rows
+    changed (their fingerprints, ml_monitor_bucket_fingerprints): an unchanged bucket keeps
+    its rows as they are (here a planted wrong count, which only a recomputation would
+    undo), a row corrected in place or deleted is counted in its bucket."""
+    db_path, project = incremental
+    corrected, untouched = _day(DAYS - 1), _day(DAYS - 2)
+    with duckdb.connect(str(db_path)) as con:
+        con.execute(
+            f"""update {SCHEMA}.ml_monitor_base_stats set n = -1 where bucket_start = ? and row_kind = 'class'
+                and cohort_name = '__all__' and predicted_class = '__all__'""",
+            [untouched],
+        )
+        (row_id, old) = con.execute(
+            "select prediction_id, confidence from main.predictions where predicted_at >= ? and predicted_at < ? "
+            "order by prediction_id limit 1",
+            [corrected, corrected + timedelta(days=1)],
+        ).fetchone()
+        new = old / 2
+        con.execute("update main.predictions set confidence = ? where prediction_id = ?", [new, row_id])
+    before = _bucket_sums(db_path)
+    _build(project, "+ml_monitor_base_stats")
+    after = _bucket_sums(db_path)
+    assert after[untouched][0] == -1  # not recomputed: its rows did not change
+    assert after[corrected][0] == before[corrected][0]
+    assert after[corrected][1] == pytest.approx(before[corrected][1] - old + new, rel=RTOL)
+
+    # a deleted row: its bucket, the older one, is recomputed, and every bucket after it
+    with duckdb.connect(str(db_path)) as con:
+        (logged,) = con.execute(
+            "select count(*) - 1 from main.predictions where predicted_at >= ? and predicted_at < ?",
+            [untouched, untouched + timedelta(days=1)],
+        ).fetchone()
+        con.execute(
+            """delete from main.predictions where prediction_id = (select min(prediction_id) from main.predictions
+               where predicted_at >= ? and predicted_at < ?)""",
+            [untouched, untouched + timedelta(days=1)],
+        )
+    _build(project, "+ml_monitor_base_stats")
+    after = _bucket_sums(db_path)
+    assert after[untouched][0] == logged
+    assert after[corrected][1] == pytest.approx(before[corrected][1] - old + new, rel=RTOL)
