@@ -201,6 +201,18 @@ def test_day_by_day_runs_equal_one_full_build(full, incremental):
         _assert_same_table(name, incremental_tables[name], full_tables[name])
 
 
+def test_the_fingerprints_cover_the_lookback_window_before_the_newest_bucket(full):
+    with duckdb.connect(str(full), read_only=True) as con:
+        log = con.execute("select predicted_at from main.all_predictions").df()
+        fingerprints = con.execute(f"select * from {SCHEMA}.ml_monitor_bucket_fingerprints").df()
+    per_day = log.predicted_at.dt.floor("D").value_counts()
+    expected = per_day[per_day.index >= pd.Timestamp(_day(DAYS - LOOKBACK))].sort_index()
+    got = fingerprints.set_index("bucket_start").sort_index()
+    assert got.index.tolist() == expected.index.tolist()
+    assert got.n_rows.tolist() == got.n_valid.tolist() == expected.tolist()  # every row of the demo log is valid
+    assert got.fingerprint.is_unique
+
+
 def test_late_and_changed_labels_are_counted_in_their_bucket(incremental, full):
     """The confusion counts of every bucket against pandas on the log and the labels table (the
     latest label of a prediction wins), in the incremental and the full build alike."""
