@@ -1,7 +1,10 @@
 {#- Predictions per band of width w around the decision threshold t, per model, bucket,
     cohort and predicted class: band k holds scores in [t + k·w, t + (k+1)·w), bounds
     clipped to [0, 1]. The threshold is the fitted one (ml-monitor fit-thresholds) where it
-    exists, else ml_monitor_default_threshold; threshold_source says which. -#}
+    exists, else ml_monitor_default_threshold; threshold_source says which. A view: one
+    filter and join of the base stats, read by the report alone, while a table rewrote its
+    rows of every bucket each run (the largest table a daily run rewrote). -#}
+{{ config(materialized='ml_monitor_view') }}
 {%- set width = ml_monitor.setting('ml_monitor_band_width') -%}
 
 with bands as (
