@@ -2,9 +2,9 @@
     `relation` on: its latest bucket per model, the model furthest behind deciding. In an
     incremental run it keeps the last ml_monitor_lookback_buckets buckets already in the
     table and anything newer, so late rows land in a recomputed bucket. For the table being
-    built (`relation` is this) the start then moves on to the first bucket whose log rows
-    changed since the table last stored their fingerprints (ml_monitor.first_changed_bucket),
-    unless `changed_only` is false. The start is read when the model runs and compared with
+    built (`relation` is this) the start is rather the first bucket whose log rows changed
+    since the table stored their fingerprints (ml_monitor.first_changed_bucket), where that
+    can be told, unless `changed_only` is false. The start is read when the model runs and compared with
     `column` (predicted_at of the log, or a bucket_start) as a literal — the same rows, since
     it is a bucket boundary — so the engine can skip the log's older blocks. `period`
     ('week') moves the start back to the start of its period, for a table that rolls buckets
@@ -12,11 +12,9 @@
 {% macro recent_buckets_filter(relation=this, buckets=ml_monitor.setting('ml_monitor_lookback_buckets'),
     column='predicted_at', period=none, changed_only=true) %}
   {%- if not execute -%}{{ return('1 = 1') }}{%- endif -%}
-  {%- set start = ml_monitor.window_start(relation, buckets) -%}
+  {%- set start = ml_monitor.first_changed_bucket() if changed_only and relation == this else none -%}
+  {%- set start = start or ml_monitor.window_start(relation, buckets) -%}
   {%- if start is none -%}{{ return('1 = 1') }}{%- endif -%}
-  {%- if changed_only and relation == this -%}
-    {%- set start = ml_monitor.first_changed_bucket(start) -%}
-  {%- endif -%}
   {%- if period -%}
     {%- set start = run_query('select ' ~ ml_monitor.bucket_start(ml_monitor.timestamp_literal(start), period))
           .columns[0].values()[0] -%}

@@ -209,6 +209,8 @@ def test_the_fingerprints_cover_the_lookback_window_before_the_newest_bucket(ful
     expected = per_day[per_day.index >= pd.Timestamp(_day(DAYS - LOOKBACK))].sort_index()
     got = fingerprints.set_index("bucket_start").sort_index()
     assert got.index.tolist() == expected.index.tolist()
+    assert set(got.window_start) == {pd.Timestamp(_day(DAYS - LOOKBACK))}
+    assert set(got.window_end) == {pd.Timestamp(_day(DAYS + 1))}
     assert got.n_rows.tolist() == got.n_valid.tolist() == expected.tolist()  # every row of the demo log is valid
     assert got.fingerprint.is_unique
 
@@ -352,3 +354,28 @@ def test_a_run_recomputes_from_the_first_bucket_whose_rows_changed(incremental):
     after = _bucket_sums(db_path)
     assert after[untouched][0] == logged
     assert after[corrected][1] == pytest.approx(before[corrected][1] - old + new, rel=RTOL)
+
+
+def test_a_table_left_out_of_runs_catches_up(incremental):
+    """Runs that leave ml_monitor_base_stats out move the fingerprints' window past the
+    buckets it last computed: its next run computes every bucket it missed, not only those
+    still in the window."""
+    db_path, project = incremental
+    missed = 5  # more than the lookback window
+    assert missed > LOOKBACK + 1
+    with duckdb.connect(str(db_path)) as con:
+        (per_day,) = con.execute(  # the bucket's duplicate counted once
+            "select count(distinct prediction_id) from main.predictions where predicted_at >= ?", [_day(DAYS)]
+        ).fetchone()
+    for k in range(1, missed + 1):
+        with duckdb.connect(str(db_path)) as con:
+            con.execute(
+                f"""insert into main.predictions select * replace ('{k}-' || prediction_id as prediction_id,
+                    predicted_at + interval {k} day as predicted_at)
+                    from main.predictions where predicted_at >= ? and predicted_at < ?""",
+                [_day(DAYS), _day(DAYS + 1)],
+            )
+        _build(project, "ml_monitor_bucket_fingerprints")
+    _build(project, "+ml_monitor_base_stats")
+    counts = _bucket_counts(db_path)
+    assert [counts.get(_day(DAYS + k)) for k in range(1, missed + 1)] == [per_day] * missed
