@@ -17,6 +17,7 @@ refresh.
 
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
 
 import duckdb
@@ -24,10 +25,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from _tiny_project import build, reference, serving_log, tiny_project
 from conftest import make_project
 from ml_monitor import demo, runner
 from ml_monitor.names import ALL
 from ml_monitor.names import DUCKDB_OUTPUT_SCHEMA as SCHEMA
+from ml_monitor.warehouse import Warehouse
 
 pytestmark = pytest.mark.slow  # day-by-day dbt runs and a full build
 
@@ -379,3 +382,50 @@ def test_a_table_left_out_of_runs_catches_up(incremental):
     _build(project, "+ml_monitor_base_stats")
     counts = _bucket_counts(db_path)
     assert [counts.get(_day(DAYS + k)) for k in range(1, missed + 1)] == [per_day] * missed
+
+
+@pytest.mark.skipif(not os.environ.get("ML_MONITOR_PG_PORT"), reason="no PostgreSQL server (run bin/test)")
+def test_postgres_recomputes_from_the_first_changed_bucket(tmp_path):
+    """PostgreSQL keeps the fingerprints too (in the table's comment): a new day and a row
+    corrected in place recompute from the corrected row's bucket, an older unchanged one
+    keeps its rows (a planted wrong count), and the rest equals a full refresh."""
+    env = {"ML_MONITOR_PG_SCHEMA": f"incr_{tmp_path.name[-20:]}".lower()}
+    project = tiny_project(tmp_path / "project", target="postgres", env=env)
+    log = serving_log(n_per_day=20, days=6)
+    first_days = log[log.predicted_at < log.predicted_at.min().normalize() + pd.Timedelta(days=5)]
+    select = "+ml_monitor_base_stats"
+
+    def write(predictions):
+        with Warehouse.connect(project, create=True) as wh:
+            for name, frame in (("predictions", predictions), ("reference", reference())):
+                wh.replace_table(name, frame, schema=project.source_schema)
+
+    def counts():
+        with Warehouse.connect(project) as wh:
+            return wh.query(f"""select bucket_start, n, sum_confidence from {wh.relation("ml_monitor_base_stats")}
+                where row_kind = 'class' and cohort_name = '{ALL}' and predicted_class = '{ALL}'
+                order by bucket_start""").set_index("bucket_start")
+
+    try:
+        write(first_days)
+        build(project, select, command="run")
+        days = sorted(pd.Timestamp(d) for d in first_days.predicted_at.dt.normalize().unique())
+        untouched, corrected = days[-3], days[-2]  # both inside the lookback window
+        with Warehouse.connect(project) as wh:
+            wh._execute(f"""update {wh.relation("ml_monitor_base_stats")} set n = -1
+                where bucket_start = '{untouched:%Y-%m-%d}' and row_kind = 'class'""")
+        in_corrected = (log.predicted_at >= corrected) & (log.predicted_at < corrected + pd.Timedelta(days=1))
+        log.loc[log.index[in_corrected][0], "confidence"] /= 2
+        write(log)
+        build(project, select, command="run")
+        incremental = counts()
+        assert incremental.loc[untouched, "n"] == -1
+        build(project, select, command="run --full-refresh")
+        full = counts()
+        assert full.loc[untouched, "n"] == 20
+        pd.testing.assert_frame_equal(incremental.drop(untouched), full.drop(untouched))
+        assert full.loc[corrected, "sum_confidence"] == pytest.approx(log[in_corrected].confidence.sum(), rel=RTOL)
+    finally:
+        with Warehouse.connect(project) as wh:
+            for schema in {project.source_schema, project.output_schema}:
+                wh._execute(f"drop schema if exists {wh.quote(schema)} cascade")
