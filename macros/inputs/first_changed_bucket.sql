@@ -13,8 +13,9 @@
     late like rows before the lookback window: counted by a full refresh. -#}
 {% macro first_changed_bucket() %}
   {%- set stored = ml_monitor.stored_bucket_fingerprints() -%}
+  {%- if stored is none or stored.window_end is none -%}{{ return(none) }}{%- endif -%}
   {%- set current = ml_monitor.bucket_fingerprints() -%}
-  {%- if stored is none or stored.window_end is none or not current.buckets -%}{{ return(none) }}{%- endif -%}
+  {%- if not current.buckets -%}{{ return(none) }}{%- endif -%}
   {%- set starts = [stored.window_end, current.window_end] -%}
   {%- for entry in current.buckets + stored.buckets if entry[1] >= current.window_start
         and (entry not in stored.buckets or entry not in current.buckets) -%}
