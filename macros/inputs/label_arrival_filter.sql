@@ -1,11 +1,11 @@
 {#- The log rows a table incremental by label arrival recomputes, as a filter on
     predicted_at ('1 = 1': every bucket, as in a full build or when not `incremental`):
-    the buckets the base tables recompute (new and late log rows; the window's start is the
-    table's own latest bucket, never later than theirs) and the buckets of the predictions
-    whose labels arrived since, i.e. rows of the labels table with labeled_at in the window
-    (found through the id index, ml_monitor_prediction_ids), so a label that changes moves
-    its row. A label dated before the window is late like a late log row: counted at the
-    next full refresh. When some label has no labeled_at, arrival cannot be told and every
+    the buckets whose log rows changed, as the base tables recompute them
+    (ml_monitor.recent_buckets_filter), and the buckets of the predictions whose labels
+    arrived since, i.e. rows of the labels table with labeled_at in the table's whole
+    lookback window (found through the id index, ml_monitor_prediction_ids), so a label
+    that changes moves its row. A label dated before the window is late like a late log
+    row: counted at the next full refresh. When some label has no labeled_at, arrival cannot be told and every
     bucket is recomputed. `period` ('week') recomputes whole periods instead of buckets,
     for a table whose rows roll buckets up to it. -#}
 {% macro label_arrival_filter(incremental, period=none) %}

@@ -4,11 +4,11 @@
     table and anything newer, so late rows land in a recomputed bucket. For the table being
     built (`relation` is this) the start is rather the first bucket whose log rows changed
     since the table stored their fingerprints (ml_monitor.first_changed_bucket), where that
-    can be told, unless `changed_only` is false. The start is read when the model runs and compared with
-    `column` (predicted_at of the log, or a bucket_start) as a literal — the same rows, since
-    it is a bucket boundary — so the engine can skip the log's older blocks. `period`
-    ('week') moves the start back to the start of its period, for a table that rolls buckets
-    up to it. -#}
+    can be told, unless `changed_only` is false. The start is read when the model runs and
+    compared with `column` (predicted_at of the log, or a bucket_start) as a literal — the
+    same rows, since it is a bucket boundary — so the engine can skip the log's older
+    blocks. `period` ('week') moves the start back to the start of its period, for a table
+    that rolls buckets up to it. -#}
 {% macro recent_buckets_filter(relation=this, buckets=ml_monitor.setting('ml_monitor_lookback_buckets'),
     column='predicted_at', period=none, changed_only=true) %}
   {%- if not execute -%}{{ return('1 = 1') }}{%- endif -%}
