@@ -1,8 +1,8 @@
 {#- Percentiles of `expr` (a value in [0, 1]) per model_id, bucket_start, cohort (long format,
     as ml_monitor.cohort_name_value) and predicted_class ('__all__' for every class): one
-    row per group with a column p_<i> per fraction. `relation` has model_id, bucket_start,
-    predicted_class and the positional cohort columns (ml_monitor.cohort_input_columns); mode
-    is var ml_monitor_percentiles.
+    row per group with a column p_<i> per fraction. `relation` (a table, CTE or parenthesised
+    query) has model_id, bucket_start, predicted_class and the positional cohort columns
+    (ml_monitor.cohort_input_columns); mode is var ml_monitor_percentiles.
 
     exact: numpy's linear interpolation, in bounded memory. A holistic aggregate holds every
     value of a group at once and cannot spill, so the order statistics come from two passes
@@ -20,7 +20,7 @@
         select model_id, bucket_start, predicted_class, {{ ml_monitor.cohort_grouping_columns() }}
                grouping(predicted_class) as class_rolled_up,
                {{ ml_monitor.approx_percentiles(expr, fractions) }} as percentiles
-        from {{ relation }}
+        from {{ relation }} as input_rows
         group by {{ ml_monitor.cohort_grouping_sets([['model_id', 'bucket_start'],
                                                      ['model_id', 'bucket_start', 'predicted_class']]) }}
     ) as sketched
@@ -33,19 +33,17 @@
     {%- set all = ml_monitor.string_literal(ml_monitor.reserved_values().all) -%}
     {%- set fine_keys = ['model_id', 'bucket_start', 'predicted_class'] -%}
     {%- for name in ml_monitor.cohort_columns() %}{% do fine_keys.append('cohort_' ~ loop.index) %}{% endfor -%}
-    with binned as (
-
-        select *, cast(floor({{ expr }} * {{ bins }}) as {{ bigint }}) as bin
-        from {{ relation }}
-
-    ),
-
+    {#- the rows with their bin, read by each pass rather than shared in a CTE, which engines
+        that materialise one read twice would copy whole for pass 2 -#}
+    {%- set binned -%}
+        (select *, cast(floor({{ expr }} * {{ bins }}) as {{ bigint }}) as bin from {{ relation }} as input_rows)
+    {%- endset %}
     {#- pass 1: one aggregate over the rows into the finest groups, each group's counts then
         sums of theirs -#}
-    fine_bin_counts as (
+    with fine_bin_counts as (
 
         select {{ fine_keys | join(', ') }}, bin, count(*) as n_bin
-        from binned
+        from {{ binned }} as binned
         group by {{ fine_keys | join(', ') }}, bin
 
     ),
@@ -109,7 +107,7 @@
         select *, row_number() over (partition by {{ keys }}, bin order by value) as rank_in_bin
         from (
             select g.*, r.value
-            from (select *, {{ expr }} as value from binned) as r
+            from (select *, {{ expr }} as value from {{ binned }} as binned) as r
             inner join group_bins as g
                 on g.model_id = r.model_id and g.bucket_start = r.bucket_start and g.bin = r.bin
                 and (g.predicted_class = {{ all }} or g.predicted_class = r.predicted_class)
