@@ -39,7 +39,7 @@
         (select *, cast(floor({{ expr }} * {{ bins }}) as {{ bigint }}) as bin from {{ relation }} as input_rows)
     {%- endset %}
     {#- pass 1: one aggregate over the rows into the finest groups, each group's counts then
-        sums of theirs -#}
+        sums of theirs (GROUPING SETS) -#}
     with fine_bin_counts as (
 
         select {{ fine_keys | join(', ') }}, bin, count(*) as n_bin
@@ -50,9 +50,17 @@
 
     bin_counts as (
 
-        select {{ keys }}, bin, sum(n_bin) as n_bin
-        from ({{ ml_monitor.cohort_percentile_groups('fine_bin_counts', ['bin', 'n_bin']) }}) as fine
-        group by {{ keys }}, bin
+        select
+            model_id, bucket_start, {{ ml_monitor.cohort_name_value() }},
+            case when class_rolled_up = 1 then {{ all }} else predicted_class end as predicted_class,
+            bin, n_bin
+        from (
+            select model_id, bucket_start, predicted_class, bin, {{ ml_monitor.cohort_grouping_columns() }}
+                   grouping(predicted_class) as class_rolled_up, sum(n_bin) as n_bin
+            from fine_bin_counts
+            group by {{ ml_monitor.cohort_grouping_sets([['model_id', 'bucket_start', 'bin'],
+                                                         ['model_id', 'bucket_start', 'predicted_class', 'bin']]) }}
+        ) as rolled_up
 
     ),
 
