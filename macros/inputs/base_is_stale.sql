@@ -8,14 +8,16 @@
   {%- set names = ml_monitor.relation_columns(this) | map(attribute='name') | map('lower') | list -%}
   {%- if 'config_version' not in names -%}{{ return(true) }}{%- endif -%}
   {%- set stored = run_query("select distinct config_version from " ~ this
-        ~ " where config_version <> " ~ ml_monitor.string_literal(current_version)) -%}
-  {%- set current = current_version.split(';') -%}
+        ~ " where config_version <> " ~ ml_monitor.string_literal(ml_monitor.stored_config_version(current_version))) -%}
   {%- set changed = [] -%}
   {%- for version in stored.columns[0].values() -%}
-    {%- set old = version.split(';') -%}
-    {%- for part in old + current if part not in old or part not in current -%}
-      {%- if part.split('=')[0] not in changed -%}{%- do changed.append(part.split('=')[0]) -%}{%- endif -%}
+    {%- set old = version.split('.') -%}
+    {%- set named = [] -%}
+    {%- for part in current_version.split(';') if ml_monitor.stored_config_version(part) not in old -%}
+      {%- do named.append(part.split('=')[0]) -%}
     {%- endfor -%}
+    {#- every current part unchanged: the old rows had a part no longer used -#}
+    {%- for name in named or ['configuration'] if name not in changed -%}{%- do changed.append(name) -%}{%- endfor -%}
   {%- endfor -%}
   {%- if changed -%}
     {#- a warning the CLI shows too; logged, not raised, so that --warn-error does not fail the run -#}

@@ -1,6 +1,6 @@
-{#- What an incremental table's rows are computed with, as one text stored in each row
-    (column config_version): 'name=<md5 of its value>' per part, sorted, so that a later run
-    can name the parts that changed (ml_monitor.base_is_stale). The parts: the vars that
+{#- What an incremental table's rows are computed with, as one text: 'name=<md5 of its
+    value>' per part, sorted. Each row stores its digests (ml_monitor.stored_config_version),
+    from which a later run names the parts that changed (ml_monitor.base_is_stale). The parts: the vars that
     decide which log rows are read and how they become a model's buckets, the table's own
     `var_names`, and `versions` of the data it was computed against (a fit, a reference). -#}
 {% macro config_version(var_names, versions={}) %}

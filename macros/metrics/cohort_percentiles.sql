@@ -1,8 +1,8 @@
 {#- Percentiles of `expr` (a value in [0, 1]) per model_id, bucket_start, cohort (long format,
     as ml_monitor.cohort_name_value) and predicted_class ('__all__' for every class): one
-    row per group with a column p_<i> per fraction. `relation` has model_id, bucket_start,
-    predicted_class and the positional cohort columns (ml_monitor.cohort_input_columns); mode
-    is var ml_monitor_percentiles.
+    row per group with a column p_<i> per fraction. `relation` (a table, CTE or parenthesised
+    query) has model_id, bucket_start, predicted_class and the positional cohort columns
+    (ml_monitor.cohort_input_columns); mode is var ml_monitor_percentiles.
 
     exact: numpy's linear interpolation, in bounded memory. A holistic aggregate holds every
     value of a group at once and cannot spill, so the order statistics come from two passes
@@ -20,7 +20,7 @@
         select model_id, bucket_start, predicted_class, {{ ml_monitor.cohort_grouping_columns() }}
                grouping(predicted_class) as class_rolled_up,
                {{ ml_monitor.approx_percentiles(expr, fractions) }} as percentiles
-        from {{ relation }}
+        from {{ relation }} as input_rows
         group by {{ ml_monitor.cohort_grouping_sets([['model_id', 'bucket_start'],
                                                      ['model_id', 'bucket_start', 'predicted_class']]) }}
     ) as sketched
@@ -30,30 +30,37 @@
     {%- set bins = 1024 -%}
     {%- set keys = 'model_id, bucket_start, cohort_name, cohort_value, predicted_class' -%}
     {%- set bigint = dbt.type_bigint() -%}
+    {%- set all = ml_monitor.string_literal(ml_monitor.reserved_values().all) -%}
     {%- set fine_keys = ['model_id', 'bucket_start', 'predicted_class'] -%}
     {%- for name in ml_monitor.cohort_columns() %}{% do fine_keys.append('cohort_' ~ loop.index) %}{% endfor -%}
-    with binned as (
-
-        select *, cast(floor({{ expr }} * {{ bins }}) as {{ bigint }}) as bin
-        from {{ relation }}
-
-    ),
-
+    {#- the rows with their bin, read by each pass rather than shared in a CTE, which engines
+        that materialise one read twice would copy whole for pass 2 -#}
+    {%- set binned -%}
+        (select *, cast(floor({{ expr }} * {{ bins }}) as {{ bigint }}) as bin from {{ relation }} as input_rows)
+    {%- endset %}
     {#- pass 1: one aggregate over the rows into the finest groups, each group's counts then
-        sums of theirs -#}
-    fine_bin_counts as (
+        sums of theirs (GROUPING SETS) -#}
+    with fine_bin_counts as (
 
         select {{ fine_keys | join(', ') }}, bin, count(*) as n_bin
-        from binned
+        from {{ binned }} as binned
         group by {{ fine_keys | join(', ') }}, bin
 
     ),
 
     bin_counts as (
 
-        select {{ keys }}, bin, sum(n_bin) as n_bin
-        from ({{ ml_monitor.cohort_percentile_groups('fine_bin_counts', ['bin', 'n_bin']) }}) as fine
-        group by {{ keys }}, bin
+        select
+            model_id, bucket_start, {{ ml_monitor.cohort_name_value() }},
+            case when class_rolled_up = 1 then {{ all }} else predicted_class end as predicted_class,
+            bin, n_bin
+        from (
+            select model_id, bucket_start, predicted_class, bin, {{ ml_monitor.cohort_grouping_columns() }}
+                   grouping(predicted_class) as class_rolled_up, sum(n_bin) as n_bin
+            from fine_bin_counts
+            group by {{ ml_monitor.cohort_grouping_sets([['model_id', 'bucket_start', 'bin'],
+                                                         ['model_id', 'bucket_start', 'predicted_class', 'bin']]) }}
+        ) as rolled_up
 
     ),
 
@@ -92,24 +99,31 @@
 
     ),
 
-    {#- pass 2: the rows in a wanted bin of their model and bucket, then only those in a
-        wanted bin of their group, ranked inside the bin -#}
-    wanted_rows as (
+    {#- pass 2: each row joined to the wanted bins of its model, bucket and bin that are of a
+        group it belongs to (its class or every class; the whole population or its value of
+        a cohort column), ranked inside the bin. Joining on the bin first keeps the rows few:
+        a copy of every row in a wanted bin per group, filtered afterwards, was 8 times as
+        many rows to join. -#}
+    group_bins as (
 
-        select *
-        from binned
-        where exists (
-            select 1 from wanted_bins as w
-            where w.model_id = binned.model_id and w.bucket_start = binned.bucket_start and w.bin = binned.bin
-        )
+        select distinct {{ keys }}, bin from wanted_bins
 
     ),
 
     ranked_in_bin as (
 
         select *, row_number() over (partition by {{ keys }}, bin order by value) as rank_in_bin
-        from ({{ ml_monitor.cohort_percentile_groups('wanted_rows', ['bin', expr ~ ' as value']) }}) as grouped_rows
-        inner join (select distinct {{ keys }}, bin from wanted_bins) as group_bins using ({{ keys }}, bin)
+        from (
+            select g.*, r.value
+            from (select *, {{ expr }} as value from {{ binned }} as binned) as r
+            inner join group_bins as g
+                on g.model_id = r.model_id and g.bucket_start = r.bucket_start and g.bin = r.bin
+                and (g.predicted_class = {{ all }} or g.predicted_class = r.predicted_class)
+                and (g.cohort_name = {{ all }}
+                    {%- for name in ml_monitor.cohort_columns() %}
+                    or (g.cohort_name = {{ ml_monitor.string_literal(name) }} and g.cohort_value = r.cohort_{{ loop.index }})
+                    {%- endfor %})
+        ) as group_rows
 
     ),
 

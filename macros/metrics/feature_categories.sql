@@ -25,6 +25,6 @@
     group by {{ group_columns }}, bin
     union all
     select {{ group_columns }}, value_string, n
-    from {{ values }}
-    where feature_type = 'categorical'
+    from {{ values }} as v
+    where v.feature_type = 'categorical'
 {% endmacro %}

@@ -46,16 +46,15 @@ with new_predictions as (
 
 ),
 
-{#- the percentiles' rows, read again with only the columns they need. Deliberately a second
-    scan: engines that materialise a CTE used more than once would otherwise keep every
-    scored row, all its columns, for both passes (DuckDB at 10 M rows: 9.0 s with the second
-    scan, 10.5 s with the scored rows narrowed to the columns used, 11.7 s before) -#}
-percentile_rows as (
-
-    select {{- ml_monitor.cohort_input_columns() }} model_id, bucket_start, predicted_class, confidence
-    from ({{ ml_monitor.monitored_predictions(new_rows) }}) as p
-
-),
+{#- the percentiles' rows, read again with only the columns they need (a subquery, not a
+    CTE: its two passes read them again too). Deliberately more scans: engines that
+    materialise a CTE used more than once would otherwise keep every row for the next pass
+    (DuckDB at 10 M rows: the percentiles' two passes over their own scans cost 11 % less
+    CPU and 0.5 GB less memory than over one materialised copy) -#}
+{%- set percentile_rows -%}
+    (select {{- ml_monitor.cohort_input_columns() }} model_id, bucket_start, predicted_class, confidence
+     from ({{ ml_monitor.monitored_predictions(new_rows) }}) as p)
+{%- endset %}
 
 fitted_thresholds as (
 
@@ -233,7 +232,7 @@ named as (
 {#- the class rows' percentiles of confidence -#}
 percentiles as (
 
-    {{ ml_monitor.cohort_percentiles('percentile_rows', 'confidence', [0.1, 0.5, 0.9], mode) }}
+    {{ ml_monitor.cohort_percentiles(percentile_rows, 'confidence', [0.1, 0.5, 0.9], mode) }}
 
 )
 
@@ -264,7 +263,7 @@ select
         when column_name = {{ ml_monitor.string_literal(name) }} then null_count_{{ loop.index }}
         {%- endfor %}
     end as null_count,
-    {{ ml_monitor.string_literal(config_version) }} as config_version
+    {{ ml_monitor.string_literal(ml_monitor.stored_config_version(config_version)) }} as config_version
 from named as g
 left join percentiles as p
     on g.row_kind = 'class' and g.column_name is null

@@ -20,17 +20,17 @@
 {%- set config_version = ml_monitor.config_version(['ml_monitor_features', 'ml_monitor_text_column'],
       {'reference': ml_monitor.reference_version()}) -%}
 
-with serving_values as (
-
-    select *
-    from {{ ref('ml_monitor_base_feature_values') }}
+{#- the value counts of the buckets computed, read by each step that needs them rather than
+    shared in a CTE: engines that materialise a CTE read more than once would copy all of
+    them, every column (DuckDB at 10 M predictions: 10 M rows, 27 % of the model's time) -#}
+{%- set serving_values -%}
+    (select * from {{ ref('ml_monitor_base_feature_values') }}
     {%- if is_incremental() and not ml_monitor.base_is_stale(config_version) %}
-    where {{ ml_monitor.recent_buckets_filter(column='bucket_start') }}
-    {%- endif %}
+     where {{ ml_monitor.recent_buckets_filter(column='bucket_start') }}
+    {%- endif %})
+{%- endset %}
 
-),
-
-reference_values as (
+with reference_values as (
 
     select * from {{ ref('ml_monitor_reference_feature_values') }}
 
@@ -39,7 +39,7 @@ reference_values as (
 serving_buckets as (
 
     select model_id, bucket_start, cohort_name, cohort_value, feature, feature_type, sum(n) as n_total
-    from serving_values
+    from {{ serving_values }} as v
     group by model_id, bucket_start, cohort_name, cohort_value, feature, feature_type
 
 ),
@@ -70,7 +70,7 @@ reference_keys as (
 -- the categories: numeric bins or categorical values (ml_monitor.feature_categories)
 serving_categories as (
 
-    {{ ml_monitor.feature_categories('serving_values', ['model_id', 'bucket_start', 'cohort_name', 'cohort_value']) }}
+    {{ ml_monitor.feature_categories(serving_values, ['model_id', 'bucket_start', 'cohort_name', 'cohort_value']) }}
 
 ),
 
@@ -133,7 +133,7 @@ distances as (
 
 ks as (
 
-    {{ ml_monitor.feature_ks_statistics('serving_values', 'series', 'reference_values', 'reference_totals') }}
+    {{ ml_monitor.feature_ks_statistics(serving_values, 'series', 'reference_values', 'reference_totals') }}
 
 ),
 
@@ -178,5 +178,5 @@ select
              ('n_reference < ' ~ min_reference_rows, 'reference_too_small'),
          ]) }}
          else evidence_note end as evidence_note,
-    {{ ml_monitor.string_literal(config_version) }} as config_version
+    {{ ml_monitor.string_literal(ml_monitor.stored_config_version(config_version)) }} as config_version
 from tested
