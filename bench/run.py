@@ -285,40 +285,46 @@ def _history(args, step, workdir: Path, run_dir: Path) -> int:
         f"{', '.join(map(str, args.history_days))} days; results in {run_dir}",
         flush=True,
     )
+    # one log, of the longest history and one day more, whose first days are each shorter
+    # history (the generator draws day by day); one DuckDB file, loaded afresh for each
+    # history, and one dbt target: the same profile and vars, so dbt parses the project once
+    parquet, db = workdir / "history" / "parquet", workdir / "history.duckdb"
+    common = ["--db", str(db), "--parquet", str(parquet), "--memory-limit", args.memory_limit]
+    step_env = {
+        "ML_MONITOR_DUCKDB_PATH": str(db),
+        "DBT_TARGET_PATH": str(workdir / "history_dbt_target"),
+        "DBT_LOG_PATH": str(workdir / "history_dbt_logs"),
+    }
+    manifest = parquet / "manifest.json"
+    wanted = {"per_day": args.per_day, "days": max(args.history_days) + 1, "seed": args.seed}
+    if not (args.reuse_data and manifest.exists() and json.loads(manifest.read_text()) == wanted):
+        step(
+            "generate",
+            [
+                "_generate",
+                "--per-day",
+                str(args.per_day),
+                "--days",
+                str(wanted["days"]),
+                "--seed",
+                str(args.seed),
+                *common,
+            ],
+            step_env=step_env,
+        )
+        manifest.write_text(json.dumps(wanted))
     lines = []
     for days in args.history_days:
-        folder = workdir / f"history-{days}"
-        folder.mkdir(parents=True, exist_ok=True)
-        parquet, db = folder / "parquet", folder / "bench.duckdb"
-        common = ["--db", str(db), "--parquet", str(parquet), "--memory-limit", args.memory_limit]
-        step_env = {
-            "ML_MONITOR_DUCKDB_PATH": str(db),
-            "DBT_TARGET_PATH": str(folder / "dbt_target"),
-            "DBT_LOG_PATH": str(folder / "dbt_logs"),
-        }
-        manifest = parquet / "manifest.json"
-        wanted = {"per_day": args.per_day, "days": days + 1, "seed": args.seed}
-        if not (args.reuse_data and manifest.exists() and json.loads(manifest.read_text()) == wanted):
-            step(
-                f"generate_{days}",
-                [
-                    "_generate",
-                    "--per-day",
-                    str(args.per_day),
-                    "--days",
-                    str(days + 1),
-                    "--seed",
-                    str(args.seed),
-                    *common,
-                ],
-                step_env=step_env,
-            )
-            manifest.write_text(json.dumps(wanted))
-        step(f"load_{days}", ["_load", "--except-last-day", *common], step_env=step_env)
+        step(f"load_{days}", ["_load", "--except-last-day", "--days", str(days + 1), *common], step_env=step_env)
         full = step(
             f"dbt_full_{days}", ["_dbt", "--mode", "full", *models_only, *percentiles, *common], step_env=step_env
         )
-        step(f"append_day_{days}", ["_load", "--last-day", *common], quiet=True, step_env=step_env)
+        step(
+            f"append_day_{days}",
+            ["_load", "--last-day", "--days", str(days + 1), *common],
+            quiet=True,
+            step_env=step_env,
+        )
         inc = step(
             f"dbt_incremental_{days}",
             ["_dbt", "--mode", "incremental", *models_only, *percentiles, *common],
@@ -823,11 +829,11 @@ def _log_files(parquet: Path) -> list[Path]:
 
 
 def _sub_load(args) -> dict:
-    """Load the log into DuckDB: every day but the last (--except-last-day, a fresh file),
-    or the last day alone, appended (--last-day)."""
+    """Load the log, or its first --days days, into DuckDB: every day but the last
+    (--except-last-day, a fresh file), or the last day alone, appended (--last-day)."""
     import duckdb
 
-    files = _log_files(args.parquet)
+    files = _log_files(args.parquet)[: args.days]
     start = time.perf_counter()
     if args.except_last_day:
         if args.db.exists():
