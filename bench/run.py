@@ -210,8 +210,8 @@ def main(argv=None) -> int:
         )
         manifest.write_text(json.dumps(wanted))
     measured["load"] = step("load", ["_load", "--except-last-day", *common])
-    _write_assumed_vars(run_dir / ASSUMED_FILE, env)
     percentiles = ["--percentiles", "approximate" if args.approximate_percentiles else "exact"]
+    _write_assumed_vars(run_dir / ASSUMED_FILE, env, percentiles[1])
     measured["dbt_first_build"] = step("dbt_first_build", ["_dbt", "--mode", "full", *percentiles, *common])
     step("append_day", ["_load", "--last-day", *common], quiet=True)
     measured["dbt_incremental"] = step("dbt_incremental", ["_dbt", "--mode", "incremental", *percentiles, *common])
@@ -579,12 +579,17 @@ def _print_model_costs(costs: list[dict], shortest_days: int | None = None) -> N
         print(f"  {c['model']:<44} {full:>8} {inc:>12} {inc_shortest:>12}".rstrip())
 
 
-def _write_assumed_vars(path: Path, env: dict) -> None:
+def _dbt_vars(percentiles: str) -> dict:
+    return {**DBT_VARS, "ml_monitor_percentiles": percentiles}
+
+
+def _write_assumed_vars(path: Path, env: dict, percentiles: str) -> None:
     """The package vars the single scan and pandas assume, as dbt resolves them for the
-    bench's build (dbt_project.yml is their home), into the run's folder for them to read."""
+    bench's build (dbt_project.yml is their home), into the run's folder for them to read.
+    With the build's own vars and environment: the build then reuses this parse."""
     from ml_monitor.config import Project
 
-    project = Project.load(DEMO_PROJECT, PROFILES, "duckdb", DBT_VARS, env)
+    project = Project.load(DEMO_PROJECT, PROFILES, "duckdb", _dbt_vars(percentiles), env)
     assumed = {
         "threshold": project.var("ml_monitor_default_threshold"),
         "band_width": project.var("ml_monitor_band_width"),
@@ -868,7 +873,7 @@ def _sub_dbt(args) -> dict:
         DEMO_PROJECT,
         PROFILES,
         "duckdb",
-        {**DBT_VARS, "ml_monitor_percentiles": args.percentiles},
+        _dbt_vars(args.percentiles),
         {
             "ML_MONITOR_DUCKDB_PATH": str(args.db),
             "ML_MONITOR_DUCKDB_MEMORY_LIMIT": args.memory_limit,
