@@ -315,8 +315,8 @@ def test_schema_history_across_three_runs(tmp_path):
     for run, served in enumerate(runs, 1):
         write_tables(project, predictions=served, reference=ref)
         # the first two runs only record the schema; the alerts are read after the last
-        alerts = " +ml_monitor_alerts" if run == len(runs) else ""
-        build(project, "+ml_monitor_schema_history" + alerts, command="run")
+        read_alerts = " +ml_monitor_alerts" if run == len(runs) else ""
+        build(project, "+ml_monitor_schema_history" + read_alerts, command="run")
     history = table(project, "ml_monitor_schema_history")
     states = {
         (
