@@ -210,8 +210,8 @@ def main(argv=None) -> int:
         )
         manifest.write_text(json.dumps(wanted))
     measured["load"] = step("load", ["_load", "--except-last-day", *common])
-    _write_assumed_vars(run_dir / ASSUMED_FILE, env)
     percentiles = ["--percentiles", "approximate" if args.approximate_percentiles else "exact"]
+    _write_assumed_vars(run_dir / ASSUMED_FILE, env, percentiles[1])
     measured["dbt_first_build"] = step("dbt_first_build", ["_dbt", "--mode", "full", *percentiles, *common])
     step("append_day", ["_load", "--last-day", *common], quiet=True)
     measured["dbt_incremental"] = step("dbt_incremental", ["_dbt", "--mode", "incremental", *percentiles, *common])
@@ -285,40 +285,46 @@ def _history(args, step, workdir: Path, run_dir: Path) -> int:
         f"{', '.join(map(str, args.history_days))} days; results in {run_dir}",
         flush=True,
     )
+    # one log, of the longest history and one day more, whose first days are each shorter
+    # history (the generator draws day by day); one DuckDB file, loaded afresh for each
+    # history, and one dbt target: the same profile and vars, so dbt parses the project once
+    parquet, db = workdir / "history" / "parquet", workdir / "history.duckdb"
+    common = ["--db", str(db), "--parquet", str(parquet), "--memory-limit", args.memory_limit]
+    step_env = {
+        "ML_MONITOR_DUCKDB_PATH": str(db),
+        "DBT_TARGET_PATH": str(workdir / "history_dbt_target"),
+        "DBT_LOG_PATH": str(workdir / "history_dbt_logs"),
+    }
+    manifest = parquet / "manifest.json"
+    wanted = {"per_day": args.per_day, "days": max(args.history_days) + 1, "seed": args.seed}
+    if not (args.reuse_data and manifest.exists() and json.loads(manifest.read_text()) == wanted):
+        step(
+            "generate",
+            [
+                "_generate",
+                "--per-day",
+                str(args.per_day),
+                "--days",
+                str(wanted["days"]),
+                "--seed",
+                str(args.seed),
+                *common,
+            ],
+            step_env=step_env,
+        )
+        manifest.write_text(json.dumps(wanted))
     lines = []
     for days in args.history_days:
-        folder = workdir / f"history-{days}"
-        folder.mkdir(parents=True, exist_ok=True)
-        parquet, db = folder / "parquet", folder / "bench.duckdb"
-        common = ["--db", str(db), "--parquet", str(parquet), "--memory-limit", args.memory_limit]
-        step_env = {
-            "ML_MONITOR_DUCKDB_PATH": str(db),
-            "DBT_TARGET_PATH": str(folder / "dbt_target"),
-            "DBT_LOG_PATH": str(folder / "dbt_logs"),
-        }
-        manifest = parquet / "manifest.json"
-        wanted = {"per_day": args.per_day, "days": days + 1, "seed": args.seed}
-        if not (args.reuse_data and manifest.exists() and json.loads(manifest.read_text()) == wanted):
-            step(
-                f"generate_{days}",
-                [
-                    "_generate",
-                    "--per-day",
-                    str(args.per_day),
-                    "--days",
-                    str(days + 1),
-                    "--seed",
-                    str(args.seed),
-                    *common,
-                ],
-                step_env=step_env,
-            )
-            manifest.write_text(json.dumps(wanted))
-        step(f"load_{days}", ["_load", "--except-last-day", *common], step_env=step_env)
+        step(f"load_{days}", ["_load", "--except-last-day", "--days", str(days + 1), *common], step_env=step_env)
         full = step(
             f"dbt_full_{days}", ["_dbt", "--mode", "full", *models_only, *percentiles, *common], step_env=step_env
         )
-        step(f"append_day_{days}", ["_load", "--last-day", *common], quiet=True, step_env=step_env)
+        step(
+            f"append_day_{days}",
+            ["_load", "--last-day", "--days", str(days + 1), *common],
+            quiet=True,
+            step_env=step_env,
+        )
         inc = step(
             f"dbt_incremental_{days}",
             ["_dbt", "--mode", "incremental", *models_only, *percentiles, *common],
@@ -573,12 +579,17 @@ def _print_model_costs(costs: list[dict], shortest_days: int | None = None) -> N
         print(f"  {c['model']:<44} {full:>8} {inc:>12} {inc_shortest:>12}".rstrip())
 
 
-def _write_assumed_vars(path: Path, env: dict) -> None:
+def _dbt_vars(percentiles: str) -> dict:
+    return {**DBT_VARS, "ml_monitor_percentiles": percentiles}
+
+
+def _write_assumed_vars(path: Path, env: dict, percentiles: str) -> None:
     """The package vars the single scan and pandas assume, as dbt resolves them for the
-    bench's build (dbt_project.yml is their home), into the run's folder for them to read."""
+    bench's build (dbt_project.yml is their home), into the run's folder for them to read.
+    With the build's own vars and environment: the build then reuses this parse."""
     from ml_monitor.config import Project
 
-    project = Project.load(DEMO_PROJECT, PROFILES, "duckdb", DBT_VARS, env)
+    project = Project.load(DEMO_PROJECT, PROFILES, "duckdb", _dbt_vars(percentiles), env)
     assumed = {
         "threshold": project.var("ml_monitor_default_threshold"),
         "band_width": project.var("ml_monitor_band_width"),
@@ -823,11 +834,11 @@ def _log_files(parquet: Path) -> list[Path]:
 
 
 def _sub_load(args) -> dict:
-    """Load the log into DuckDB: every day but the last (--except-last-day, a fresh file),
-    or the last day alone, appended (--last-day)."""
+    """Load the log, or its first --days days, into DuckDB: every day but the last
+    (--except-last-day, a fresh file), or the last day alone, appended (--last-day)."""
     import duckdb
 
-    files = _log_files(args.parquet)
+    files = _log_files(args.parquet)[: args.days]
     start = time.perf_counter()
     if args.except_last_day:
         if args.db.exists():
@@ -862,7 +873,7 @@ def _sub_dbt(args) -> dict:
         DEMO_PROJECT,
         PROFILES,
         "duckdb",
-        {**DBT_VARS, "ml_monitor_percentiles": args.percentiles},
+        _dbt_vars(args.percentiles),
         {
             "ML_MONITOR_DUCKDB_PATH": str(args.db),
             "ML_MONITOR_DUCKDB_MEMORY_LIMIT": args.memory_limit,

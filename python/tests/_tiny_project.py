@@ -111,8 +111,10 @@ def dbt_in_process(project: Project, args: list[str]) -> None:
 def duckdb_dbt_in_this_process() -> Iterator[None]:
     """runner.dbt on DuckDB projects runs dbt in this process rather than in a child: the
     same command, environment, output and error handling (only the child is replaced), less a
-    Python and dbt start-up (about 3.5 CPU seconds) per command. Tests that need dbt in a
-    process of its own (its output streamed as it runs) ask for the fixture `dbt_process`
+    Python and dbt start-up (about 3.5 CPU seconds) per command. It writes no JSON artifacts
+    (manifest.json twice and run_results.json, some 0.6 CPU seconds a command) unless the
+    command or the environment asks (--write-json): tests read them rarely. Tests that need
+    dbt in a process of its own (its output streamed as it runs) ask for the fixture `dbt_process`
     (conftest); the CLI run as a process (`cli`) runs dbt in one as ever. Other targets keep
     their child process."""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
@@ -124,7 +126,7 @@ def duckdb_dbt_in_this_process() -> Iterator[None]:
         assert args[:3] == [sys.executable, "-m", "dbt.cli.main"], args
         output = io.StringIO()
         with (
-            mock.patch.dict(os.environ, env),
+            mock.patch.dict(os.environ, {"DBT_WRITE_JSON": "false", **env}),
             contextlib.redirect_stdout(output) if capture else contextlib.nullcontext(),
         ):
             result = dbtRunner().invoke(args[3:])

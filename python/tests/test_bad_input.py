@@ -421,7 +421,7 @@ def test_empty_serving_log_and_no_holdout_split(tmp_path):
     result = cli_in_process(project, "report", "--output", str(tmp_path / "report.html"))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "report.html").stat().st_size > 1000
-    result = cli(project, "fit-thresholds")
+    result = cli_in_process(project, "fit-thresholds")  # the CLI's process: test_empty_reference_is_a_clear_error
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         f'Error: "{OUTPUT_SCHEMA}"."stg_ml_monitor__reference" has no row with split = \'validation\': no holdout rows'

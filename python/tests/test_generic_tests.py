@@ -94,7 +94,7 @@ def results(tmp_path_factory) -> dict[str, str]:
     (folder / "dbt_packages").mkdir()
     (folder / "dbt_packages" / "ml_monitor").symlink_to(package_root(), target_is_directory=True)
     with pytest.raises(MonitorError):  # the broken tables fail
-        runner.dbt(project, ["test"])
+        runner.dbt(project, ["test", "--write-json"])  # run_results.json, read below
     outcome = json.loads((folder / "target" / "run_results.json").read_text())
     return {r["unique_id"]: r["status"] for r in outcome["results"]}
 

@@ -302,17 +302,21 @@ def test_label_lag_percentiles_and_stale_labels(tmp_path):
 
 @pytest.mark.slow
 def test_schema_history_across_three_runs(tmp_path):
-    """Run 1 logs what the reference has; before run 2 a column is added; before run 3
-    another is retyped and a third dropped."""
+    """Run 1 logs what the reference has; before run 2 a day is logged and a column added;
+    before run 3 another day, another column retyped and a third dropped. Each run is judged
+    as of its log's end (a day later each time): the same vars, so dbt parses once."""
     ref = reference().assign(tier="gold", size=1)
-    base = serving_log(n_per_day=10, days=2, start=START).assign(tier="gold", size=1)
-    runs = [base, base.assign(app="v1"), base.assign(app="v1", size="L").drop(columns=["tier"])]
-    nows = ["2024-03-03 00:00:00", "2024-03-04 00:00:00", "2024-03-05 00:00:00"]
-    for log, now in zip(runs, nows):
-        project = tiny_project(tmp_path / "p", ml_monitor_cohorts=["country"], cli_vars={"ml_monitor_now": now})
-        write_tables(project, predictions=log, reference=ref)
+
+    def log(days: int) -> pd.DataFrame:
+        return serving_log(n_per_day=10, days=days, start=START).assign(tier="gold", size=1)
+
+    runs = [log(2), log(3).assign(app="v1"), log(4).assign(app="v1", size="L").drop(columns=["tier"])]
+    project = tiny_project(tmp_path / "p", ml_monitor_cohorts=["country"])
+    for run, served in enumerate(runs, 1):
+        write_tables(project, predictions=served, reference=ref)
         # the first two runs only record the schema; the alerts are read after the last
-        build(project, "+ml_monitor_schema_history" + (" +ml_monitor_alerts" if now == nows[-1] else ""), command="run")
+        read_alerts = " +ml_monitor_alerts" if run == len(runs) else ""
+        build(project, "+ml_monitor_schema_history" + read_alerts, command="run")
     history = table(project, "ml_monitor_schema_history")
     states = {
         (
