@@ -18,18 +18,33 @@ feature_rows as (
 
 ),
 
-feature_values as (
+-- one row per row and numeric feature, from one read of feature_rows (Spark would compute
+-- the text statistics again for each feature that a union of reads named)
+numeric_features as (
 
     {%- for spec in numeric %}
-    select model_id, {{ ml_monitor.string_literal(spec.name) }} as feature,
-           cast({{ spec.expr }} as {{ ml_monitor.type_double() }}) as value_number
-    from feature_rows
+    select {{ loop.index }} as feature_index, {{ ml_monitor.string_literal(spec.name) }} as feature
     {{ "union all" if not loop.last }}
     {%- else %}
-    select cast(null as {{ dbt.type_string() }}) as model_id, cast(null as {{ dbt.type_string() }}) as feature,
-           cast(null as {{ ml_monitor.type_double() }}) as value_number
+    select 0 as feature_index, cast(null as {{ dbt.type_string() }}) as feature
     where 1 = 0
     {%- endfor %}
+
+),
+
+feature_values as (
+
+    select
+        r.model_id,
+        f.feature,
+        case
+            when 1 = 0 then cast(null as {{ ml_monitor.type_double() }})
+            {%- for spec in numeric %}
+            when f.feature_index = {{ loop.index }} then cast(r.{{ spec.expr }} as {{ ml_monitor.type_double() }})
+            {%- endfor %}
+        end as value_number
+    from feature_rows as r
+    cross join numeric_features as f
 
 ),
 

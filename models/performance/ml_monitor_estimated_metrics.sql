@@ -183,28 +183,63 @@ realized as (
 
 ),
 
-class_metrics as (
+{#- metric: (rows behind the estimate, labelled rows behind the realised value) -#}
+{%- set class_metric_sizes = [
+      ('precision', 'e.n_predicted', 'r.n_predicted'),
+      ('recall', 'e.tp + e.fn', 'r.n_labeled'),
+      ('f1', '(e.n_predicted + e.tp + e.fn) / 2e0', '(r.n_predicted + r.n_labeled) / 2e0')] %}
 
-    {#- metric: (rows behind the estimate, labelled rows behind the realised value) -#}
-    {%- for metric, alerting_m, checking_m in [
-          ('precision', 'e.n_predicted', 'r.n_predicted'),
-          ('recall', 'e.tp + e.fn', 'r.n_labeled'),
-          ('f1', '(e.n_predicted + e.tp + e.fn) / 2e0', '(r.n_predicted + r.n_labeled) / 2e0')] %}
+class_metric_names as (
+
+    {%- for metric, _, _ in class_metric_sizes %}
+    select '{{ metric }}' as metric {{ "union all" if not loop.last }}
+    {%- endfor %}
+
+),
+
+-- one read of the class estimates for every metric (Spark computes a CTE at each reference)
+class_metric_inputs as (
 
     select
         {% for key in keys %}e.{{ key }}, {% endfor %}e.predicted_class,
-        '{{ metric }}' as metric,
+        m.metric,
         e.calibration_source,
-        e.est_{{ metric }} as estimate,
-        e.est_{{ metric }} * (1 - e.est_{{ metric }}) / nullif({{ alerting_m }}, 0) as alerting_variance,
-        r.{{ metric }} as realized,
-        {{ checking_m }} as n_checked,
-        e.est_{{ metric }} * (1 - e.est_{{ metric }}) / nullif({{ checking_m }}, 0) as checking_variance
+        case m.metric
+            {%- for metric, _, _ in class_metric_sizes %}
+            when '{{ metric }}' then e.est_{{ metric }}
+            {%- endfor %}
+        end as estimate,
+        case m.metric
+            {%- for metric, _, _ in class_metric_sizes %}
+            when '{{ metric }}' then r.{{ metric }}
+            {%- endfor %}
+        end as realized,
+        case m.metric
+            {%- for metric, alerting_m, _ in class_metric_sizes %}
+            when '{{ metric }}' then {{ alerting_m }}
+            {%- endfor %}
+        end as alerting_m,
+        case m.metric
+            {%- for metric, _, checking_m in class_metric_sizes %}
+            when '{{ metric }}' then {{ checking_m }}
+            {%- endfor %}
+        end as checking_m
     from class_estimates as e
     left join realized as r
         on {% for key in keys %}r.{{ key }} = e.{{ key }} and {% endfor %}r.predicted_class = e.predicted_class
-    {{ "union all" if not loop.last }}
-    {%- endfor %}
+    cross join class_metric_names as m
+
+),
+
+class_metrics as (
+
+    select
+        {{ keys | join(', ') }}, predicted_class, metric, calibration_source, estimate,
+        estimate * (1 - estimate) / nullif(alerting_m, 0) as alerting_variance,
+        realized,
+        checking_m as n_checked,
+        estimate * (1 - estimate) / nullif(checking_m, 0) as checking_variance
+    from class_metric_inputs
 
 ),
 
