@@ -7,7 +7,7 @@
     when nothing changed, the end of this run's window (only rows newer than the
     fingerprints). A bucket's rows depend on the buckets before it (a prediction's earliest
     copy), so every bucket after the first changed one is recomputed too. None where
-    changes cannot be told: the warehouse keeps no fingerprints, the table stored none (its
+    changes cannot be told: the warehouse keeps no fingerprints, this run does not build them, the table stored none (its
     first incremental run after an upgrade, or dbt wrote its comment: persist_docs), or the
     log has no recent rows. Rows arriving for a bucket before the fingerprinted ones are
     late like rows before the lookback window: counted by a full refresh. -#}
@@ -15,7 +15,7 @@
   {%- set stored = ml_monitor.stored_bucket_fingerprints() -%}
   {%- if stored is none or stored.window_end is none -%}{{ return(none) }}{%- endif -%}
   {%- set current = ml_monitor.bucket_fingerprints() -%}
-  {%- if not current.buckets -%}{{ return(none) }}{%- endif -%}
+  {%- if current is none or not current.buckets -%}{{ return(none) }}{%- endif -%}
   {%- set starts = [stored.window_end, current.window_end] -%}
   {%- for entry in current.buckets + stored.buckets if entry[1] >= current.window_start
         and (entry not in stored.buckets or entry not in current.buckets) -%}
