@@ -6,5 +6,5 @@
 {% macro store_bucket_fingerprints() %}
   {%- if not execute or ml_monitor.row_hash('r') is none -%}{{ return('') }}{%- endif -%}
   {{- return('comment on table ' ~ this ~ ' is '
-        ~ ml_monitor.string_literal('ml_monitor buckets ' ~ tojson(ml_monitor.bucket_fingerprints()))) -}}
+        ~ ml_monitor.string_literal(ml_monitor.bucket_fingerprints_prefix() ~ tojson(ml_monitor.bucket_fingerprints()))) -}}
 {% endmacro %}
