@@ -8,7 +8,7 @@
   {%- set names = ml_monitor.relation_columns(this) | map(attribute='name') | map('lower') | list -%}
   {%- if 'config_version' not in names -%}{{ return(true) }}{%- endif -%}
   {%- set stored = run_query("select distinct config_version from " ~ this
-        ~ " where config_version <> " ~ ml_monitor.string_literal(ml_monitor.stored_config_version(current_version))) -%}
+        ~ " where config_version <> " ~ ml_monitor.config_version_literal(current_version)) -%}
   {%- set changed = [] -%}
   {%- for version in stored.columns[0].values() -%}
     {%- set old = version.split('.') -%}

@@ -263,7 +263,7 @@ select
         when column_name = {{ ml_monitor.string_literal(name) }} then null_count_{{ loop.index }}
         {%- endfor %}
     end as null_count,
-    {{ ml_monitor.string_literal(ml_monitor.stored_config_version(config_version)) }} as config_version
+    {{ ml_monitor.config_version_literal(config_version) }} as config_version
 from named as g
 left join percentiles as p
     on g.row_kind = 'class' and g.column_name is null

@@ -94,5 +94,5 @@ select
     cast(n_copies as {{ dbt.type_bigint() }}) as n_copies,
     cast(case when bucket_start = first_bucket
         then n_copies - 1 else n_copies end as {{ dbt.type_bigint() }}) as n_excluded,
-    {{ ml_monitor.string_literal(ml_monitor.stored_config_version(config_version)) }} as config_version
+    {{ ml_monitor.config_version_literal(config_version) }} as config_version
 from indexed

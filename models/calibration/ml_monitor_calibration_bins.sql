@@ -220,6 +220,6 @@ select
     sum(sum_squared_error) as sum_squared_error,
     sum(sum_squared_error_squared) as sum_squared_error_squared,
     sum(sum_log_loss) as sum_log_loss,
-    {{ ml_monitor.string_literal(ml_monitor.stored_config_version(config_version)) }} as config_version
+    {{ ml_monitor.config_version_literal(config_version) }} as config_version
 from binned
 group by model_id, scope, bucket_start, predicted_class, bin

@@ -178,5 +178,5 @@ select
              ('n_reference < ' ~ min_reference_rows, 'reference_too_small'),
          ]) }}
          else evidence_note end as evidence_note,
-    {{ ml_monitor.string_literal(ml_monitor.stored_config_version(config_version)) }} as config_version
+    {{ ml_monitor.config_version_literal(config_version) }} as config_version
 from tested

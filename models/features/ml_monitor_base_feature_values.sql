@@ -24,7 +24,7 @@ feature_rows as (
 
 )
 
-select *, {{ ml_monitor.string_literal(ml_monitor.stored_config_version(config_version)) }} as config_version
+select *, {{ ml_monitor.config_version_literal(config_version) }} as config_version
 from (
     {{ ml_monitor.feature_value_counts('feature_rows', ['model_id', 'bucket_start'], ml_monitor.feature_specs()) }}
 ) as counts

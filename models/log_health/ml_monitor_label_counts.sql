@@ -54,5 +54,5 @@ select
          as {{ ml_monitor.type_double() }}) as lag_p50_hours,
     cast(case when n_lagged > 0 then {{ ml_monitor.array_element('lag_percentiles', 2) }} end
          as {{ ml_monitor.type_double() }}) as lag_p90_hours,
-    {{ ml_monitor.string_literal(ml_monitor.stored_config_version(config_version)) }} as config_version
+    {{ ml_monitor.config_version_literal(config_version) }} as config_version
 from grouped

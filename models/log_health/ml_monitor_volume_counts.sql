@@ -39,5 +39,5 @@ select
     {{ ml_monitor.cohort_name_value() }},
     cast(n_rows as {{ dbt.type_bigint() }}) as n_rows,
     cast(n_excluded as {{ dbt.type_bigint() }}) as n_excluded,
-    {{ ml_monitor.string_literal(ml_monitor.stored_config_version(config_version)) }} as config_version
+    {{ ml_monitor.config_version_literal(config_version) }} as config_version
 from grouped

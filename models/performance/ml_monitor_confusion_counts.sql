@@ -48,5 +48,5 @@ select
     predicted_class,
     label,
     cast(n as {{ dbt.type_bigint() }}) as n,
-    {{ ml_monitor.string_literal(ml_monitor.stored_config_version(config_version)) }} as config_version
+    {{ ml_monitor.config_version_literal(config_version) }} as config_version
 from pairs

@@ -83,5 +83,5 @@ select
     exclusion_reason,
     column_name,
     cast(n as {{ dbt.type_bigint() }}) as n,
-    {{ ml_monitor.string_literal(ml_monitor.stored_config_version(config_version)) }} as config_version
+    {{ ml_monitor.config_version_literal(config_version) }} as config_version
 from counts
