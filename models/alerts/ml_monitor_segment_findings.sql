@@ -16,7 +16,9 @@ with tests as (
 
 population_alerts as (
 
-    select alert_type, model_id, bucket_start, subject, metric, value, threshold
+    -- the class whose predictions weigh a cohort value: the subject's for confidence
+    select alert_type, model_id, bucket_start, subject, metric, value, threshold,
+           case when alert_type = 'confidence_anomaly' then subject else '__all__' end as weight_class
     from tests
     where cohort_name = '__all__' and is_alert
 
@@ -30,6 +32,22 @@ predictions as (
 
 ),
 
+-- every cohort value's share of its bucket's predictions, per class: a few rows per bucket,
+-- joined to the alerts' cohort tests on one column (a class expression in the join made the
+-- planner join every cohort test to the predictions before the few alerts)
+weights as (
+
+    select
+        w.model_id, w.bucket_start, w.cohort_name, w.cohort_value, w.predicted_class,
+        cast(w.n as {{ double }}) / p.n as weight
+    from predictions as w
+    inner join predictions as p
+        on p.model_id = w.model_id and p.bucket_start = w.bucket_start and p.cohort_name = '__all__'
+        and p.predicted_class = w.predicted_class
+    where w.cohort_name <> '__all__'
+
+),
+
 contributions as (
 
     select
@@ -40,20 +58,15 @@ contributions as (
         c.metric as cohort_metric,
         c.value as cohort_effect,
         c.is_alert as cohort_is_alert,
-        cast(w.n as {{ double }}) / p.n as weight,
-        cast(w.n as {{ double }}) / p.n * c.value / c.threshold
-            * case when a.value < 0 then -1 else 1 end as contribution
+        w.weight,
+        w.weight * c.value / c.threshold * case when a.value < 0 then -1 else 1 end as contribution
     from population_alerts as a
     inner join tests as c
         on c.alert_type = a.alert_type and c.model_id = a.model_id and c.bucket_start = a.bucket_start
         and c.subject = a.subject and c.cohort_name <> '__all__' and c.value is not null
-    inner join predictions as w
+    inner join weights as w
         on w.model_id = c.model_id and w.bucket_start = c.bucket_start and w.cohort_name = c.cohort_name
-        and w.cohort_value = c.cohort_value
-        and w.predicted_class = case when a.alert_type = 'confidence_anomaly' then a.subject else '__all__' end
-    inner join predictions as p
-        on p.model_id = c.model_id and p.bucket_start = c.bucket_start and p.cohort_name = '__all__'
-        and p.predicted_class = w.predicted_class
+        and w.cohort_value = c.cohort_value and w.predicted_class = a.weight_class
 
 )
 
