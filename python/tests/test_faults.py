@@ -377,8 +377,8 @@ def test_sigint_during_dbt_stops_it_and_leaves_no_half_written_table(demo_built)
 
 
 @pytest.mark.slow
-def test_every_python_step_twice_gives_identical_tables(tmp_path):
-    project = staging_project(tmp_path, demo_data(), **TEXT_VARS)
+def test_every_python_step_twice_gives_identical_tables():
+    project = staging_project(demo_data(), **TEXT_VARS)
     model = demo_data().model
     tables = [
         "ml_monitor_thresholds",
