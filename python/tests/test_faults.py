@@ -68,8 +68,8 @@ def _one_line_error(result: subprocess.CompletedProcess) -> str:
 @pytest.fixture(scope="module")
 def staged(tmp_path_factory):
     """A tiny project with its staging views built, and thresholds fitted once (the "old" tables).
-    No --target, as the tests' CLI runs give none: dbt parses it once for all of them (the
-    target given is part of what decides whether dbt's saved parse still holds)."""
+    No --target (cli_in_process would pass it): the tests also run the CLI with it on other
+    profiles, whose own target must decide."""
     project = dataclasses.replace(tiny_project(tmp_path_factory.mktemp("faults")), target=None)
     write_tables(project, predictions=serving_log(), reference=reference())
     build(project, "stg_ml_monitor__predictions stg_ml_monitor__reference", command="run")
