@@ -9,7 +9,6 @@ profile points at it, so the steps' `run()` is tested on a real warehouse withou
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import duckdb
 import yaml
@@ -18,6 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from _tiny_project import dbt_target
 from ml_monitor import demo
 from ml_monitor.config import Project, package_root
 from ml_monitor.names import DUCKDB_OUTPUT_SCHEMA as SCHEMA
@@ -49,9 +49,14 @@ def holdout(data: demo.DemoData, per_class: int, skip: int = 0):
     return validation[(position >= skip) & (position < skip + per_class)]
 
 
-def staging_project(tmp_path: Path, data: demo.DemoData, **cli_vars) -> Project:
-    """A DuckDB file with the demo's staging tables, and a Project using it."""
-    db_path = tmp_path / "warehouse.duckdb"
+def staging_project(data: demo.DemoData, **cli_vars) -> Project:
+    """A DuckDB file with the demo's staging tables, and a Project using it. The file is
+    written afresh at one path for each set of vars in this process (tests run one at a
+    time in it), so that dbt parses the package in full once per set, not once per test."""
+    folder = dbt_target(package_root(), sorted(cli_vars.items()))
+    folder.mkdir(exist_ok=True)
+    db_path = folder / "warehouse.duckdb"
+    db_path.unlink(missing_ok=True)
     demo.write_duckdb(data, db_path)
     with duckdb.connect(str(db_path)) as con:
         con.execute(f"create schema {SCHEMA}")
@@ -75,5 +80,5 @@ def staging_project(tmp_path: Path, data: demo.DemoData, **cli_vars) -> Project:
             "outputs": {"duckdb": {"type": "duckdb", "path": str(db_path), "schema": "main", "threads": 1}},
         }
     }
-    (tmp_path / "profiles.yml").write_text(yaml.safe_dump(profiles))
-    return Project.load(package_root(), tmp_path, "duckdb", cli_vars)
+    (folder / "profiles.yml").write_text(yaml.safe_dump(profiles))
+    return Project.load(package_root(), folder, "duckdb", cli_vars, {"DBT_TARGET_PATH": str(folder / "target")})

@@ -27,7 +27,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from _tiny_project import duckdb_dbt_in_this_process, main_in_process
+from _tiny_project import dbt_target, duckdb_dbt_in_this_process, main_in_process
 from ml_monitor import demo, pipeline, runner
 from ml_monitor.config import Project, package_root
 
@@ -93,7 +93,11 @@ class DemoRun:
 
 
 def make_project(db_path: Path, project_dir: Path = DEMO_PROJECT, **cli_vars) -> Project:
-    return Project.load(project_dir, PROFILES, "duckdb", cli_vars, {"ML_MONITOR_DUCKDB_PATH": str(db_path)})
+    env = {
+        "ML_MONITOR_DUCKDB_PATH": str(db_path),
+        "DBT_TARGET_PATH": str(dbt_target(project_dir, db_path, sorted(cli_vars.items()))),
+    }
+    return Project.load(project_dir, PROFILES, "duckdb", cli_vars, env)
 
 
 @dataclass
@@ -133,10 +137,20 @@ def built_once(tmp_path_factory, name: str, build: Callable[[Path], None]) -> Pa
     return folder
 
 
-def _own_copy(tmp_path_factory, built: Path, name: str) -> Path:
-    """A copy of a built folder for this worker: tests open its DuckDB file read-write."""
+def _own_built(tmp_path_factory, name: str, build: Callable[[Path], None]) -> Path:
+    """This worker's folder of what build(folder) makes once per test run (built_once): tests
+    open its DuckDB file read-write. The worker that builds it keeps the folder it built in,
+    the others copy it: dbt's parse of the build stays valid only at the same file path (the
+    path is part of the profile, and a full parse costs some 4.5 CPU seconds)."""
     folder = tmp_path_factory.mktemp(name)
-    shutil.copytree(built, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("done"))
+
+    def build_here_and_share(shared: Path) -> None:
+        build(folder)
+        shutil.copytree(folder, shared, dirs_exist_ok=True)
+
+    shared = built_once(tmp_path_factory, name, build_here_and_share)
+    if not any(folder.iterdir()):
+        shutil.copytree(shared, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("done"))
     return folder
 
 
@@ -149,7 +163,7 @@ def _build_demo(folder: Path) -> None:
 
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory) -> DemoRun:
-    folder = _own_copy(tmp_path_factory, built_once(tmp_path_factory, "demo", _build_demo), "demo")
+    folder = _own_built(tmp_path_factory, "demo", _build_demo)
     data = pickle.loads((folder / "data.pickle").read_bytes())
     start = pd.Timestamp(demo.planted_dates()["class_shift"]) - pd.Timedelta(days=29)
     return DemoRun(folder / "demo.duckdb", make_project(folder / "demo.duckdb", **data.dbt_vars()), data, start)
@@ -165,7 +179,7 @@ def thresholds_run(demo_run, tmp_path_factory) -> DemoRun:
         project = make_project(folder / "demo.duckdb", **demo_run.data.dbt_vars())
         pipeline.run(project, None, steps=["fit-thresholds"], echo=lambda _: None)
 
-    folder = _own_copy(tmp_path_factory, built_once(tmp_path_factory, "thresholds", fit), "thresholds")
+    folder = _own_built(tmp_path_factory, "thresholds", fit)
     project = make_project(folder / "demo.duckdb", **demo_run.data.dbt_vars())
     return DemoRun(folder / "demo.duckdb", project, demo_run.data, demo_run.start)
 
@@ -183,7 +197,7 @@ def fitted_run(thresholds_run, tmp_path_factory) -> DemoRun:
             echo=lambda _: None,
         )
 
-    folder = _own_copy(tmp_path_factory, built_once(tmp_path_factory, "pipeline", fit), "pipeline")
+    folder = _own_built(tmp_path_factory, "pipeline", fit)
     assert (folder / "report.html").exists()
     project = make_project(folder / "demo.duckdb", **thresholds_run.data.dbt_vars())
     return DemoRun(folder / "demo.duckdb", project, thresholds_run.data, thresholds_run.start)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -30,4 +31,4 @@ def test_readme_query_runs_on_the_demo(fitted_run, query):
 @pytest.mark.slow
 def test_dbt_docs_generate(demo_run):
     runner.dbt(demo_run.project, ["docs", "generate"])
-    assert (demo_run.project.project_dir / "target" / "catalog.json").exists()
+    assert (Path(demo_run.project.env["DBT_TARGET_PATH"]) / "catalog.json").exists()

@@ -91,8 +91,8 @@ def test_tabular_model_is_explained_by_the_feature_it_uses():
     assert means[("high", "amount")] > 0 > means[("low", "amount")]
 
 
-def test_run_explains_queue_rows_and_a_sample_per_class(tmp_path):
-    project = staging_project(tmp_path, demo_data(), **TEXT_VARS)
+def test_run_explains_queue_rows_and_a_sample_per_class():
+    project = staging_project(demo_data(), **TEXT_VARS)
     with Warehouse.connect(project) as warehouse:
         valid = warehouse.query(
             f"select prediction_id from {warehouse.relation('stg_ml_monitor__predictions')}"
@@ -130,8 +130,8 @@ def test_run_explains_queue_rows_and_a_sample_per_class(tmp_path):
 
 
 @pytest.mark.slow
-def test_run_on_a_tabular_model(tmp_path):
-    project = staging_project(tmp_path, demo_data(), **FEATURE_VARS)
+def test_run_on_a_tabular_model():
+    project = staging_project(demo_data(), **FEATURE_VARS)
     with Warehouse.connect(project) as warehouse:
         explanations, by_class = explain.run(warehouse, project, tabular_model(), per_class=2, num_samples=200)
     names = set(FEATURES[:3]) | {f"{f}={v}" for f in FEATURES[3:] for v in demo.CATEGORIES[f][0]}

@@ -68,8 +68,8 @@ def _one_line_error(result: subprocess.CompletedProcess) -> str:
 @pytest.fixture(scope="module")
 def staged(tmp_path_factory):
     """A tiny project with its staging views built, and thresholds fitted once (the "old" tables).
-    No --target, as the tests' CLI runs give none: dbt parses it once for all of them (the
-    target given is part of what decides whether dbt's saved parse still holds)."""
+    No --target (cli_in_process would pass it): the tests also run the CLI with it on other
+    profiles, whose own target must decide."""
     project = dataclasses.replace(tiny_project(tmp_path_factory.mktemp("faults")), target=None)
     write_tables(project, predictions=serving_log(), reference=reference())
     build(project, "stg_ml_monitor__predictions stg_ml_monitor__reference", command="run")
@@ -377,8 +377,8 @@ def test_sigint_during_dbt_stops_it_and_leaves_no_half_written_table(demo_built)
 
 
 @pytest.mark.slow
-def test_every_python_step_twice_gives_identical_tables(tmp_path):
-    project = staging_project(tmp_path, demo_data(), **TEXT_VARS)
+def test_every_python_step_twice_gives_identical_tables():
+    project = staging_project(demo_data(), **TEXT_VARS)
     model = demo_data().model
     tables = [
         "ml_monitor_thresholds",

@@ -4,6 +4,7 @@ break it, in a small dbt project that installs the package like a user's would."
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -95,7 +96,7 @@ def results(tmp_path_factory) -> dict[str, str]:
     (folder / "dbt_packages" / "ml_monitor").symlink_to(package_root(), target_is_directory=True)
     with pytest.raises(MonitorError):  # the broken tables fail
         runner.dbt(project, ["test", "--write-json"])  # run_results.json, read below
-    outcome = json.loads((folder / "target" / "run_results.json").read_text())
+    outcome = json.loads((Path(project.env["DBT_TARGET_PATH"]) / "run_results.json").read_text())
     return {r["unique_id"]: r["status"] for r in outcome["results"]}
 
 

@@ -171,8 +171,6 @@ def full(data, tmp_path_factory):
     return db_path
 
 
-# `full` first: dbt parses the project in full again whenever the DuckDB file changes, so the
-# incremental file's runs follow each other
 def test_day_by_day_runs_equal_one_full_build(full, incremental):
     incremental_tables, full_tables = _tables(incremental[0]), _tables(full)
     assert set(incremental_tables) == set(full_tables)

@@ -127,8 +127,8 @@ def test_too_few_rows_give_no_verdict():
     assert scores["domain_auc"].isna().all() and scores["is_drift"].isna().all()
 
 
-def test_run_writes_the_table_from_bounded_seeded_samples(tmp_path):
-    project = staging_project(tmp_path, demo_data(), **FEATURE_VARS)
+def test_run_writes_the_table_from_bounded_seeded_samples():
+    project = staging_project(demo_data(), **FEATURE_VARS)
     with Warehouse.connect(project) as warehouse:
         first = multivariate.run(warehouse, project, sample_size=300, window_sample_size=70, max_windows=2, seed=4)
         again = multivariate.run(warehouse, project, sample_size=300, window_sample_size=70, max_windows=2, seed=4)
@@ -140,8 +140,8 @@ def test_run_writes_the_table_from_bounded_seeded_samples(tmp_path):
     assert not written["is_drift"].any()  # 21 undrifted days
 
 
-def test_run_without_features_is_a_clear_error(tmp_path):
-    project = staging_project(tmp_path, demo_data())
+def test_run_without_features_is_a_clear_error():
+    project = staging_project(demo_data())
     with Warehouse.connect(project) as warehouse, pytest.raises(MonitorError, match="ml_monitor_features"):
         multivariate.run(warehouse, project)
 

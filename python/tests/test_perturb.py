@@ -73,8 +73,8 @@ def test_gaussian_noise_is_small_and_keeps_types():
     assert (noisy["channel"] == frame["channel"]).all()
 
 
-def test_run_writes_the_checks_and_keeps_other_models_rows(tmp_path):
-    project = staging_project(tmp_path, demo_data(), **TEXT_VARS)
+def test_run_writes_the_checks_and_keeps_other_models_rows():
+    project = staging_project(demo_data(), **TEXT_VARS)
     with Warehouse.connect(project) as warehouse:
         other = perturb.check(TEXTS, demo_data().model, perturbations={"case": perturb.change_case})
         other.insert(0, "model_id", "other_model")
@@ -91,8 +91,8 @@ def test_run_writes_the_checks_and_keeps_other_models_rows(tmp_path):
 
 
 @pytest.mark.slow
-def test_run_on_a_tabular_model(tmp_path):
-    project = staging_project(tmp_path, demo_data(), **FEATURE_VARS)
+def test_run_on_a_tabular_model():
+    project = staging_project(demo_data(), **FEATURE_VARS)
     with Warehouse.connect(project) as warehouse:
         table = perturb.run(warehouse, project, tabular_model(), per_class=40)
     assert set(table["perturbation"]) == {"gaussian_noise"}

@@ -104,8 +104,8 @@ def test_text_projection_needs_a_pipeline():
         projection.text_vectors(lambda texts: None)
 
 
-def test_run_writes_both_tables(tmp_path):
-    project = staging_project(tmp_path, demo_data(), **TEXT_VARS)
+def test_run_writes_both_tables():
+    project = staging_project(demo_data(), **TEXT_VARS)
     with Warehouse.connect(project) as warehouse:
         maps, drift = projection.run(
             warehouse, project, demo_data().model, sample_size=150, window_sample_size=70, max_windows=2
@@ -129,7 +129,7 @@ def test_run_writes_both_tables(tmp_path):
     assert scores["domain_auc"].between(0, 1).all()
 
 
-def test_run_without_vectors_is_a_clear_error(tmp_path):
-    project = staging_project(tmp_path, demo_data())
+def test_run_without_vectors_is_a_clear_error():
+    project = staging_project(demo_data())
     with Warehouse.connect(project) as warehouse, pytest.raises(MonitorError, match="ml_monitor_embedding_column"):
         projection.run(warehouse, project, demo_data().model)
