@@ -786,31 +786,8 @@ def test_cli_filters_are_bound_parameters(filter_project, value):
     assert _tables_and_rows(filter_project) == before
 
 
-# Fewer generated values than above: each new value of a var makes dbt parse the project in
-# full (its partial parse keys on the vars), seconds each; test_vars_reach_dbt_exactly checks
-# the trip of 300 values through --vars without dbt.
-@pytest.mark.slow
-@slow(3)
-@example(value=HOSTILE_FILTERS[0])
-@example(value=HOSTILE_FILTERS[1])
-@example(value=HOSTILE_FILTERS[2])
-@given(value=values)
-def test_cli_vars_are_bound_parameters(filter_project, value):
-    assume(value != "default")
-    before = _tables_and_rows(filter_project)
-    payload = json.dumps({"ml_monitor_holdout_split": value}, ensure_ascii=False)
-    try:
-        passes = yaml.safe_load(payload) == {"ml_monitor_holdout_split": value}
-    except yaml.YAMLError:
-        passes = False  # --vars refuses it as YAML, before any SQL
-    if passes:
-        result = cli_in_process(filter_project, "--vars", payload, "fit-thresholds")
-        assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1, result.stderr
-        if not any(mark in value for mark in JINJA_MARKS):  # dbt renders the Jinja in a var, as for its models
-            assert f"has no row with split = {value!r}: no holdout rows" in result.stderr
-    assert _tables_and_rows(filter_project) == before
-
-
+# Before the test of --vars, whose values leave the project's partial parse keyed on other
+# vars: this process's parse is then a partial one.
 @pytest.mark.slow
 def test_a_hostile_model_id_through_the_real_cli(filter_project):
     import subprocess
@@ -840,3 +817,28 @@ def test_a_hostile_model_id_through_the_real_cli(filter_project):
         f"Error: stg_ml_monitor__reference has no rows of model {value!r} (it has: 'default')"
     )
     assert _tables_and_rows(filter_project)[1] == 90
+
+
+# Fewer generated values than above: each new value of a var makes dbt parse the project in
+# full (its partial parse keys on the vars), seconds each; test_vars_reach_dbt_exactly checks
+# the trip of 300 values through --vars without dbt.
+@pytest.mark.slow
+@slow(3)
+@example(value=HOSTILE_FILTERS[0])
+@example(value=HOSTILE_FILTERS[1])
+@example(value=HOSTILE_FILTERS[2])
+@given(value=values)
+def test_cli_vars_are_bound_parameters(filter_project, value):
+    assume(value != "default")
+    before = _tables_and_rows(filter_project)
+    payload = json.dumps({"ml_monitor_holdout_split": value}, ensure_ascii=False)
+    try:
+        passes = yaml.safe_load(payload) == {"ml_monitor_holdout_split": value}
+    except yaml.YAMLError:
+        passes = False  # --vars refuses it as YAML, before any SQL
+    if passes:
+        result = cli_in_process(filter_project, "--vars", payload, "fit-thresholds")
+        assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+        if not any(mark in value for mark in JINJA_MARKS):  # dbt renders the Jinja in a var, as for its models
+            assert f"has no row with split = {value!r}: no holdout rows" in result.stderr
+    assert _tables_and_rows(filter_project) == before
