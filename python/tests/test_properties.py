@@ -766,28 +766,8 @@ def _tables_and_rows(project) -> list:
 HOSTILE_FILTERS = ["x'); drop table main.predictions; --", "default' or '1'='1", "line\nbreak"]
 
 
-@pytest.mark.slow
-@slow(5)
-@example(value=HOSTILE_FILTERS[0])
-@example(value=HOSTILE_FILTERS[1])
-@example(value=HOSTILE_FILTERS[2])
-@given(value=values)
-def test_cli_filters_are_bound_parameters(filter_project, value):
-    assume(value != "default")
-    before = _tables_and_rows(filter_project)
-    for command in (
-        ["explain", "--model", "filter_test_model:make", f"--model-id={value}"],
-        ["perturb", "--model", "filter_test_model:make", f"--model-id={value}"],
-    ):
-        result = cli_in_process(filter_project, *command)
-        assert result.returncode == 1, result.stderr
-        lines = result.stderr.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("Error: ") and f"has no rows of model {value!r}" in lines[0]
-    assert _tables_and_rows(filter_project) == before
-
-
-# Before the test of --vars, whose values leave the project's partial parse keyed on other
-# vars: this process's parse is then a partial one.
+# First of the tests on filter_project: the test of --vars leaves the project's partial parse
+# keyed on other vars, and this process's parse would then be a full one.
 @pytest.mark.slow
 def test_a_hostile_model_id_through_the_real_cli(filter_project):
     import subprocess
@@ -817,6 +797,26 @@ def test_a_hostile_model_id_through_the_real_cli(filter_project):
         f"Error: stg_ml_monitor__reference has no rows of model {value!r} (it has: 'default')"
     )
     assert _tables_and_rows(filter_project)[1] == 90
+
+
+@pytest.mark.slow
+@slow(5)
+@example(value=HOSTILE_FILTERS[0])
+@example(value=HOSTILE_FILTERS[1])
+@example(value=HOSTILE_FILTERS[2])
+@given(value=values)
+def test_cli_filters_are_bound_parameters(filter_project, value):
+    assume(value != "default")
+    before = _tables_and_rows(filter_project)
+    for command in (
+        ["explain", "--model", "filter_test_model:make", f"--model-id={value}"],
+        ["perturb", "--model", "filter_test_model:make", f"--model-id={value}"],
+    ):
+        result = cli_in_process(filter_project, *command)
+        assert result.returncode == 1, result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: ") and f"has no rows of model {value!r}" in lines[0]
+    assert _tables_and_rows(filter_project) == before
 
 
 # Fewer generated values than above: each new value of a var makes dbt parse the project in
