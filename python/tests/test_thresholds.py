@@ -323,9 +323,9 @@ def warehouse(target, project_on):
         wh._execute(f"drop schema if exists {wh.quote(wh.schema)} cascade")
 
 
-def stage(warehouse, holdout):
-    """What dbt's staging view looks like: canonical columns, every split."""
-    reference = holdout.assign(prediction_id=[f"p{i}" for i in range(len(holdout))], split="validation")
+def stage(warehouse, holdout, split="validation"):
+    """What dbt's staging view looks like: canonical columns, every split; the holdout rows in `split`."""
+    reference = holdout.assign(prediction_id=[f"p{i}" for i in range(len(holdout))], split=split)
     extra = pd.DataFrame(
         {
             "prediction_id": ["x1", "x2", "x3", "t1"],
@@ -359,9 +359,13 @@ def test_run_writes_both_tables(warehouse, target, project_on):
     assert len(calibration) == len(fit_calibration(holdout, PRIOR_ROWS)) and summary["calibrated_groups"] > 0
 
 
+# The vars of the tests below, one set for both: each set of vars is a dbt parse of its own.
+OTHER_VARS = {"ml_monitor_positive_class": "bird", "ml_monitor_holdout_split": "test"}
+
+
 def test_run_binary_mode_from_var(warehouse, target, project_on):
-    stage(warehouse, make_holdout(n=2000, seed=6))
-    summary = thresholds.run(warehouse, project_on(target, ml_monitor_positive_class="bird"))
+    stage(warehouse, make_holdout(n=2000, seed=6), split="test")
+    summary = thresholds.run(warehouse, project_on(target, **OTHER_VARS))
     written = warehouse.query(f"select model_id, predicted_class from {warehouse.relation('ml_monitor_thresholds')}")
     assert summary["mode"].startswith("binary") and set(written["predicted_class"]) == {"bird"}
 
@@ -372,6 +376,6 @@ def test_run_needs_the_staging_view(warehouse, target, project_on):
 
 
 def test_run_needs_holdout_rows(warehouse, target, project_on):
-    stage(warehouse, make_holdout(n=10))
+    stage(warehouse, make_holdout(n=10))  # in split 'validation'
     with pytest.raises(MonitorError, match="no row with split = 'test'"):
-        thresholds.run(warehouse, project_on(target, ml_monitor_holdout_split="test"))
+        thresholds.run(warehouse, project_on(target, **OTHER_VARS))
