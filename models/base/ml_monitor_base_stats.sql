@@ -7,7 +7,7 @@
     (late data) and new ones; another configuration (config_version: the column mapping,
     cohorts, monitored columns, model id, grain, percentiles, bands, a new fit of thresholds
     or calibration) recomputes them all. -#}
-{{ config(pre_hook=ml_monitor.planner_settings(), **ml_monitor.incremental_by_bucket()) }}
+{{ config(**ml_monitor.incremental_by_bucket(pre_hook=ml_monitor.planner_settings())) }}
 
 {%- set monitored = ml_monitor.monitored_columns() -%}
 {%- set string = dbt.type_string() -%}

@@ -12,6 +12,10 @@
 {%- set staged = ref('stg_ml_monitor__predictions') -%}
 {%- set new_rows = 'exclusion_reason is null and '
     ~ (ml_monitor.recent_buckets_filter() if incremental else '1 = 1') -%}
+{#- Spark cannot overwrite partitions of a table that the same query reads
+    (UNSUPPORTED_OVERWRITE): there the probe reads the log's earlier valid rows instead -#}
+{%- set indexed = this if target.type != 'spark'
+    else '(select model_id, prediction_id, bucket_start from ' ~ staged ~ ' where exclusion_reason is null)' -%}
 
 with new_ids as (
 
@@ -61,7 +65,7 @@ earlier_copies as (
 
     {%- if incremental %}
     select i.model_id, i.prediction_id, min(i.bucket_start) as first_bucket
-    from {{ this }} as i
+    from {{ indexed }} as i
     inner join new_ids as n
         on n.model_id = i.model_id and n.prediction_id = i.prediction_id
     where not ({{ ml_monitor.recent_buckets_filter(column='i.bucket_start') }})

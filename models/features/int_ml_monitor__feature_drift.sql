@@ -12,7 +12,7 @@
     The decision is made in ml_monitor_alert_tests; ml_monitor_feature_drift shows it.
     Incremental by bucket like the base tables; another configuration (config_version: the
     feature values' own, a new reference) recomputes every bucket. -#}
-{{ config(pre_hook=ml_monitor.planner_settings(), **ml_monitor.incremental_by_bucket()) }}
+{{ config(**ml_monitor.incremental_by_bucket(pre_hook=ml_monitor.planner_settings())) }}
 {%- set double = ml_monitor.type_double() -%}
 {%- set min_rows = ml_monitor.setting('ml_monitor_min_reference_cohort_rows') -%}
 {%- set min_reference_rows = ml_monitor.setting('ml_monitor_min_reference_rows') -%}
