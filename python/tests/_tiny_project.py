@@ -123,15 +123,15 @@ def dbt_in_process(project: Project, args: list[str]) -> None:
 
 
 @contextlib.contextmanager
-def duckdb_dbt_in_this_process() -> Iterator[None]:
-    """runner.dbt on DuckDB projects runs dbt in this process rather than in a child: the
-    same command, environment, output and error handling (only the child is replaced), less a
-    Python and dbt start-up (about 3.5 CPU seconds) per command. It writes no JSON artifacts
+def dbt_runs_in_this_process() -> Iterator[None]:
+    """runner.dbt on DuckDB and PostgreSQL projects runs dbt in this process rather than in a
+    child: the same command, environment, output and error handling (only the child is
+    replaced), less a Python and dbt start-up (about 3.5 CPU seconds) per command. It writes no JSON artifacts
     (manifest.json twice and run_results.json, some 0.6 CPU seconds a command) unless the
     command or the environment asks (--write-json): tests read them rarely. Tests that need
     dbt in a process of its own (its output streamed as it runs) ask for the fixture `dbt_process`
-    (conftest); the CLI run as a process (`cli`) runs dbt in one as ever. Other targets keep
-    their child process."""
+    (conftest); the CLI run as a process (`cli`) runs dbt in one as ever. Spark keeps its
+    child process (a JVM of its own) unless a test runs dbt in its session (dbt_in_process)."""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     from dbt.cli.main import dbtRunner
 
@@ -155,15 +155,56 @@ def duckdb_dbt_in_this_process() -> Iterator[None]:
             on_line(line)
         return (0 if result.success else 2 if result.exception else 1), output.getvalue()
 
-    def dbt_duckdb_here(project: Project, command: list[str], **options) -> str:
-        if project.adapter_type != "duckdb":
+    def dbt_here(project: Project, command: list[str], **options) -> str:
+        if project.adapter_type not in ("duckdb", "postgres"):
             return dbt(project, command, **options)
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(runner, "_run_child", in_this_process)
             return dbt(project, command, **options)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(runner, "dbt", dbt_duckdb_here)
+        patch.setattr(runner, "dbt", dbt_here)
+        yield
+
+
+@contextlib.contextmanager
+def jinja_compiled_once() -> Iterator[None]:
+    """Jinja parses and compiles each template text once in this process, not at every dbt
+    parse: a full parse (each new project folder, profile or vars: some 4.5 CPU seconds)
+    lexes, parses and compiles the same 1,500 templates of dbt's, the adapters' and this
+    package's macros again, about a third of its time. What a template compiles to depends
+    only on its text and on the environment's class and extensions (dbt's sandboxed, native
+    and macro-parsing environments differ in those), which key the memo; the compiled code
+    is immutable, and a parsed tree, which dbt only reads, is handed to each environment
+    that asks (set_environment, as Jinja's parser does)."""
+    from dbt_common.clients.jinja import MacroFuzzEnvironment
+    from jinja2 import Environment
+
+    parse, compile_ = MacroFuzzEnvironment._parse, Environment.compile
+    trees, codes = {}, {}
+
+    def kind(env) -> tuple:
+        return type(env), tuple(sorted(env.extensions))
+
+    def parse_once(self, source, name, filename):
+        key = (kind(self), source, name, filename)
+        if key not in trees:
+            trees[key] = parse(self, source, name, filename)
+        tree = trees[key]
+        tree.set_environment(self)
+        return tree
+
+    def compile_once(self, source, name=None, filename=None, raw=False, defer_init=False):
+        if not isinstance(source, str):
+            return compile_(self, source, name, filename, raw, defer_init)
+        key = (kind(self), source, name, filename, raw, defer_init)
+        if key not in codes:
+            codes[key] = compile_(self, source, name, filename, raw, defer_init)
+        return codes[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(MacroFuzzEnvironment, "_parse", parse_once)
+        patch.setattr(Environment, "compile", compile_once)
         yield
 
 

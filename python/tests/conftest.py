@@ -27,7 +27,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from _tiny_project import dbt_target, duckdb_dbt_in_this_process, main_in_process
+from _tiny_project import dbt_runs_in_this_process, dbt_target, jinja_compiled_once, main_in_process
 from ml_monitor import demo, pipeline, runner
 from ml_monitor.config import Project, package_root
 
@@ -42,8 +42,9 @@ RUNNER_DBT = runner.dbt  # dbt in a child process, as the CLI runs it
 
 @pytest.fixture(scope="session", autouse=True)
 def _dbt_in_this_process():
-    """dbt on DuckDB runs in the test's process (see duckdb_dbt_in_this_process)."""
-    with duckdb_dbt_in_this_process():
+    """dbt on DuckDB and PostgreSQL runs in the test's process (see dbt_runs_in_this_process),
+    where Jinja compiles each template once (jinja_compiled_once)."""
+    with dbt_runs_in_this_process(), jinja_compiled_once():
         yield
 
 

@@ -46,7 +46,7 @@ def installed(tmp_path_factory) -> Path:
     environment's packages (dbt, scikit-learn, ...) through a .pth file, so nothing is
     downloaded; ml_monitor itself comes from the wheel only."""
     folder = tmp_path_factory.mktemp("wheel")
-    _run([sys.executable, "-m", "build", "--no-isolation", "--outdir", folder / "dist", package_root()])
+    _run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", folder / "dist", package_root()])
     (wheel,) = (folder / "dist").glob("ml_monitor-*.whl")
     venv = folder / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", venv])
