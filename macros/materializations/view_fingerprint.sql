@@ -4,6 +4,6 @@
     view to its tables when it is created and drops it with them, and DuckDB (1.5 on) binds
     a view when it is queried, whatever the column types of what it reads are by then. -#}
 {% macro view_fingerprint(relation, sql) %}
-  {%- set stored = ml_monitor.stored_fingerprints([relation]) -%}
+  {%- set stored = ml_monitor.stored_fingerprints([relation], views_only=true) -%}
   {{- return(none if stored is none else {'stored': stored[0], 'current': 'ml_monitor ' ~ local_md5(sql)}) -}}
 {% endmacro %}
