@@ -2,9 +2,9 @@
     On DuckDB an incremental run is lean: the new rows into a temporary table, one catalog
     query that fails on any change of the columns (on_schema_change 'fail', the only one the
     package uses), the strategy's statements, the hooks, one commit. dbt-duckdb's
-    materialization (two catalog queries and a log of the schema comparison, grants,
-    indexes, foreign keys, a list of relations to drop) cost about as much as the new
-    day's query of most of these tables in a daily run. A first build, a full refresh, an
+    materialization (two catalog queries and a log for the schema comparison, grants,
+    indexes, foreign keys, relations to drop) cost more than the new day's query of the
+    smaller of these tables in a daily run. A first build, a full refresh, an
     existing view or a model with a contract goes through dbt-duckdb's. Elsewhere it is
     dbt's incremental materialization. is_incremental() knows this one too (the package's
     own is_incremental). -#}
