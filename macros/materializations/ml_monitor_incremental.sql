@@ -4,14 +4,14 @@
     package uses), the strategy's statements, the hooks, one commit. dbt-duckdb's
     materialization (two catalog queries and a log for the schema comparison, grants,
     indexes, foreign keys, relations to drop) cost more than the new day's query of the
-    smaller of these tables in a daily run. A first build, a full refresh, an
-    existing view or a model with a contract goes through dbt-duckdb's. Elsewhere it is
-    dbt's incremental materialization. is_incremental() knows this one too (the package's
-    own is_incremental). -#}
+    smaller of these tables in a daily run. A first build, a full refresh, an existing
+    view, a model with a contract or another on_schema_change goes through dbt-duckdb's.
+    Elsewhere it is dbt's incremental materialization. is_incremental() knows this one too
+    (the package's own is_incremental). -#}
 {% materialization ml_monitor_incremental, adapter='duckdb' %}
   {%- set existing_relation = load_cached_relation(this) -%}
   {%- if existing_relation is none or not existing_relation.is_table or should_full_refresh()
-        or config.get('contract').enforced -%}
+        or config.get('contract').enforced or config.get('on_schema_change') != 'fail' -%}
     {{ return(materialization_incremental_duckdb()) }}
   {%- endif -%}
   {%- set temp_relation = make_temp_relation(this) -%}
