@@ -7,7 +7,7 @@
 {% macro incremental_by_bucket(pre_hook=[]) %}
   {%- do ref('ml_monitor_bucket_fingerprints') -%}
   {{- return({
-        'materialized': 'incremental',
+        'materialized': 'ml_monitor_incremental',
         'incremental_strategy': ml_monitor.incremental_strategy(),
         'unique_key': ['model_id', 'bucket_start'],
         'partition_by': ['bucket_start'] if target.type == 'spark' else none,

@@ -6,7 +6,7 @@
     last complete bucket before the run's "now" (var ml_monitor_now), the run that saw it.
     A --full-refresh keeps it, as it keeps ml_monitor_schema_observations: a date a run gave
     cannot be recomputed from the log. -#}
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail', full_refresh=false) }}
+{{ config(materialized='ml_monitor_incremental', incremental_strategy='append', on_schema_change='fail', full_refresh=false) }}
 {%- set added = [] -%}
 {%- if execute -%}
   {%- set added = run_query("select column_name from " ~ ref('ml_monitor_schema_diff')

@@ -4,7 +4,7 @@
     column an earlier run saw that neither table has now. A run at an instant already
     recorded adds nothing, so a re-run changes nothing. ml_monitor_schema_history reads it.
     A --full-refresh keeps it: what earlier runs saw cannot be recomputed from the log. -#}
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail', full_refresh=false) }}
+{{ config(materialized='ml_monitor_incremental', incremental_strategy='append', on_schema_change='fail', full_refresh=false) }}
 {%- set now = ml_monitor.run_now() -%}
 
 with observed as (
