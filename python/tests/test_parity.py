@@ -211,7 +211,7 @@ def _on_spark(request, folder: Path, data: demo.DemoData) -> dict[str, pd.DataFr
         pipeline.run(project, None, steps=STEPS, echo=lambda _: None)
     # then a daily run of every incremental model (on Spark a partition overwrite that must
     # not read its own table): the tables compared below are what it leaves
-    dbt_in_process(project, ["run", "--select", "package:ml_monitor,config.materialized:incremental"])
+    dbt_in_process(project, ["run", "--select", "package:ml_monitor,config.materialized:ml_monitor_incremental"])
     dbt_in_process(replace(project, env=env), ["test", "--select", *_one_data_test_of_each_kind(project)])
     return _read_all(project)
 
