@@ -126,12 +126,13 @@ def dbt_in_process(project: Project, args: list[str]) -> None:
 def dbt_runs_in_this_process() -> Iterator[None]:
     """runner.dbt on DuckDB and PostgreSQL projects runs dbt in this process rather than in a
     child: the same command, environment, output and error handling (only the child is
-    replaced), less a Python and dbt start-up (about 3.5 CPU seconds) per command. It writes no JSON artifacts
-    (manifest.json twice and run_results.json, some 0.6 CPU seconds a command) unless the
-    command or the environment asks (--write-json): tests read them rarely. Tests that need
-    dbt in a process of its own (its output streamed as it runs) ask for the fixture `dbt_process`
-    (conftest); the CLI run as a process (`cli`) runs dbt in one as ever. Spark keeps its
-    child process (a JVM of its own) unless a test runs dbt in its session (dbt_in_process)."""
+    replaced), less a Python and dbt start-up (about 3.5 CPU seconds) per command. It writes
+    no JSON artifacts (manifest.json twice and run_results.json, some 0.6 CPU seconds a
+    command) unless the command or the environment asks (--write-json): tests read them
+    rarely. Tests that need dbt in a process of its own (its output streamed as it runs) ask
+    for the fixture `dbt_process` (conftest); the CLI run as a process (`cli`) runs dbt in one
+    as ever. Spark keeps its child process (a JVM of its own) unless a test runs dbt in its
+    session (dbt_in_process)."""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     from dbt.cli.main import dbtRunner
 
