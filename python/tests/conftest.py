@@ -247,18 +247,18 @@ def spark_classes(tmp_path_factory) -> None:
 
 # --- two workers ---------------------------------------------------------------------
 # A test's scope is its module (the module's fixtures are built once), except that a
-# module's Spark and PostgreSQL tests are scopes of their own; modules that run the
-# repository's own demo project (`ml-monitor demo`, the benchmarks) share one scope.
-TARGETS = ("spark", "postgres")
+# module's PostgreSQL tests are a scope of their own, every Spark test is in one scope (one
+# worker's Spark session, its JVM started once and warm for the next module's queries), and
+# modules that run the repository's own demo project (`ml-monitor demo`, the benchmarks)
+# share one scope.
 REPOSITORY_DEMO = ("test_demo.py", "test_bench.py", "test_bench_alerts.py")
 # The longest scopes first, so that neither worker is left with one at the end (from
 # `--durations=0` of a whole run; the other scopes follow in the order collected).
 LONGEST_FIRST = [
-    "python/tests/test_parity.py[spark]",
+    "spark",
     "repository demo",
     "python/tests/test_faults.py",
     "python/tests/test_views.py",
-    "python/tests/test_properties.py[spark]",
     "python/tests/test_parity.py[postgres]",
     "python/tests/test_properties.py",
     "python/tests/test_bad_input.py",
@@ -275,9 +275,11 @@ LONGEST_FIRST = [
 
 def scope_of(nodeid: str) -> str:
     module, _, name = nodeid.partition("::")
+    if "spark" in name:
+        return "spark"
     if Path(module).name in REPOSITORY_DEMO:
         return "repository demo"
-    return module + next((f"[{target}]" for target in TARGETS if target in name), "")
+    return module + ("[postgres]" if "postgres" in name else "")
 
 
 def pytest_xdist_make_scheduler(config, log):

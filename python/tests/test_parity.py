@@ -193,7 +193,9 @@ def parity(request, tmp_path_factory):
     if target == "postgres":
         got = _load_and_run(Project.load(DEMO_PROJECT, PROFILES, "postgres", data.dbt_vars()), data)
     else:
-        got = _on_spark(request, tmp_path_factory.mktemp("spark_parity"), data)
+        # the worker's Spark session, which the other Spark modules share (its warehouse
+        # folder is in the session's settings)
+        got = _on_spark(request, tmp_path_factory.getbasetemp(), data)
     # after the target's run, so that a worker waiting for the other's DuckDB build waits least
     folder = built_once(tmp_path_factory, "parity-duckdb", lambda folder: _build_on_duckdb(folder, data))
     return pickle.loads((folder / "expected.pickle").read_bytes()), got
