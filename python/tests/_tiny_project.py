@@ -129,8 +129,7 @@ def dbt_runs_in_this_process() -> Iterator[None]:
     replaced), less a Python and dbt start-up (about 3.5 CPU seconds) per command. It writes
     no JSON artifacts (manifest.json twice and run_results.json, some 0.6 CPU seconds a
     command) unless the command or the environment asks (--write-json): tests read them
-    rarely; nor its debug log file (a line for every event: ~15 % of a build's CPU), unless
-    the environment asks (DBT_LOG_LEVEL_FILE). Tests that need dbt in a process of its own (its output streamed as it runs) ask
+    rarely. Tests that need dbt in a process of its own (its output streamed as it runs) ask
     for the fixture `dbt_process` (conftest); the CLI run as a process (`cli`) runs dbt in one
     as ever. Spark keeps its child process (a JVM of its own) unless a test runs dbt in its
     session (dbt_in_process)."""
@@ -143,7 +142,7 @@ def dbt_runs_in_this_process() -> Iterator[None]:
         assert args[:3] == [sys.executable, "-m", "dbt.cli.main"], args
         output = io.StringIO()
         with (
-            mock.patch.dict(os.environ, {"DBT_WRITE_JSON": "false", "DBT_LOG_LEVEL_FILE": "none", **env}),
+            mock.patch.dict(os.environ, {"DBT_WRITE_JSON": "false", **env}),
             contextlib.redirect_stdout(output) if capture else contextlib.nullcontext(),
         ):
             result = dbtRunner().invoke(args[3:])
