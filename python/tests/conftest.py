@@ -13,10 +13,7 @@ import fcntl
 import importlib.util
 import os
 import pickle
-import re
 import shutil
-import subprocess
-import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -202,47 +199,6 @@ def fitted_run(thresholds_run, tmp_path_factory) -> DemoRun:
     assert (folder / "report.html").exists()
     project = make_project(folder / "demo.duckdb", **thresholds_run.data.dbt_vars())
     return DemoRun(folder / "demo.duckdb", project, thresholds_run.data, thresholds_run.start)
-
-
-# --- Spark's start-up ------------------------------------------------------------------
-# Every local Spark session starts a JVM that loads some ten thousand classes from Spark's
-# jars; the tests start several (in the test processes, which run dbt in them, and the dbt process
-# of test_warehouse.py, which takes the Derby metastore over). JDK 17 maps a
-# class-data-sharing archive of those classes instead,
-# which halves a session's start: one session writes it at exit, once per test run.
-SPARK_JAVA_OPTIONS = "ML_MONITOR_SPARK_JAVA_OPTIONS"
-
-
-def _profile_java_options() -> str:
-    """The JVM options the shipped profile uses when SPARK_JAVA_OPTIONS is not set."""
-    text = (PROFILES / "profiles.yml").read_text()
-    return re.search(rf"env_var\('{SPARK_JAVA_OPTIONS}', '([^']*)'\)", text).group(1)
-
-
-_ARCHIVE_CLASSES = """
-import sys
-import pandas as pd
-from ml_monitor.config import Project, package_root
-from ml_monitor.warehouse import Warehouse, release_spark
-project = Project.load(package_root(), sys.argv[1], "spark")
-with Warehouse.connect(project, create=True) as wh:
-    wh.replace_table("classes", pd.DataFrame({"a": [1.5], "b": ["x"]}))
-    wh.query(f"select b, count(*) as n, avg(a) as a from {wh.relation('classes')} group by b")
-release_spark(jvm_exit_seconds=None)  # the JVM writes the archive as it exits: slow on a loaded machine
-"""
-
-
-@pytest.fixture(scope="session")
-def spark_classes(tmp_path_factory) -> None:
-    """Local Spark sessions started after this (dbt's, through the environment) map the archive."""
-
-    def archive(folder: Path) -> None:
-        options = f"{_profile_java_options()} -XX:ArchiveClassesAtExit={folder / 'spark.jsa'}"
-        env = {**os.environ, SPARK_JAVA_OPTIONS: options, "ML_MONITOR_SPARK_DIR": str(folder / "spark")}
-        subprocess.run([sys.executable, "-c", _ARCHIVE_CLASSES, str(PROFILES)], env=env, check=True, timeout=600)
-
-    folder = built_once(tmp_path_factory, "spark-classes", archive)
-    os.environ[SPARK_JAVA_OPTIONS] = f"{_profile_java_options()} -XX:SharedArchiveFile={folder / 'spark.jsa'}"
 
 
 # --- two workers ---------------------------------------------------------------------

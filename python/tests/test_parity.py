@@ -195,14 +195,13 @@ def parity(request, tmp_path_factory):
     else:
         # the worker's Spark session, which the other Spark modules share (its warehouse
         # folder is in the session's settings)
-        got = _on_spark(request, tmp_path_factory.getbasetemp(), data)
+        got = _on_spark(tmp_path_factory.getbasetemp(), data)
     # after the target's run, so that a worker waiting for the other's DuckDB build waits least
     folder = built_once(tmp_path_factory, "parity-duckdb", lambda folder: _build_on_duckdb(folder, data))
     return pickle.loads((folder / "expected.pickle").read_bytes()), got
 
 
-def _on_spark(request, folder: Path, data: demo.DemoData) -> dict[str, pd.DataFrame]:
-    request.getfixturevalue("spark_classes")
+def _on_spark(folder: Path, data: demo.DemoData) -> dict[str, pd.DataFrame]:
     env = spark_in_this_process(folder)
     project = Project.load(DEMO_PROJECT, PROFILES, "spark", data.dbt_vars(), {**env, **WITHOUT_DATA_TESTS})
     # dbt in this process, in the warm session that loads and reads the tables (dbt processes,

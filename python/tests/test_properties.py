@@ -331,8 +331,6 @@ def _close(got, expected, rel=1e-9, abs_=1e-12) -> bool:
 
 @pytest.fixture(scope="module", params=TARGETS)
 def metric_project(request, tmp_path_factory):
-    if request.param == "spark":
-        request.getfixturevalue("spark_classes")
     folder = tmp_path_factory.mktemp(f"metrics_{request.param}")
     schema = f"props_{uuid.uuid4().hex[:8]}"
     env = {

@@ -318,7 +318,7 @@ spark_only = pytest.mark.skipif(not HAS_SPARK, reason="needs pyspark and java (p
 
 
 @pytest.fixture(scope="module")
-def spark_dir(tmp_path_factory, spark_classes):
+def spark_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("spark")
 
 
