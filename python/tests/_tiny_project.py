@@ -209,14 +209,17 @@ def jinja_compiled_once() -> Iterator[None]:
         yield
 
 
-def spark_in_this_process(folder: Path) -> dict:
-    """The environment of a Spark session that dbt shares with the test (dbt_in_process): a
-    local session keeps its warehouse in `folder` and its catalog in memory, no Derby metastore
-    to open; {} when ML_MONITOR_SPARK_DIR points somewhere else (a cluster's shared storage,
-    see README), whose metastore it then uses."""
+def spark_in_this_process(tmp_path_factory) -> dict:
+    """The environment of the worker's Spark session, which dbt shares with the test
+    (dbt_in_process) and every Spark module of the worker shares (its warehouse folder is in
+    the session's settings, so one folder keeps one JVM): a local session keeps its warehouse
+    in the worker's base folder and its catalog in memory, no Derby metastore to open; {} when
+    ML_MONITOR_SPARK_DIR points somewhere else (a cluster's shared storage, see README), whose
+    metastore it then uses."""
     if os.environ.get("ML_MONITOR_SPARK_DIR"):
         return {}
-    return {"ML_MONITOR_SPARK_DIR": str(folder / "spark"), "ML_MONITOR_SPARK_CATALOG": "in-memory"}
+    folder = tmp_path_factory.getbasetemp() / "spark"
+    return {"ML_MONITOR_SPARK_DIR": str(folder), "ML_MONITOR_SPARK_CATALOG": "in-memory"}
 
 
 @contextlib.contextmanager

@@ -193,16 +193,13 @@ def parity(request, tmp_path_factory):
     if target == "postgres":
         got = _load_and_run(Project.load(DEMO_PROJECT, PROFILES, "postgres", data.dbt_vars()), data)
     else:
-        # the worker's Spark session, which the other Spark modules share (its warehouse
-        # folder is in the session's settings)
-        got = _on_spark(tmp_path_factory.getbasetemp(), data)
+        got = _on_spark(spark_in_this_process(tmp_path_factory), data)
     # after the target's run, so that a worker waiting for the other's DuckDB build waits least
     folder = built_once(tmp_path_factory, "parity-duckdb", lambda folder: _build_on_duckdb(folder, data))
     return pickle.loads((folder / "expected.pickle").read_bytes()), got
 
 
-def _on_spark(folder: Path, data: demo.DemoData) -> dict[str, pd.DataFrame]:
-    env = spark_in_this_process(folder)
+def _on_spark(env: dict, data: demo.DemoData) -> dict[str, pd.DataFrame]:
     project = Project.load(DEMO_PROJECT, PROFILES, "spark", data.dbt_vars(), {**env, **WITHOUT_DATA_TESTS})
     # dbt in this process, in the warm session that loads and reads the tables (dbt processes,
     # which hand a Derby metastore over, are test_warehouse.py's)

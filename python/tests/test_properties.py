@@ -335,9 +335,8 @@ def metric_project(request, tmp_path_factory):
     schema = f"props_{uuid.uuid4().hex[:8]}"
     env = {
         "postgres": {"ML_MONITOR_PG_SCHEMA": schema},
-        # dbt runs in this process's session (build(in_process=True)); one warehouse folder
-        # for the worker, so that the modules using this fixture share its session
-        "spark": {"ML_MONITOR_SPARK_SCHEMA": schema, **spark_in_this_process(tmp_path_factory.getbasetemp())},
+        # dbt runs in the worker's session (build(in_process=True))
+        "spark": {"ML_MONITOR_SPARK_SCHEMA": schema, **spark_in_this_process(tmp_path_factory)},
     }.get(request.param, {})
     project = tiny_project(
         folder,
