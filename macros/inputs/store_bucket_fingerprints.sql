@@ -5,6 +5,7 @@
     (ml_monitor.first_changed_bucket). Nothing where the warehouse keeps no fingerprints. -#}
 {% macro store_bucket_fingerprints() %}
   {%- if not execute or ml_monitor.row_hash('r') is none -%}{{ return('') }}{%- endif -%}
-  {{- return('comment on table ' ~ this ~ ' is '
-        ~ ml_monitor.string_literal(ml_monitor.bucket_fingerprints_prefix() ~ tojson(ml_monitor.bucket_fingerprints()))) -}}
+  {%- set comment = ml_monitor.bucket_fingerprints_prefix() ~ tojson(ml_monitor.bucket_fingerprints()) -%}
+  {%- do ml_monitor.remember_fingerprint(this, 'table', comment) -%}
+  {{- return('comment on table ' ~ this ~ ' is ' ~ ml_monitor.string_literal(comment)) -}}
 {% endmacro %}

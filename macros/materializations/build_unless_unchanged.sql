@@ -21,5 +21,6 @@
     comment on {{ relation_type }} {{ this }} is {{ ml_monitor.string_literal(fingerprint.current) }}
   {%- endcall %}
   {% do adapter.commit() %}
+  {% do ml_monitor.remember_fingerprint(this, relation_type, fingerprint.current) %}
   {{ return(relations) }}
 {% endmacro %}

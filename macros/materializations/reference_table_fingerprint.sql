@@ -7,5 +7,5 @@
   {%- set stored = ml_monitor.stored_fingerprints([relation] + ml_monitor.upstream_relations(model)) -%}
   {%- if stored is none or none in stored[1:] -%}{{ return(none) }}{%- endif -%}
   {{- return({'stored': stored[0], 'current': 'ml_monitor ' ~ local_md5(sql) ~ ' ' ~ local_md5(stored[1:] | join(';'))
-              ~ ' ' ~ ml_monitor.table_data_hash(source('ml_monitor', 'reference'))}) -}}
+              ~ ' ' ~ ml_monitor.reference_data_hash()}) -}}
 {% endmacro %}
